@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* What every bpftk BPF program shares: the kernel types, libbpf's helpers,
+ * the `events` ring buffer and the count of events it could not take. */
+#ifndef __BPFTK_BPF_H
+#define __BPFTK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#define BPFTK_COMM_LEN 16
+#define BPFTK_INVALID_UID ((__u32)-1)
+
+/* User space sizes this map before load (libtools' --ring-size logic). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Events that found the ring buffer full; libtools reports the sum at exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped_events SEC(".maps");
+
+static __always_inline void count_dropped(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&dropped_events, &zero);
+
+	if (n)
+		*n += 1; /* per-CPU slot: no other writer */
+}
+
+/* Copy `size` bytes of `data` into the ring buffer, counting a failure. */
+static __always_inline long emit(void *data, __u64 size)
+{
+	long err = bpf_ringbuf_output(&events, data, size, 0);
+
+	if (err)
+		count_dropped();
+	return err;
+}
+
+#endif /* __BPFTK_BPF_H */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+#ifndef __OPENSNOOP_H
+#define __OPENSNOOP_H
+
+#define OPENSNOOP_PATH_MAX 4096
+
+/* One open(2), openat(2) or openat2(2), sent when the call returns.
+ * Only the first `path_len` bytes of `path` travel through the ring buffer. */
+struct event {
+	__u64 flags;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__s32 ret;
+	__u32 mode;
+	__s32 dfd;
+	__u32 path_len;   /* bytes of path, without the NUL */
+	__u8 truncated;   /* the path was longer than OPENSNOOP_PATH_MAX */
+	__u8 pad[3];
+	char comm[16];
+	char path[OPENSNOOP_PATH_MAX];
+};
+
+#endif /* __OPENSNOOP_H */

@@ -1,0 +1,109 @@
+//! Environment checks: privileges, kernel BTF, tracefs. Each failure is one
+//! line that says what is missing and what to do.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use crate::verbose;
+
+pub const VMLINUX_BTF: &str = "/sys/kernel/btf/vmlinux";
+pub const TRACEFS: &str = "/sys/kernel/tracing";
+const TRACEFS_LEGACY: &str = "/sys/kernel/debug/tracing";
+
+const CAP_SYS_ADMIN: u32 = 21;
+const CAP_PERFMON: u32 = 38;
+const CAP_BPF: u32 = 39;
+
+/// Everything a tool needs before it opens its BPF object.
+pub fn check() -> Result<()> {
+    check_privileges(effective_caps()?)?;
+    check_btf()?;
+    ensure_tracefs()?;
+    Ok(())
+}
+
+fn effective_caps() -> Result<u64> {
+    let status = fs::read_to_string("/proc/self/status")?;
+    parse_cap_eff(&status).ok_or_else(|| anyhow::anyhow!("cannot read CapEff from /proc/self/status"))
+}
+
+fn parse_cap_eff(status: &str) -> Option<u64> {
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
+}
+
+/// BPF tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN on kernels before 5.8).
+pub fn check_privileges(caps: u64) -> Result<()> {
+    let has = |cap: u32| caps & (1u64 << cap) != 0;
+    if has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON)) {
+        return Ok(());
+    }
+    let missing: Vec<&str> = [(CAP_BPF, "CAP_BPF"), (CAP_PERFMON, "CAP_PERFMON")]
+        .iter()
+        .filter(|(c, _)| !has(*c))
+        .map(|(_, n)| *n)
+        .collect();
+    bail!(
+        "insufficient privileges: missing {} (run as root, e.g. with sudo)",
+        missing.join(" and ")
+    )
+}
+
+fn check_btf() -> Result<()> {
+    if Path::new(VMLINUX_BTF).exists() {
+        return Ok(());
+    }
+    bail!(
+        "kernel BTF not found at {VMLINUX_BTF}: this kernel needs CONFIG_DEBUG_INFO_BTF=y \
+         (most distribution kernels since 5.8 have it)"
+    )
+}
+
+/// The directory where tracefs is mounted, if it is.
+pub fn tracefs() -> Option<&'static str> {
+    [TRACEFS, TRACEFS_LEGACY]
+        .into_iter()
+        .find(|d| Path::new(d).join("events").is_dir())
+}
+
+/// libbpf resolves tracepoints through tracefs; mount it when it is missing.
+fn ensure_tracefs() -> Result<()> {
+    if tracefs().is_some() {
+        return Ok(());
+    }
+    use nix::mount::{mount, MsFlags};
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    match mount(Some("tracefs"), TRACEFS, Some("tracefs"), flags, None::<&str>) {
+        Ok(()) => {
+            verbose!("mounted tracefs at {TRACEFS}");
+            Ok(())
+        }
+        Err(e) => bail!(
+            "tracefs is not mounted and mounting it at {TRACEFS} failed ({e}): \
+             run `mount -t tracefs tracefs {TRACEFS}` as root"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_eff_is_parsed() {
+        let s = "Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n";
+        assert_eq!(parse_cap_eff(s), Some(0x1ff_ffff_ffff));
+    }
+
+    #[test]
+    fn privileges_need_bpf_and_perfmon() {
+        assert!(check_privileges(1 << CAP_SYS_ADMIN).is_ok());
+        assert!(check_privileges((1 << CAP_BPF) | (1 << CAP_PERFMON)).is_ok());
+        let e = check_privileges(1 << CAP_BPF).unwrap_err().to_string();
+        assert!(e.contains("missing CAP_PERFMON"), "{e}");
+        let e = check_privileges(0).unwrap_err().to_string();
+        assert!(e.contains("CAP_BPF and CAP_PERFMON"), "{e}");
+    }
+}

@@ -1,0 +1,156 @@
+//! libtools: the shared runtime of the bpftk tools. It knows no single tool.
+//!
+//! A tool reads top to bottom like a libbpf-tools `main`:
+//! `setup` (privileges, BTF, tracefs), open the skeleton, configure its
+//! rodata, `hooks::HookPlan::select`, `bpf::load`, `plan.attach`,
+//! `Output::ready`, `run::poll_events`, `bpf::report_dropped`.
+
+pub mod bpf;
+pub mod env;
+pub mod hooks;
+pub mod names;
+pub mod output;
+pub mod run;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+pub use anyhow::{bail, Context, Result};
+pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
+pub use output::{Column, Output, Value};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+static TOOL: OnceLock<&'static str> = OnceLock::new();
+
+pub fn is_verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// The running tool's name, for messages.
+pub fn tool_name() -> &'static str {
+    TOOL.get().copied().unwrap_or("bpftk")
+}
+
+/// `eprintln!` under -v only, prefixed with the tool's name.
+#[macro_export]
+macro_rules! verbose {
+    ($($arg:tt)*) => {
+        if $crate::is_verbose() {
+            eprintln!("{}: {}", $crate::tool_name(), format_args!($($arg)*));
+        }
+    };
+}
+
+/// Include the skeleton that tools/build.rs generated for `bpf/<name>.bpf.c`.
+#[macro_export]
+macro_rules! skel {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".skel.rs"));
+    };
+}
+
+/// `-V/--version`: the bpftk version and the commit it was built from.
+#[macro_export]
+macro_rules! version {
+    () => {
+        concat!(env!("CARGO_PKG_VERSION"), " (", env!("BPFTK_GIT_COMMIT"), ")")
+    };
+}
+
+/// Flags every tool has.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Common {
+    /// Print JSON Lines (one object per event) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Verbose: the chosen hooks and libbpf's log on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Run a tool: parse its arguments (clap reports usage errors, exit 2),
+/// then run it; an error is one line `<tool>: error: ...` and exit 1.
+pub fn main<A: clap::Parser>(tool: &'static str, run: fn(A) -> Result<()>) -> ! {
+    let _ = TOOL.set(tool);
+    let args = A::parse();
+    let code = match run(args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{tool}: error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code)
+}
+
+/// The first step of every tool: -v, libbpf's log, signals, then the
+/// environment checks (privileges, BTF, tracefs).
+pub fn setup(common: &Common) -> Result<()> {
+    VERBOSE.store(common.verbose, Ordering::Relaxed);
+    bpf::route_libbpf_log();
+    run::install_signal_handlers()?;
+    env::check()
+}
+
+/// A `-p PID` filter must name a live process.
+pub fn check_pid(pid: Option<u32>) -> Result<()> {
+    if let Some(pid) = pid {
+        if pid == 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            bail!("no such process: {pid}");
+        }
+    }
+    Ok(())
+}
+
+/// Copy an event out of the ring buffer. Events may be shorter than `T`
+/// (variable-length tails): the rest stays zeroed.
+pub fn decode<T: plain::Plain + Default>(data: &[u8]) -> T {
+    let mut v = T::default();
+    let n = data.len().min(std::mem::size_of::<T>());
+    // SAFETY: T is Plain (any bytes are a valid T) and n fits both buffers.
+    unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), &mut v as *mut T as *mut u8, n) };
+    v
+}
+
+/// A C `char[]` as bytes, up to the first NUL.
+pub fn c_bytes(s: &[std::ffi::c_char]) -> &[u8] {
+    // SAFETY: c_char and u8 have the same size and alignment.
+    let b = unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) };
+    b.iter().position(|&c| c == 0).map_or(b, |n| &b[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_bytes_stops_at_nul() {
+        let s: [std::ffi::c_char; 6] = [b'c' as _, b'a' as _, b't' as _, 0, b'x' as _, 0];
+        assert_eq!(c_bytes(&s), b"cat");
+        let full: [std::ffi::c_char; 2] = [b'a' as _, b'b' as _];
+        assert_eq!(c_bytes(&full), b"ab");
+    }
+
+    #[derive(Default, Clone, Copy)]
+    #[repr(C)]
+    struct Ev {
+        a: u32,
+        b: [u8; 4],
+    }
+    unsafe impl plain::Plain for Ev {}
+
+    #[test]
+    fn decode_short_events() {
+        let ev: Ev = decode(&[1, 0, 0, 0, b'x']);
+        assert_eq!(ev.a, 1);
+        assert_eq!(ev.b, [b'x', 0, 0, 0]);
+    }
+
+    #[test]
+    fn pid_must_exist() {
+        assert!(check_pid(None).is_ok());
+        assert!(check_pid(Some(std::process::id())).is_ok());
+        let e = check_pid(Some(u32::MAX - 1)).unwrap_err().to_string();
+        assert!(e.contains("no such process"), "{e}");
+    }
+}

@@ -1,0 +1,426 @@
+//! Rows out: an aligned table with a header, or JSON Lines with the same
+//! fields. Standard output is block-buffered and flushed after each batch of
+//! events, so a storm is cheap and an interactive user still sees each event.
+
+use std::cell::{Cell, RefCell};
+use std::io::{self, BufWriter, Stdout, Write};
+
+use chrono::{DateTime, Local, SecondsFormat};
+
+use crate::names;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A column: its header, its printf-style width and alignment. The JSON key
+/// is the header in lower snake case (`AGE(s)` becomes `age_s`).
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub header: &'static str,
+    pub width: usize,
+    pub align: Align,
+    key: String,
+}
+
+impl Column {
+    pub fn left(header: &'static str, width: usize) -> Self {
+        Column { header, width, align: Align::Left, key: json_key(header) }
+    }
+    pub fn right(header: &'static str, width: usize) -> Self {
+        Column { header, width, align: Align::Right, key: json_key(header) }
+    }
+    /// Override the JSON key when the header makes a poor one.
+    pub fn key(mut self, key: &str) -> Self {
+        self.key = key.to_string();
+        self
+    }
+}
+
+/// `COMM` -> `comm`, `AGE(s)` -> `age_s`, `LADDR:LPORT` -> `laddr_lport`.
+pub fn json_key(header: &str) -> String {
+    let mut key = String::with_capacity(header.len());
+    for c in header.chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+        } else if !key.is_empty() && !key.ends_with('_') {
+            key.push('_');
+        }
+    }
+    while key.ends_with('_') {
+        key.pop();
+    }
+    key
+}
+
+/// One cell of a row. Table and JSON render it each in their own way.
+#[derive(Clone, Copy, Debug)]
+pub enum Value<'a> {
+    Int(i64),
+    Uint(u64),
+    Str(&'a str),
+    /// Bytes from the kernel (paths, comms): shown as-is in the table with
+    /// control characters escaped; in JSON, invalid UTF-8 becomes U+FFFD.
+    Bytes(&'a [u8]),
+    /// A number shown in octal, zero-padded to the column width; JSON gets the number.
+    Octal(u64),
+    /// An errno: a number in the table; JSON adds `<key>_name` ("ENOENT").
+    Errno(i32),
+    /// Wall-clock time: `HH:MM:SS` in the table, RFC 3339 in JSON.
+    Time(DateTime<Local>),
+    /// Unknown to the chosen hook: `-` in the table, null in JSON.
+    Null,
+    /// Not applicable: this text in the table (`n/a`), null in JSON.
+    NullAs(&'static str),
+}
+
+/// The wall-clock time for a `Value::Time` cell.
+pub fn now() -> DateTime<Local> {
+    Local::now()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub struct Output<W: Write = Stdout> {
+    format: Format,
+    columns: Vec<Column>,
+    out: RefCell<BufWriter<W>>,
+    broken: Cell<bool>,
+}
+
+impl Output<Stdout> {
+    pub fn stdout(json: bool, columns: Vec<Column>) -> Self {
+        let format = if json { Format::Json } else { Format::Table };
+        Output::new(format, columns, io::stdout())
+    }
+}
+
+impl<W: Write> Output<W> {
+    pub fn new(format: Format, columns: Vec<Column>, w: W) -> Self {
+        Output {
+            format,
+            columns,
+            out: RefCell::new(BufWriter::with_capacity(64 * 1024, w)),
+            broken: Cell::new(false),
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Announce that tracing has started: the header in table mode, a
+    /// `Tracing ...` line on stderr in JSON mode. Call it only once every
+    /// program is attached: scripts and tests take it as the ready signal.
+    pub fn ready(&self, what: &str) {
+        match self.format {
+            Format::Table => {
+                let mut line = String::new();
+                for (i, c) in self.columns.iter().enumerate() {
+                    let last = i + 1 == self.columns.len();
+                    pad_into(&mut line, c.header, c.width, c.align, last);
+                }
+                self.write(|w| writeln!(w, "{line}"));
+            }
+            Format::Json => eprintln!("Tracing {what}... Hit Ctrl-C to end."),
+        }
+        self.flush();
+    }
+
+    /// Write one row; `cells` follow the columns.
+    pub fn row(&self, cells: &[Value]) {
+        debug_assert_eq!(cells.len(), self.columns.len());
+        let mut buf = Vec::with_capacity(128);
+        match self.format {
+            Format::Table => self.table_row(&mut buf, cells),
+            Format::Json => self.json_row(&mut buf, cells),
+        }
+        self.write(|w| w.write_all(&buf));
+    }
+
+    fn table_row(&self, buf: &mut Vec<u8>, cells: &[Value]) {
+        let mut cell = String::new();
+        for (i, (c, v)) in self.columns.iter().zip(cells).enumerate() {
+            let last = i + 1 == self.columns.len();
+            if let Value::Bytes(b) = v {
+                // Kept as bytes: a non-UTF-8 path is printed as the kernel gave it.
+                let mut text = Vec::with_capacity(b.len());
+                escape_control(b, &mut text);
+                let pad = c.width.saturating_sub(text.len());
+                if c.align == Align::Right {
+                    buf.extend(std::iter::repeat_n(b' ', pad));
+                }
+                buf.extend_from_slice(&text);
+                if c.align == Align::Left && !last {
+                    buf.extend(std::iter::repeat_n(b' ', pad));
+                }
+                if !last {
+                    buf.push(b' ');
+                }
+                continue;
+            }
+            cell.clear();
+            match v {
+                Value::Int(n) => cell.push_str(&n.to_string()),
+                Value::Uint(n) => cell.push_str(&n.to_string()),
+                Value::Str(s) => cell.push_str(s),
+                Value::Octal(n) => cell.push_str(&format!("{n:0w$o}", w = c.width)),
+                Value::Errno(e) => cell.push_str(&e.to_string()),
+                Value::Time(t) => cell.push_str(&t.format("%H:%M:%S").to_string()),
+                Value::Null => cell.push('-'),
+                Value::NullAs(s) => cell.push_str(s),
+                Value::Bytes(_) => unreachable!(),
+            }
+            let mut s = String::new();
+            pad_into(&mut s, &cell, c.width, c.align, last);
+            buf.extend_from_slice(s.as_bytes());
+        }
+        buf.push(b'\n');
+    }
+
+    fn json_row(&self, buf: &mut Vec<u8>, cells: &[Value]) {
+        buf.push(b'{');
+        for (i, (c, v)) in self.columns.iter().zip(cells).enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            json_string(buf, c.key.as_bytes());
+            buf.push(b':');
+            match v {
+                Value::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+                Value::Uint(n) | Value::Octal(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+                Value::Str(s) => json_string(buf, s.as_bytes()),
+                Value::Bytes(b) => json_string(buf, b),
+                Value::Errno(e) => {
+                    buf.extend_from_slice(e.to_string().as_bytes());
+                    buf.push(b',');
+                    json_string(buf, format!("{}_name", c.key).as_bytes());
+                    buf.push(b':');
+                    match names::errno_name(*e) {
+                        Some(n) if *e != 0 => json_string(buf, n.as_bytes()),
+                        _ => buf.extend_from_slice(b"null"),
+                    }
+                }
+                Value::Time(t) => {
+                    json_string(buf, t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes())
+                }
+                Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
+            }
+        }
+        buf.extend_from_slice(b"}\n");
+    }
+
+    /// Free-form text, for tools whose output is not a table of rows.
+    pub fn text(&self, s: &str) {
+        self.write(|w| w.write_all(s.as_bytes()));
+    }
+
+    fn write(&self, f: impl FnOnce(&mut BufWriter<W>) -> io::Result<()>) {
+        if self.broken.get() {
+            return;
+        }
+        if f(&mut self.out.borrow_mut()).is_err() {
+            self.broken.set(true);
+        }
+    }
+
+    /// Flush buffered rows; after a failed write (the reader went away, as
+    /// with `| head`) the output is broken and the tool should stop.
+    pub fn flush(&self) {
+        if !self.broken.get() && self.out.borrow_mut().flush().is_err() {
+            self.broken.set(true);
+        }
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.get()
+    }
+
+    #[cfg(test)]
+    fn into_inner(self) -> W {
+        self.out.into_inner().into_inner().ok().unwrap()
+    }
+}
+
+fn pad_into(out: &mut String, s: &str, width: usize, align: Align, last: bool) {
+    let n = s.chars().count();
+    let pad = width.saturating_sub(n);
+    if align == Align::Right {
+        out.extend(std::iter::repeat_n(' ', pad));
+    }
+    out.push_str(s);
+    if !last {
+        if align == Align::Left {
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+        out.push(' ');
+    }
+}
+
+/// Control characters would break a row in two: show them escaped.
+pub fn escape_control(b: &[u8], out: &mut Vec<u8>) {
+    for &c in b {
+        match c {
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// A JSON string literal for arbitrary bytes; invalid UTF-8 becomes U+FFFD.
+pub fn json_string(out: &mut Vec<u8>, b: &[u8]) {
+    out.push(b'"');
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
+                }
+                c => {
+                    let mut tmp = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+                }
+            }
+        }
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols() -> Vec<Column> {
+        vec![
+            Column::left("PID", 6),
+            Column::left("COMM", 16),
+            Column::right("FD", 3),
+            Column::right("ERR", 3),
+            Column::left("PATH", 0),
+        ]
+    }
+
+    fn render(format: Format, rows: &[Vec<Value>]) -> String {
+        let out = Output::new(format, cols(), Vec::new());
+        if format == Format::Table {
+            out.ready("test");
+        }
+        for r in rows {
+            out.row(r);
+        }
+        out.flush();
+        String::from_utf8_lossy(&out.into_inner()).into_owned()
+    }
+
+    #[test]
+    fn table_matches_printf_layout() {
+        let s = render(
+            Format::Table,
+            &[vec![
+                Value::Uint(1234),
+                Value::Bytes(b"cat"),
+                Value::Int(3),
+                Value::Errno(0),
+                Value::Bytes(b"/etc/passwd"),
+            ]],
+        );
+        let expect = format!(
+            "{:<6} {:<16} {:>3} {:>3} {}\n{:<6} {:<16} {:>3} {:>3} {}\n",
+            "PID", "COMM", "FD", "ERR", "PATH", 1234, "cat", 3, 0, "/etc/passwd"
+        );
+        assert_eq!(s, expect);
+    }
+
+    #[test]
+    fn table_escapes_control_characters_and_keeps_other_bytes() {
+        let s = render(
+            Format::Table,
+            &[vec![
+                Value::Uint(1),
+                Value::Bytes(b"x"),
+                Value::Int(-1),
+                Value::Errno(2),
+                Value::Bytes(b"/tmp/a\nb\xff"),
+            ]],
+        );
+        let last = s.lines().last().unwrap();
+        assert!(last.ends_with("/tmp/a\\nb\u{fffd}"), "{last:?}");
+        assert_eq!(s.lines().count(), 2);
+    }
+
+    #[test]
+    fn json_escapes_odd_paths() {
+        let s = render(
+            Format::Json,
+            &[vec![
+                Value::Uint(7),
+                Value::Bytes(b"sh"),
+                Value::Int(-1),
+                Value::Errno(2),
+                Value::Bytes(b"/tmp/\"q\"\\\n\x01\xfe\xffend"),
+            ]],
+        );
+        let v: serde_json::Value = serde_json::from_str(s.trim_end()).unwrap();
+        assert_eq!(v["pid"], 7);
+        assert_eq!(v["fd"], -1);
+        assert_eq!(v["err"], 2);
+        assert_eq!(v["err_name"], "ENOENT");
+        assert_eq!(v["path"], "/tmp/\"q\"\\\n\u{1}\u{fffd}\u{fffd}end");
+    }
+
+    #[test]
+    fn json_null_and_time() {
+        let out = Output::new(
+            Format::Json,
+            vec![Column::left("TIME", 8), Column::left("AUDIT", 5)],
+            Vec::new(),
+        );
+        out.row(&[Value::Time(Local::now()), Value::Null]);
+        out.flush();
+        let s = String::from_utf8(out.into_inner()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(s.trim_end()).unwrap();
+        assert!(v["audit"].is_null());
+        let t = v["time"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
+    }
+
+    #[test]
+    fn json_keys_are_snake_case() {
+        assert_eq!(json_key("COMM"), "comm");
+        assert_eq!(json_key("AGE(s)"), "age_s");
+        assert_eq!(json_key("LADDR:LPORT"), "laddr_lport");
+        assert_eq!(json_key("EXIT_CODE"), "exit_code");
+        assert_eq!(json_key("T"), "t");
+    }
+
+    #[test]
+    fn octal_is_zero_padded_in_table_and_a_number_in_json() {
+        let c = vec![Column::left("FLAGS", 8)];
+        let t = Output::new(Format::Table, c.clone(), Vec::new());
+        t.row(&[Value::Octal(0o100101)]);
+        t.flush();
+        assert_eq!(String::from_utf8(t.into_inner()).unwrap(), "00100101\n");
+        let j = Output::new(Format::Json, c, Vec::new());
+        j.row(&[Value::Octal(0o100101)]);
+        j.flush();
+        assert_eq!(String::from_utf8(j.into_inner()).unwrap(), "{\"flags\":32833}\n");
+    }
+}

@@ -1,0 +1,3 @@
+//! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`.
+
+pub mod opensnoop;

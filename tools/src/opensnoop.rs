@@ -1,0 +1,273 @@
+//! opensnoop: trace open(2), openat(2) and openat2(2) system-wide.
+
+use std::ffi::c_char;
+use std::mem::MaybeUninit;
+use std::os::unix::ffi::OsStrExt;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("opensnoop");
+}
+use skel::{types::event, OpensnoopSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    opensnoop              # trace all open() syscalls
+    opensnoop -T           # include timestamps
+    opensnoop -U           # include UID
+    opensnoop -x           # only show failed opens
+    opensnoop -p 181       # only trace PID 181
+    opensnoop -t 123       # only trace TID 123
+    opensnoop -u 1000      # only trace UID 1000
+    opensnoop -d 10        # trace for 10 seconds only
+    opensnoop -n main      # only print process names containing \"main\"
+    opensnoop -e           # show extended fields (FLAGS, MODE)
+    opensnoop -f O_WRONLY -f O_RDWR   # only opens for writing
+    opensnoop -F           # show full paths for relative paths
+    opensnoop --json       # JSON Lines, one object per open";
+
+/// Trace open family syscalls: open(2), openat(2) and openat2(2).
+///
+/// Hooks: the syscalls:sys_{enter,exit}_open* tracepoints, or the raw
+/// sys_enter/sys_exit tracepoints where those are missing.
+#[derive(Parser, Debug)]
+#[command(name = "opensnoop", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    /// Print extended fields: open flags (octal) and mode
+    #[arg(short, long = "extended-fields")]
+    extended: bool,
+    /// Only print process names containing NAME
+    #[arg(short, long)]
+    name: Option<String>,
+    /// Only trace this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Only trace this thread ID
+    #[arg(short, long)]
+    tid: Option<u32>,
+    /// Print a timestamp column
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Only trace this user ID
+    #[arg(short, long)]
+    uid: Option<u32>,
+    /// Print a UID column
+    #[arg(short = 'U', long = "print-uid")]
+    print_uid: bool,
+    /// Only show failed opens
+    #[arg(short = 'x', long)]
+    failed: bool,
+    /// Only show opens with this flag (O_WRONLY, O_CREAT, ...); repeatable, any matches
+    #[arg(short = 'f', long = "flag", value_parser = parse_flag)]
+    flags: Vec<i32>,
+    /// Show the full path of relative paths (resolved against the process's cwd or dirfd)
+    #[arg(short = 'F', long = "full-path")]
+    full_path: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+const OPEN_FLAGS: &[(&str, i32)] = &[
+    ("O_RDONLY", libc::O_RDONLY),
+    ("O_WRONLY", libc::O_WRONLY),
+    ("O_RDWR", libc::O_RDWR),
+    ("O_CREAT", libc::O_CREAT),
+    ("O_EXCL", libc::O_EXCL),
+    ("O_NOCTTY", libc::O_NOCTTY),
+    ("O_TRUNC", libc::O_TRUNC),
+    ("O_APPEND", libc::O_APPEND),
+    ("O_NONBLOCK", libc::O_NONBLOCK),
+    ("O_DSYNC", libc::O_DSYNC),
+    ("O_ASYNC", libc::O_ASYNC),
+    ("O_DIRECT", libc::O_DIRECT),
+    ("O_LARGEFILE", libc::O_LARGEFILE),
+    ("O_DIRECTORY", libc::O_DIRECTORY),
+    ("O_NOFOLLOW", libc::O_NOFOLLOW),
+    ("O_NOATIME", libc::O_NOATIME),
+    ("O_CLOEXEC", libc::O_CLOEXEC),
+    ("O_SYNC", libc::O_SYNC),
+    ("O_PATH", libc::O_PATH),
+    ("O_TMPFILE", libc::O_TMPFILE),
+];
+
+fn parse_flag(s: &str) -> std::result::Result<i32, String> {
+    let want = s.to_ascii_uppercase();
+    let want = if want.starts_with("O_") { want } else { format!("O_{want}") };
+    OPEN_FLAGS.iter().find(|(n, _)| *n == want).map(|(_, v)| *v).ok_or_else(|| {
+        let names: Vec<&str> = OPEN_FLAGS.iter().map(|(n, _)| *n).collect();
+        format!("unknown flag {s} (one of {})", names.join(", "))
+    })
+}
+
+/// -f filters: the O_* bits of which one must be set, and the accepted access modes.
+fn flag_filter(flags: &[i32]) -> (u64, u32) {
+    let (mut bits, mut accmodes) = (0u64, 0u32);
+    for &f in flags {
+        match f {
+            libc::O_RDONLY | libc::O_WRONLY | libc::O_RDWR => accmodes |= 1 << f,
+            f => bits |= f as u64,
+        }
+    }
+    (bits, accmodes)
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("open entry")
+            .or([
+                Prog::tracepoint("tp_enter_open", "syscalls:sys_enter_open").optional(),
+                Prog::tracepoint("tp_enter_openat", "syscalls:sys_enter_openat"),
+                Prog::tracepoint("tp_enter_openat2", "syscalls:sys_enter_openat2").optional(),
+            ])
+            .or([Prog::raw_tp("raw_sys_enter", "sys_enter")]),
+        AttachPoint::new("open exit")
+            .or([
+                Prog::tracepoint("tp_exit_open", "syscalls:sys_exit_open").optional(),
+                Prog::tracepoint("tp_exit_openat", "syscalls:sys_exit_openat"),
+                Prog::tracepoint("tp_exit_openat2", "syscalls:sys_exit_openat2").optional(),
+            ])
+            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")]),
+    ]
+}
+
+pub fn main() -> ! {
+    libtools::main("opensnoop", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+    libtools::check_pid(args.tid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = OpensnoopSkelBuilder::default().open(&mut storage)?;
+    let rodata = open.maps.rodata_data.as_deref_mut().expect("opensnoop has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_pid = args.tid.unwrap_or(0);
+    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+    rodata.targ_failed = args.failed;
+    (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
+    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME", 8));
+    }
+    if args.print_uid {
+        columns.push(Column::left("UID", 7));
+    }
+    columns.extend([
+        Column::left("PID", 6),
+        Column::left("COMM", 16),
+        Column::right("FD", 3),
+        Column::right("ERR", 3),
+    ]);
+    if args.extended {
+        columns.extend([Column::left("FLAGS", 8), Column::left("MODE", 4)]);
+    }
+    columns.push(Column::left("PATH", 0));
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("open() syscalls");
+
+    let name = args.name.as_deref().map(str::as_bytes);
+    let mut path = Vec::with_capacity(256);
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let comm = libtools::c_bytes(&e.comm);
+        if name.is_some_and(|n| !contains(comm, n)) {
+            return;
+        }
+        path.clear();
+        let raw = as_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);
+        if args.full_path && !raw.starts_with(b"/") {
+            resolve_dir(e.pid, e.dfd, &mut path);
+        }
+        path.extend_from_slice(raw);
+        if e.truncated != 0 {
+            path.extend_from_slice(b"...");
+        }
+
+        let mut cells = Vec::with_capacity(9);
+        if args.timestamp {
+            cells.push(Value::Time(libtools::output::now()));
+        }
+        if args.print_uid {
+            cells.push(Value::Uint(e.uid.into()));
+        }
+        let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
+        cells.extend([Value::Uint(e.pid.into()), Value::Bytes(comm), Value::Int(fd.into()), Value::Errno(err)]);
+        if args.extended {
+            cells.push(Value::Octal(e.flags));
+            let flags = e.flags as i32;
+            let has_mode = flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE;
+            cells.push(if e.mode == 0 && !has_mode { Value::NullAs("n/a") } else { Value::Octal(e.mode.into()) });
+        }
+        cells.push(Value::Bytes(&path));
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+fn as_bytes(s: &[c_char]) -> &[u8] {
+    // SAFETY: c_char and u8 have the same size and alignment.
+    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The directory a relative path is resolved against: the process's cwd, or
+/// the directory its dirfd names. Left empty when the process is gone.
+fn resolve_dir(pid: u32, dfd: i32, out: &mut Vec<u8>) {
+    let link = if dfd == libc::AT_FDCWD {
+        format!("/proc/{pid}/cwd")
+    } else {
+        format!("/proc/{pid}/fd/{dfd}")
+    };
+    if let Ok(dir) = std::fs::read_link(link) {
+        out.extend_from_slice(dir.as_os_str().as_bytes());
+        if !out.ends_with(b"/") {
+            out.push(b'/');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_by_name() {
+        assert_eq!(parse_flag("O_WRONLY"), Ok(libc::O_WRONLY));
+        assert_eq!(parse_flag("creat"), Ok(libc::O_CREAT));
+        assert!(parse_flag("O_BOGUS").unwrap_err().contains("unknown flag O_BOGUS"));
+    }
+
+    #[test]
+    fn access_modes_and_bits_filter_apart() {
+        let (bits, modes) = flag_filter(&[libc::O_WRONLY, libc::O_RDWR, libc::O_CREAT]);
+        assert_eq!(bits, libc::O_CREAT as u64);
+        assert_eq!(modes, 0b110);
+        assert_eq!(flag_filter(&[libc::O_RDONLY]), (0, 1));
+    }
+
+    #[test]
+    fn name_filter_is_a_substring_match() {
+        assert!(contains(b"python3", b"thon"));
+        assert!(!contains(b"cat", b"dog"));
+    }
+}
