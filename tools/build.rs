@@ -82,7 +82,10 @@ fn main() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=BPFTK_GIT_COMMIT={commit}");
-    println!("cargo:rerun-if-changed={}", root.join(".git/HEAD").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join(".git/HEAD").display()
+    );
 }
 
 fn build_one(src: &Path, out: &Path, clang_args: &[String]) -> Result<(), String> {

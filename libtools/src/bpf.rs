@@ -32,7 +32,11 @@ fn libbpf_print(level: PrintLevel, msg: String) {
 }
 
 pub(crate) fn route_libbpf_log() {
-    let level = if is_verbose() { PrintLevel::Debug } else { PrintLevel::Warn };
+    let level = if is_verbose() {
+        PrintLevel::Debug
+    } else {
+        PrintLevel::Warn
+    };
     libbpf_rs::set_print(Some((level, libbpf_print)));
 }
 
@@ -41,8 +45,13 @@ pub(crate) fn route_libbpf_log() {
 /// or else libbpf's own last word.
 fn explain_failure(log: &VecDeque<String>) -> Option<String> {
     let lines: Vec<&str> = log.iter().map(|s| s.trim()).collect();
-    if let Some(end) = lines.iter().rposition(|l| l.contains("-- END PROG LOAD LOG --")) {
-        let begin = lines[..end].iter().rposition(|l| l.contains("-- BEGIN PROG LOAD LOG --"))?;
+    if let Some(end) = lines
+        .iter()
+        .rposition(|l| l.contains("-- END PROG LOAD LOG --"))
+    {
+        let begin = lines[..end]
+            .iter()
+            .rposition(|l| l.contains("-- BEGIN PROG LOAD LOG --"))?;
         return lines[begin + 1..end]
             .iter()
             .rev()
@@ -71,9 +80,14 @@ pub fn load<'obj, S: OpenSkel<'obj>>(mut open: S, plan: &HookPlan) -> Result<S::
             Some(why) => format!("{e}; {why}"),
             None => e.to_string(),
         };
-        let progs: Vec<String> =
-            plan.programs().map(|g| format!("{} ({} {})", g.name, g.target.kind(), g.target)).collect();
-        anyhow!("cannot load the BPF programs [{}]: {what}", progs.join(", "))
+        let progs: Vec<String> = plan
+            .programs()
+            .map(|g| format!("{} ({} {})", g.name, g.target.kind(), g.target))
+            .collect();
+        anyhow!(
+            "cannot load the BPF programs [{}]: {what}",
+            progs.join(", ")
+        )
     })?;
     if hooks::load_only() {
         let progs: Vec<&str> = plan.programs().map(|g| g.name).collect();
@@ -91,7 +105,10 @@ pub fn dropped_events(obj: &Object) -> u64 {
     match map.lookup_percpu(&0u32.to_ne_bytes(), libbpf_rs::MapFlags::ANY) {
         Ok(Some(per_cpu)) => per_cpu
             .iter()
-            .filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().unwrap())))
+            .filter_map(|v| {
+                v.get(..8)
+                    .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
+            })
             .sum(),
         _ => 0,
     }
@@ -135,13 +152,22 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        assert_eq!(explain_failure(&log).unwrap(), "verifier: R1 invalid mem access 'scalar'");
+        assert_eq!(
+            explain_failure(&log).unwrap(),
+            "verifier: R1 invalid mem access 'scalar'"
+        );
     }
 
     #[test]
     fn libbpf_error_without_verifier_log() {
         let log: VecDeque<String> =
-            ["libbpf: prog 'f': failed to find kernel BTF type ID of 'nope': -3"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(explain_failure(&log).unwrap(), "prog 'f': failed to find kernel BTF type ID of 'nope': -3");
+            ["libbpf: prog 'f': failed to find kernel BTF type ID of 'nope': -3"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        assert_eq!(
+            explain_failure(&log).unwrap(),
+            "prog 'f': failed to find kernel BTF type ID of 'nope': -3"
+        );
     }
 }

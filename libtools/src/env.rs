@@ -26,7 +26,8 @@ pub fn check() -> Result<()> {
 
 fn effective_caps() -> Result<u64> {
     let status = fs::read_to_string("/proc/self/status")?;
-    parse_cap_eff(&status).ok_or_else(|| anyhow::anyhow!("cannot read CapEff from /proc/self/status"))
+    parse_cap_eff(&status)
+        .ok_or_else(|| anyhow::anyhow!("cannot read CapEff from /proc/self/status"))
 }
 
 fn parse_cap_eff(status: &str) -> Option<u64> {
@@ -75,7 +76,13 @@ fn ensure_tracefs() -> Result<()> {
     }
     use nix::mount::{mount, MsFlags};
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    match mount(Some("tracefs"), TRACEFS, Some("tracefs"), flags, None::<&str>) {
+    match mount(
+        Some("tracefs"),
+        TRACEFS,
+        Some("tracefs"),
+        flags,
+        None::<&str>,
+    ) {
         Ok(()) => {
             verbose!("mounted tracefs at {TRACEFS}");
             Ok(())

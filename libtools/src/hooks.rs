@@ -66,13 +66,23 @@ impl fmt::Display for HookKind {
 /// Where one program attaches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    Tracepoint { category: String, name: String },
+    Tracepoint {
+        category: String,
+        name: String,
+    },
     TpBtf(String),
     RawTp(String),
     /// fentry or fexit, as the program's section says.
     Fentry(String),
-    Kprobe { func: String, ret: bool },
-    Uprobe { binary: String, func: String, ret: bool },
+    Kprobe {
+        func: String,
+        ret: bool,
+    },
+    Uprobe {
+        binary: String,
+        func: String,
+        ret: bool,
+    },
 }
 
 impl Target {
@@ -114,8 +124,16 @@ pub struct Prog {
 impl Prog {
     /// `spec` is `category:name`, as in `syscalls:sys_enter_openat`.
     pub fn tracepoint(name: &'static str, spec: &str) -> Prog {
-        let (category, tp) = spec.split_once(':').expect("tracepoint spec is category:name");
-        Prog::new(name, Target::Tracepoint { category: category.into(), name: tp.into() })
+        let (category, tp) = spec
+            .split_once(':')
+            .expect("tracepoint spec is category:name");
+        Prog::new(
+            name,
+            Target::Tracepoint {
+                category: category.into(),
+                name: tp.into(),
+            },
+        )
     }
     pub fn tp_btf(name: &'static str, tp: &str) -> Prog {
         Prog::new(name, Target::TpBtf(tp.into()))
@@ -127,19 +145,49 @@ impl Prog {
         Prog::new(name, Target::Fentry(func.into()))
     }
     pub fn kprobe(name: &'static str, func: &str) -> Prog {
-        Prog::new(name, Target::Kprobe { func: func.into(), ret: false })
+        Prog::new(
+            name,
+            Target::Kprobe {
+                func: func.into(),
+                ret: false,
+            },
+        )
     }
     pub fn kretprobe(name: &'static str, func: &str) -> Prog {
-        Prog::new(name, Target::Kprobe { func: func.into(), ret: true })
+        Prog::new(
+            name,
+            Target::Kprobe {
+                func: func.into(),
+                ret: true,
+            },
+        )
     }
     pub fn uprobe(name: &'static str, binary: &str, func: &str) -> Prog {
-        Prog::new(name, Target::Uprobe { binary: binary.into(), func: func.into(), ret: false })
+        Prog::new(
+            name,
+            Target::Uprobe {
+                binary: binary.into(),
+                func: func.into(),
+                ret: false,
+            },
+        )
     }
     pub fn uretprobe(name: &'static str, binary: &str, func: &str) -> Prog {
-        Prog::new(name, Target::Uprobe { binary: binary.into(), func: func.into(), ret: true })
+        Prog::new(
+            name,
+            Target::Uprobe {
+                binary: binary.into(),
+                func: func.into(),
+                ret: true,
+            },
+        )
     }
     fn new(name: &'static str, target: Target) -> Prog {
-        Prog { name, target, optional: false }
+        Prog {
+            name,
+            target,
+            optional: false,
+        }
     }
     pub fn optional(mut self) -> Prog {
         self.optional = true;
@@ -157,12 +205,18 @@ pub struct AttachPoint {
 
 impl AttachPoint {
     pub fn new(what: &'static str) -> Self {
-        AttachPoint { what, alternatives: Vec::new() }
+        AttachPoint {
+            what,
+            alternatives: Vec::new(),
+        }
     }
     /// Add the next alternative, in order of preference.
     pub fn or(mut self, progs: impl IntoIterator<Item = Prog>) -> Self {
         let progs: Vec<Prog> = progs.into_iter().collect();
-        assert!(!progs.is_empty(), "an alternative needs at least one program");
+        assert!(
+            !progs.is_empty(),
+            "an alternative needs at least one program"
+        );
         self.alternatives.push(progs);
         self
     }
@@ -204,7 +258,10 @@ impl HookPlan {
         let forced = match std::env::var(FORCE_ENV) {
             Ok(s) if !s.is_empty() => Some(HookKind::from_name(&s).ok_or_else(|| {
                 let kinds: Vec<_> = HookKind::ALL.iter().map(|k| k.name()).collect();
-                anyhow!("{FORCE_ENV}={s} is not a hook kind (one of {})", kinds.join(", "))
+                anyhow!(
+                    "{FORCE_ENV}={s} is not a hook kind (one of {})",
+                    kinds.join(", ")
+                )
             })?),
             _ => None,
         };
@@ -213,13 +270,19 @@ impl HookPlan {
         Ok(plan)
     }
 
-    pub fn choose(points: &[AttachPoint], kernel: &dyn Kernel, forced: Option<HookKind>) -> Result<HookPlan> {
+    pub fn choose(
+        points: &[AttachPoint],
+        kernel: &dyn Kernel,
+        forced: Option<HookKind>,
+    ) -> Result<HookPlan> {
         let mut chosen = Vec::new();
         let mut declared = Vec::new();
         for p in points {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
             let forced_alt = forced.and_then(|k| {
-                p.alternatives.iter().find(|alt| alt.iter().all(|g| g.target.kind() == k))
+                p.alternatives
+                    .iter()
+                    .find(|alt| alt.iter().all(|g| g.target.kind() == k))
             });
             if let Some(alt) = forced_alt {
                 // Forced: load everything of that kind, offered here or not.
@@ -228,8 +291,11 @@ impl HookPlan {
             }
             let usable = p.alternatives.iter().find_map(|alt| {
                 let ok = alt.iter().all(|g| g.optional || kernel.offers(&g.target));
-                let progs: Vec<Prog> =
-                    alt.iter().filter(|g| !g.optional || kernel.offers(&g.target)).cloned().collect();
+                let progs: Vec<Prog> = alt
+                    .iter()
+                    .filter(|g| !g.optional || kernel.offers(&g.target))
+                    .cloned()
+                    .collect();
                 (ok && !progs.is_empty()).then_some(progs)
             });
             match usable {
@@ -248,12 +314,19 @@ impl HookPlan {
                 }
             }
         }
-        Ok(HookPlan { chosen, declared, forced })
+        Ok(HookPlan {
+            chosen,
+            declared,
+            forced,
+        })
     }
 
     /// The kind chosen for the point named `what`.
     pub fn kind_of(&self, what: &str) -> Option<HookKind> {
-        self.chosen.iter().find(|(w, _, _)| *w == what).map(|(_, k, _)| *k)
+        self.chosen
+            .iter()
+            .find(|(w, _, _)| *w == what)
+            .map(|(_, k, _)| *k)
     }
 
     pub fn programs(&self) -> impl Iterator<Item = &Prog> {
@@ -271,7 +344,11 @@ impl HookPlan {
             seen.push(declared);
             let chosen = self.programs().find(|g| g.name == name);
             prog.set_autoload(chosen.is_some());
-            if let Some(Prog { target: Target::Fentry(func), .. }) = chosen {
+            if let Some(Prog {
+                target: Target::Fentry(func),
+                ..
+            }) = chosen
+            {
                 prog.set_attach_target(0, Some(func.clone()))
                     .with_context(|| format!("cannot set the fentry target of {name} to {func}"))?;
             }
@@ -301,11 +378,20 @@ impl HookPlan {
                     -1,
                     binary,
                     0,
-                    UprobeOpts { retprobe: *ret, func_name: Some(func.clone()), ..Default::default() },
+                    UprobeOpts {
+                        retprobe: *ret,
+                        func_name: Some(func.clone()),
+                        ..Default::default()
+                    },
                 ),
             };
             links.push(link.with_context(|| {
-                format!("cannot attach {} to {} {}", g.name, g.target.kind(), g.target)
+                format!(
+                    "cannot attach {} to {} {}",
+                    g.name,
+                    g.target.kind(),
+                    g.target
+                )
             })?);
         }
         Ok(links)
@@ -318,7 +404,10 @@ impl HookPlan {
 
 impl fmt::Display for HookPlan {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let forced = self.forced.map(|k| format!(" (forced: {k})")).unwrap_or_default();
+        let forced = self
+            .forced
+            .map(|k| format!(" (forced: {k})"))
+            .unwrap_or_default();
         write!(f, "hooks{forced}:")?;
         for (what, kind, progs) in &self.chosen {
             let targets: Vec<String> = progs.iter().map(|g| g.target.to_string()).collect();
@@ -355,7 +444,8 @@ impl LiveKernel {
             *btf = Some(VmlinuxBtf(p));
         }
         let name = CString::new(name).ok()?;
-        let id = unsafe { libbpf_sys::btf__find_by_name_kind(btf.as_ref()?.0, name.as_ptr(), kind) };
+        let id =
+            unsafe { libbpf_sys::btf__find_by_name_kind(btf.as_ref()?.0, name.as_ptr(), kind) };
         (id > 0).then_some(id as u32)
     }
 
@@ -367,8 +457,20 @@ impl LiveKernel {
         };
         let insns = [
             // r0 = 0; exit
-            libbpf_sys::bpf_insn { code: 0xb7, _bitfield_align_1: [], _bitfield_1: libbpf_sys::bpf_insn::new_bitfield_1(0, 0), off: 0, imm: 0 },
-            libbpf_sys::bpf_insn { code: 0x95, _bitfield_align_1: [], _bitfield_1: libbpf_sys::bpf_insn::new_bitfield_1(0, 0), off: 0, imm: 0 },
+            libbpf_sys::bpf_insn {
+                code: 0xb7,
+                _bitfield_align_1: [],
+                _bitfield_1: libbpf_sys::bpf_insn::new_bitfield_1(0, 0),
+                off: 0,
+                imm: 0,
+            },
+            libbpf_sys::bpf_insn {
+                code: 0x95,
+                _bitfield_align_1: [],
+                _bitfield_1: libbpf_sys::bpf_insn::new_bitfield_1(0, 0),
+                off: 0,
+                imm: 0,
+            },
         ];
         let mut opts = libbpf_sys::bpf_prog_load_opts {
             sz: std::mem::size_of::<libbpf_sys::bpf_prog_load_opts>() as _,
@@ -397,11 +499,18 @@ impl LiveKernel {
 
 impl Kernel for LiveKernel {
     fn has_tracepoint(&self, category: &str, name: &str) -> bool {
-        env::tracefs().is_some_and(|t| Path::new(t).join("events").join(category).join(name).is_dir())
+        env::tracefs().is_some_and(|t| {
+            Path::new(t)
+                .join("events")
+                .join(category)
+                .join(name)
+                .is_dir()
+        })
     }
 
     fn has_btf_tracepoint(&self, name: &str) -> bool {
-        self.btf_id(&format!("btf_trace_{name}"), libbpf_sys::BTF_KIND_TYPEDEF).is_some()
+        self.btf_id(&format!("btf_trace_{name}"), libbpf_sys::BTF_KIND_TYPEDEF)
+            .is_some()
     }
 
     fn can_fentry(&self, func: &str) -> bool {
@@ -423,7 +532,9 @@ impl Kernel for LiveKernel {
         let mut funcs = self.kprobe_funcs.borrow_mut();
         let funcs = funcs.get_or_insert_with(|| {
             let list = env::tracefs()
-                .and_then(|t| std::fs::read_to_string(Path::new(t).join("available_filter_functions")).ok())
+                .and_then(|t| {
+                    std::fs::read_to_string(Path::new(t).join("available_filter_functions")).ok()
+                })
                 .unwrap_or_default();
             list.lines()
                 .filter_map(|l| l.split_whitespace().next().map(str::to_string))
@@ -433,7 +544,8 @@ impl Kernel for LiveKernel {
     }
 
     fn has_uprobe(&self, binary: &str) -> bool {
-        Path::new("/sys/bus/event_source/devices/uprobe/type").exists() && Path::new(binary).exists()
+        Path::new("/sys/bus/event_source/devices/uprobe/type").exists()
+            && Path::new(binary).exists()
     }
 }
 
@@ -503,21 +615,38 @@ mod tests {
 
     #[test]
     fn falls_back_in_order() {
-        let k = Fake { btf_tps: vec!["sys_enter"], kprobe: true, ..Default::default() };
+        let k = Fake {
+            btf_tps: vec!["sys_enter"],
+            kprobe: true,
+            ..Default::default()
+        };
         let plan = HookPlan::choose(&points(), &k, None).unwrap();
         assert_eq!(plan.kind_of("entry"), Some(HookKind::RawTp));
         assert_eq!(plan.kind_of("switch"), Some(HookKind::Kprobe));
-        let k = Fake { btf_tps: vec!["sys_enter"], fentry: true, kprobe: true, ..Default::default() };
+        let k = Fake {
+            btf_tps: vec!["sys_enter"],
+            fentry: true,
+            kprobe: true,
+            ..Default::default()
+        };
         let plan = HookPlan::choose(&points(), &k, None).unwrap();
         assert_eq!(plan.kind_of("switch"), Some(HookKind::Fentry));
     }
 
     #[test]
     fn nothing_offered_names_what_was_tried() {
-        let k = Fake { btf_tps: vec!["sys_enter"], ..Default::default() };
-        let e = HookPlan::choose(&points(), &k, None).unwrap_err().to_string();
+        let k = Fake {
+            btf_tps: vec!["sys_enter"],
+            ..Default::default()
+        };
+        let e = HookPlan::choose(&points(), &k, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no hook for switch"), "{e}");
-        assert!(e.contains("tp_btf sched_switch") && e.contains("kprobe finish_task_switch"), "{e}");
+        assert!(
+            e.contains("tp_btf sched_switch") && e.contains("kprobe finish_task_switch"),
+            "{e}"
+        );
     }
 
     #[test]

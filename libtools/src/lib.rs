@@ -53,7 +53,12 @@ macro_rules! skel {
 #[macro_export]
 macro_rules! version {
     () => {
-        concat!(env!("CARGO_PKG_VERSION"), " (", env!("BPFTK_GIT_COMMIT"), ")")
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (",
+            env!("BPFTK_GIT_COMMIT"),
+            ")"
+        )
     };
 }
 

@@ -27,10 +27,20 @@ pub struct Column {
 
 impl Column {
     pub fn left(header: &'static str, width: usize) -> Self {
-        Column { header, width, align: Align::Left, key: json_key(header) }
+        Column {
+            header,
+            width,
+            align: Align::Left,
+            key: json_key(header),
+        }
     }
     pub fn right(header: &'static str, width: usize) -> Self {
-        Column { header, width, align: Align::Right, key: json_key(header) }
+        Column {
+            header,
+            width,
+            align: Align::Right,
+            key: json_key(header),
+        }
     }
     /// Override the JSON key when the header makes a poor one.
     pub fn key(mut self, key: &str) -> Self {
@@ -207,9 +217,10 @@ impl<W: Write> Output<W> {
                         _ => buf.extend_from_slice(b"null"),
                     }
                 }
-                Value::Time(t) => {
-                    json_string(buf, t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes())
-                }
+                Value::Time(t) => json_string(
+                    buf,
+                    t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes(),
+                ),
                 Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
             }
         }
@@ -421,6 +432,9 @@ mod tests {
         let j = Output::new(Format::Json, c, Vec::new());
         j.row(&[Value::Octal(0o100101)]);
         j.flush();
-        assert_eq!(String::from_utf8(j.into_inner()).unwrap(), "{\"flags\":32833}\n");
+        assert_eq!(
+            String::from_utf8(j.into_inner()).unwrap(),
+            "{\"flags\":32833}\n"
+        );
     }
 }

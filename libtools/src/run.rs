@@ -18,7 +18,11 @@ extern "C" fn on_signal(_: libc::c_int) {
 
 pub(crate) fn install_signal_handlers() -> Result<()> {
     // No SA_RESTART: a blocking poll returns EINTR and the loop notices at once.
-    let action = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
+    let action = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     for sig in [Signal::SIGINT, Signal::SIGTERM] {
         unsafe { sigaction(sig, &action) }.context("cannot install signal handler")?;
     }
@@ -51,7 +55,9 @@ impl Deadline {
     }
     /// Time left, capped at `cap`.
     pub fn remaining(&self, cap: Duration) -> Duration {
-        self.0.map_or(cap, |t| t.saturating_duration_since(Instant::now()).min(cap))
+        self.0.map_or(cap, |t| {
+            t.saturating_duration_since(Instant::now()).min(cap)
+        })
     }
 }
 
@@ -73,7 +79,10 @@ pub fn poll_events<W: std::io::Write>(
     while !stopping() && !deadline.passed() && !out.is_broken() {
         let n = rb.poll_raw(deadline.remaining(Duration::from_millis(100)));
         if n < 0 && n != -libc::EINTR {
-            bail!("cannot poll the ring buffer: {}", std::io::Error::from_raw_os_error(-n));
+            bail!(
+                "cannot poll the ring buffer: {}",
+                std::io::Error::from_raw_os_error(-n)
+            );
         }
         out.flush();
     }

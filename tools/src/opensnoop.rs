@@ -99,11 +99,19 @@ const OPEN_FLAGS: &[(&str, i32)] = &[
 
 fn parse_flag(s: &str) -> std::result::Result<i32, String> {
     let want = s.to_ascii_uppercase();
-    let want = if want.starts_with("O_") { want } else { format!("O_{want}") };
-    OPEN_FLAGS.iter().find(|(n, _)| *n == want).map(|(_, v)| *v).ok_or_else(|| {
-        let names: Vec<&str> = OPEN_FLAGS.iter().map(|(n, _)| *n).collect();
-        format!("unknown flag {s} (one of {})", names.join(", "))
-    })
+    let want = if want.starts_with("O_") {
+        want
+    } else {
+        format!("O_{want}")
+    };
+    OPEN_FLAGS
+        .iter()
+        .find(|(n, _)| *n == want)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = OPEN_FLAGS.iter().map(|(n, _)| *n).collect();
+            format!("unknown flag {s} (one of {})", names.join(", "))
+        })
 }
 
 /// -f filters: the O_* bits of which one must be set, and the accepted access modes.
@@ -149,7 +157,11 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let mut open = OpensnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open.maps.rodata_data.as_deref_mut().expect("opensnoop has rodata");
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("opensnoop has rodata");
     rodata.targ_tgid = args.pid.unwrap_or(0);
     rodata.targ_pid = args.tid.unwrap_or(0);
     rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
@@ -207,12 +219,21 @@ fn run(args: Args) -> Result<()> {
             cells.push(Value::Uint(e.uid.into()));
         }
         let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
-        cells.extend([Value::Uint(e.pid.into()), Value::Bytes(comm), Value::Int(fd.into()), Value::Errno(err)]);
+        cells.extend([
+            Value::Uint(e.pid.into()),
+            Value::Bytes(comm),
+            Value::Int(fd.into()),
+            Value::Errno(err),
+        ]);
         if args.extended {
             cells.push(Value::Octal(e.flags));
             let flags = e.flags as i32;
             let has_mode = flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE;
-            cells.push(if e.mode == 0 && !has_mode { Value::NullAs("n/a") } else { Value::Octal(e.mode.into()) });
+            cells.push(if e.mode == 0 && !has_mode {
+                Value::NullAs("n/a")
+            } else {
+                Value::Octal(e.mode.into())
+            });
         }
         cells.push(Value::Bytes(&path));
         out.row(&cells);
@@ -254,7 +275,9 @@ mod tests {
     fn flags_parse_by_name() {
         assert_eq!(parse_flag("O_WRONLY"), Ok(libc::O_WRONLY));
         assert_eq!(parse_flag("creat"), Ok(libc::O_CREAT));
-        assert!(parse_flag("O_BOGUS").unwrap_err().contains("unknown flag O_BOGUS"));
+        assert!(parse_flag("O_BOGUS")
+            .unwrap_err()
+            .contains("unknown flag O_BOGUS"));
     }
 
     #[test]

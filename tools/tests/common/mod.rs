@@ -1,0 +1,326 @@
+//! End-to-end test support: start a built tool, wait until it is ready
+//! (attached), make events happen, stop it with SIGINT and read what it printed.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The tests load BPF programs: without root they cannot run, and say so.
+pub fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "bpftk's end-to-end tests must run as root (they load BPF programs): run scripts/test"
+    );
+}
+
+pub struct Tracer {
+    child: Child,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    json: bool,
+}
+
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: Vec<String>,
+    pub stderr: Vec<String>,
+}
+
+impl Finished {
+    /// Every stdout line parsed as JSON (all must parse).
+    pub fn json(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+            .collect()
+    }
+    /// Table rows (stdout after the header), split on whitespace.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        self.stdout
+            .iter()
+            .skip(1)
+            .map(|l| l.split_whitespace().map(String::from).collect())
+            .collect()
+    }
+    pub fn assert_success(&self) {
+        assert!(
+            self.status.success(),
+            "tool exited with {:?}\nstderr:\n{}",
+            self.status,
+            self.stderr.join("\n")
+        );
+    }
+}
+
+fn collect(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
+            sink.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&line).into_owned());
+        }
+    });
+    lines
+}
+
+impl Tracer {
+    /// Start `bin` with `args` and wait until it is ready: the table header
+    /// on stdout, or with `--json` the `Tracing ...` line on stderr.
+    pub fn start(bin: &str, args: &[&str]) -> Tracer {
+        Tracer::start_env(bin, args, &[])
+    }
+
+    pub fn start_env(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Tracer {
+        require_root();
+        let mut child = Command::new(bin)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        let json = args.contains(&"--json");
+        let mut t = Tracer {
+            child,
+            stdout,
+            stderr,
+            json,
+        };
+        t.wait_ready();
+        t
+    }
+
+    fn wait_ready(&mut self) {
+        let start = Instant::now();
+        loop {
+            let ready = if self.json {
+                self.stderr
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l.starts_with("Tracing"))
+            } else {
+                !self.stdout.lock().unwrap().is_empty()
+            };
+            if ready {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                thread::sleep(Duration::from_millis(100));
+                panic!(
+                    "tool exited before it was ready ({status}):\n{}",
+                    self.stderr.lock().unwrap().join("\n")
+                );
+            }
+            assert!(
+                start.elapsed() < READY_TIMEOUT,
+                "tool not ready after {READY_TIMEOUT:?}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Wait until some stdout line satisfies `pred`; false on timeout.
+    pub fn wait_for(&self, pred: impl Fn(&str) -> bool, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.stdout.lock().unwrap().iter().any(|l| pred(l)) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    pub fn wait_for_text(&self, text: &str) -> bool {
+        self.wait_for(|l| l.contains(text), EVENT_TIMEOUT)
+    }
+
+    /// SIGINT, then collect everything it printed.
+    pub fn stop(self) -> Finished {
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGINT);
+        self.finish()
+    }
+
+    /// Wait for the tool to exit by itself (e.g. `-d`).
+    pub fn finish(mut self) -> Finished {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                panic!("tool did not exit within 30 s");
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        // Let the reader threads drain the pipes.
+        thread::sleep(Duration::from_millis(100));
+        let stdout = self.stdout.lock().unwrap().clone();
+        let stderr = self.stderr.lock().unwrap().clone();
+        Finished {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// Run a tool to completion (for bad-input and load-only checks).
+pub fn run(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Finished {
+    let out = Command::new(bin)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+    let lines = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    Finished {
+        status: out.status,
+        stdout: lines(&out.stdout),
+        stderr: lines(&out.stderr),
+    }
+}
+
+/// A usage error: clap's message, exit status 2, no panic.
+pub fn assert_usage_error(bin: &str, args: &[&str]) {
+    let f = run(bin, args, &[]);
+    assert_eq!(
+        f.status.code(),
+        Some(2),
+        "{args:?} should be a usage error: {:?}",
+        f.stderr
+    );
+    assert!(!f.stderr.join("\n").contains("panicked"), "{:?}", f.stderr);
+}
+
+/// A runtime error: exactly one line `<tool>: error: ...` containing `what`, exit 1.
+pub fn assert_runtime_error(bin: &str, args: &[&str], env: &[(&str, &str)], what: &str) {
+    let f = run(bin, args, env);
+    let tool = bin.rsplit('/').next().unwrap();
+    assert_eq!(
+        f.status.code(),
+        Some(1),
+        "{args:?} should fail with exit 1: {:?}",
+        f.stderr
+    );
+    assert_eq!(f.stderr.len(), 1, "one line expected, got {:?}", f.stderr);
+    assert!(
+        f.stderr[0].starts_with(&format!("{tool}: error: ")),
+        "{:?}",
+        f.stderr
+    );
+    assert!(
+        f.stderr[0].contains(what),
+        "expected {what:?} in {:?}",
+        f.stderr
+    );
+}
+
+/// Without CAP_BPF/CAP_PERFMON (setpriv drops every capability and becomes
+/// nobody) the tool says what is missing and exits 1.
+pub fn assert_needs_privileges(bin: &str, args: &[&str]) {
+    require_root();
+    let mut full = vec![
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        bin,
+    ];
+    full.extend_from_slice(args);
+    let f = run("setpriv", &full, &[]);
+    let tool = bin.rsplit('/').next().unwrap();
+    assert_eq!(
+        f.status.code(),
+        Some(1),
+        "unprivileged run should fail with exit 1: {:?}",
+        f.stderr
+    );
+    assert_eq!(f.stderr.len(), 1, "{:?}", f.stderr);
+    assert!(
+        f.stderr[0].starts_with(&format!("{tool}: error: insufficient privileges")),
+        "{:?}",
+        f.stderr
+    );
+    assert!(f.stderr[0].contains("CAP_BPF"), "{:?}", f.stderr);
+}
+
+/// Whether this kernel loads fentry programs at all (ours refuses them):
+/// the same trial load that hook selection makes.
+pub fn kernel_loads_fentry() -> bool {
+    use libtools::hooks::{Kernel, LiveKernel};
+    LiveKernel::default().can_fentry("do_sys_openat2")
+}
+
+/// Push every hook alternative of a tool through the verifier: for each hook
+/// kind, `BPFTK_HOOK=<kind> BPFTK_LOAD_ONLY=1` must load. fentry programs are
+/// refused by kernels in lockdown (ours): that is reported, and the qemu
+/// kernel matrix covers them.
+pub fn assert_all_hooks_load(bin: &str, args: &[&str]) {
+    require_root();
+    for kind in [
+        "tp_btf",
+        "raw_tp",
+        "tracepoint",
+        "fentry",
+        "kprobe",
+        "uprobe",
+    ] {
+        let f = run(bin, args, &[("BPFTK_HOOK", kind), ("BPFTK_LOAD_ONLY", "1")]);
+        if kind == "fentry" && !f.status.success() && !kernel_loads_fentry() {
+            let err = f.stderr.join(" ");
+            assert!(
+                err.contains("Operation not permitted") || err.contains("Permission denied"),
+                "{err}"
+            );
+            eprintln!("NOTE: {bin}: this kernel refuses fentry programs (lockdown); fentry alternatives are verified by scripts/test-kernels");
+            continue;
+        }
+        assert!(
+            f.status.success(),
+            "BPFTK_HOOK={kind}: load failed:\n{}",
+            f.stderr.join("\n")
+        );
+        assert!(
+            f.stderr.iter().any(|l| l.contains(": loaded ")),
+            "BPFTK_HOOK={kind}: {:?}",
+            f.stderr
+        );
+    }
+}
+
+/// A unique path under the temp directory for this test.
+pub fn unique_path(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!("bpftk-{tag}-{}-{nanos}", std::process::id()))
+}
