@@ -77,7 +77,7 @@ pub struct Common {
 /// then run it; an error is one line `<tool>: error: ...` and exit 1.
 pub fn main<A: clap::Parser>(tool: &'static str, run: fn(A) -> Result<()>) -> ! {
     let _ = TOOL.set(tool);
-    let args = A::parse();
+    let args = A::parse_from(tool_args(tool, std::env::args_os().collect()));
     let code = match run(args) {
         Ok(()) => 0,
         Err(e) => {
@@ -86,6 +86,19 @@ pub fn main<A: clap::Parser>(tool: &'static str, run: fn(A) -> Result<()>) -> ! 
         }
     };
     std::process::exit(code)
+}
+
+/// Under the multicall binary (`bpftk opensnoop -p 1`) the tool's name is
+/// the first argument: drop the `bpftk` before it.
+fn tool_args(tool: &str, mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let program = args
+        .first()
+        .map(|a| std::path::Path::new(a).to_string_lossy().into_owned());
+    let invoked_as_tool = program.is_some_and(|p| p.ends_with(tool));
+    if !invoked_as_tool && args.get(1).is_some_and(|a| a == tool) {
+        args.remove(0);
+    }
+    args
 }
 
 /// The first step of every tool: -v, libbpf's log, signals, then the
@@ -149,6 +162,23 @@ mod tests {
         let ev: Ev = decode(&[1, 0, 0, 0, b'x']);
         assert_eq!(ev.a, 1);
         assert_eq!(ev.b, [b'x', 0, 0, 0]);
+    }
+
+    #[test]
+    fn multicall_arguments_drop_the_dispatcher() {
+        let os = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            tool_args("opensnoop", os(&["bpftk", "opensnoop", "-p", "1"])),
+            os(&["opensnoop", "-p", "1"])
+        );
+        assert_eq!(
+            tool_args("opensnoop", os(&["/usr/sbin/opensnoop", "-p", "1"])),
+            os(&["/usr/sbin/opensnoop", "-p", "1"])
+        );
+        assert_eq!(
+            tool_args("opensnoop", os(&["bpf-opensnoop", "opensnoop"])),
+            os(&["bpf-opensnoop", "opensnoop"])
+        );
     }
 
     #[test]

@@ -1,3 +1,54 @@
-//! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`.
+//! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`, and the
+//! multicall binary `bpftk` dispatches through `TOOLS`.
 
 pub mod opensnoop;
+
+pub struct Tool {
+    pub name: &'static str,
+    /// One line for `bpftk list`.
+    pub about: &'static str,
+    pub main: fn() -> !,
+}
+
+/// Every tool, in alphabetical order.
+pub const TOOLS: &[Tool] = &[Tool {
+    name: "opensnoop",
+    about: "open(2), openat(2) and openat2(2) calls with their results",
+    main: opensnoop::main,
+}];
+
+/// The tool a program name stands for: `opensnoop`, or with a packager's
+/// prefix (`bpf-opensnoop`), the longest tool name it ends with.
+pub fn tool_for_program(program: &str) -> Option<&'static Tool> {
+    TOOLS
+        .iter()
+        .filter(|t| {
+            program == t.name
+                || program
+                    .strip_suffix(t.name)
+                    .is_some_and(|p| p.ends_with(|c: char| !c.is_ascii_alphanumeric()))
+        })
+        .max_by_key(|t| t.name.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_names_map_to_tools() {
+        assert_eq!(tool_for_program("opensnoop").unwrap().name, "opensnoop");
+        assert_eq!(tool_for_program("bpf-opensnoop").unwrap().name, "opensnoop");
+        assert!(tool_for_program("bpftk").is_none());
+        assert!(tool_for_program("xopensnoop").is_none());
+    }
+
+    #[test]
+    fn tools_are_sorted_and_unique() {
+        let names: Vec<_> = TOOLS.iter().map(|t| t.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+}
