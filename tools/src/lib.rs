@@ -2,6 +2,7 @@
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
 pub mod opensnoop;
+pub mod syncsnoop;
 
 pub struct Tool {
     pub name: &'static str,
@@ -11,11 +12,18 @@ pub struct Tool {
 }
 
 /// Every tool, in alphabetical order.
-pub const TOOLS: &[Tool] = &[Tool {
-    name: "opensnoop",
-    about: "open(2), openat(2) and openat2(2) calls with their results",
-    main: opensnoop::main,
-}];
+pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "opensnoop",
+        about: "open(2), openat(2) and openat2(2) calls with their results",
+        main: opensnoop::main,
+    },
+    Tool {
+        name: "syncsnoop",
+        about: "sync(2), fsync(2), fdatasync(2), msync(2), sync_file_range(2) and syncfs(2) calls",
+        main: syncsnoop::main,
+    },
+];
 
 /// The tool a program name stands for: `opensnoop`, or with a packager's
 /// prefix (`bpf-opensnoop`), the longest tool name it ends with.
