@@ -146,9 +146,61 @@ pub fn errno_name(e: i32) -> Option<&'static str> {
         .filter(|n| !n.is_empty())
 }
 
+/// Linux signal names, 1..=31 (identical on x86_64 and arm64).
+const SIGNALS: [&str; 31] = [
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
+];
+
+/// The name of signal `n` (1..=31), e.g. `SIGKILL` for 9.
+pub fn signal_name(n: i32) -> Option<&'static str> {
+    SIGNALS
+        .get(usize::try_from(n).ok()?.checked_sub(1)?)
+        .copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_name(9), Some("SIGKILL"));
+        assert_eq!(signal_name(1), Some("SIGHUP"));
+        assert_eq!(signal_name(31), Some("SIGSYS"));
+        assert_eq!(signal_name(0), None);
+        assert_eq!(signal_name(32), None);
+        assert_eq!(signal_name(-9), None);
+    }
 
     #[test]
     fn errno_names() {

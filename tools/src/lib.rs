@@ -1,6 +1,7 @@
 //! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`, and the
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
+pub mod exitsnoop;
 pub mod opensnoop;
 pub mod syncsnoop;
 
@@ -13,6 +14,11 @@ pub struct Tool {
 
 /// Every tool, in alphabetical order.
 pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "exitsnoop",
+        about: "process and thread exits with exit code or signal, age and parent",
+        main: exitsnoop::main,
+    },
     Tool {
         name: "opensnoop",
         about: "open(2), openat(2) and openat2(2) calls with their results",

@@ -1,0 +1,151 @@
+//! exitsnoop: trace process (or thread) exits with their exit codes and ages.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{
+    bpf, names, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("exitsnoop");
+}
+use skel::{types::event, ExitsnoopSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    exitsnoop             # trace process exit events
+    exitsnoop -t          # include timestamps
+    exitsnoop -x          # trace error exits only
+    exitsnoop -p 1216     # only trace PID 1216
+    exitsnoop -T          # trace by thread
+    exitsnoop -d 10       # trace for 10 seconds only
+    exitsnoop --json      # JSON Lines, one object per exit";
+
+/// Trace process termination: exit code or signal, age and parent.
+///
+/// Hooks: the sched_process_exit tracepoint, as tp_btf where BTF allows,
+/// else as a plain tracepoint.
+#[derive(Parser, Debug)]
+#[command(name = "exitsnoop", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    /// Include a timestamp column
+    #[arg(short, long)]
+    timestamp: bool,
+    /// Trace error exits only (non-zero code or a signal)
+    #[arg(short = 'x', long)]
+    failed: bool,
+    /// Only trace this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Trace every thread's exit, not only whole processes
+    #[arg(short = 'T', long)]
+    threaded: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("process exit")
+        .or([Prog::tp_btf("tp_btf_exit", "sched_process_exit")])
+        .or([Prog::tracepoint("tp_exit", "sched:sched_process_exit")])]
+}
+
+/// How a task ended, from its `exit_code` as libbpf-tools shows it:
+/// `0`, `code N`, or `signal N (NAME)` with `, core dumped`.
+pub fn describe_exit(exit_code: u32) -> String {
+    if exit_code == 0 {
+        return "0".into();
+    }
+    let code = (exit_code >> 8) & 0xff;
+    let sig = (exit_code & 0x7f) as i32;
+    let core = exit_code & 0x80 != 0;
+    if code != 0 {
+        return format!("code {code}");
+    }
+    let name = names::signal_name(sig).unwrap_or("unknown");
+    let mut s = format!("signal {sig} ({name})");
+    if core {
+        s.push_str(", core dumped");
+    }
+    s
+}
+
+pub fn main() -> ! {
+    libtools::main("exitsnoop", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = ExitsnoopSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("exitsnoop has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.trace_failed_only = args.failed;
+    rodata.trace_by_process = !args.threaded;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME", 8));
+    }
+    columns.extend([
+        Column::left("PCOMM", 16),
+        Column::left("PID", 7),
+        Column::left("PPID", 7),
+        Column::left("TID", 7),
+        Column::left("AGE(s)", 7),
+        Column::left("EXIT_CODE", 0),
+    ]);
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("process exits");
+
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let age = format!("{:.2}", e.age_ns as f64 / 1e9);
+        let exit = describe_exit(e.exit_code);
+        let mut cells = Vec::with_capacity(7);
+        if args.timestamp {
+            cells.push(Value::Time(libtools::output::now()));
+        }
+        cells.extend([
+            Value::Bytes(libtools::c_bytes(&e.comm)),
+            Value::Uint(e.pid.into()),
+            Value::Uint(e.ppid.into()),
+            Value::Uint(e.tid.into()),
+            Value::Str(&age),
+            Value::Str(&exit),
+        ]);
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_read_like_libbpf_tools() {
+        assert_eq!(describe_exit(0), "0");
+        assert_eq!(describe_exit(3 << 8), "code 3");
+        assert_eq!(describe_exit(9), "signal 9 (SIGKILL)");
+        assert_eq!(describe_exit(0x80 | 11), "signal 11 (SIGSEGV), core dumped");
+    }
+}
