@@ -3,6 +3,7 @@
 
 pub mod exitsnoop;
 pub mod opensnoop;
+pub mod statsnoop;
 pub mod syncsnoop;
 
 pub struct Tool {
@@ -23,6 +24,11 @@ pub const TOOLS: &[Tool] = &[
         name: "opensnoop",
         about: "open(2), openat(2) and openat2(2) calls with their results",
         main: opensnoop::main,
+    },
+    Tool {
+        name: "statsnoop",
+        about: "statfs(2), stat(2), lstat(2), fstatat(2) and statx(2) calls with their results",
+        main: statsnoop::main,
     },
     Tool {
         name: "syncsnoop",

@@ -1,0 +1,177 @@
+//! statsnoop end to end, on the running kernel.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_statsnoop");
+
+/// A file that exists, with a name no other process will stat.
+fn unique_file(tag: &str) -> String {
+    let p = unique_path(tag);
+    std::fs::write(&p, b"x").unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// `stat path` from a child whose pid we know; returns the pid.
+fn stat(path: &str) -> u32 {
+    let mut c = Command::new("stat")
+        .arg(path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+fn row_for<'a>(rows: &'a [Vec<String>], path: &str) -> &'a Vec<String> {
+    rows.iter()
+        .find(|r| r.last().map(String::as_str) == Some(path))
+        .unwrap_or_else(|| panic!("no row for {path} in {rows:?}"))
+}
+
+#[test]
+fn sees_a_child_stat_a_present_and_a_missing_file() {
+    let file = unique_file("stat");
+    let missing = unique_path("stat-missing").to_string_lossy().into_owned();
+    let t = Tracer::start(BIN, &[]);
+    let pid = stat(&file);
+    let mpid = stat(&missing);
+    assert!(
+        t.wait_for_text(&missing),
+        "the stat of {missing} was not reported"
+    );
+    assert!(
+        t.wait_for_text(&file),
+        "the stat of {file} was not reported"
+    );
+    let f = t.stop();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
+        ["PID", "COMM", "RET", "ERR", "PATH"]
+    );
+    let rows = f.rows();
+    let r = row_for(&rows, &file);
+    assert_eq!(
+        r[..4],
+        [pid.to_string(), "stat".into(), "0".into(), "0".into()]
+    );
+    let r = row_for(&rows, &missing);
+    assert_eq!(
+        r[..4],
+        [mpid.to_string(), "stat".into(), "-1".into(), "2".into()]
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn json_has_the_same_events() {
+    let file = unique_file("stat-json");
+    let missing = unique_path("stat-json-missing")
+        .to_string_lossy()
+        .into_owned();
+    let t = Tracer::start(BIN, &["--json", "-t"]);
+    let pid = stat(&file);
+    let mpid = stat(&missing);
+    assert!(t.wait_for_text(&missing));
+    assert!(t.wait_for_text(&file));
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    let find = |path: &str| {
+        events
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("no event for {path}: {events:?}"))
+    };
+    let e = find(&file);
+    assert_eq!(e["pid"], pid);
+    assert_eq!(e["comm"], "stat");
+    assert_eq!(e["ret"], 0);
+    assert_eq!(e["err"], 0);
+    assert!(e["err_name"].is_null());
+    assert!(e["time_s"].as_str().unwrap().parse::<f64>().unwrap() >= 0.0);
+    let e = find(&missing);
+    assert_eq!(e["pid"], mpid);
+    assert_eq!(e["comm"], "stat");
+    assert_eq!(e["ret"], -1);
+    assert_eq!(e["err"], 2);
+    assert_eq!(e["err_name"], "ENOENT");
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn x_shows_only_failures() {
+    let present = unique_file("stat-x-present");
+    let missing = unique_path("stat-x-missing").to_string_lossy().into_owned();
+    let t = Tracer::start(BIN, &["-x"]);
+    stat(&present);
+    let pid = stat(&missing);
+    assert!(t.wait_for_text(&missing));
+    let f = t.stop();
+    f.assert_success();
+    let rows = f.rows();
+    assert_eq!(row_for(&rows, &missing)[0], pid.to_string());
+    assert!(
+        rows.iter().all(|r| r[3] != "0"),
+        "-x printed a successful stat: {rows:?}"
+    );
+    assert!(!f.stdout.iter().any(|l| l.contains(&present)));
+    std::fs::remove_file(&present).unwrap();
+}
+
+#[test]
+fn pid_filter_keeps_only_that_process() {
+    let mine = unique_file("stat-pid-mine");
+    let other = unique_file("stat-pid-other");
+    // A shell that waits for a line, then becomes `stat` (same pid).
+    let mut sh = Command::new("sh")
+        .args(["-c", &format!("read x; exec stat {mine}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sh.id().to_string();
+    let t = Tracer::start(BIN, &["-p", &pid]);
+    stat(&other);
+    sh.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    sh.wait().unwrap();
+    assert!(t.wait_for_text(&mine));
+    let f = t.stop();
+    f.assert_success();
+    let rows = f.rows();
+    assert!(
+        rows.iter().all(|r| r[0] == pid),
+        "-p {pid} printed other processes: {rows:?}"
+    );
+    assert!(!f.stdout.iter().any(|l| l.contains(&other)));
+    for p in [mine, other] {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+#[test]
+fn duration_ends_the_trace_with_status_0() {
+    let t = Tracer::start(BIN, &["-d", "1"]);
+    t.finish().assert_success();
+}
+
+#[test]
+fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &[]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-p", "abc"]);
+    assert_usage_error(BIN, &["extra"]);
+    assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(BIN, &["-d", "-1"], &[], "invalid duration -1");
+    assert_needs_privileges(BIN, &[]);
+}
