@@ -9,30 +9,8 @@ use common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_opensnoop");
 
-/// A file that exists, with a name no other process will open.
-fn unique_file(tag: &str) -> String {
-    let p = unique_path(tag);
-    std::fs::write(&p, b"x").unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-/// `cat path` from a child whose pid we know; returns the pid.
 fn cat(path: &str) -> u32 {
-    let mut c = Command::new("cat")
-        .arg(path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = c.id();
-    c.wait().unwrap();
-    pid
-}
-
-fn row_for<'a>(rows: &'a [Vec<String>], path: &str) -> &'a Vec<String> {
-    rows.iter()
-        .find(|r| r.last().map(String::as_str) == Some(path))
-        .unwrap_or_else(|| panic!("no row for {path} in {rows:?}"))
+    run_child("cat", &[path])
 }
 
 #[test]
@@ -51,7 +29,7 @@ fn sees_a_child_open_a_file() {
         ["PID", "COMM", "FD", "ERR", "PATH"]
     );
     let rows = f.rows();
-    let r = row_for(&rows, &file);
+    let r = row_ending_with(&rows, &file);
     assert_eq!(r[0], pid.to_string());
     assert_eq!(r[1], "cat");
     assert!(r[2].parse::<i32>().unwrap() >= 3, "fd {}", r[2]);
@@ -95,7 +73,7 @@ fn failed_open_shows_enoent_and_x_shows_only_failures() {
     let f = t.stop();
     f.assert_success();
     let rows = f.rows();
-    let r = row_for(&rows, &missing);
+    let r = row_ending_with(&rows, &missing);
     assert_eq!(
         (r[0].as_str(), r[1].as_str(), r[2].as_str(), r[3].as_str()),
         (pid.to_string().as_str(), "cat", "-1", "2")
@@ -220,7 +198,7 @@ fn raw_tp_alternative_attaches_and_sees_events() {
         "{:?}",
         f.stderr
     );
-    assert_eq!(row_for(&f.rows(), &file)[0], pid.to_string());
+    assert_eq!(row_ending_with(&f.rows(), &file)[0], pid.to_string());
     std::fs::remove_file(&file).unwrap();
 }
 

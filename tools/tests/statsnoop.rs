@@ -9,30 +9,8 @@ use common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_statsnoop");
 
-/// A file that exists, with a name no other process will stat.
-fn unique_file(tag: &str) -> String {
-    let p = unique_path(tag);
-    std::fs::write(&p, b"x").unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-/// `stat path` from a child whose pid we know; returns the pid.
 fn stat(path: &str) -> u32 {
-    let mut c = Command::new("stat")
-        .arg(path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = c.id();
-    c.wait().unwrap();
-    pid
-}
-
-fn row_for<'a>(rows: &'a [Vec<String>], path: &str) -> &'a Vec<String> {
-    rows.iter()
-        .find(|r| r.last().map(String::as_str) == Some(path))
-        .unwrap_or_else(|| panic!("no row for {path} in {rows:?}"))
+    run_child("stat", &[path])
 }
 
 #[test]
@@ -57,12 +35,12 @@ fn sees_a_child_stat_a_present_and_a_missing_file() {
         ["PID", "COMM", "RET", "ERR", "PATH"]
     );
     let rows = f.rows();
-    let r = row_for(&rows, &file);
+    let r = row_ending_with(&rows, &file);
     assert_eq!(
         r[..4],
         [pid.to_string(), "stat".into(), "0".into(), "0".into()]
     );
-    let r = row_for(&rows, &missing);
+    let r = row_ending_with(&rows, &missing);
     assert_eq!(
         r[..4],
         [mpid.to_string(), "stat".into(), "-1".into(), "2".into()]
@@ -117,7 +95,7 @@ fn x_shows_only_failures() {
     let f = t.stop();
     f.assert_success();
     let rows = f.rows();
-    assert_eq!(row_for(&rows, &missing)[0], pid.to_string());
+    assert_eq!(row_ending_with(&rows, &missing)[0], pid.to_string());
     assert!(
         rows.iter().all(|r| r[3] != "0"),
         "-x printed a successful stat: {rows:?}"

@@ -324,3 +324,30 @@ pub fn unique_path(tag: &str) -> PathBuf {
         .as_nanos();
     std::env::temp_dir().join(format!("bpftk-{tag}-{}-{nanos}", std::process::id()))
 }
+
+/// A file that exists, with a name no other process will touch.
+pub fn unique_file(tag: &str) -> String {
+    let p = unique_path(tag);
+    std::fs::write(&p, b"x").unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// Run `program args...` to completion as a child; returns its pid.
+pub fn run_child(program: &str, args: &[&str]) -> u32 {
+    let mut c = std::process::Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// The table row whose last column is exactly `last` (a path, say).
+pub fn row_ending_with<'a>(rows: &'a [Vec<String>], last: &str) -> &'a Vec<String> {
+    rows.iter()
+        .find(|r| r.last().map(String::as_str) == Some(last))
+        .unwrap_or_else(|| panic!("no row ending with {last} in {rows:?}"))
+}
