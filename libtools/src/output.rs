@@ -84,6 +84,8 @@ pub enum Value<'a> {
     Null,
     /// Not applicable: this text in the table (`n/a`), null in JSON.
     NullAs(&'static str),
+    /// A list of byte strings (argv): joined by spaces in the table, an array in JSON.
+    Strings(&'a [&'a [u8]]),
 }
 
 /// The wall-clock time for a `Value::Time` cell.
@@ -185,6 +187,16 @@ impl<W: Write> Output<W> {
                 Value::Time(t) => cell.push_str(&t.format("%H:%M:%S").to_string()),
                 Value::Null => cell.push('-'),
                 Value::NullAs(s) => cell.push_str(s),
+                Value::Strings(l) => {
+                    let mut text = Vec::new();
+                    for (i, b) in l.iter().enumerate() {
+                        if i > 0 {
+                            text.push(b' ');
+                        }
+                        escape_control(b, &mut text);
+                    }
+                    cell.push_str(&String::from_utf8_lossy(&text));
+                }
                 Value::Bytes(_) => unreachable!(),
             }
             let mut s = String::new();
@@ -222,6 +234,16 @@ impl<W: Write> Output<W> {
                     t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes(),
                 ),
                 Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
+                Value::Strings(l) => {
+                    buf.push(b'[');
+                    for (i, b) in l.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b',');
+                        }
+                        json_string(buf, b);
+                    }
+                    buf.push(b']');
+                }
             }
         }
         buf.extend_from_slice(b"}\n");
@@ -339,6 +361,23 @@ mod tests {
         }
         out.flush();
         String::from_utf8_lossy(&out.into_inner()).into_owned()
+    }
+
+    #[test]
+    fn strings_are_an_array_in_json_and_joined_in_the_table() {
+        let args: [&[u8]; 3] = [b"echo", b"a \"b\"", b""];
+        let out = Output::new(Format::Json, vec![Column::left("ARGS", 0)], Vec::new());
+        out.row(&[Value::Strings(&args)]);
+        out.flush();
+        let json = String::from_utf8(out.into_inner()).unwrap();
+        assert_eq!(json, "{\"args\":[\"echo\",\"a \\\"b\\\"\",\"\"]}\n");
+        let out = Output::new(Format::Table, vec![Column::left("ARGS", 0)], Vec::new());
+        out.row(&[Value::Strings(&args)]);
+        out.flush();
+        assert_eq!(
+            String::from_utf8(out.into_inner()).unwrap(),
+            "echo a \"b\" \n"
+        );
     }
 
     #[test]

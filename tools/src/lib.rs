@@ -1,6 +1,7 @@
 //! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`, and the
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
+pub mod execsnoop;
 pub mod exitsnoop;
 pub mod opensnoop;
 pub mod statsnoop;
@@ -15,6 +16,11 @@ pub struct Tool {
 
 /// Every tool, in alphabetical order.
 pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "execsnoop",
+        about: "execve(2) and execveat(2) calls with their arguments and results",
+        main: execsnoop::main,
+    },
     Tool {
         name: "exitsnoop",
         about: "process and thread exits with exit code or signal, age and parent",

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
+/* execsnoop: execve(2) and execveat(2) with their arguments and results.
+ * Hooks: tracepoints syscalls:sys_{enter,exit}_execve{,at}. The arguments
+ * are read at entry (the old image is still mapped) and sent at exit. */
+#include "bpftk.bpf.h"
+#include "execsnoop.h"
+
+const volatile __u32 targ_uid = BPFTK_INVALID_UID;
+const volatile __u32 targ_ppid = 0;
+const volatile bool targ_failed = false; /* also report failed execs */
+const volatile __u32 max_args = EXECSNOOP_DEFAULT_MAX_ARGS;
+
+static const struct event empty_event = {};
+
+/* In-flight execs by thread id; the event is too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct event);
+} execs SEC(".maps");
+
+static __always_inline int trace_enter(const char *filename, const char *const *argv)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, uid = (__u32)bpf_get_current_uid_gid();
+	struct task_struct *task;
+	struct event *e;
+	const char *argp;
+	long ret;
+	int i;
+
+	if (targ_uid != BPFTK_INVALID_UID && targ_uid != uid)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	__u32 ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (targ_ppid && targ_ppid != ppid)
+		return 0;
+
+	if (bpf_map_update_elem(&execs, &tid, &empty_event, BPF_ANY))
+		return 0;
+	e = bpf_map_lookup_elem(&execs, &tid);
+	if (!e)
+		return 0;
+	e->pid = id >> 32;
+	e->tid = tid;
+	e->ppid = ppid;
+	e->uid = uid;
+
+	ret = bpf_probe_read_user_str(e->args, EXECSNOOP_ARGSIZE, filename);
+	if (ret < 0)
+		return 0;
+	e->args_size = ret;
+	e->args_count = 1;
+
+	for (i = 1; i < EXECSNOOP_TOTAL_MAX_ARGS && i < max_args; i++) {
+		__u32 size = e->args_size;
+
+		if (bpf_probe_read_user(&argp, sizeof(argp), &argv[i]) || !argp)
+			return 0;
+		if (size > EXECSNOOP_LAST_ARG)
+			return 0;
+		ret = bpf_probe_read_user_str(&e->args[size], EXECSNOOP_ARGSIZE, argp);
+		if (ret < 0)
+			return 0;
+		e->args_count++;
+		e->args_size = size + ret;
+	}
+	/* Is there an argument beyond the last one read? */
+	if (i < EXECSNOOP_TOTAL_MAX_ARGS + 1 &&
+	    !bpf_probe_read_user(&argp, sizeof(argp), &argv[i]) && argp)
+		e->truncated = 1;
+	return 0;
+}
+
+static __always_inline int trace_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct event *e = bpf_map_lookup_elem(&execs, &tid);
+	__u32 size;
+
+	if (!e)
+		return 0;
+	if (ret && !targ_failed)
+		goto cleanup;
+	e->ret = ret;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	size = e->args_size;
+	if (size > EXECSNOOP_ARGS_MAX)
+		size = EXECSNOOP_ARGS_MAX;
+	emit(e, offsetof(struct event, args) + size);
+cleanup:
+	bpf_map_delete_elem(&execs, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int tp_enter_execve(struct syscall_trace_enter *ctx)
+{
+	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int tp_enter_execveat(struct syscall_trace_enter *ctx)
+{
+	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exit_execve(struct syscall_trace_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_exit_execveat(struct syscall_trace_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

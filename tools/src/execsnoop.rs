@@ -1,0 +1,257 @@
+//! execsnoop: trace execve(2) and execveat(2) system-wide, with arguments.
+
+use std::mem::MaybeUninit;
+use std::time::Instant;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("execsnoop");
+}
+use skel::{types::event, ExecsnoopSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+/// The most arguments the BPF side can hold (EXECSNOOP_TOTAL_MAX_ARGS).
+const TOTAL_MAX_ARGS: u32 = 60;
+
+const EXAMPLES: &str = "EXAMPLES:
+    execsnoop              # trace all exec() syscalls
+    execsnoop -x           # include failed exec()s
+    execsnoop -T           # include time (HH:MM:SS)
+    execsnoop -t           # include time (seconds since start)
+    execsnoop -U           # include UID
+    execsnoop -u 1000      # only trace UID 1000
+    execsnoop -P 181       # only trace new processes whose parent PID is 181
+    execsnoop -q           # add \"quotemarks\" around arguments
+    execsnoop -n main      # only print command names containing \"main\"
+    execsnoop -l tpkg      # only print commands whose arguments contain \"tpkg\"
+    execsnoop --max-args 5 # read at most 5 arguments
+    execsnoop --json       # JSON Lines, arguments as an array";
+
+/// Trace exec() syscalls: execve(2) and execveat(2), with their arguments.
+///
+/// Hooks: the syscalls:sys_{enter,exit}_execve{,at} tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "execsnoop", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    /// Print a time column (HH:MM:SS)
+    #[arg(short = 'T', long)]
+    time: bool,
+    /// Print a timestamp column (seconds since tracing started)
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Include failed exec()s
+    #[arg(short = 'x', long)]
+    fails: bool,
+    /// Only trace this user ID
+    #[arg(short, long)]
+    uid: Option<u32>,
+    /// Add "quotemarks" around arguments
+    #[arg(short, long)]
+    quote: bool,
+    /// Only print command names containing NAME
+    #[arg(short, long)]
+    name: Option<String>,
+    /// Only print commands whose arguments contain LINE
+    #[arg(short, long)]
+    line: Option<String>,
+    /// Print a UID column
+    #[arg(short = 'U', long = "print-uid")]
+    print_uid: bool,
+    /// Read at most this many arguments (1 to 60), dropping the rest
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=TOTAL_MAX_ARGS as i64))]
+    max_args: u32,
+    /// Only trace new processes whose parent has this process ID
+    #[arg(short = 'P', long)]
+    ppid: Option<u32>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("exec entry").or([
+            Prog::tracepoint("tp_enter_execve", "syscalls:sys_enter_execve"),
+            Prog::tracepoint("tp_enter_execveat", "syscalls:sys_enter_execveat").optional(),
+        ]),
+        AttachPoint::new("exec exit").or([
+            Prog::tracepoint("tp_exit_execve", "syscalls:sys_exit_execve"),
+            Prog::tracepoint("tp_exit_execveat", "syscalls:sys_exit_execveat").optional(),
+        ]),
+    ]
+}
+
+pub fn main() -> ! {
+    libtools::main("execsnoop", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.ppid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = ExecsnoopSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("execsnoop has rodata");
+    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+    rodata.targ_ppid = args.ppid.unwrap_or(0);
+    rodata.targ_failed = args.fails;
+    rodata.max_args = args.max_args;
+    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 8).key("time_s"));
+    }
+    if args.time {
+        columns.push(Column::left("TIME", 8));
+    }
+    if args.print_uid {
+        columns.push(Column::left("UID", 6));
+    }
+    columns.extend([
+        Column::left("PCOMM", 16),
+        Column::left("PID", 6),
+        Column::left("PPID", 6),
+        Column::right("RET", 3),
+        Column::left("ARGS", 0),
+    ]);
+    if args.common.json {
+        columns.push(Column::left("ARGS_TRUNCATED", 0));
+    }
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("exec() syscalls");
+
+    let start = Instant::now();
+    let name = args.name.as_deref().map(str::as_bytes);
+    let line = args.line.as_deref().map(str::as_bytes);
+    let mut joined = Vec::with_capacity(256);
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let comm = libtools::c_bytes(&e.comm);
+        if name.is_some_and(|n| !contains(comm, n)) {
+            return;
+        }
+        let raw = as_bytes(&e.args);
+        let list = split_args(&raw[..(e.args_size as usize).min(raw.len())], e.args_count);
+        let truncated = e.truncated != 0;
+        if let Some(l) = line {
+            format_args_into(&list, false, false, &mut joined);
+            if !contains(&joined, l) {
+                return;
+            }
+        }
+        format_args_into(&list, args.quote, truncated, &mut joined);
+
+        let elapsed;
+        let mut cells = Vec::with_capacity(9);
+        if args.timestamp {
+            elapsed = format!("{:.3}", start.elapsed().as_secs_f64());
+            cells.push(Value::Str(&elapsed));
+        }
+        if args.time {
+            cells.push(Value::Time(libtools::output::now()));
+        }
+        if args.print_uid {
+            cells.push(Value::Uint(e.uid.into()));
+        }
+        cells.extend([
+            Value::Bytes(comm),
+            Value::Uint(e.pid.into()),
+            Value::Uint(e.ppid.into()),
+            Value::Int(e.ret.into()),
+        ]);
+        if args.common.json {
+            cells.push(Value::Strings(&list));
+            cells.push(Value::Uint(truncated.into()));
+        } else {
+            cells.push(Value::Bytes(&joined));
+        }
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+fn as_bytes(s: &[std::ffi::c_char]) -> &[u8] {
+    // SAFETY: c_char and u8 have the same size and alignment.
+    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The `count` NUL-terminated strings at the start of `buf`.
+fn split_args(buf: &[u8], count: u32) -> Vec<&[u8]> {
+    let mut list = Vec::with_capacity(count as usize);
+    let mut rest = buf;
+    while list.len() < count as usize && !rest.is_empty() {
+        let n = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
+        list.push(&rest[..n]);
+        rest = &rest[(n + 1).min(rest.len())..];
+    }
+    list
+}
+
+/// Arguments joined by spaces as given; with `quote`, each in "quotes" (inner
+/// quotes escaped); a list cut short at --max-args ends with " ...".
+fn format_args_into(list: &[&[u8]], quote: bool, truncated: bool, out: &mut Vec<u8>) {
+    out.clear();
+    for (i, a) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        if quote {
+            out.push(b'"');
+            for &c in *a {
+                if c == b'"' {
+                    out.push(b'\\');
+                }
+                out.push(c);
+            }
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(a);
+        }
+    }
+    if truncated {
+        out.extend_from_slice(b" ...");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_split_on_nul_keeping_empty_ones() {
+        let list = split_args(b"/bin/echo\0a b\0\0x\0", 4);
+        assert_eq!(list, [&b"/bin/echo"[..], b"a b", b"", b"x"]);
+        assert_eq!(split_args(b"a\0b\0", 1), [&b"a"[..]]);
+    }
+
+    #[test]
+    fn args_are_joined_faithfully() {
+        let list: Vec<&[u8]> = vec![b"echo", b"a b", b"", b"say \"hi\""];
+        let mut out = Vec::new();
+        format_args_into(&list, false, false, &mut out);
+        assert_eq!(out, b"echo a b  say \"hi\"");
+        format_args_into(&list, true, true, &mut out);
+        assert_eq!(out, b"\"echo\" \"a b\" \"\" \"say \\\"hi\\\"\" ...");
+    }
+}

@@ -1,0 +1,202 @@
+//! execsnoop end to end, on the running kernel.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_execsnoop");
+
+/// A word no other process will pass as an argument.
+fn unique(tag: &str) -> String {
+    unique_path(tag)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `/bin/echo WORD "a b" ""` from a child whose pid we know; returns the pid.
+fn echo(word: &str) -> u32 {
+    let mut c = Command::new("/bin/echo")
+        .args([word, "a b", ""])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// `sh -c 'exec /nonexistent-WORD'`: an exec that fails with ENOENT.
+fn failed_exec(word: &str) -> u32 {
+    let mut c = Command::new("sh")
+        .args(["-c", &format!("exec /nonexistent-{word}")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+fn line_with<'a>(lines: &'a [String], text: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no line with {text} in {lines:?}"))
+}
+
+#[test]
+fn sees_a_child_exec_with_its_arguments() {
+    let word = unique("exec");
+    let t = Tracer::start(BIN, &[]);
+    let pid = echo(&word);
+    assert!(t.wait_for_text(&word), "the exec of echo was not reported");
+    let f = t.stop();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
+        ["PCOMM", "PID", "PPID", "RET", "ARGS"]
+    );
+    let line = line_with(&f.stdout, &word);
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[0], "echo");
+    assert_eq!(cols[1], pid.to_string());
+    assert_eq!(cols[2], std::process::id().to_string());
+    assert_eq!(cols[3], "0");
+    // Spaces inside an argument kept, the empty argument kept.
+    assert!(
+        line.ends_with(&format!(" /bin/echo {word} a b ")),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn quote_marks_every_argument() {
+    let word = unique("quote");
+    let t = Tracer::start(BIN, &["-q"]);
+    echo(&word);
+    assert!(t.wait_for_text(&word));
+    let f = t.stop();
+    f.assert_success();
+    let line = line_with(&f.stdout, &word);
+    assert!(
+        line.ends_with(&format!(" \"/bin/echo\" \"{word}\" \"a b\" \"\"")),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn json_has_the_args_array() {
+    let word = unique("json");
+    let t = Tracer::start(BIN, &["--json", "-T", "-U"]);
+    let pid = echo(&word);
+    assert!(t.wait_for_text(&word));
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    let e = events
+        .iter()
+        .find(|e| e["args"][1] == word.as_str())
+        .expect("event in JSON");
+    assert_eq!(e["pid"], pid);
+    assert_eq!(e["ppid"], std::process::id());
+    assert_eq!(e["pcomm"], "echo");
+    assert_eq!(e["uid"], 0);
+    assert_eq!(e["ret"], 0);
+    assert_eq!(
+        e["args"],
+        serde_json::json!(["/bin/echo", word.as_str(), "a b", ""])
+    );
+    assert_eq!(e["args_truncated"], 0);
+    assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
+}
+
+#[test]
+fn failed_execs_only_with_x() {
+    let word = unique("fail");
+    let t = Tracer::start(BIN, &["-x"]);
+    let pid = failed_exec(&word);
+    assert!(t.wait_for_text(&word));
+    let f = t.stop();
+    f.assert_success();
+    let target = format!("/nonexistent-{word}");
+    let rows = f.rows();
+    let r = rows
+        .iter()
+        .find(|r| r.get(4) == Some(&target))
+        .unwrap_or_else(|| panic!("no failed exec of {target} in {rows:?}"));
+    assert_eq!(r[0], "sh");
+    assert_eq!(r[1], pid.to_string());
+    assert_eq!(r[3], "-2", "ENOENT");
+
+    // Without -x: the shell's own (successful) exec shows, the failed one not.
+    let word = unique("nofail");
+    let t = Tracer::start(BIN, &[]);
+    failed_exec(&word);
+    assert!(t.wait_for_text(&format!("exec /nonexistent-{word}")));
+    let f = t.stop();
+    f.assert_success();
+    assert!(
+        f.rows().iter().all(|r| r[3] == "0"),
+        "a failed exec without -x: {:?}",
+        f.rows()
+    );
+    let target = format!("/nonexistent-{word}");
+    assert!(
+        !f.rows().iter().any(|r| r.get(4) == Some(&target)),
+        "{:?}",
+        f.rows()
+    );
+}
+
+#[test]
+fn line_filter_matches_the_arguments() {
+    let seen = unique("line-seen");
+    let hidden = unique("line-hidden");
+    let t = Tracer::start(BIN, &["-l", &seen]);
+    echo(&hidden);
+    echo(&seen);
+    assert!(t.wait_for_text(&seen));
+    let f = t.stop();
+    f.assert_success();
+    assert!(
+        f.stdout.iter().skip(1).all(|l| l.contains(&seen)),
+        "{:?}",
+        f.stdout
+    );
+    assert!(!f.stdout.iter().any(|l| l.contains(&hidden)));
+}
+
+#[test]
+fn max_args_cuts_the_list_and_says_so() {
+    let word = unique("max");
+    let t = Tracer::start(BIN, &["--max-args", "2"]);
+    echo(&word);
+    assert!(t.wait_for_text(&word));
+    let f = t.stop();
+    f.assert_success();
+    let line = line_with(&f.stdout, &word);
+    assert!(
+        line.ends_with(&format!(" /bin/echo {word} ...")),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &[]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-u", "abc"]);
+    assert_usage_error(BIN, &["--max-args", "0"]);
+    assert_usage_error(BIN, &["--max-args", "61"]);
+    assert_usage_error(BIN, &["extra"]);
+    assert_runtime_error(BIN, &["-P", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(BIN, &["-d", "-1"], &[], "invalid duration -1");
+    assert_needs_privileges(BIN, &[]);
+}
