@@ -74,6 +74,9 @@ pub enum Value<'a> {
     /// Bytes from the kernel (paths, comms): shown as-is in the table with
     /// control characters escaped; in JSON, invalid UTF-8 becomes U+FFFD.
     Bytes(&'a [u8]),
+    /// A decimal number with this many digits after the point in the
+    /// table (`AGE(s)`, `TIME(s)`); JSON gets the number itself.
+    Fixed(f64, usize),
     /// A number shown in octal, zero-padded to the column width; JSON gets the number.
     Octal(u64),
     /// An errno: a number in the table; JSON adds `<key>_name` ("ENOENT").
@@ -183,6 +186,7 @@ impl<W: Write> Output<W> {
                 Value::Uint(n) => cell.push_str(&n.to_string()),
                 Value::Str(s) => cell.push_str(s),
                 Value::Octal(n) => cell.push_str(&format!("{n:0w$o}", w = c.width)),
+                Value::Fixed(x, d) => cell.push_str(&format!("{x:.d$}")),
                 Value::Errno(e) => cell.push_str(&e.to_string()),
                 Value::Time(t) => cell.push_str(&t.format("%H:%M:%S").to_string()),
                 Value::Null => cell.push('-'),
@@ -218,6 +222,10 @@ impl<W: Write> Output<W> {
                 Value::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
                 Value::Uint(n) | Value::Octal(n) => buf.extend_from_slice(n.to_string().as_bytes()),
                 Value::Str(s) => json_string(buf, s.as_bytes()),
+                Value::Fixed(x, _) if x.is_finite() => {
+                    buf.extend_from_slice(x.to_string().as_bytes())
+                }
+                Value::Fixed(..) => buf.extend_from_slice(b"null"),
                 Value::Bytes(b) => json_string(buf, b),
                 Value::Errno(e) => {
                     buf.extend_from_slice(e.to_string().as_bytes());
@@ -450,6 +458,25 @@ mod tests {
         assert!(v["audit"].is_null());
         let t = v["time"].as_str().unwrap();
         assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
+    }
+
+    #[test]
+    fn fixed_decimals_are_rounded_in_table_and_numbers_in_json() {
+        let c = vec![Column::left("AGE(s)", 7), Column::left("X", 0)];
+        let t = Output::new(Format::Table, c.clone(), Vec::new());
+        t.row(&[Value::Fixed(1.23456, 2), Value::Fixed(0.5, 3)]);
+        t.flush();
+        assert_eq!(
+            String::from_utf8(t.into_inner()).unwrap(),
+            "1.23    0.500\n"
+        );
+        let j = Output::new(Format::Json, c, Vec::new());
+        j.row(&[Value::Fixed(1.5, 2), Value::Fixed(f64::NAN, 3)]);
+        j.flush();
+        assert_eq!(
+            String::from_utf8(j.into_inner()).unwrap(),
+            "{\"age_s\":1.5,\"x\":null}\n"
+        );
     }
 
     #[test]

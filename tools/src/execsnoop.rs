@@ -157,11 +157,9 @@ fn run(args: Args) -> Result<()> {
         }
         format_args_into(&list, args.quote, truncated, &mut joined);
 
-        let elapsed;
         let mut cells = Vec::with_capacity(9);
         if args.timestamp {
-            elapsed = format!("{:.3}", start.elapsed().as_secs_f64());
-            cells.push(Value::Str(&elapsed));
+            cells.push(Value::Fixed(start.elapsed().as_secs_f64(), 3));
         }
         if args.time {
             cells.push(Value::Time(libtools::output::now()));

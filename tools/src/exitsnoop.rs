@@ -117,7 +117,6 @@ fn run(args: Args) -> Result<()> {
 
     run::poll_events(&skel.maps.events, duration, &out, |data| {
         let e: event = libtools::decode(data);
-        let age = format!("{:.2}", e.age_ns as f64 / 1e9);
         let exit = describe_exit(e.exit_code);
         let mut cells = Vec::with_capacity(7);
         if args.timestamp {
@@ -128,7 +127,7 @@ fn run(args: Args) -> Result<()> {
             Value::Uint(e.pid.into()),
             Value::Uint(e.ppid.into()),
             Value::Uint(e.tid.into()),
-            Value::Str(&age),
+            Value::Fixed(e.age_ns as f64 / 1e9, 2),
             Value::Str(&exit),
         ]);
         out.row(&cells);

@@ -106,7 +106,6 @@ fn run(args: Args) -> Result<()> {
     out.ready("stat syscalls");
 
     let first_ts = Cell::new(0u64);
-    let mut ts = String::new();
     run::poll_events(&skel.maps.events, duration, &out, |data| {
         let e: event = libtools::decode(data);
         let mut cells = Vec::with_capacity(6);
@@ -114,8 +113,8 @@ fn run(args: Args) -> Result<()> {
             if first_ts.get() == 0 {
                 first_ts.set(e.ts_ns);
             }
-            ts = format!("{:.3}", e.ts_ns.saturating_sub(first_ts.get()) as f64 / 1e9);
-            cells.push(Value::Str(&ts));
+            let secs = e.ts_ns.saturating_sub(first_ts.get()) as f64 / 1e9;
+            cells.push(Value::Fixed(secs, 3));
         }
         let (ret, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
         let path = as_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);

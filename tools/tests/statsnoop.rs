@@ -74,7 +74,7 @@ fn json_has_the_same_events() {
     assert_eq!(e["ret"], 0);
     assert_eq!(e["err"], 0);
     assert!(e["err_name"].is_null());
-    assert!(e["time_s"].as_str().unwrap().parse::<f64>().unwrap() >= 0.0);
+    assert!(e["time_s"].as_f64().unwrap() >= 0.0);
     let e = find(&missing);
     assert_eq!(e["pid"], mpid);
     assert_eq!(e["comm"], "stat");
