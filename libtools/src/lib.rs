@@ -130,11 +130,21 @@ pub fn decode<T: plain::Plain + Default>(data: &[u8]) -> T {
     v
 }
 
+/// A C `char[]` as bytes, all of it (for buffers with an explicit length).
+pub fn raw_bytes(s: &[std::ffi::c_char]) -> &[u8] {
+    // SAFETY: c_char and u8 have the same size and alignment.
+    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
+}
+
 /// A C `char[]` as bytes, up to the first NUL.
 pub fn c_bytes(s: &[std::ffi::c_char]) -> &[u8] {
-    // SAFETY: c_char and u8 have the same size and alignment.
-    let b = unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) };
+    let b = raw_bytes(s);
     b.iter().position(|&c| c == 0).map_or(b, |n| &b[..n])
+}
+
+/// Substring match on bytes, as bcc's `-n NAME` filters do.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -147,6 +157,13 @@ mod tests {
         assert_eq!(c_bytes(&s), b"cat");
         let full: [std::ffi::c_char; 2] = [b'a' as _, b'b' as _];
         assert_eq!(c_bytes(&full), b"ab");
+    }
+
+    #[test]
+    fn substring_match_on_bytes() {
+        assert!(contains_bytes(b"python3", b"thon"));
+        assert!(contains_bytes(b"cat", b""));
+        assert!(!contains_bytes(b"cat", b"dog"));
     }
 
     #[derive(Default, Clone, Copy)]

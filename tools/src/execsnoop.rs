@@ -143,15 +143,15 @@ fn run(args: Args) -> Result<()> {
     run::poll_events(&skel.maps.events, duration, &out, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
-        if name.is_some_and(|n| !contains(comm, n)) {
+        if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
             return;
         }
-        let raw = as_bytes(&e.args);
+        let raw = libtools::raw_bytes(&e.args);
         let list = split_args(&raw[..(e.args_size as usize).min(raw.len())], e.args_count);
         let truncated = e.truncated != 0;
         if let Some(l) = line {
             format_args_into(&list, false, false, &mut joined);
-            if !contains(&joined, l) {
+            if !libtools::contains_bytes(&joined, l) {
                 return;
             }
         }
@@ -183,15 +183,6 @@ fn run(args: Args) -> Result<()> {
     })?;
     bpf::report_dropped(skel.object());
     Ok(())
-}
-
-fn as_bytes(s: &[std::ffi::c_char]) -> &[u8] {
-    // SAFETY: c_char and u8 have the same size and alignment.
-    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The `count` NUL-terminated strings at the start of `buf`.

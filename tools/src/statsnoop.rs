@@ -1,7 +1,6 @@
 //! statsnoop: trace the stat family of syscalls system-wide.
 
 use std::cell::Cell;
-use std::ffi::c_char;
 use std::mem::MaybeUninit;
 
 use clap::Parser;
@@ -117,7 +116,7 @@ fn run(args: Args) -> Result<()> {
             cells.push(Value::Fixed(secs, 3));
         }
         let (ret, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
-        let path = as_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);
+        let path = libtools::raw_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);
         cells.extend([
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
@@ -129,9 +128,4 @@ fn run(args: Args) -> Result<()> {
     })?;
     bpf::report_dropped(skel.object());
     Ok(())
-}
-
-fn as_bytes(s: &[c_char]) -> &[u8] {
-    // SAFETY: c_char and u8 have the same size and alignment.
-    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
 }
