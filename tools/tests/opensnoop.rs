@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -103,18 +102,11 @@ fn failed_open_shows_enoent_and_x_shows_only_failures() {
 fn pid_filter_keeps_only_that_process() {
     let mine = unique_file("pid-mine");
     let other = unique_file("pid-other");
-    // A shell that waits for a line, then becomes `cat` (same pid).
-    let mut sh = Command::new("sh")
-        .args(["-c", &format!("read x; exec cat {mine}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = sh.id().to_string();
+    let sh = GatedChild::spawn(&format!("cat {mine}"));
+    let pid = sh.pid().to_string();
     let t = Tracer::start(BIN, &["-p", &pid]);
     cat(&other);
-    sh.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    sh.wait().unwrap();
+    sh.release();
     assert!(t.wait_for_text(&mine));
     let f = t.stop();
     f.assert_success();

@@ -2,9 +2,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_statsnoop");
@@ -108,18 +105,11 @@ fn x_shows_only_failures() {
 fn pid_filter_keeps_only_that_process() {
     let mine = unique_file("stat-pid-mine");
     let other = unique_file("stat-pid-other");
-    // A shell that waits for a line, then becomes `stat` (same pid).
-    let mut sh = Command::new("sh")
-        .args(["-c", &format!("read x; exec stat {mine}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = sh.id().to_string();
+    let sh = GatedChild::spawn(&format!("stat {mine}"));
+    let pid = sh.pid().to_string();
     let t = Tracer::start(BIN, &["-p", &pid]);
     stat(&other);
-    sh.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    sh.wait().unwrap();
+    sh.release();
     assert!(t.wait_for_text(&mine));
     let f = t.stop();
     f.assert_success();

@@ -102,19 +102,11 @@ fn json_has_the_same_events() {
 
 #[test]
 fn pid_filter_keeps_only_that_process() {
-    // A shell that waits for a line, then becomes `sync` (same pid).
-    let mut sh = Command::new("sh")
-        .args(["-c", "read x; exec sync"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = sh.id();
+    let sh = GatedChild::spawn("sync");
+    let pid = sh.pid();
     let t = Tracer::start(BIN, &["-p", &pid.to_string()]);
     let other = sync();
-    use std::io::Write;
-    sh.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    assert!(sh.wait().unwrap().success());
+    assert!(sh.release());
     assert!(t.wait_for(|l| l.starts_with(&format!("{pid} ")), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();

@@ -351,3 +351,31 @@ pub fn row_ending_with<'a>(rows: &'a [Vec<String>], last: &str) -> &'a Vec<Strin
         .find(|r| r.last().map(String::as_str) == Some(last))
         .unwrap_or_else(|| panic!("no row ending with {last} in {rows:?}"))
 }
+
+/// A child whose pid is known before it runs `command`: a shell that waits
+/// for a line on stdin, then execs the command (same pid). For `-p` tests,
+/// where the tool must start after the pid exists and before the event.
+pub struct GatedChild(Child);
+
+impl GatedChild {
+    pub fn spawn(command: &str) -> GatedChild {
+        let child = Command::new("sh")
+            .args(["-c", &format!("read x; exec {command}")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start sh: {e}"));
+        GatedChild(child)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Let the command run and wait for it; true when it exited 0.
+    pub fn release(mut self) -> bool {
+        use std::io::Write;
+        self.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        self.0.wait().unwrap().success()
+    }
+}
