@@ -45,4 +45,32 @@ static __always_inline long emit(void *data, __u64 size)
 	return err;
 }
 
+/* A path (or any string) from user memory into `buf` of `size` bytes (a
+ * constant). Returns its length without the NUL; sets *truncated when the
+ * string goes on beyond the buffer. */
+static __always_inline __u32 read_user_path(char *buf, __u32 size, const char *src,
+					    __u8 *truncated)
+{
+	long len = bpf_probe_read_user_str(buf, size, src);
+
+	*truncated = 0;
+	if (len < 1)
+		return 0;
+	len -= 1; /* drop the NUL */
+	if (len == size - 1) {
+		/* The buffer is full: is there more beyond it? */
+		char next = 0;
+
+		bpf_probe_read_user(&next, 1, src + size - 1);
+		*truncated = next != 0;
+	}
+	if (len > size)
+		len = size;
+	return len;
+}
+
+/* Put `struct NAME` into the object's BTF, so that the skeleton generates its
+ * Rust type, for events that are never a map's value type. */
+#define BPFTK_EXPORT_TYPE(name) struct name __bpftk_export_##name __attribute__((unused))
+
 #endif /* __BPFTK_BPF_H */

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
 /* execsnoop: execve(2) and execveat(2) with their arguments and results.
- * Hooks: tracepoints syscalls:sys_{enter,exit}_execve{,at}. The arguments
- * are read at entry (the old image is still mapped) and sent at exit. */
+ * Hook alternatives, in order of preference:
+ *   tracepoint  syscalls:sys_{enter,exit}_execve{,at}
+ *   raw_tp      sys_enter / sys_exit  (kernels without syscall tracepoints)
+ * The arguments are read at entry (the old image is still mapped) and sent
+ * at exit. */
 #include "bpftk.bpf.h"
+#include "cgroup.bpf.h"
+#include "syscalls.bpf.h"
 #include "execsnoop.h"
 
 const volatile __u32 targ_uid = BPFTK_INVALID_UID;
@@ -31,6 +36,8 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	int i;
 
 	if (targ_uid != BPFTK_INVALID_UID && targ_uid != uid)
+		return 0;
+	if (!cgroup_allowed())
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	__u32 ppid = BPF_CORE_READ(task, real_parent, tgid);
@@ -116,6 +123,26 @@ SEC("tracepoint/syscalls/sys_exit_execveat")
 int tp_exit_execveat(struct syscall_trace_exit *ctx)
 {
 	return trace_exit(ctx->ret);
+}
+
+SEC("raw_tp/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = RAW_SYSCALL_NR(ctx);
+
+	if (nr == NR_execve)
+		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1),
+				   (const char *const *)RAW_SYSCALL_ARG(ctx, 2));
+	if (nr == NR_execveat)
+		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 2),
+				   (const char *const *)RAW_SYSCALL_ARG(ctx, 3));
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return trace_exit(RAW_SYSCALL_RET(ctx));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

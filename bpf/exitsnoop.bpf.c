@@ -4,14 +4,14 @@
  *   tp_btf      sched_process_exit  (the task through bpf_get_current_task_btf)
  *   tracepoint  sched:sched_process_exit  (the task through bpf_get_current_task + CO-RE) */
 #include "bpftk.bpf.h"
+#include "cgroup.bpf.h"
 #include "exitsnoop.h"
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_failed_only = false;
 const volatile bool trace_by_process = true;
 
-/* Puts `struct event` in the BTF, for the skeleton's generated types. */
-struct event unused_event __attribute__((unused));
+BPFTK_EXPORT_TYPE(event);
 
 static __always_inline int trace_exit(struct task_struct *task)
 {
@@ -24,6 +24,8 @@ static __always_inline int trace_exit(struct task_struct *task)
 		return 0;
 	/* By process: only the thread-group leader's exit, the process ending. */
 	if (trace_by_process && pid != tgid)
+		return 0;
+	if (!cgroup_allowed())
 		return 0;
 	exit_code = BPF_CORE_READ(task, exit_code);
 	if (trace_failed_only && exit_code == 0)

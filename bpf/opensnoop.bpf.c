@@ -4,6 +4,7 @@
  *   tracepoint  syscalls:sys_{enter,exit}_open{,at,at2}  (fires only for these calls)
  *   raw_tp      sys_enter / sys_exit                     (kernels without syscall tracepoints) */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "opensnoop.h"
 
 const volatile __u32 targ_tgid = 0;
@@ -71,7 +72,7 @@ static __always_inline int trace_exit(long ret)
 	__u32 pid = (__u32)id, zero = 0;
 	struct args *ap = bpf_map_lookup_elem(&start, &pid);
 	struct event *e;
-	long len;
+	__u32 len;
 
 	if (!ap)
 		return 0;
@@ -89,20 +90,7 @@ static __always_inline int trace_exit(long ret)
 	e->mode = ap->mode;
 	e->dfd = ap->dfd;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	len = bpf_probe_read_user_str(e->path, sizeof(e->path), ap->fname);
-	if (len < 1)
-		len = 1;
-	len -= 1; /* drop the NUL */
-	e->truncated = 0;
-	if (len == OPENSNOOP_PATH_MAX - 1) {
-		/* The buffer is full: is there more of the path beyond it? */
-		char next = 0;
-
-		bpf_probe_read_user(&next, 1, ap->fname + OPENSNOOP_PATH_MAX - 1);
-		e->truncated = next != 0;
-	}
-	if (len > OPENSNOOP_PATH_MAX)
-		len = OPENSNOOP_PATH_MAX;
+	len = read_user_path(e->path, sizeof(e->path), ap->fname, &e->truncated);
 	e->path_len = len;
 	emit(e, offsetof(struct event, path) + len);
 cleanup:
@@ -154,33 +142,20 @@ int tp_exit_openat2(struct syscall_trace_exit *ctx)
 	return trace_exit(ctx->ret);
 }
 
-/* raw_tp alternative: every syscall passes here, so filter on the number. */
-#if defined(__TARGET_ARCH_x86)
-#define NR_open 2
-#define NR_openat 257
-#elif defined(__TARGET_ARCH_arm64)
-#define NR_open -1 /* arm64 has no open(2) */
-#define NR_openat 56
-#endif
-#define NR_openat2 437
-
 SEC("raw_tp/sys_enter")
 int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = ctx->args[1];
+	long nr = RAW_SYSCALL_NR(ctx);
 
 	if (nr == NR_open)
-		return trace_enter((const char *)PT_REGS_PARM1_CORE_SYSCALL(regs),
-				   PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs), -100);
+		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1), RAW_SYSCALL_ARG(ctx, 2),
+				   RAW_SYSCALL_ARG(ctx, 3), -100);
 	if (nr == NR_openat)
-		return trace_enter((const char *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-				   PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM4_CORE_SYSCALL(regs),
-				   PT_REGS_PARM1_CORE_SYSCALL(regs));
+		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 2), RAW_SYSCALL_ARG(ctx, 3),
+				   RAW_SYSCALL_ARG(ctx, 4), RAW_SYSCALL_ARG(ctx, 1));
 	if (nr == NR_openat2)
-		return enter_openat2(PT_REGS_PARM1_CORE_SYSCALL(regs),
-				     (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-				     (struct open_how *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+		return enter_openat2(RAW_SYSCALL_ARG(ctx, 1), (const char *)RAW_SYSCALL_ARG(ctx, 2),
+				     (struct open_how *)RAW_SYSCALL_ARG(ctx, 3));
 	return 0;
 }
 
@@ -188,7 +163,7 @@ SEC("raw_tp/sys_exit")
 int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	/* Only calls that trace_enter recorded have an entry in `start`. */
-	return trace_exit(ctx->args[1]);
+	return trace_exit(RAW_SYSCALL_RET(ctx));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

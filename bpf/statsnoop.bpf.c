@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
 /* statsnoop: statfs(2), stat(2), lstat(2), fstatat(2) and statx(2) with their
  * results. The path is read when the call returns, as opensnoop does.
- * Hook: tracepoints syscalls:sys_{enter,exit}_{statfs,newstat,statx,newfstatat,newlstat}. */
+ * Hook alternatives, in order of preference:
+ *   tracepoint  syscalls:sys_{enter,exit}_{statfs,newstat,statx,newfstatat,newlstat}
+ *   raw_tp      sys_enter / sys_exit  (kernels without syscall tracepoints) */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "statsnoop.h"
 
 const volatile __u32 targ_tgid = 0;
@@ -40,7 +43,7 @@ static __always_inline int trace_exit(long ret)
 	__u32 tid = (__u32)id, zero = 0;
 	const char **pathp = bpf_map_lookup_elem(&start, &tid);
 	struct event *e;
-	long len;
+	__u32 len;
 
 	if (!pathp)
 		return 0;
@@ -55,12 +58,7 @@ static __always_inline int trace_exit(long ret)
 	e->tid = tid;
 	e->ret = ret;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	len = bpf_probe_read_user_str(e->path, sizeof(e->path), *pathp);
-	if (len < 1)
-		len = 1;
-	len -= 1; /* drop the NUL */
-	if (len > STATSNOOP_PATH_MAX)
-		len = STATSNOOP_PATH_MAX;
+	len = read_user_path(e->path, sizeof(e->path), *pathp, &e->truncated);
 	e->path_len = len;
 	emit(e, offsetof(struct event, path) + len);
 cleanup:
@@ -126,6 +124,24 @@ SEC("tracepoint/syscalls/sys_exit_newfstatat")
 int tp_exit_newfstatat(struct syscall_trace_exit *ctx)
 {
 	return trace_exit(ctx->ret);
+}
+
+SEC("raw_tp/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = RAW_SYSCALL_NR(ctx);
+
+	if (nr == NR_statfs || nr == NR_stat || nr == NR_lstat)
+		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1));
+	if (nr == NR_newfstatat || nr == NR_statx)
+		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 2));
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return trace_exit(RAW_SYSCALL_RET(ctx));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

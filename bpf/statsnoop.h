@@ -13,6 +13,8 @@ struct event {
 	__u32 tid;
 	__s32 ret;
 	__u32 path_len;   /* bytes of path, without the NUL */
+	__u8 truncated;   /* the path was longer than STATSNOOP_PATH_MAX */
+	__u8 pad[3];
 	char comm[16];
 	char path[STATSNOOP_PATH_MAX];
 };

@@ -6,6 +6,7 @@
 //! `Output::ready`, `run::poll_events`, `bpf::report_dropped`.
 
 pub mod bpf;
+pub mod cgroup;
 pub mod env;
 pub mod hooks;
 pub mod names;
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 pub use anyhow::{bail, Context, Result};
+pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
 pub use output::{Column, Output, Value};
 
@@ -134,6 +136,15 @@ pub fn decode<T: plain::Plain + Default>(data: &[u8]) -> T {
 pub fn raw_bytes(s: &[std::ffi::c_char]) -> &[u8] {
     // SAFETY: c_char and u8 have the same size and alignment.
     unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
+}
+
+/// Append the first `len` bytes of a BPF-read string to `out`, with `...`
+/// when the BPF side marked it truncated (bpftk.bpf.h's `read_user_path`).
+pub fn append_sized(out: &mut Vec<u8>, buf: &[std::ffi::c_char], len: u32, truncated: u8) {
+    out.extend_from_slice(raw_bytes(&buf[..(len as usize).min(buf.len())]));
+    if truncated != 0 {
+        out.extend_from_slice(b"...");
+    }
 }
 
 /// A C `char[]` as bytes, up to the first NUL.

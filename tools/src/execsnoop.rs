@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{
+    bpf, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
 
 mod skel {
     libtools::skel!("execsnoop");
@@ -25,6 +27,7 @@ const EXAMPLES: &str = "EXAMPLES:
     execsnoop -U           # include UID
     execsnoop -u 1000      # only trace UID 1000
     execsnoop -P 181       # only trace new processes whose parent PID is 181
+    execsnoop -c /sys/fs/cgroup/system.slice/cron.service  # only trace this cgroup
     execsnoop -q           # add \"quotemarks\" around arguments
     execsnoop -n main      # only print command names containing \"main\"
     execsnoop -l tpkg      # only print commands whose arguments contain \"tpkg\"
@@ -33,7 +36,8 @@ const EXAMPLES: &str = "EXAMPLES:
 
 /// Trace exec() syscalls: execve(2) and execveat(2), with their arguments.
 ///
-/// Hooks: the syscalls:sys_{enter,exit}_execve{,at} tracepoints.
+/// Hooks: the syscalls:sys_{enter,exit}_execve{,at} tracepoints, else the
+/// raw sys_enter/sys_exit tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "execsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -71,19 +75,25 @@ pub struct Args {
     #[arg(short = 'P', long)]
     ppid: Option<u32>,
     #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
     common: Common,
 }
 
 fn hooks() -> Vec<AttachPoint> {
     vec![
-        AttachPoint::new("exec entry").or([
-            Prog::tracepoint("tp_enter_execve", "syscalls:sys_enter_execve"),
-            Prog::tracepoint("tp_enter_execveat", "syscalls:sys_enter_execveat").optional(),
-        ]),
-        AttachPoint::new("exec exit").or([
-            Prog::tracepoint("tp_exit_execve", "syscalls:sys_exit_execve"),
-            Prog::tracepoint("tp_exit_execveat", "syscalls:sys_exit_execveat").optional(),
-        ]),
+        AttachPoint::new("exec entry")
+            .or([
+                Prog::tracepoint("tp_enter_execve", "syscalls:sys_enter_execve"),
+                Prog::tracepoint("tp_enter_execveat", "syscalls:sys_enter_execveat").optional(),
+            ])
+            .or([Prog::raw_tp("raw_sys_enter", "sys_enter")]),
+        AttachPoint::new("exec exit")
+            .or([
+                Prog::tracepoint("tp_exit_execve", "syscalls:sys_exit_execve"),
+                Prog::tracepoint("tp_exit_execveat", "syscalls:sys_exit_execveat").optional(),
+            ])
+            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")]),
     ]
 }
 
@@ -95,6 +105,7 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.ppid)?;
+    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
     let mut open = ExecsnoopSkelBuilder::default().open(&mut storage)?;
@@ -107,10 +118,14 @@ fn run(args: Args) -> Result<()> {
     rodata.targ_ppid = args.ppid.unwrap_or(0);
     rodata.targ_failed = args.fails;
     rodata.max_args = args.max_args;
+    rodata.filter_cg = cgroup.is_some();
     bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
 
     let plan = HookPlan::select(&hooks())?;
     let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
     let _links = plan.attach(skel.object())?;
 
     let mut columns = Vec::new();

@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 use clap::Parser;
 use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::{
-    bpf, names, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+    bpf, names, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
 };
 
 mod skel {
@@ -21,6 +21,7 @@ const EXAMPLES: &str = "EXAMPLES:
     exitsnoop -x          # trace error exits only
     exitsnoop -p 1216     # only trace PID 1216
     exitsnoop -T          # trace by thread
+    exitsnoop -c /sys/fs/cgroup/user.slice  # only trace this cgroup
     exitsnoop -d 10       # trace for 10 seconds only
     exitsnoop --json      # JSON Lines, one object per exit";
 
@@ -46,6 +47,8 @@ pub struct Args {
     /// Trace every thread's exit, not only whole processes
     #[arg(short = 'T', long)]
     threaded: bool,
+    #[command(flatten)]
+    cgroup: CgroupArg,
     #[command(flatten)]
     common: Common,
 }
@@ -84,6 +87,7 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
+    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
     let mut open = ExitsnoopSkelBuilder::default().open(&mut storage)?;
@@ -95,9 +99,13 @@ fn run(args: Args) -> Result<()> {
     rodata.targ_tgid = args.pid.unwrap_or(0);
     rodata.trace_failed_only = args.failed;
     rodata.trace_by_process = !args.threaded;
+    rodata.filter_cg = cgroup.is_some();
 
     let plan = HookPlan::select(&hooks())?;
     let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
     let _links = plan.attach(skel.object())?;
 
     let mut columns = Vec::new();

@@ -205,10 +205,7 @@ fn run(args: Args) -> Result<()> {
         if args.full_path && !raw.starts_with(b"/") {
             resolve_dir(e.pid, e.dfd, &mut path);
         }
-        path.extend_from_slice(raw);
-        if e.truncated != 0 {
-            path.extend_from_slice(b"...");
-        }
+        libtools::append_sized(&mut path, &e.path, e.path_len, e.truncated);
 
         let mut cells = Vec::with_capacity(9);
         if args.timestamp {

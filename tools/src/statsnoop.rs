@@ -25,7 +25,8 @@ const EXAMPLES: &str = "EXAMPLES:
 /// Trace stat family syscalls: statfs(2), stat(2), lstat(2), fstatat(2) and statx(2).
 ///
 /// Hooks: the syscalls:sys_{enter,exit}_{statfs,newstat,statx,newfstatat,newlstat}
-/// tracepoints, those the kernel has.
+/// tracepoints, those the kernel has; else the raw sys_enter/sys_exit
+/// tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "statsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -49,20 +50,24 @@ fn hooks() -> Vec<AttachPoint> {
     // statx(2) is in every kernel bpftk supports; the others depend on the
     // architecture (arm64 has no newstat/newlstat).
     vec![
-        AttachPoint::new("stat entry").or([
-            Prog::tracepoint("tp_enter_statfs", "syscalls:sys_enter_statfs").optional(),
-            Prog::tracepoint("tp_enter_newstat", "syscalls:sys_enter_newstat").optional(),
-            Prog::tracepoint("tp_enter_statx", "syscalls:sys_enter_statx"),
-            Prog::tracepoint("tp_enter_newfstatat", "syscalls:sys_enter_newfstatat").optional(),
-            Prog::tracepoint("tp_enter_newlstat", "syscalls:sys_enter_newlstat").optional(),
-        ]),
-        AttachPoint::new("stat exit").or([
-            Prog::tracepoint("tp_exit_statfs", "syscalls:sys_exit_statfs").optional(),
-            Prog::tracepoint("tp_exit_newstat", "syscalls:sys_exit_newstat").optional(),
-            Prog::tracepoint("tp_exit_statx", "syscalls:sys_exit_statx"),
-            Prog::tracepoint("tp_exit_newfstatat", "syscalls:sys_exit_newfstatat").optional(),
-            Prog::tracepoint("tp_exit_newlstat", "syscalls:sys_exit_newlstat").optional(),
-        ]),
+        AttachPoint::new("stat entry")
+            .or([
+                Prog::tracepoint("tp_enter_statfs", "syscalls:sys_enter_statfs").optional(),
+                Prog::tracepoint("tp_enter_newstat", "syscalls:sys_enter_newstat").optional(),
+                Prog::tracepoint("tp_enter_statx", "syscalls:sys_enter_statx"),
+                Prog::tracepoint("tp_enter_newfstatat", "syscalls:sys_enter_newfstatat").optional(),
+                Prog::tracepoint("tp_enter_newlstat", "syscalls:sys_enter_newlstat").optional(),
+            ])
+            .or([Prog::raw_tp("raw_sys_enter", "sys_enter")]),
+        AttachPoint::new("stat exit")
+            .or([
+                Prog::tracepoint("tp_exit_statfs", "syscalls:sys_exit_statfs").optional(),
+                Prog::tracepoint("tp_exit_newstat", "syscalls:sys_exit_newstat").optional(),
+                Prog::tracepoint("tp_exit_statx", "syscalls:sys_exit_statx"),
+                Prog::tracepoint("tp_exit_newfstatat", "syscalls:sys_exit_newfstatat").optional(),
+                Prog::tracepoint("tp_exit_newlstat", "syscalls:sys_exit_newlstat").optional(),
+            ])
+            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")]),
     ]
 }
 
@@ -105,6 +110,7 @@ fn run(args: Args) -> Result<()> {
     out.ready("stat syscalls");
 
     let first_ts = Cell::new(0u64);
+    let mut path = Vec::with_capacity(256);
     run::poll_events(&skel.maps.events, duration, &out, |data| {
         let e: event = libtools::decode(data);
         let mut cells = Vec::with_capacity(6);
@@ -116,13 +122,14 @@ fn run(args: Args) -> Result<()> {
             cells.push(Value::Fixed(secs, 3));
         }
         let (ret, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
-        let path = libtools::raw_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);
+        path.clear();
+        libtools::append_sized(&mut path, &e.path, e.path_len, e.truncated);
         cells.extend([
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Int(ret.into()),
             Value::Errno(err),
-            Value::Bytes(path),
+            Value::Bytes(&path),
         ]);
         out.row(&cells);
     })?;

@@ -186,6 +186,56 @@ fn max_args_cuts_the_list_and_says_so() {
 }
 
 #[test]
+fn cgroup_filter_keeps_only_tasks_inside() {
+    let cg = TestCgroup::new("execsnoop");
+    let inside = unique("cg-in");
+    let outside = unique("cg-out");
+    let t = Tracer::start(BIN, &["-c", cg.arg()]);
+    echo(&outside);
+    let pid = cg.run("/bin/echo", &[&inside]);
+    assert!(t.wait_for_text(&inside), "the exec inside the cgroup");
+    let f = t.stop();
+    f.assert_success();
+    let line = line_with(&f.stdout, &inside);
+    assert_eq!(
+        line.split_whitespace().nth(1),
+        Some(pid.to_string().as_str())
+    );
+    assert!(line.ends_with(&format!(" /bin/echo {inside}")), "{line:?}");
+    assert!(
+        !f.stdout.iter().any(|l| l.contains(&outside)),
+        "{:?}",
+        f.stdout
+    );
+}
+
+#[test]
+fn raw_tp_alternative_attaches_and_sees_events() {
+    let word = unique("rawtp");
+    let t = Tracer::start_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")]);
+    let pid = echo(&word);
+    assert!(t.wait_for_text(&word));
+    let f = t.stop();
+    f.assert_success();
+    assert!(
+        f.stderr
+            .iter()
+            .any(|l| l.contains("exec entry: raw_tp sys_enter")),
+        "{:?}",
+        f.stderr
+    );
+    let line = line_with(&f.stdout, &word);
+    assert_eq!(
+        line.split_whitespace().nth(1),
+        Some(pid.to_string().as_str())
+    );
+    assert!(
+        line.ends_with(&format!(" /bin/echo {word} a b ")),
+        "{line:?}"
+    );
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
 }
@@ -197,6 +247,13 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["--max-args", "61"]);
     assert_usage_error(BIN, &["extra"]);
     assert_runtime_error(BIN, &["-P", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(
+        BIN,
+        &["-c", "/nonexistent"],
+        &[],
+        "cgroup /nonexistent: No such file",
+    );
+    assert_runtime_error(BIN, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
     assert_runtime_error(BIN, &["-d", "-1"], &[], "invalid duration -1");
     assert_needs_privileges(BIN, &[]);
 }

@@ -162,6 +162,23 @@ fn pid_filter_keeps_only_that_process() {
 }
 
 #[test]
+fn cgroup_filter_keeps_only_tasks_inside() {
+    let cg = TestCgroup::new("exitsnoop");
+    let t = Tracer::start(BIN, &["-c", cg.arg()]);
+    let outside = sh_exit(5);
+    let inside = cg.run("sh", &["-c", "exit 4"]);
+    assert!(t.wait_for(has_pid(inside), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let rows = f.rows();
+    assert_eq!(row_for(&rows, inside)[5..].join(" "), "code 4");
+    assert!(
+        rows.iter().all(|r| r[1] == inside.to_string()),
+        "-c showed exits outside the cgroup (e.g. {outside}): {rows:?}"
+    );
+}
+
+#[test]
 fn duration_ends_the_trace_with_status_0() {
     let t = Tracer::start(BIN, &["-d", "1"]);
     t.finish().assert_success();
@@ -194,6 +211,13 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-p", "abc"]);
     assert_usage_error(BIN, &["extra"]);
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(
+        BIN,
+        &["-c", "/nonexistent"],
+        &[],
+        "cgroup /nonexistent: No such file",
+    );
+    assert_runtime_error(BIN, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
     assert_runtime_error(BIN, &["-d", "-1"], &[], "invalid duration -1");
     assert_needs_privileges(BIN, &[]);
 }

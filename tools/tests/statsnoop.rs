@@ -131,6 +131,47 @@ fn duration_ends_the_trace_with_status_0() {
 }
 
 #[test]
+fn a_path_longer_than_the_buffer_is_marked() {
+    // 4096 bytes and more: the kernel refuses it (ENAMETOOLONG), statsnoop
+    // shows the first 4095 bytes and "...".
+    let long = format!("/{}", "d/".repeat(2100));
+    let t = Tracer::start(BIN, &[]);
+    let pid = stat(&long);
+    assert!(t.wait_for_text("..."));
+    let f = t.stop();
+    f.assert_success();
+    let shown = format!("{}...", &long[..4095]);
+    let r = row_ending_with(&f.rows(), &shown).clone();
+    assert_eq!(
+        r[..4],
+        [pid.to_string(), "stat".into(), "-1".into(), "36".into()]
+    );
+}
+
+#[test]
+fn raw_tp_alternative_attaches_and_sees_events() {
+    let file = unique_file("rawtp");
+    let t = Tracer::start_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")]);
+    let pid = stat(&file);
+    assert!(t.wait_for_text(&file));
+    let f = t.stop();
+    f.assert_success();
+    assert!(
+        f.stderr
+            .iter()
+            .any(|l| l.contains("stat entry: raw_tp sys_enter")),
+        "{:?}",
+        f.stderr
+    );
+    let r = row_ending_with(&f.rows(), &file).clone();
+    assert_eq!(
+        r[..4],
+        [pid.to_string(), "stat".into(), "0".into(), "0".into()]
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
 }

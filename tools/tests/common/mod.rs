@@ -379,3 +379,58 @@ impl GatedChild {
         self.0.wait().unwrap().success()
     }
 }
+
+/// A fresh cgroup v2 directory for `-c` tests, removed on drop.
+pub struct TestCgroup {
+    pub path: PathBuf,
+}
+
+impl TestCgroup {
+    pub fn new(tag: &str) -> TestCgroup {
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+        let root = mounts
+            .lines()
+            .find_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.get(2) == Some(&"cgroup2")).then(|| PathBuf::from(f[1]))
+            })
+            .expect("no cgroup2 file system is mounted");
+        let name = unique_path(tag).file_name().unwrap().to_owned();
+        let path = root.join(name);
+        std::fs::create_dir(&path).unwrap_or_else(|e| panic!("mkdir {path:?}: {e}"));
+        TestCgroup { path }
+    }
+
+    pub fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    /// Run `program args...` to completion inside this cgroup (a shell moves
+    /// itself in, then execs the program: same pid); returns the pid.
+    pub fn run(&self, program: &str, args: &[&str]) -> u32 {
+        let procs = self.path.join("cgroup.procs");
+        let script = format!("echo $$ > '{}' && exec \"$@\"", procs.display());
+        let mut c = Command::new("sh")
+            .args(["-c", &script, "sh", program])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    }
+}
+
+impl Drop for TestCgroup {
+    fn drop(&mut self) {
+        // An exited child may take a moment to leave the cgroup.
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.path).is_ok() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* -c CGROUP: only tasks inside one cgroup v2 directory (or below it).
+ * User space stores the directory's fd in cgroup_map[0] and sets filter_cg
+ * (libtools::cgroup). Include after bpftk.bpf.h in tools that offer -c. */
+#ifndef __BPFTK_CGROUP_BPF_H
+#define __BPFTK_CGROUP_BPF_H
+
+const volatile bool filter_cg = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+/* True when there is no -c, or the current task is under the cgroup. */
+static __always_inline bool cgroup_allowed(void)
+{
+	return !filter_cg || bpf_current_task_under_cgroup(&cgroup_map, 0) == 1;
+}
+
+#endif /* __BPFTK_CGROUP_BPF_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* For the raw_tp sys_enter/sys_exit alternative of the syscall tools: every
+ * syscall passes there, so programs filter on these numbers (per
+ * architecture; -1 where the architecture has no such call) and read the
+ * arguments from the saved user registers. */
+#ifndef __BPFTK_SYSCALLS_BPF_H
+#define __BPFTK_SYSCALLS_BPF_H
+
+#if defined(__TARGET_ARCH_x86)
+#define NR_open 2
+#define NR_stat 4
+#define NR_lstat 6
+#define NR_execve 59
+#define NR_statfs 137
+#define NR_openat 257
+#define NR_newfstatat 262
+#define NR_execveat 322
+#define NR_statx 332
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_open -1
+#define NR_stat -1
+#define NR_lstat -1
+#define NR_execve 221
+#define NR_statfs 43
+#define NR_openat 56
+#define NR_newfstatat 79
+#define NR_execveat 281
+#define NR_statx 291
+#else
+#error "bpftk: syscall numbers for this architecture are missing"
+#endif
+#define NR_openat2 437 /* the same everywhere since 5.6 */
+
+/* raw_tp/sys_enter: args[0] is the task's pt_regs, args[1] the number. */
+#define RAW_SYSCALL_NR(ctx) ((long)(ctx)->args[1])
+#define RAW_SYSCALL_ARG(ctx, n) PT_REGS_PARM##n##_CORE_SYSCALL((struct pt_regs *)(ctx)->args[0])
+/* raw_tp/sys_exit: args[1] is the return value. */
+#define RAW_SYSCALL_RET(ctx) ((long)(ctx)->args[1])
+
+#endif /* __BPFTK_SYSCALLS_BPF_H */
