@@ -69,6 +69,34 @@ static __always_inline __u32 read_user_path(char *buf, __u32 size, const char *s
 	return len;
 }
 
+/* The value for `key` in a hash map, created from `init` if missing. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU was first */)
+		return 0;
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* A task's scheduler state, `__state` since 5.14, `state` before. */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	struct task_struct___pre_5_14 *old = (void *)t;
+
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ(old, state);
+}
+
 /* Put `struct NAME` into the object's BTF, so that the skeleton generates its
  * Rust type, for events that are never a map's value type. */
 #define BPFTK_EXPORT_TYPE(name) struct name __bpftk_export_##name __attribute__((unused))

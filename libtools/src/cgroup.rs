@@ -1,6 +1,7 @@
 //! `-c/--cgroup PATH`: trace only tasks in one cgroup v2 directory (and its
 //! descendants). The BPF half is bpf/cgroup.bpf.h: the tool sets its
-//! `filter_cg` rodata from [`CgroupArg::open`] before load and calls
+//! `filter_cg` (and, for `task_cgroup_allowed`, `filter_cgid` from
+//! [`Cgroup::id`]) rodata from [`CgroupArg::open`] before load and calls
 //! [`Cgroup::install`] on its `cgroup_map` after load.
 
 use std::fs::File;
@@ -62,6 +63,13 @@ pub fn cgroup2_mount() -> Option<PathBuf> {
 }
 
 impl Cgroup {
+    /// The cgroup's id, for the BPF side's `filter_cgid`: on cgroup v2 it
+    /// is the directory's inode number.
+    pub fn id(&self) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        self.dir.metadata().map_or(0, |m| m.ino())
+    }
+
     /// Put the directory in slot 0 of the tool's `cgroup_map`.
     pub fn install(&self, map: &impl MapCore) -> Result<()> {
         let fd = self.dir.as_raw_fd() as u32;

@@ -8,7 +8,9 @@
 pub mod bpf;
 pub mod cgroup;
 pub mod env;
+pub mod hist;
 pub mod hooks;
+pub mod maps;
 pub mod names;
 pub mod output;
 pub mod run;

@@ -216,43 +216,7 @@ impl<W: Write> Output<W> {
             if i > 0 {
                 buf.push(b',');
             }
-            json_string(buf, c.key.as_bytes());
-            buf.push(b':');
-            match v {
-                Value::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
-                Value::Uint(n) | Value::Octal(n) => buf.extend_from_slice(n.to_string().as_bytes()),
-                Value::Str(s) => json_string(buf, s.as_bytes()),
-                Value::Fixed(x, _) if x.is_finite() => {
-                    buf.extend_from_slice(x.to_string().as_bytes())
-                }
-                Value::Fixed(..) => buf.extend_from_slice(b"null"),
-                Value::Bytes(b) => json_string(buf, b),
-                Value::Errno(e) => {
-                    buf.extend_from_slice(e.to_string().as_bytes());
-                    buf.push(b',');
-                    json_string(buf, format!("{}_name", c.key).as_bytes());
-                    buf.push(b':');
-                    match names::errno_name(*e) {
-                        Some(n) if *e != 0 => json_string(buf, n.as_bytes()),
-                        _ => buf.extend_from_slice(b"null"),
-                    }
-                }
-                Value::Time(t) => json_string(
-                    buf,
-                    t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes(),
-                ),
-                Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
-                Value::Strings(l) => {
-                    buf.push(b'[');
-                    for (i, b) in l.iter().enumerate() {
-                        if i > 0 {
-                            buf.push(b',');
-                        }
-                        json_string(buf, b);
-                    }
-                    buf.push(b']');
-                }
-            }
+            json_field(buf, &c.key, v);
         }
         buf.extend_from_slice(b"}\n");
     }
@@ -301,6 +265,45 @@ fn pad_into(out: &mut String, s: &str, width: usize, align: Align, last: bool) {
             out.extend(std::iter::repeat_n(' ', pad));
         }
         out.push(' ');
+    }
+}
+
+/// `"key":value` for one cell (an errno also adds `"<key>_name"`).
+pub fn json_field(buf: &mut Vec<u8>, key: &str, v: &Value) {
+    json_string(buf, key.as_bytes());
+    buf.push(b':');
+    match v {
+        Value::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+        Value::Uint(n) | Value::Octal(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+        Value::Str(s) => json_string(buf, s.as_bytes()),
+        Value::Fixed(x, _) if x.is_finite() => buf.extend_from_slice(x.to_string().as_bytes()),
+        Value::Fixed(..) => buf.extend_from_slice(b"null"),
+        Value::Bytes(b) => json_string(buf, b),
+        Value::Errno(e) => {
+            buf.extend_from_slice(e.to_string().as_bytes());
+            buf.push(b',');
+            json_string(buf, format!("{}_name", key).as_bytes());
+            buf.push(b':');
+            match names::errno_name(*e) {
+                Some(n) if *e != 0 => json_string(buf, n.as_bytes()),
+                _ => buf.extend_from_slice(b"null"),
+            }
+        }
+        Value::Time(t) => json_string(
+            buf,
+            t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes(),
+        ),
+        Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
+        Value::Strings(l) => {
+            buf.push(b'[');
+            for (i, b) in l.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                json_string(buf, b);
+            }
+            buf.push(b']');
+        }
     }
 }
 

@@ -92,6 +92,58 @@ pub fn poll_events<W: std::io::Write>(
     Ok(())
 }
 
+/// `[INTERVAL] [COUNT]`, the positional arguments of every summary tool.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Interval {
+    /// Print a summary every INTERVAL seconds (default: one, at Ctrl-C)
+    #[arg(value_name = "INTERVAL", value_parser = clap::value_parser!(u64).range(1..))]
+    pub interval: Option<u64>,
+    /// Stop after COUNT summaries
+    #[arg(value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+}
+
+/// The summary loop: wait an interval (or until SIGINT/SIGTERM), `print`,
+/// and go on until COUNT summaries, a signal, or `print` returning false
+/// (the reader has gone). A signal mid-interval still prints that interval.
+pub fn summaries(iv: &Interval, mut print: impl FnMut() -> Result<bool>) -> Result<()> {
+    let mut left = iv.count;
+    loop {
+        sleep_interval(iv.interval.map(Duration::from_secs));
+        if !print()? || stopping() {
+            return Ok(());
+        }
+        if let Some(n) = left.as_mut() {
+            *n -= 1;
+            if *n == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Sleep for `d` (for ever with None), or until a stop signal. Sleeps are
+/// at most a second, so a signal that lands just before one is noticed soon.
+fn sleep_interval(d: Option<Duration>) {
+    let end = d.map(|d| Instant::now() + d);
+    while !stopping() {
+        let left = match end {
+            Some(e) => e.saturating_duration_since(Instant::now()),
+            None => Duration::from_secs(1),
+        };
+        if left.is_zero() {
+            return;
+        }
+        let step = left.min(Duration::from_secs(1));
+        let ts = libc::timespec {
+            tv_sec: step.as_secs() as libc::time_t,
+            tv_nsec: step.subsec_nanos() as libc::c_long,
+        };
+        // EINTR (the signal) ends it early; the loop then sees `stopping`.
+        unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod opensnoop;
+pub mod runqlat;
 pub mod statsnoop;
 pub mod syncsnoop;
 
@@ -30,6 +31,11 @@ pub const TOOLS: &[Tool] = &[
         name: "opensnoop",
         about: "open(2), openat(2) and openat2(2) calls with their results",
         main: opensnoop::main,
+    },
+    Tool {
+        name: "runqlat",
+        about: "run queue (scheduler) latency as a histogram",
+        main: runqlat::main,
     },
     Tool {
         name: "statsnoop",

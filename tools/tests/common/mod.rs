@@ -405,18 +405,23 @@ impl TestCgroup {
         self.path.to_str().unwrap()
     }
 
-    /// Run `program args...` to completion inside this cgroup (a shell moves
-    /// itself in, then execs the program: same pid); returns the pid.
-    pub fn run(&self, program: &str, args: &[&str]) -> u32 {
+    /// Start `program args...` inside this cgroup: a shell moves itself in,
+    /// then execs the program (same pid).
+    pub fn spawn(&self, program: &str, args: &[&str]) -> Child {
         let procs = self.path.join("cgroup.procs");
         let script = format!("echo $$ > '{}' && exec \"$@\"", procs.display());
-        let mut c = Command::new("sh")
+        Command::new("sh")
             .args(["-c", &script, "sh", program])
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Run `program args...` to completion inside this cgroup; returns the pid.
+    pub fn run(&self, program: &str, args: &[&str]) -> u32 {
+        let mut c = self.spawn(program, args);
         let pid = c.id();
         c.wait().unwrap();
         pid

@@ -1,0 +1,326 @@
+//! Summaries: histograms in bcc's layout (libbpf-tools' print_log2_hist and
+//! print_linear_hist, bar for bar), one section per key, or JSON Lines with
+//! the buckets as objects.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::io::Stdout;
+
+use chrono::{DateTime, Local, SecondsFormat};
+
+use crate::output::{json_field, Format, Output, Value};
+
+/// How slot i of a histogram maps to values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// Slot i holds [2^i, 2^(i+1)); slot 0 also holds 0 (bpf/hist.bpf.h).
+    Log2,
+    /// Slot i holds [base + i*step, base + (i+1)*step).
+    Linear { base: u64, step: u64 },
+}
+
+/// The buckets a histogram shows as (low, high, count): log2 from slot 0 up
+/// to the last non-empty slot; linear only the non-empty slots, as bcc does.
+pub fn buckets(slots: &[u64], scale: Scale) -> Vec<(u64, u64, u64)> {
+    let Some(last) = slots.iter().rposition(|&c| c > 0) else {
+        return Vec::new();
+    };
+    match scale {
+        Scale::Log2 => (0..=last)
+            .map(|i| {
+                let high = if i >= 63 {
+                    u64::MAX
+                } else {
+                    (1u64 << (i + 1)) - 1
+                };
+                let low = if i == 0 { 0 } else { 1u64 << i };
+                (low, high, slots[i])
+            })
+            .collect(),
+        Scale::Linear { base, step } => (0..=last)
+            .filter(|&i| slots[i] > 0)
+            .map(|i| {
+                let low = base + i as u64 * step;
+                (low, low + step - 1, slots[i])
+            })
+            .collect(),
+    }
+}
+
+/// `|****    |`: `width` characters, stars in proportion to `max`.
+fn bar(out: &mut String, val: u64, max: u64, width: usize) {
+    let n = if max == 0 {
+        0
+    } else {
+        (val.min(max) as u128 * width as u128 / max as u128) as usize
+    };
+    out.push('|');
+    out.extend(std::iter::repeat_n('*', n));
+    out.extend(std::iter::repeat_n(' ', width - n));
+    out.push('|');
+}
+
+/// One histogram as a table, exactly as libbpf-tools prints it; nothing
+/// for an empty histogram.
+pub fn table(out: &mut String, slots: &[u64], scale: Scale, unit: &str) {
+    let shown = buckets(slots, scale);
+    let max = shown.iter().map(|b| b.2).max().unwrap_or(0);
+    if shown.is_empty() {
+        return;
+    }
+    match scale {
+        Scale::Log2 => {
+            // Wide numbers once the last slot is past 2^32.
+            let wide = shown.len() > 33;
+            let (pad, head, width, stars) = if wide {
+                (15, 29, 20, 20)
+            } else {
+                (5, 19, 10, 40)
+            };
+            let _ = writeln!(out, "{:pad$}{unit:<head$} : count    distribution", "");
+            for (low, high, count) in shown {
+                let _ = write!(out, "{low:>width$} -> {high:<width$} : {count:<8} ");
+                bar(out, count, max, stars);
+                out.push('\n');
+            }
+        }
+        Scale::Linear { .. } => {
+            let _ = writeln!(out, "     {unit:<13} : count     distribution");
+            for (low, _, count) in shown {
+                let _ = write!(out, "        {low:<10} : {count:<8} ");
+                bar(out, count, max, 40);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// One histogram as a JSON object (a line): the key's fields, the unit and
+/// the shown buckets as `{"low":..,"high":..,"count":..}`.
+pub fn json(
+    buf: &mut Vec<u8>,
+    time: Option<&DateTime<Local>>,
+    key: &[(&str, Value)],
+    slots: &[u64],
+    scale: Scale,
+    unit: &str,
+) {
+    buf.push(b'{');
+    if let Some(t) = time {
+        json_field(
+            buf,
+            "time",
+            &Value::Str(&t.to_rfc3339_opts(SecondsFormat::Micros, false)),
+        );
+        buf.push(b',');
+    }
+    for (k, v) in key {
+        json_field(buf, k, v);
+        buf.push(b',');
+    }
+    json_field(buf, "unit", &Value::Str(unit));
+    buf.extend_from_slice(b",\"buckets\":[");
+    for (i, (low, high, count)) in buckets(slots, scale).into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(
+            format!("{{\"low\":{low},\"high\":{high},\"count\":{count}}}").as_bytes(),
+        );
+    }
+    buf.extend_from_slice(b"]}\n");
+}
+
+/// What a summary tool prints: a `Tracing ...` line, then per interval an
+/// empty line, the time with -T, and one section per key.
+pub struct Summary {
+    out: Output<Stdout>,
+    unit: &'static str,
+    scale: Scale,
+    timestamp: bool,
+    interval_time: Cell<Option<DateTime<Local>>>,
+}
+
+impl Summary {
+    pub fn new(json: bool, unit: &'static str, scale: Scale, timestamp: bool) -> Self {
+        Summary {
+            out: Output::stdout(json, Vec::new()),
+            unit,
+            scale,
+            timestamp,
+            interval_time: Cell::new(None),
+        }
+    }
+
+    /// Tracing has started (every program attached): `Tracing WHAT... Hit
+    /// Ctrl-C to end.` on stdout, or on stderr with --json.
+    pub fn ready(&self, what: &str) {
+        let line = format!("Tracing {what}... Hit Ctrl-C to end.\n");
+        match self.out.format() {
+            Format::Table => self.out.text(&line),
+            Format::Json => eprint!("{line}"),
+        }
+        self.out.flush();
+    }
+
+    /// Start an interval's output.
+    pub fn begin(&self) {
+        let now = self.timestamp.then(Local::now);
+        self.interval_time.set(now);
+        if self.out.format() == Format::Table {
+            let mut s = String::from("\n");
+            if let Some(t) = now {
+                let _ = writeln!(s, "{:<8}", t.format("%H:%M:%S"));
+            }
+            self.out.text(&s);
+        }
+    }
+
+    /// One histogram; `heading` (`pid = 123 comm`) precedes it in the table
+    /// after an empty line, `key` holds the same as JSON fields.
+    pub fn section(&self, heading: Option<&str>, key: &[(&str, Value)], slots: &[u64]) {
+        match self.out.format() {
+            Format::Table => {
+                let mut s = String::new();
+                if let Some(h) = heading {
+                    let _ = writeln!(s, "\n{h}");
+                }
+                table(&mut s, slots, self.scale, self.unit);
+                self.out.text(&s);
+            }
+            Format::Json => {
+                let t = self.interval_time.get();
+                let mut buf = Vec::with_capacity(512);
+                json(&mut buf, t.as_ref(), key, slots, self.scale, self.unit);
+                self.out
+                    .text(std::str::from_utf8(&buf).expect("JSON is UTF-8"));
+            }
+        }
+    }
+
+    /// Free text between sections (totals, say), table mode only.
+    pub fn text(&self, s: &str) {
+        if self.out.format() == Format::Table {
+            self.out.text(s);
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.out.format() == Format::Json
+    }
+
+    /// End an interval; false once the reader has gone (`| head`).
+    pub fn end(&self) -> bool {
+        self.out.flush();
+        !self.out.is_broken()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log2(slots: &[u64], unit: &str) -> String {
+        let mut s = String::new();
+        table(&mut s, slots, Scale::Log2, unit);
+        s
+    }
+
+    #[test]
+    fn log2_matches_libbpf_tools() {
+        // Slots 0..=5 with the last empty ones dropped; 0 -> 1 first.
+        let mut slots = [0u64; 32];
+        slots[1] = 3;
+        slots[3] = 12;
+        slots[4] = 6;
+        let want = "     usecs               : count    distribution
+         0 -> 1          : 0        |                                        |
+         2 -> 3          : 3        |**********                              |
+         4 -> 7          : 0        |                                        |
+         8 -> 15         : 12       |****************************************|
+        16 -> 31         : 6        |********************                    |
+";
+        assert_eq!(log2(&slots, "usecs"), want);
+    }
+
+    #[test]
+    fn log2_empty_prints_nothing() {
+        assert_eq!(log2(&[0; 32], "usecs"), "");
+    }
+
+    #[test]
+    fn log2_msecs_and_large_counts() {
+        let mut slots = [0u64; 32];
+        slots[0] = 1;
+        slots[10] = 5_000_000_000; // past u32
+        let s = log2(&slots, "msecs");
+        assert!(s.starts_with("     msecs               : count    distribution\n"));
+        assert!(
+            s.contains("      1024 -> 2047       : 5000000000 |****************************************|\n"),
+            "{s}"
+        );
+        assert!(s.contains(
+            "         0 -> 1          : 1        |                                        |\n"
+        ));
+    }
+
+    #[test]
+    fn log2_past_2_32_uses_the_wide_layout() {
+        let mut slots = [0u64; 40];
+        slots[35] = 2;
+        let s = log2(&slots, "nsecs");
+        let first = s.lines().next().unwrap();
+        assert_eq!(
+            first,
+            format!("{:15}{:<29} : count    distribution", "", "nsecs")
+        );
+        assert!(s.contains(&format!(
+            "{:>20} -> {:<20} : 2        |{}|",
+            1u64 << 35,
+            (1u64 << 36) - 1,
+            "*".repeat(20)
+        )));
+    }
+
+    #[test]
+    fn linear_shows_only_non_empty_slots() {
+        let mut slots = [0u64; 32];
+        slots[2] = 4;
+        slots[5] = 2;
+        let mut s = String::new();
+        table(
+            &mut s,
+            &slots,
+            Scale::Linear { base: 0, step: 10 },
+            "kbytes",
+        );
+        let want = "     kbytes        : count     distribution
+        20         : 4        |****************************************|
+        50         : 2        |********************                    |
+";
+        assert_eq!(s, want);
+    }
+
+    #[test]
+    fn json_has_key_unit_and_buckets() {
+        let mut slots = [0u64; 32];
+        slots[2] = 7;
+        let mut buf = Vec::new();
+        json(
+            &mut buf,
+            None,
+            &[("pid", Value::Uint(42)), ("comm", Value::Bytes(b"sh"))],
+            &slots,
+            Scale::Log2,
+            "usecs",
+        );
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(v["pid"], 42);
+        assert_eq!(v["comm"], "sh");
+        assert_eq!(v["unit"], "usecs");
+        let b = v["buckets"].as_array().unwrap();
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[2], serde_json::json!({"low": 4, "high": 7, "count": 7}));
+        assert_eq!(b[0], serde_json::json!({"low": 0, "high": 1, "count": 0}));
+    }
+}

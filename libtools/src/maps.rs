@@ -1,0 +1,146 @@
+//! Reading the maps that summary tools aggregate into.
+
+use std::os::fd::AsRawFd;
+
+use anyhow::{bail, Result};
+use libbpf_rs::libbpf_sys;
+use libbpf_rs::{MapCore, MapFlags};
+
+/// A map's entries as (key bytes, value bytes).
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Every (key, value) of a hash map, deleting what it reads, so that the
+/// next interval starts empty. One BPF_MAP_LOOKUP_AND_DELETE_BATCH call
+/// where the kernel has it (5.6+), else key by key.
+pub fn drain(map: &dyn MapCore) -> Result<Entries> {
+    match drain_batch(map) {
+        Ok(items) => Ok(items),
+        Err(e) if e == libc::EINVAL || e == libc::ENOTSUP || e == libc::EOPNOTSUPP => {
+            drain_one_by_one(map)
+        }
+        Err(e) => bail!(
+            "cannot read map {}: {}",
+            map.name().to_string_lossy(),
+            std::io::Error::from_raw_os_error(e)
+        ),
+    }
+}
+
+/// The batch read; `Err(errno)` when the kernel refuses it.
+fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
+    let (ks, vs) = (map.key_size() as usize, map.value_size() as usize);
+    // A batch as large as the map: the kernel's hash batch fails with
+    // ENOSPC when a bucket does not fit, which then cannot happen.
+    let max = map.max_entries().max(1);
+    let mut keys = vec![0u8; ks * max as usize];
+    let mut values = vec![0u8; vs * max as usize];
+    let mut out = Vec::new();
+    let mut in_batch = vec![0u8; ks];
+    let mut out_batch = vec![0u8; ks];
+    let mut first = true;
+    #[allow(clippy::needless_update)] // libbpf-sys may grow the struct
+    let opts = libbpf_sys::bpf_map_batch_opts {
+        sz: std::mem::size_of::<libbpf_sys::bpf_map_batch_opts>() as _,
+        elem_flags: 0,
+        flags: 0,
+        ..Default::default()
+    };
+    loop {
+        let mut count = max;
+        let ret = unsafe {
+            libbpf_sys::bpf_map_lookup_and_delete_batch(
+                map.as_fd().as_raw_fd(),
+                if first {
+                    std::ptr::null_mut()
+                } else {
+                    in_batch.as_mut_ptr().cast()
+                },
+                out_batch.as_mut_ptr().cast(),
+                keys.as_mut_ptr().cast(),
+                values.as_mut_ptr().cast(),
+                &mut count,
+                &opts,
+            )
+        };
+        let errno = if ret < 0 { -ret } else { 0 };
+        if errno != 0 && errno != libc::ENOENT {
+            return Err(errno);
+        }
+        for i in 0..count as usize {
+            out.push((
+                keys[i * ks..(i + 1) * ks].to_vec(),
+                values[i * vs..(i + 1) * vs].to_vec(),
+            ));
+        }
+        if errno == libc::ENOENT {
+            return Ok(out); // the end of the map
+        }
+        std::mem::swap(&mut in_batch, &mut out_batch);
+        first = false;
+    }
+}
+
+fn drain_one_by_one(map: &dyn MapCore) -> Result<Entries> {
+    let keys: Vec<Vec<u8>> = map.keys().collect();
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        if let Some(v) = map.lookup(&k, MapFlags::ANY)? {
+            out.push((k.clone(), v));
+        }
+        let _ = map.delete(&k); // gone already: nothing to clear
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libbpf_rs::{MapHandle, MapType};
+
+    fn filled(n: u32) -> MapHandle {
+        let opts = libbpf_sys::bpf_map_create_opts {
+            sz: std::mem::size_of::<libbpf_sys::bpf_map_create_opts>() as _,
+            ..Default::default()
+        };
+        let m = MapHandle::create(MapType::Hash, Some("drain_test"), 4, 8, 1024, &opts)
+            .expect("creating a hash map needs root");
+        for k in 0..n {
+            let v = u64::from(k) * 10;
+            m.update(&k.to_ne_bytes(), &v.to_ne_bytes(), MapFlags::ANY)
+                .unwrap();
+        }
+        m
+    }
+
+    fn check(mut items: Entries, n: u32) {
+        items.sort();
+        let mut keys: Vec<u32> = items
+            .iter()
+            .map(|(k, v)| {
+                let k = u32::from_ne_bytes(k[..].try_into().unwrap());
+                assert_eq!(
+                    u64::from_ne_bytes(v[..].try_into().unwrap()),
+                    u64::from(k) * 10
+                );
+                k
+            })
+            .collect();
+        keys.sort();
+        assert_eq!(keys, (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn drain_reads_everything_and_empties_the_map() {
+        let m = filled(300);
+        check(drain(&m).unwrap(), 300);
+        assert_eq!(m.keys().count(), 0);
+        assert!(drain(&m).unwrap().is_empty());
+    }
+
+    #[test]
+    fn key_by_key_fallback_does_the_same() {
+        let m = filled(50);
+        check(drain_one_by_one(&m).unwrap(), 50);
+        assert_eq!(m.keys().count(), 0);
+    }
+}

@@ -1,0 +1,146 @@
+//! runqlat: run-queue (scheduler) latency as a log2 histogram.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::hist::{Scale, Summary};
+use libtools::run::{self, Interval};
+use libtools::{bpf, maps, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("runqlat");
+}
+use skel::{types::hist, RunqlatSkelBuilder};
+
+unsafe impl plain::Plain for hist {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    runqlat         # summarize run queue latency as a histogram
+    runqlat 1 10    # print 1 second summaries, 10 times
+    runqlat -mT 1   # 1s summaries, milliseconds, and timestamps
+    runqlat -P      # show each PID separately
+    runqlat -p 185  # trace PID 185 only
+    runqlat -c /sys/fs/cgroup/unified/user.slice  # trace this cgroup only
+    runqlat --json  # one JSON object per histogram";
+
+/// Summarize run queue (scheduler) latency as a histogram: the time from a
+/// task becoming runnable (woken, created, or preempted) until it runs.
+///
+/// Hooks: the sched_wakeup, sched_wakeup_new and sched_switch tracepoints,
+/// as tp_btf where BTF allows, else as raw tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "runqlat", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    interval: Interval,
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Millisecond histogram
+    #[arg(short, long)]
+    milliseconds: bool,
+    /// Print a histogram per process ID
+    #[arg(short = 'P', long = "pids", group = "per")]
+    per_process: bool,
+    /// Print a histogram per thread ID
+    #[arg(short = 'L', long = "tids", group = "per")]
+    per_thread: bool,
+    /// Print a histogram per PID namespace
+    #[arg(long = "pidnss", group = "per")]
+    per_pidns: bool,
+    /// Trace this process ID only
+    #[arg(short, long)]
+    pid: Option<u32>,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("wakeup")
+            .or([
+                Prog::tp_btf("tp_btf_wakeup", "sched_wakeup"),
+                Prog::tp_btf("tp_btf_wakeup_new", "sched_wakeup_new"),
+            ])
+            .or([
+                Prog::raw_tp("raw_wakeup", "sched_wakeup"),
+                Prog::raw_tp("raw_wakeup_new", "sched_wakeup_new"),
+            ]),
+        AttachPoint::new("switch")
+            .or([Prog::tp_btf("tp_btf_switch", "sched_switch")])
+            .or([Prog::raw_tp("raw_switch", "sched_switch")]),
+    ]
+}
+
+pub fn main() -> ! {
+    libtools::main("runqlat", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    libtools::check_pid(args.pid)?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = RunqlatSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("runqlat has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_per_process = args.per_process;
+    rodata.targ_per_thread = args.per_thread;
+    rodata.targ_per_pidns = args.per_pidns;
+    rodata.targ_ms = args.milliseconds;
+    rodata.filter_cg = cgroup.is_some();
+    rodata.filter_cgid = cgroup.as_ref().map_or(0, |c| c.id());
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let unit = if args.milliseconds { "msecs" } else { "usecs" };
+    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    summary.ready("run queue latency");
+
+    let label = if args.per_process {
+        Some("pid")
+    } else if args.per_thread {
+        Some("tid")
+    } else if args.per_pidns {
+        Some("pidns")
+    } else {
+        None
+    };
+    run::summaries(&args.interval, || {
+        let mut hists: Vec<(u32, hist)> = maps::drain(&skel.maps.hists)?
+            .iter()
+            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+            .collect();
+        hists.sort_by_key(|(k, _)| *k);
+        summary.begin();
+        for (key, h) in &hists {
+            let comm = libtools::c_bytes(&h.comm);
+            match label {
+                Some(label) => {
+                    let heading = format!("{label} = {key} {}", String::from_utf8_lossy(comm));
+                    let fields = [
+                        (label, Value::Uint((*key).into())),
+                        ("comm", Value::Bytes(comm)),
+                    ];
+                    summary.section(Some(&heading), &fields, &h.slots);
+                }
+                None => summary.section(None, &[], &h.slots),
+            }
+        }
+        Ok(summary.end())
+    })?;
+    Ok(())
+}
