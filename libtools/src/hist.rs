@@ -198,6 +198,34 @@ impl Summary {
         }
     }
 
+    /// A figure that is not a histogram (an average, an occupancy): `line`
+    /// in the table, `fields` as a JSON object (with the time under -T).
+    pub fn record(&self, line: &str, fields: &[(&str, Value)]) {
+        match self.out.format() {
+            Format::Table => self.out.text(line),
+            Format::Json => {
+                let mut buf = Vec::with_capacity(128);
+                buf.push(b'{');
+                if let Some(t) = self.interval_time.get() {
+                    let t = t.to_rfc3339_opts(SecondsFormat::Micros, false);
+                    json_field(&mut buf, "time", &Value::Str(&t));
+                    if !fields.is_empty() {
+                        buf.push(b',');
+                    }
+                }
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    json_field(&mut buf, k, v);
+                }
+                buf.extend_from_slice(b"}\n");
+                self.out
+                    .text(std::str::from_utf8(&buf).expect("JSON is UTF-8"));
+            }
+        }
+    }
+
     /// Free text between sections (totals, say), table mode only.
     pub fn text(&self, s: &str) {
         if self.out.format() == Format::Table {

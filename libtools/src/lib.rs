@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod maps;
 pub mod names;
 pub mod output;
+pub mod perf;
 pub mod run;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -22,6 +22,8 @@ pub struct Column {
     pub header: &'static str,
     pub width: usize,
     pub align: Align,
+    /// Extra spaces before the column, where a printf layout has them.
+    pub gap: usize,
     key: String,
 }
 
@@ -31,6 +33,7 @@ impl Column {
             header,
             width,
             align: Align::Left,
+            gap: 0,
             key: json_key(header),
         }
     }
@@ -39,8 +42,14 @@ impl Column {
             header,
             width,
             align: Align::Right,
+            gap: 0,
             key: json_key(header),
         }
+    }
+    /// `n` more spaces before this column than the one that separates all.
+    pub fn gap(mut self, n: usize) -> Self {
+        self.gap = n;
+        self
     }
     /// Override the JSON key when the header makes a poor one.
     pub fn key(mut self, key: &str) -> Self {
@@ -139,6 +148,7 @@ impl<W: Write> Output<W> {
                 let mut line = String::new();
                 for (i, c) in self.columns.iter().enumerate() {
                     let last = i + 1 == self.columns.len();
+                    line.extend(std::iter::repeat_n(' ', c.gap));
                     pad_into(&mut line, c.header, c.width, c.align, last);
                 }
                 self.write(|w| writeln!(w, "{line}"));
@@ -204,6 +214,7 @@ impl<W: Write> Output<W> {
                 Value::Bytes(_) => unreachable!(),
             }
             let mut s = String::new();
+            s.extend(std::iter::repeat_n(' ', c.gap));
             pad_into(&mut s, &cell, c.width, c.align, last);
             buf.extend_from_slice(s.as_bytes());
         }

@@ -5,6 +5,9 @@ pub mod execsnoop;
 pub mod exitsnoop;
 pub mod opensnoop;
 pub mod runqlat;
+pub mod runqlen;
+pub mod runqslower;
+mod sched;
 pub mod statsnoop;
 pub mod syncsnoop;
 
@@ -36,6 +39,16 @@ pub const TOOLS: &[Tool] = &[
         name: "runqlat",
         about: "run queue (scheduler) latency as a histogram",
         main: runqlat::main,
+    },
+    Tool {
+        name: "runqlen",
+        about: "run queue length, sampled on every CPU, as a histogram or occupancy",
+        main: runqlen::main,
+    },
+    Tool {
+        name: "runqslower",
+        about: "tasks that waited in the run queue longer than a threshold",
+        main: runqslower::main,
     },
     Tool {
         name: "statsnoop",

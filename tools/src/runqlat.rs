@@ -6,7 +6,7 @@ use clap::Parser;
 use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bpf, maps, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+use libtools::{bpf, maps, CgroupArg, Common, HookPlan, Result, Value};
 
 mod skel {
     libtools::skel!("runqlat");
@@ -58,23 +58,6 @@ pub struct Args {
     common: Common,
 }
 
-fn hooks() -> Vec<AttachPoint> {
-    vec![
-        AttachPoint::new("wakeup")
-            .or([
-                Prog::tp_btf("tp_btf_wakeup", "sched_wakeup"),
-                Prog::tp_btf("tp_btf_wakeup_new", "sched_wakeup_new"),
-            ])
-            .or([
-                Prog::raw_tp("raw_wakeup", "sched_wakeup"),
-                Prog::raw_tp("raw_wakeup_new", "sched_wakeup_new"),
-            ]),
-        AttachPoint::new("switch")
-            .or([Prog::tp_btf("tp_btf_switch", "sched_switch")])
-            .or([Prog::raw_tp("raw_switch", "sched_switch")]),
-    ]
-}
-
 pub fn main() -> ! {
     libtools::main("runqlat", run)
 }
@@ -99,7 +82,7 @@ fn run(args: Args) -> Result<()> {
     rodata.filter_cg = cgroup.is_some();
     rodata.filter_cgid = cgroup.as_ref().map_or(0, |c| c.id());
 
-    let plan = HookPlan::select(&hooks())?;
+    let plan = HookPlan::select(&crate::sched::wakeup_and_switch_hooks())?;
     let skel = bpf::load(open, &plan)?;
     if let Some(cg) = &cgroup {
         cg.install(&skel.maps.cgroup_map)?;

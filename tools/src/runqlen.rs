@@ -1,0 +1,144 @@
+//! runqlen: run queue length, sampled on every CPU, as a histogram or as
+//! occupancy (the share of samples with tasks waiting).
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::SkelBuilder;
+use libbpf_rs::{MapCore, MapFlags};
+use libtools::hist::{Scale, Summary};
+use libtools::run::{self, Interval};
+use libtools::{bpf, perf, Common, HookPlan, Result, Value};
+
+mod skel {
+    libtools::skel!("runqlen");
+}
+use skel::{types::hist, RunqlenSkelBuilder};
+
+unsafe impl plain::Plain for hist {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    runqlen         # summarize run queue length as a histogram
+    runqlen 1 10    # print 1 second summaries, 10 times
+    runqlen -T 1    # 1s summaries and timestamps
+    runqlen -O      # report run queue occupancy
+    runqlen -C      # show each CPU separately
+    runqlen -H      # the CPU's whole run queue, not the task's CFS queue
+    runqlen -f 199  # sample at 199 Hz";
+
+/// Summarize scheduler run queue length as a histogram, sampled on every
+/// CPU: 0 means no task waiting besides the one running.
+///
+/// Hooks: a software CPU-clock perf event per online CPU (no tracepoint).
+#[derive(Parser, Debug)]
+#[command(name = "runqlen", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    interval: Interval,
+    /// Print output for each CPU separately
+    #[arg(short = 'C', long = "cpus")]
+    per_cpu: bool,
+    /// Sample this many times a second on each CPU
+    #[arg(short, long, default_value_t = 99, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    frequency: u64,
+    /// Report the CPU's whole run queue length (all classes, all groups)
+    #[arg(short = 'H', long)]
+    host: bool,
+    /// Report run queue occupancy: the share of samples with tasks waiting
+    #[arg(short = 'O', long)]
+    runqocc: bool,
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn main() -> ! {
+    libtools::main("runqlen", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = RunqlenSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("runqlen has rodata");
+    rodata.targ_host = args.host;
+
+    let plan = HookPlan::select(&[])?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = perf::attach_sampling(&skel.progs.do_sample, args.frequency)?;
+
+    let summary = Summary::new(
+        args.common.json,
+        "runqlen",
+        Scale::Linear { base: 0, step: 1 },
+        args.timestamp,
+    );
+    summary.ready("run queue length");
+    let zeros = vec![0u8; std::mem::size_of::<hist>()];
+    run::summaries(&args.interval, || {
+        let key = 0u32.to_ne_bytes();
+        let per_cpu = skel
+            .maps
+            .hists
+            .lookup_percpu(&key, MapFlags::ANY)?
+            .unwrap_or_default();
+        skel.maps
+            .hists
+            .update_percpu(&key, &vec![zeros.clone(); per_cpu.len()], MapFlags::ANY)?;
+        let hists: Vec<hist> = per_cpu.iter().map(|b| libtools::decode(b)).collect();
+        summary.begin();
+        let cpus = perf::online_cpus()?;
+        if args.per_cpu {
+            for &cpu in &cpus {
+                let h = &hists[cpu as usize];
+                show(&summary, &args, Some(cpu), &h.slots);
+            }
+        } else {
+            let mut total = [0u64; 32];
+            for h in &hists {
+                for (t, s) in total.iter_mut().zip(h.slots.iter()) {
+                    *t += s;
+                }
+            }
+            show(&summary, &args, None, &total);
+        }
+        Ok(summary.end())
+    })?;
+    Ok(())
+}
+
+/// One histogram, or one occupancy figure, for one CPU or for all.
+fn show(summary: &Summary, args: &Args, cpu: Option<u32>, slots: &[u64]) {
+    if args.runqocc {
+        let samples: u64 = slots.iter().sum();
+        let queued = samples - slots.first().copied().unwrap_or(0);
+        let pct = 100.0 * queued as f64 / samples.max(1) as f64;
+        let line = match cpu {
+            Some(c) => format!("runqocc, CPU {c:<3} {pct:6.2}%\n"),
+            None => format!("runqocc: {pct:0.2}%\n"),
+        };
+        let mut fields = Vec::with_capacity(3);
+        if let Some(c) = cpu {
+            fields.push(("cpu", Value::Uint(c.into())));
+        }
+        fields.push(("runqocc_pct", Value::Fixed(pct, 2)));
+        fields.push(("samples", Value::Uint(samples)));
+        summary.record(&line, &fields);
+    } else {
+        match cpu {
+            Some(c) => summary.section(
+                Some(&format!("cpu = {c}")),
+                &[("cpu", Value::Uint(c.into()))],
+                slots,
+            ),
+            None => summary.section(None, &[], slots),
+        }
+    }
+}

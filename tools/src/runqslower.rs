@@ -1,0 +1,118 @@
+//! runqslower: tasks that waited in the run queue longer than a threshold.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{bpf, run, Column, Common, HookPlan, Output, Result, Value};
+
+mod skel {
+    libtools::skel!("runqslower");
+}
+use skel::{types::event, RunqslowerSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    runqslower         # trace latency higher than 10000 us (default)
+    runqslower 1000    # trace latency higher than 1000 us
+    runqslower -p 123  # trace pid 123
+    runqslower -t 123  # trace tid 123 (use for threads only)
+    runqslower -P      # also show previous task name and TID
+    runqslower --json  # JSON Lines, one object per event";
+
+/// Trace high run queue latency: tasks that waited longer than MIN_US
+/// between becoming runnable (woken, created, or preempted) and running.
+///
+/// Hooks: the sched_wakeup, sched_wakeup_new and sched_switch tracepoints,
+/// as tp_btf where BTF allows, else as raw tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "runqslower", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Minimum run queue latency to trace, in microseconds (0: trace all)
+    #[arg(value_name = "MIN_US", default_value_t = 10000)]
+    min_us: u64,
+    /// Trace this process ID only
+    #[arg(short, long, conflicts_with = "tid")]
+    pid: Option<u32>,
+    /// Trace this thread ID only
+    #[arg(short, long)]
+    tid: Option<u32>,
+    /// Also show the previous task's name and TID
+    #[arg(short = 'P', long)]
+    previous: bool,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn main() -> ! {
+    libtools::main("runqslower", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+    libtools::check_pid(args.tid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = RunqslowerSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("runqslower has rodata");
+    rodata.min_us = args.min_us;
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_tid = args.tid.unwrap_or(0);
+
+    let plan = HookPlan::select(&crate::sched::wakeup_and_switch_hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = vec![
+        Column::left("TIME", 8),
+        Column::left("COMM", 16),
+        Column::left("TID", 6),
+        Column::right("LAT(us)", 14),
+    ];
+    if args.previous {
+        // libbpf-tools puts two spaces before these.
+        columns.push(Column::left("PREV COMM", 16).gap(1));
+        columns.push(Column::left("PREV TID", 6));
+    }
+    if args.common.json {
+        columns.push(Column::left("PID", 0)); // the table keeps libbpf-tools' columns
+    }
+    let out = Output::stdout(args.common.json, columns);
+    if !args.common.json {
+        out.text(&format!(
+            "Tracing run queue latency higher than {} us\n",
+            args.min_us
+        ));
+    }
+    out.ready("run queue latency");
+
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let mut cells = vec![
+            Value::Time(libtools::output::now()),
+            Value::Bytes(libtools::c_bytes(&e.comm)),
+            Value::Uint(e.tid.into()),
+            Value::Uint(e.delta_us),
+        ];
+        if args.previous {
+            cells.push(Value::Bytes(libtools::c_bytes(&e.prev_comm)));
+            cells.push(Value::Uint(e.prev_tid.into()));
+        }
+        if args.common.json {
+            cells.push(Value::Uint(e.pid.into()));
+        }
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
