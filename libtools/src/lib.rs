@@ -15,11 +15,12 @@ pub mod names;
 pub mod output;
 pub mod perf;
 pub mod run;
+pub mod stacks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-pub use anyhow::{bail, Context, Result};
+pub use anyhow::{anyhow, bail, Context, Result};
 pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
 pub use output::{Column, Output, Value};

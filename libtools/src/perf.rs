@@ -50,14 +50,20 @@ fn open_cpu_clock(cpu: u32, freq: u64) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Run `prog` `freq` times a second on every online CPU; the links stop it
-/// when dropped.
-pub fn attach_sampling(prog: &ProgramMut, freq: u64) -> Result<Vec<Link>> {
+/// Run `prog` `freq` times a second on every online CPU, or on `only` one;
+/// the links stop it when dropped.
+pub fn attach_sampling(prog: &ProgramMut, freq: u64, only: Option<u32>) -> Result<Vec<Link>> {
     if freq == 0 {
         bail!("invalid frequency 0: must be at least 1 Hz");
     }
+    let online = online_cpus()?;
+    let cpus = match only {
+        Some(c) if online.contains(&c) => vec![c],
+        Some(c) => bail!("CPU {c} is not online (online: {online:?})"),
+        None => online,
+    };
     let mut links = Vec::new();
-    for cpu in online_cpus()? {
+    for cpu in cpus {
         let fd = match open_cpu_clock(cpu, freq) {
             Ok(fd) => fd,
             // A CPU that went offline since we read the list.

@@ -109,7 +109,7 @@ pub struct Interval {
 pub fn summaries(iv: &Interval, mut print: impl FnMut() -> Result<bool>) -> Result<()> {
     let mut left = iv.count;
     loop {
-        sleep_interval(iv.interval.map(Duration::from_secs));
+        sleep(iv.interval.map(Duration::from_secs));
         if !print()? || stopping() {
             return Ok(());
         }
@@ -124,7 +124,7 @@ pub fn summaries(iv: &Interval, mut print: impl FnMut() -> Result<bool>) -> Resu
 
 /// Sleep for `d` (for ever with None), or until a stop signal. Sleeps are
 /// at most a second, so a signal that lands just before one is noticed soon.
-fn sleep_interval(d: Option<Duration>) {
+pub fn sleep(d: Option<Duration>) {
     let end = d.map(|d| Instant::now() + d);
     while !stopping() {
         let left = match end {

@@ -3,7 +3,9 @@
 
 pub mod execsnoop;
 pub mod exitsnoop;
+pub mod flamegraph;
 pub mod opensnoop;
+pub mod profile;
 pub mod runqlat;
 pub mod runqlen;
 pub mod runqslower;
@@ -31,9 +33,19 @@ pub const TOOLS: &[Tool] = &[
         main: exitsnoop::main,
     },
     Tool {
+        name: "flamegraph",
+        about: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin",
+        main: flamegraph::main,
+    },
+    Tool {
         name: "opensnoop",
         about: "open(2), openat(2) and openat2(2) calls with their results",
         main: opensnoop::main,
+    },
+    Tool {
+        name: "profile",
+        about: "CPU profile: stack traces sampled on every CPU, by count, folded for flame graphs",
+        main: profile::main,
     },
     Tool {
         name: "runqlat",

@@ -72,7 +72,7 @@ fn run(args: Args) -> Result<()> {
 
     let plan = HookPlan::select(&[])?;
     let skel = bpf::load(open, &plan)?;
-    let _links = perf::attach_sampling(&skel.progs.do_sample, args.frequency)?;
+    let _links = perf::attach_sampling(&skel.progs.do_sample, args.frequency, None)?;
 
     let summary = Summary::new(
         args.common.json,

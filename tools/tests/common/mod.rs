@@ -108,15 +108,15 @@ impl Tracer {
     fn wait_ready(&mut self) {
         let start = Instant::now();
         loop {
-            let ready = if self.json {
-                self.stderr
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .any(|l| l.starts_with("Tracing"))
-            } else {
-                !self.stdout.lock().unwrap().is_empty()
-            };
+            // Tools whose stdout waits for the end (profile -f) announce
+            // themselves on stderr, as every tool does with --json.
+            let announced = self
+                .stderr
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.starts_with("Tracing") || l.starts_with("Sampling"));
+            let ready = announced || (!self.json && !self.stdout.lock().unwrap().is_empty());
             if ready {
                 return;
             }
@@ -438,4 +438,35 @@ impl Drop for TestCgroup {
             thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Build the C test helper tools/tests/helpers/NAME.c with the system's C
+/// compiler (frame pointers and symbols kept, for stack walking), once per
+/// test binary; `stripped` gives a copy without symbols.
+pub fn c_helper(name: &str, stripped: bool) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let tag = format!("{name}{}", if stripped { "-stripped" } else { "" });
+    let mut built = BUILT.lock().unwrap();
+    if let Some((_, p)) = built.iter().find(|(t, _)| *t == tag) {
+        return p.clone();
+    }
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/helpers/{name}.c"));
+    let out =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{tag}-{}", std::process::id()));
+    let status = Command::new("cc")
+        .args(["-O1", "-g", "-fno-omit-frame-pointer", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("cannot run cc");
+    assert!(status.success(), "cc {src:?} failed");
+    if stripped {
+        let status = Command::new("strip")
+            .arg(&out)
+            .status()
+            .expect("cannot run strip");
+        assert!(status.success(), "strip {out:?} failed");
+    }
+    built.push((tag, out.clone()));
+    out
 }

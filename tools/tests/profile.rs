@@ -1,0 +1,260 @@
+//! profile and flamegraph end to end, on the running kernel.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_profile");
+const FLAMEGRAPH: &str = env!("CARGO_BIN_EXE_flamegraph");
+const TARGET: &str = "bpftk_spin_target";
+
+/// The spin helper for `secs` seconds (with getppid bursts when `syscalls`).
+fn spin(secs: &str, syscalls: bool, stripped: bool) -> Child {
+    let mut c = Command::new(c_helper("spin", stripped));
+    c.arg(secs);
+    if syscalls {
+        c.arg("syscalls");
+    }
+    c.spawn().unwrap()
+}
+
+/// (frames, count) of each folded line.
+fn folded(lines: &[String]) -> Vec<(Vec<String>, u64)> {
+    lines
+        .iter()
+        .map(|l| {
+            let (stack, count) = l.rsplit_once(' ').unwrap_or_else(|| panic!("{l:?}"));
+            (
+                stack.split(';').map(String::from).collect(),
+                count.parse().unwrap_or_else(|_| panic!("{l:?}")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn folded_profile_of_a_child_finds_its_hot_function() {
+    let mut child = spin("4", false, false);
+    let pid = child.id().to_string();
+    let t = Tracer::start(BIN, &["-f", "-p", &pid, "2"]);
+    let f = t.finish();
+    child.wait().unwrap();
+    f.assert_success();
+    let lines = folded(&f.stdout);
+    let total: u64 = lines.iter().map(|l| l.1).sum();
+    let hot: u64 = lines
+        .iter()
+        .filter(|(frames, _)| frames.iter().any(|f| f == TARGET))
+        .map(|l| l.1)
+        .sum();
+    assert!(
+        total >= 20,
+        "too few samples at 49 Hz for 2 s: {:?}",
+        f.stdout
+    );
+    assert!(
+        hot * 2 > total,
+        "{TARGET} holds {hot} of {total}: {:?}",
+        f.stdout
+    );
+    for (frames, _) in &lines {
+        assert!(frames[0].starts_with("spin"), "comm first: {frames:?}");
+        // Root to leaf: main before the target.
+        if let Some(i) = frames.iter().position(|f| f == TARGET) {
+            assert!(frames[..i].iter().any(|f| f == "main"), "{frames:?}");
+        }
+    }
+}
+
+#[test]
+fn kernel_only_and_user_only_stacks() {
+    let mut child = spin("5", true, false);
+    let pid = child.id().to_string();
+    let k = Tracer::start(BIN, &["-K", "-f", "-p", &pid, "2"]).finish();
+    let u = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "2"]).finish();
+    child.wait().unwrap();
+    k.assert_success();
+    u.assert_success();
+    let kernel = folded(&k.stdout);
+    assert!(
+        kernel.iter().any(|(f, _)| f
+            .iter()
+            .any(|n| n == "__x64_sys_getppid" || n == "do_syscall_64")),
+        "no named kernel frames for getppid(2): {:?}",
+        k.stdout
+    );
+    for (frames, _) in &kernel {
+        assert!(
+            !frames.iter().any(|f| f == TARGET || f == "main"),
+            "{frames:?}"
+        );
+    }
+    let user = folded(&u.stdout);
+    assert!(
+        user.iter().any(|(f, _)| f.iter().any(|n| n == TARGET)),
+        "{:?}",
+        u.stdout
+    );
+    for (frames, _) in &user {
+        assert!(
+            !frames
+                .iter()
+                .any(|f| f.contains("do_syscall_64") || f.starts_with("entry_SYSCALL")),
+            "{frames:?}"
+        );
+    }
+}
+
+#[test]
+fn multiline_and_json_forms() {
+    let mut child = spin("4", false, false);
+    let pid = child.id();
+    let t = Tracer::start(BIN, &["-p", &pid.to_string(), "1"]);
+    let f = t.finish();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0],
+        format!("Sampling at 49 Hertz of PID {pid} by user + kernel stack for 1 secs.")
+    );
+    assert!(
+        f.stdout
+            .iter()
+            .any(|l| l.starts_with("    -                spin-")
+                && l.ends_with(&format!(" ({pid})"))),
+        "no '-  comm (pid)' line: {:?}",
+        f.stdout
+    );
+    assert!(
+        f.stdout.iter().any(|l| l == &format!("    {TARGET}")),
+        "{:?}",
+        f.stdout
+    );
+
+    let t = Tracer::start(BIN, &["--json", "-p", &pid.to_string(), "1"]);
+    let f = t.finish();
+    child.wait().unwrap();
+    f.assert_success();
+    let objects = f.json();
+    let hot = objects
+        .iter()
+        .find(|o| o["user_stack"][0] == TARGET)
+        .unwrap_or_else(|| panic!("no stack with {TARGET} innermost: {objects:?}"));
+    assert_eq!(hot["pid"], pid);
+    assert!(hot["count"].as_u64().unwrap() > 0);
+    assert!(hot["kernel_stack"].is_array());
+}
+
+#[test]
+fn stripped_binaries_and_exited_processes_give_placeholders_not_errors() {
+    // A stripped copy: its own frames show as module+offset.
+    let mut child = spin("3", false, true);
+    let pid = child.id().to_string();
+    let f = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "1"]).finish();
+    child.wait().unwrap();
+    f.assert_success();
+    let module = format!("spin-stripped-{}+0x", std::process::id());
+    assert!(
+        f.stdout.iter().any(|l| l.contains(&module)),
+        "no {module}... frame: {:?}",
+        f.stdout
+    );
+    assert!(
+        !f.stdout.iter().any(|l| l.contains(TARGET)),
+        "{:?}",
+        f.stdout
+    );
+
+    // A process that exits a second before the report: still named.
+    let mut child = spin("1", false, false);
+    let pid = child.id().to_string();
+    let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "2"]);
+    child.wait().unwrap();
+    let f = t.finish();
+    f.assert_success();
+    assert!(
+        f.stdout.iter().any(|l| l.contains(TARGET)),
+        "the exited process's frames were not named: {:?}",
+        f.stdout
+    );
+}
+
+#[test]
+fn folded_output_makes_a_flame_graph() {
+    let mut child = spin("4", true, false);
+    let pid = child.id().to_string();
+    let f = Tracer::start(BIN, &["-a", "-f", "-p", &pid, "2"]).finish();
+    child.wait().unwrap();
+    f.assert_success();
+    let mut fg = Command::new(FLAMEGRAPH)
+        .args(["--title", "bpftk test", "--countname", "samples"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    fg.stdin
+        .take()
+        .unwrap()
+        .write_all((f.stdout.join("\n") + "\n").as_bytes())
+        .unwrap();
+    let out = fg.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let svg = String::from_utf8(out.stdout).unwrap();
+    assert!(svg.starts_with("<?xml"), "{}", &svg[..100.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<svg").count(), svg.matches("</svg>").count());
+    assert!(svg.contains(TARGET), "the function is not in the SVG");
+    assert!(svg.contains("bpftk test"));
+    // Kernel frames (getppid's) are drawn, orange rather than user red.
+    assert!(svg.contains("do_syscall_64"), "no kernel frame in the SVG");
+}
+
+#[test]
+fn flamegraph_rejects_empty_input() {
+    let mut fg = Command::new(FLAMEGRAPH)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = fg.stdout.take();
+    let out = fg.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no stacks on input"), "{err}");
+    assert_usage_error(FLAMEGRAPH, &["--width", "abc"]);
+    assert_runtime_error(
+        FLAMEGRAPH,
+        &["--colors", "plaid", "/dev/null"],
+        &[],
+        "unknown color palette: plaid",
+    );
+    assert_runtime_error(
+        FLAMEGRAPH,
+        &["/nonexistent.folded"],
+        &[],
+        "/nonexistent.folded",
+    );
+}
+
+#[test]
+fn every_variant_passes_the_verifier() {
+    for args in [&[][..], &["-U"][..], &["-K", "-I"][..]] {
+        let f = run(BIN, args, &[("BPFTK_LOAD_ONLY", "1")]);
+        assert!(f.status.success(), "{args:?}: {:?}", f.stderr);
+    }
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-F", "0"]);
+    assert_usage_error(BIN, &["-p", "abc"]);
+    assert_usage_error(BIN, &["-U", "-K"]);
+    assert_usage_error(BIN, &["0"]);
+    assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(BIN, &["-C", "9999", "1"], &[], "CPU 9999 is not online");
+    assert_needs_privileges(BIN, &["1"]);
+}
