@@ -2,6 +2,7 @@
 /* profile: CPU samples by stack, from a software CPU-clock perf event per
  * CPU; counted in the kernel, symbolized by user space at the end. */
 #include "bpftk.bpf.h"
+#include "stacks.bpf.h"
 #include "profile.h"
 
 const volatile bool user_stacks_only = false;
@@ -9,14 +10,6 @@ const volatile bool kernel_stacks_only = false;
 const volatile bool include_idle = false;
 const volatile bool filter_by_pid = false;
 const volatile bool filter_by_tid = false;
-
-/* Sized by user space (--stack-storage-size, --perf-max-stack-depth). */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
-} stackmap SEC(".maps");
 
 /* Preallocated: perf_event programs may not allocate before 6.1. */
 struct {

@@ -113,6 +113,34 @@ impl StackResolver {
         }
     }
 
+    /// Wait until the trace ends (`duration`, or a signal) while five times
+    /// a second remembering the memory map of each new process among the
+    /// keys of `map` (`pid_of` reads the process id from a key); a batched
+    /// read costs a few system calls.
+    pub fn trace(
+        &mut self,
+        duration: Option<std::time::Duration>,
+        map: &dyn MapCore,
+        pid_of: impl Fn(&[u8]) -> u32,
+    ) {
+        use crate::run;
+        let mut seen = std::collections::HashSet::new();
+        let deadline = run::Deadline::after(duration);
+        while !run::stopping() && !deadline.passed() {
+            run::sleep(Some(
+                deadline.remaining(std::time::Duration::from_millis(200)),
+            ));
+            if let Ok(entries) = map.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) {
+                for (k, _) in entries {
+                    let pid = pid_of(&k);
+                    if seen.insert(pid) {
+                        self.remember(pid);
+                    }
+                }
+            }
+        }
+    }
+
     /// Kernel frames for `addrs`, innermost first.
     pub fn kernel(&mut self, addrs: &[u64]) -> Vec<String> {
         let missing: Vec<u64> = addrs
@@ -352,6 +380,164 @@ impl StackParts {
         }
         buf.extend_from_slice(b"}\n");
         String::from_utf8(buf).expect("JSON is UTF-8")
+    }
+}
+
+/// `PID 185 by user + kernel stack`: what bcc's stack tools name in their
+/// headers; `all` names the threads traced without -p/-t.
+pub fn describe_target(
+    pids: &[u32],
+    tids: &[u32],
+    all: &str,
+    user_only: bool,
+    kernel_only: bool,
+) -> String {
+    let list = |ids: &[u32]| ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let threads = if !pids.is_empty() {
+        format!("PID {}", list(pids))
+    } else if !tids.is_empty() {
+        format!("TID {}", list(tids))
+    } else {
+        all.to_string()
+    };
+    let stack = if user_only {
+        "user"
+    } else if kernel_only {
+        "kernel"
+    } else {
+        "user + kernel"
+    };
+    format!("{threads} by {stack} stack")
+}
+
+/// How a stack report is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// bcc's default: frames one per line, then `-  comm (pid)` and the count.
+    Multiline,
+    /// `-f`: one folded line per stack, for flame graphs.
+    Folded,
+    /// `--json`: one object per stack.
+    Json,
+}
+
+impl Form {
+    pub fn new(folded: bool, json: bool) -> Form {
+        if json {
+            Form::Json
+        } else if folded {
+            Form::Folded
+        } else {
+            Form::Multiline
+        }
+    }
+}
+
+/// One aggregated entry of a stack tool's map, before symbolization.
+#[derive(Clone, Debug)]
+pub struct Counted {
+    /// The id shown (`comm (pid)`): a process or a thread id.
+    pub pid: u32,
+    /// The process whose memory the user stack belongs to.
+    pub tgid: u32,
+    pub comm: Vec<u8>,
+    pub user_stack_id: i32,
+    pub kern_stack_id: i32,
+    pub count: u64,
+}
+
+/// Print `counted` (sorted by count, smallest first, as bcc does) from the
+/// stack map `stacks`; returns how many stacks were lost. Stops quietly when
+/// the reader goes away.
+pub fn print_report(
+    counted: &mut [Counted],
+    parts: StackParts,
+    form: Form,
+    stacks: &dyn MapCore,
+    resolver: &mut StackResolver,
+) -> u64 {
+    use std::io::Write;
+    counted.sort_by_key(|c| (c.count, c.pid));
+    let started = std::time::Instant::now();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut lost = 0u64;
+    let mut frames = |id: i32, wanted: bool| -> Option<Vec<u64>> {
+        if !wanted {
+            return Some(Vec::new());
+        }
+        if stack_lost(id) {
+            lost += 1;
+            return None;
+        }
+        // -1 (not taken) and -EFAULT (no user stack) are empty stacks.
+        Some(stack_addrs(stacks, id).unwrap_or_default())
+    };
+    for c in counted.iter() {
+        let kernel =
+            frames(c.kern_stack_id, parts.kernel).map(|a| without_bpf(resolver.kernel(&a)));
+        let user = frames(c.user_stack_id, parts.user).map(|a| resolver.user(c.tgid, &a));
+        let s = Sample {
+            pid: c.pid,
+            comm: &c.comm,
+            count: c.count,
+            user: user.as_deref(),
+            kernel: kernel.as_deref(),
+        };
+        let text = match form {
+            Form::Json => parts.json(&s),
+            Form::Folded => parts.folded(&s) + "\n",
+            Form::Multiline => parts.multiline(&s),
+        };
+        if out.write_all(text.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let _ = out.flush();
+    crate::verbose!(
+        "{} stacks symbolized and printed in {} ms",
+        counted.len(),
+        started.elapsed().as_millis()
+    );
+    if lost > 0 {
+        eprintln!(
+            "WARNING: {lost} stack traces could not be displayed. Consider increasing --stack-storage-size."
+        );
+    }
+    lost
+}
+
+/// A kernel stack taken from a BPF program starts with the program and the
+/// kernel's code that ran it: not where the traced task was.
+fn without_bpf(frames: Vec<String>) -> Vec<String> {
+    let skip = frames
+        .iter()
+        .take_while(|f| {
+            f.starts_with("bpf_prog_")
+                || f.starts_with("bpf_trace_run")
+                || f.starts_with("__bpf_trace_")
+        })
+        .count();
+    frames[skip..].to_vec()
+}
+
+/// The `--stack-storage-size` and `--perf-max-stack-depth` options of the
+/// stack tools, and sizing the BPF side's `stackmap` (bpf/stacks.bpf.h).
+#[derive(clap::Args, Debug, Clone)]
+pub struct StackStorage {
+    /// The number of unique stack traces that can be stored and displayed
+    #[arg(long, default_value_t = 16384, value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
+    pub stack_storage_size: u32,
+    /// The limit for both kernel and user stack traces
+    #[arg(long, default_value_t = 127, value_parser = clap::value_parser!(u32).range(1..=127))]
+    pub perf_max_stack_depth: u32,
+}
+
+impl StackStorage {
+    /// Size the (not yet loaded) stack map.
+    pub fn apply(&self, stackmap: &mut libbpf_rs::OpenMapMut) -> anyhow::Result<()> {
+        stackmap.set_value_size(self.perf_max_stack_depth * 8)?;
+        stackmap.set_max_entries(self.stack_storage_size)?;
+        Ok(())
     }
 }
 

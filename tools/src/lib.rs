@@ -4,6 +4,7 @@
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod flamegraph;
+pub mod offcputime;
 pub mod opensnoop;
 pub mod profile;
 pub mod runqlat;
@@ -36,6 +37,11 @@ pub const TOOLS: &[Tool] = &[
         name: "flamegraph",
         about: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin",
         main: flamegraph::main,
+    },
+    Tool {
+        name: "offcputime",
+        about: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs",
+        main: offcputime::main,
     },
     Tool {
         name: "opensnoop",

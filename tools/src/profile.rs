@@ -1,15 +1,14 @@
 //! profile: sample stack traces on every CPU at a frequency and report
 //! them by count, as bcc's multi-line form, folded lines or JSON.
 
-use std::collections::HashSet;
 use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use clap::Parser;
 use libbpf_rs::skel::SkelBuilder;
 use libbpf_rs::{MapCore, MapFlags};
-use libtools::stacks::{self, Sample, StackParts, StackResolver};
-use libtools::{bail, bpf, maps, perf, run, Common, HookPlan, Result};
+use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
+use libtools::{bail, bpf, maps, perf, Common, HookPlan, Result};
 
 mod skel {
     libtools::skel!("profile");
@@ -70,12 +69,8 @@ pub struct Args {
     /// Output folded format, one line per stack (for flame graphs)
     #[arg(short, long)]
     folded: bool,
-    /// The number of unique stack traces that can be stored and displayed
-    #[arg(long, default_value_t = 16384, value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
-    stack_storage_size: u32,
-    /// The limit for both kernel and user stack traces
-    #[arg(long, default_value_t = 127, value_parser = clap::value_parser!(u32).range(1..=127))]
-    perf_max_stack_depth: u32,
+    #[command(flatten)]
+    storage: StackStorage,
     /// CPU number to run profile on
     #[arg(short = 'C', long)]
     cpu: Option<u32>,
@@ -111,13 +106,10 @@ fn run(args: Args) -> Result<()> {
     rodata.include_idle = args.include_idle;
     rodata.filter_by_pid = !args.pid.is_empty();
     rodata.filter_by_tid = !args.tid.is_empty();
+    args.storage.apply(&mut open.maps.stackmap)?;
     open.maps
-        .stackmap
-        .set_value_size(args.perf_max_stack_depth * 8)?;
-    open.maps
-        .stackmap
-        .set_max_entries(args.stack_storage_size)?;
-    open.maps.counts.set_max_entries(args.stack_storage_size)?;
+        .counts
+        .set_max_entries(args.storage.stack_storage_size)?;
 
     let plan = HookPlan::select(&[])?;
     let skel = bpf::load(open, &plan)?;
@@ -139,23 +131,11 @@ fn run(args: Args) -> Result<()> {
     // process, so that those that exit before the report still get named
     // frames. A batched read of the counts costs a few system calls.
     let mut resolver = StackResolver::new();
-    let mut seen = HashSet::new();
-    let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
-    while !run::stopping() && !deadline.passed() {
-        run::sleep(Some(deadline.remaining(Duration::from_millis(200))));
-        if let Ok(entries) = skel
-            .maps
-            .counts
-            .lookup_batch(1024, MapFlags::ANY, MapFlags::ANY)
-        {
-            for (k, _) in entries {
-                let key: key_t = libtools::decode(&k);
-                if seen.insert(key.pid) {
-                    resolver.remember(key.pid);
-                }
-            }
-        }
-    }
+    resolver.trace(
+        args.duration.map(Duration::from_secs),
+        &skel.maps.counts,
+        |k| libtools::decode::<key_t>(k).pid,
+    );
 
     let parts = StackParts {
         user: !args.kernel_stacks_only,
@@ -163,60 +143,29 @@ fn run(args: Args) -> Result<()> {
         delimiter: args.delimited,
         annotate: args.annotations,
     };
-    let mut samples: Vec<(key_t, u64)> = maps::drain(&skel.maps.counts)?
+    let mut counted: Vec<Counted> = maps::drain(&skel.maps.counts)?
         .iter()
-        .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+        .map(|(k, v)| {
+            let key: key_t = libtools::decode(k);
+            Counted {
+                pid: key.pid,
+                tgid: key.pid,
+                comm: libtools::c_bytes(&key.comm).to_vec(),
+                user_stack_id: key.user_stack_id,
+                kern_stack_id: key.kern_stack_id,
+                count: libtools::decode(v),
+            }
+        })
         .collect();
-    samples.sort_by_key(|(k, count)| (*count, k.pid));
-
-    let started = std::time::Instant::now();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut missing = 0u64;
-    for (key, count) in &samples {
-        let kernel = frames(
-            &skel.maps.stackmap,
-            key.kern_stack_id,
-            parts.kernel,
-            &mut missing,
-        )
-        .map(|a| resolver.kernel(&a));
-        let user = frames(
-            &skel.maps.stackmap,
-            key.user_stack_id,
-            parts.user,
-            &mut missing,
-        )
-        .map(|a| resolver.user(key.pid, &a));
-        let s = Sample {
-            pid: key.pid,
-            comm: libtools::c_bytes(&key.comm),
-            count: *count,
-            user: user.as_deref(),
-            kernel: kernel.as_deref(),
-        };
-        let text = if args.common.json {
-            parts.json(&s)
-        } else if args.folded {
-            parts.folded(&s) + "\n"
-        } else {
-            parts.multiline(&s)
-        };
-        if std::io::Write::write_all(&mut out, text.as_bytes()).is_err() {
-            break; // the reader went away
-        }
-    }
-    let _ = std::io::Write::flush(&mut out);
-    libtools::verbose!(
-        "{} stacks symbolized and printed in {} ms",
-        samples.len(),
-        started.elapsed().as_millis()
+    let form = Form::new(args.folded, args.common.json);
+    stacks::print_report(
+        &mut counted,
+        parts,
+        form,
+        &skel.maps.stackmap,
+        &mut resolver,
     );
 
-    if missing > 0 {
-        eprintln!(
-            "WARNING: {missing} stack traces could not be displayed. Consider increasing --stack-storage-size."
-        );
-    }
     let lost: u64 = skel
         .maps
         .lost_samples
@@ -228,47 +177,23 @@ fn run(args: Args) -> Result<()> {
     if lost > 0 {
         eprintln!(
             "WARNING: {lost} samples lost: more distinct stacks than --stack-storage-size {}.",
-            args.stack_storage_size
+            args.storage.stack_storage_size
         );
     }
     Ok(())
 }
 
-/// The addresses of one stack, or None where it was lost (counted).
-/// A user stack id of -EFAULT (a kernel thread has none) is an empty stack.
-fn frames(map: &dyn MapCore, id: i32, wanted: bool, missing: &mut u64) -> Option<Vec<u64>> {
-    if !wanted {
-        return Some(Vec::new());
-    }
-    if stacks::stack_lost(id) {
-        *missing += 1;
-        return None;
-    }
-    Some(stacks::stack_addrs(map, id).unwrap_or_default())
-}
-
 /// bcc's header: `Sampling at 49 Hertz of all threads by user + kernel
 /// stack... Hit Ctrl-C to end.`
 fn header(args: &Args) -> String {
-    let list = |ids: &[u32]| ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-    let threads = if !args.pid.is_empty() {
-        format!("PID {}", list(&args.pid))
-    } else if !args.tid.is_empty() {
-        format!("TID {}", list(&args.tid))
-    } else {
-        "all threads".into()
-    };
-    let stack = if args.user_stacks_only {
-        "user"
-    } else if args.kernel_stacks_only {
-        "kernel"
-    } else {
-        "user + kernel"
-    };
-    let mut h = format!(
-        "Sampling at {} Hertz of {threads} by {stack} stack",
-        args.frequency
+    let target = stacks::describe_target(
+        &args.pid,
+        &args.tid,
+        "all threads",
+        args.user_stacks_only,
+        args.kernel_stacks_only,
     );
+    let mut h = format!("Sampling at {} Hertz of {target}", args.frequency);
     if let Some(c) = args.cpu {
         h.push_str(&format!(" on CPU#{c}"));
     }

@@ -1,0 +1,213 @@
+//! offcputime: time threads spend blocked (off CPU), summed by stack.
+
+use std::mem::MaybeUninit;
+use std::time::Duration;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags};
+use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
+use libtools::{bail, bpf, maps, AttachPoint, Common, HookPlan, Prog, Result};
+
+mod skel {
+    libtools::skel!("offcputime");
+}
+use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
+
+unsafe impl plain::Plain for key_t {}
+unsafe impl plain::Plain for val_t {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    offcputime             # trace off-CPU stack time until Ctrl-C
+    offcputime 5           # trace for 5 seconds only
+    offcputime -m 1000     # trace only events that last more than 1000 usec
+    offcputime -M 10000    # trace only events that last less than 10000 usec
+    offcputime -p 185      # only trace threads for PID 185
+    offcputime -t 188      # only trace thread 188
+    offcputime -u          # only trace user threads (no kernel)
+    offcputime -k          # only trace kernel threads (no user)
+    offcputime -U          # only show user space stacks (no kernel)
+    offcputime -K          # only show kernel space stacks (no user)
+    offcputime -df 5 | flamegraph --colors io --countname us > off.svg";
+
+/// Summarize off-CPU time by stack trace: how long threads were blocked,
+/// and in which kernel and user stacks they blocked, in microseconds.
+///
+/// Hooks: the sched_switch tracepoint, as tp_btf where BTF allows, else as
+/// a raw tracepoint.
+#[derive(Parser, Debug)]
+#[command(name = "offcputime", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Trace these processes only (comma-separated PIDs)
+    #[arg(short, long, value_delimiter = ',')]
+    pid: Vec<u32>,
+    /// Trace these threads only (comma-separated TIDs)
+    #[arg(short, long, value_delimiter = ',')]
+    tid: Vec<u32>,
+    /// User threads only (no kernel threads)
+    #[arg(
+        short = 'u',
+        long = "user-threads-only",
+        conflicts_with = "kernel_threads_only"
+    )]
+    user_threads_only: bool,
+    /// Kernel threads only (no user threads)
+    #[arg(short = 'k', long = "kernel-threads-only")]
+    kernel_threads_only: bool,
+    /// Show stacks from user space only (no kernel space stacks)
+    #[arg(
+        short = 'U',
+        long = "user-stacks-only",
+        conflicts_with = "kernel_stacks_only"
+    )]
+    user_stacks_only: bool,
+    /// Show stacks from kernel space only (no user space stacks)
+    #[arg(short = 'K', long = "kernel-stacks-only")]
+    kernel_stacks_only: bool,
+    /// The amount of time in microseconds over which we store traces
+    #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
+    min_block_time: u64,
+    /// The amount of time in microseconds under which we store traces
+    #[arg(short = 'M', long = "max-block-time", default_value_t = u64::MAX)]
+    max_block_time: u64,
+    /// Only trace threads in this state when switched out (a bitmask, e.g.
+    /// 0 running, 1 interruptible sleep, 2 uninterruptible sleep)
+    #[arg(long)]
+    state: Option<u32>,
+    /// Insert a delimiter between kernel and user stacks
+    #[arg(short, long)]
+    delimited: bool,
+    /// Output folded format, one line per stack (for flame graphs)
+    #[arg(short, long)]
+    folded: bool,
+    #[command(flatten)]
+    storage: StackStorage,
+    /// Duration of the trace, in seconds (default: until Ctrl-C)
+    #[arg(value_parser = clap::value_parser!(u64).range(1..))]
+    duration: Option<u64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("switch")
+        .or([Prog::tp_btf("tp_btf_switch", "sched_switch")])
+        .or([Prog::raw_tp("raw_switch", "sched_switch")])]
+}
+
+pub fn main() -> ! {
+    libtools::main("offcputime", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    for &p in args.pid.iter().chain(&args.tid) {
+        libtools::check_pid(Some(p))?;
+    }
+    if args.pid.len() > 1024 || args.tid.len() > 1024 {
+        bail!("at most 1024 PIDs or TIDs");
+    }
+    if args.min_block_time > args.max_block_time {
+        bail!(
+            "min block time {} us is over max block time {} us",
+            args.min_block_time,
+            args.max_block_time
+        );
+    }
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = OffcputimeSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("offcputime has rodata");
+    rodata.user_threads_only = args.user_threads_only;
+    rodata.kernel_threads_only = args.kernel_threads_only;
+    rodata.user_stacks = !args.kernel_stacks_only;
+    rodata.kernel_stacks = !args.user_stacks_only;
+    rodata.min_block_us = args.min_block_time;
+    rodata.max_block_us = args.max_block_time;
+    rodata.filter_by_tgid = !args.pid.is_empty();
+    rodata.filter_by_pid = !args.tid.is_empty();
+    rodata.state = args.state.map_or(-1, i64::from);
+    args.storage.apply(&mut open.maps.stackmap)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    for (map, ids) in [(&skel.maps.tgids, &args.pid), (&skel.maps.pids, &args.tid)] {
+        for id in ids {
+            map.update(&id.to_ne_bytes(), &[1], MapFlags::ANY)?;
+        }
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let header = header(&args);
+    if args.folded || args.common.json {
+        eprintln!("{header}");
+    } else {
+        println!("{header}");
+    }
+
+    // Remember the memory map of each new process while it lives, so that
+    // those that exit before the report still get named frames.
+    let mut resolver = StackResolver::new();
+    resolver.trace(
+        args.duration.map(Duration::from_secs),
+        &skel.maps.info,
+        |k| libtools::decode::<key_t>(k).tgid,
+    );
+
+    let mut counted: Vec<Counted> = maps::drain(&skel.maps.info)?
+        .iter()
+        .filter_map(|(k, v)| {
+            let key: key_t = libtools::decode(k);
+            let val: val_t = libtools::decode(v);
+            (val.delta_us > 0).then(|| Counted {
+                pid: key.pid,
+                tgid: key.tgid,
+                comm: libtools::c_bytes(&val.comm).to_vec(),
+                user_stack_id: key.user_stack_id,
+                kern_stack_id: key.kern_stack_id,
+                count: val.delta_us,
+            })
+        })
+        .collect();
+    let parts = StackParts {
+        user: !args.kernel_stacks_only,
+        kernel: !args.user_stacks_only,
+        delimiter: args.delimited,
+        annotate: false,
+    };
+    let form = Form::new(args.folded, args.common.json);
+    stacks::print_report(
+        &mut counted,
+        parts,
+        form,
+        &skel.maps.stackmap,
+        &mut resolver,
+    );
+    Ok(())
+}
+
+/// `Tracing off-CPU time (us) of all threads by user + kernel stack...`
+fn header(args: &Args) -> String {
+    let all = if args.user_threads_only {
+        "user threads"
+    } else if args.kernel_threads_only {
+        "kernel threads"
+    } else {
+        "all threads"
+    };
+    let target = stacks::describe_target(
+        &args.pid,
+        &args.tid,
+        all,
+        args.user_stacks_only,
+        args.kernel_stacks_only,
+    );
+    match args.duration {
+        Some(d) => format!("Tracing off-CPU time (us) of {target} for {d} secs."),
+        None => format!("Tracing off-CPU time (us) of {target}... Hit Ctrl-C to end."),
+    }
+}

@@ -1,0 +1,167 @@
+//! offcputime end to end, on the running kernel.
+
+mod common;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_offcputime");
+const TARGET: &str = "bpftk_sleep_target";
+
+/// The sleeper helper, gated: it blocks 10 times 100 ms once released.
+fn sleeper() -> GatedChild {
+    let helper = c_helper("sleeper", false);
+    GatedChild::spawn(&format!("{} 10 100", helper.display()))
+}
+
+/// (frames, microseconds) of the folded lines whose stack holds TARGET.
+fn target_lines(lines: &[String]) -> Vec<(Vec<String>, u64)> {
+    lines
+        .iter()
+        .filter(|l| l.contains(TARGET))
+        .map(|l| {
+            let (stack, us) = l.rsplit_once(' ').unwrap();
+            (
+                stack.split(';').map(String::from).collect(),
+                us.parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn folded_user_stacks_carry_the_blocked_time() {
+    let child = sleeper();
+    let pid = child.pid().to_string();
+    let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "3"]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    let lines = target_lines(&f.stdout);
+    assert_eq!(lines.len(), 1, "one stack for the sleeps: {:?}", f.stdout);
+    let (frames, us) = &lines[0];
+    assert!(frames[0].starts_with("sleeper"), "{frames:?}");
+    assert_eq!(
+        frames.last().unwrap(),
+        TARGET,
+        "innermost user frame: {frames:?}"
+    );
+    assert!(frames.iter().any(|f| f == "main"), "{frames:?}");
+    // 10 sleeps of 100 ms: a second, give or take the scheduler.
+    assert!((900_000..1_500_000).contains(us), "blocked {us} us");
+}
+
+#[test]
+fn multiline_and_json_show_kernel_and_user_frames() {
+    let child = sleeper();
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &["-p", &pid.to_string(), "-d", "3"]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0],
+        format!("Tracing off-CPU time (us) of PID {pid} by user + kernel stack for 3 secs.")
+    );
+    let at = f
+        .stdout
+        .iter()
+        .position(|l| l == &format!("    {TARGET}"))
+        .unwrap_or_else(|| panic!("no {TARGET} frame: {:?}", f.stdout));
+    let block = &f.stdout[..at];
+    let start = block
+        .iter()
+        .rposition(|l| l.is_empty())
+        .map_or(1, |i| i + 1);
+    let kernel: Vec<&String> = block[start..]
+        .iter()
+        .take_while(|l| *l != "    --")
+        .collect();
+    assert!(
+        kernel
+            .iter()
+            .any(|l| l.trim() == "do_nanosleep" || l.trim() == "hrtimer_nanosleep"),
+        "kernel frames of nanosleep(2): {kernel:?}"
+    );
+    assert!(
+        block[start..].iter().any(|l| l == "    --"),
+        "-d delimiter: {block:?}"
+    );
+
+    let child = sleeper();
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &["--json", "-p", &pid.to_string(), "3"]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    let objects = f.json();
+    let o = objects
+        .iter()
+        .find(|o| o["user_stack"][0] == TARGET)
+        .unwrap_or_else(|| panic!("{objects:?}"));
+    assert_eq!(o["pid"], pid);
+    let us = o["count"].as_u64().unwrap();
+    assert!((900_000..1_500_000).contains(&us), "{o}");
+    assert!(o["kernel_stack"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "do_nanosleep"));
+}
+
+#[test]
+fn min_block_time_drops_shorter_blocks_and_raw_tp_works() {
+    let child = sleeper();
+    let pid = child.pid().to_string();
+    let t = Tracer::start_env(
+        BIN,
+        &["-v", "-U", "-f", "-p", &pid, "-m", "200000", "3"],
+        &[("BPFTK_HOOK", "raw_tp")],
+    );
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    assert!(
+        f.stderr
+            .iter()
+            .any(|l| l.contains("switch: raw_tp sched_switch")),
+        "{:?}",
+        f.stderr
+    );
+    assert!(
+        target_lines(&f.stdout).is_empty(),
+        "100 ms blocks under -m 200000: {:?}",
+        f.stdout
+    );
+
+    let child = sleeper();
+    let pid = child.pid().to_string();
+    let t = Tracer::start_env(
+        BIN,
+        &["-U", "-f", "-p", &pid, "3"],
+        &[("BPFTK_HOOK", "raw_tp")],
+    );
+    assert!(child.release());
+    let f = t.finish();
+    assert_eq!(target_lines(&f.stdout).len(), 1, "{:?}", f.stdout);
+}
+
+#[test]
+fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &[]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-u", "-k"]);
+    assert_usage_error(BIN, &["-U", "-K"]);
+    assert_usage_error(BIN, &["-p", "abc"]);
+    assert_usage_error(BIN, &["0"]);
+    assert_runtime_error(
+        BIN,
+        &["-m", "10", "-M", "5"],
+        &[],
+        "min block time 10 us is over max block time 5 us",
+    );
+    assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_needs_privileges(BIN, &["1"]);
+}
