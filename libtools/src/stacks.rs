@@ -141,7 +141,8 @@ impl StackResolver {
         }
     }
 
-    /// Kernel frames for `addrs`, innermost first.
+    /// Kernel frames for `addrs`, innermost first, without the BPF program
+    /// and the kernel code that ran it, where the stack was taken in BPF.
     pub fn kernel(&mut self, addrs: &[u64]) -> Vec<String> {
         let missing: Vec<u64> = addrs
             .iter()
@@ -166,7 +167,7 @@ impl StackResolver {
                 self.kernel.insert(*a, name);
             }
         }
-        addrs.iter().map(|a| self.kernel[a].clone()).collect()
+        without_bpf(addrs.iter().map(|a| self.kernel[a].clone()).collect())
     }
 
     /// User frames of process `pid` for `addrs`, innermost first.
@@ -473,8 +474,7 @@ pub fn print_report(
         Some(stack_addrs(stacks, id).unwrap_or_default())
     };
     for c in counted.iter() {
-        let kernel =
-            frames(c.kern_stack_id, parts.kernel).map(|a| without_bpf(resolver.kernel(&a)));
+        let kernel = frames(c.kern_stack_id, parts.kernel).map(|a| resolver.kernel(&a));
         let user = frames(c.user_stack_id, parts.user).map(|a| resolver.user(c.tgid, &a));
         let s = Sample {
             pid: c.pid,
@@ -515,6 +515,7 @@ fn without_bpf(frames: Vec<String>) -> Vec<String> {
             f.starts_with("bpf_prog_")
                 || f.starts_with("bpf_trace_run")
                 || f.starts_with("__bpf_trace_")
+                || f.starts_with("__traceiter_")
         })
         .count();
     frames[skip..].to_vec()

@@ -1,6 +1,7 @@
 //! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`, and the
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
+pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod flamegraph;
@@ -23,6 +24,11 @@ pub struct Tool {
 
 /// Every tool, in alphabetical order.
 pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "capable",
+        about: "security capability checks with their verdicts (and stacks with -K/-U)",
+        main: capable::main,
+    },
     Tool {
         name: "execsnoop",
         about: "execve(2) and execveat(2) calls with their arguments and results",

@@ -1,0 +1,220 @@
+//! capable: security capability checks (cap_capable()) and their verdicts.
+
+use std::mem::MaybeUninit;
+
+use clap::{Parser, ValueEnum};
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::stacks::{self, StackResolver, StackStorage};
+use libtools::{
+    bpf, names, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("capable");
+}
+use skel::{types::event, CapableSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    capable              # trace capability checks
+    capable -p 185       # only trace PID 185
+    capable -c CG        # only trace processes in cgroup (v2) path CG
+    capable -K           # add kernel stacks to trace
+    capable -U           # add user-space stacks to trace
+    capable -x           # extra fields: show TID and INSETID columns
+    capable -u pid       # each capability once per process
+    capable --json       # JSON Lines, one object per check";
+
+/// Trace security capability checks (cap_capable()) and their verdicts.
+///
+/// Hooks, in order of preference: the capability:cap_capable tracepoint
+/// (as tp_btf, else as a tracepoint), fexit on cap_capable, a kprobe and
+/// kretprobe on cap_capable. The tracepoint does not carry the check's
+/// options: with it, AUDIT and INSETID show `-` (null in JSON).
+#[derive(Parser, Debug)]
+#[command(name = "capable", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Trace this PID only
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Output kernel stack traces
+    #[arg(short = 'K', long = "kernel-stack")]
+    kernel_stack: bool,
+    /// Output user stack traces
+    #[arg(short = 'U', long = "user-stack")]
+    user_stack: bool,
+    /// Extra fields: show TID and INSETID columns
+    #[arg(short = 'x', long = "extra-fields")]
+    extra: bool,
+    /// Print each capability once per pid or per cgroup
+    #[arg(short, long, value_enum)]
+    unique: Option<Unique>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    storage: StackStorage,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Unique {
+    Pid,
+    Cgroup,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("capability check")
+        .or([Prog::tp_btf("tp_btf_capable", "cap_capable")])
+        .or([Prog::tracepoint("tp_capable", "capability:cap_capable")])
+        .or([Prog::fentry("fexit_capable", "cap_capable")])
+        .or([
+            Prog::kprobe("kprobe_capable", "cap_capable"),
+            Prog::kretprobe("kretprobe_capable", "cap_capable"),
+        ])]
+}
+
+pub fn main() -> ! {
+    libtools::main("capable", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = CapableSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("capable has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.my_tgid = std::process::id();
+    rodata.kernel_stack = args.kernel_stack;
+    rodata.user_stack = args.user_stack;
+    rodata.unique_type = match args.unique {
+        None => 0,
+        Some(Unique::Pid) => 1,
+        Some(Unique::Cgroup) => 2,
+    };
+    rodata.filter_cg = cgroup.is_some();
+    args.storage.apply(&mut open.maps.stackmap)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let json = args.common.json;
+    let mut columns = vec![
+        Column::left("TIME", 8),
+        Column::left("UID", 5),
+        Column::left("PID", 7),
+    ];
+    if args.extra {
+        columns.push(Column::left("TID", 7));
+    }
+    columns.extend([
+        Column::left("COMM", 16),
+        Column::left("CAP", 7),
+        Column::left("NAME", 20),
+        Column::left("AUDIT", 7),
+        Column::left("VERDICT", 7),
+    ]);
+    if args.extra {
+        columns.push(Column::left("INSETID", 7));
+    }
+    if json && args.kernel_stack {
+        columns.push(Column::left("KERNEL_STACK", 0));
+    }
+    if json && args.user_stack {
+        columns.push(Column::left("USER_STACK", 0));
+    }
+    let out = Output::stdout(json, columns);
+    out.ready("security capability checks");
+
+    let mut resolver = StackResolver::new();
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let known = |v: i32| {
+            if v < 0 {
+                Value::Null
+            } else {
+                Value::Int(v.into())
+            }
+        };
+        let mut cells = vec![
+            Value::Time(libtools::output::now()),
+            Value::Uint(e.uid.into()),
+            Value::Uint(e.pid.into()),
+        ];
+        if args.extra {
+            cells.push(Value::Uint(e.tid.into()));
+        }
+        let name = names::capability_name(e.cap).unwrap_or("?");
+        cells.extend([
+            Value::Bytes(libtools::c_bytes(&e.comm)),
+            Value::Int(e.cap.into()),
+            Value::Str(name),
+            known(e.audit),
+            Value::Str(if e.ret == 0 { "allow" } else { "deny" }),
+        ]);
+        if args.extra {
+            cells.push(known(e.insetid));
+        }
+        let frames = |id: i32, user: bool, r: &mut StackResolver| -> Vec<String> {
+            if stacks::stack_lost(id) {
+                return vec![if user {
+                    stacks::MISSED_USER
+                } else {
+                    stacks::MISSED_KERNEL
+                }
+                .into()];
+            }
+            let addrs = stacks::stack_addrs(&skel.maps.stackmap, id).unwrap_or_default();
+            if user {
+                r.user(e.pid, &addrs)
+            } else {
+                r.kernel(&addrs)
+            }
+        };
+        let kernel = args
+            .kernel_stack
+            .then(|| frames(e.kern_stack_id, false, &mut resolver));
+        let user = args
+            .user_stack
+            .then(|| frames(e.user_stack_id, true, &mut resolver));
+        let kb: Vec<&[u8]> = kernel.iter().flatten().map(|s| s.as_bytes()).collect();
+        let ub: Vec<&[u8]> = user.iter().flatten().map(|s| s.as_bytes()).collect();
+        if json {
+            if kernel.is_some() {
+                cells.push(Value::Strings(&kb));
+            }
+            if user.is_some() {
+                cells.push(Value::Strings(&ub));
+            }
+        }
+        out.row(&cells);
+        if !json {
+            // bcc's layout: the frames under the row, innermost first.
+            let mut text = String::new();
+            for f in kernel.iter().chain(user.iter()).flatten() {
+                text.push_str("        ");
+                text.push_str(f);
+                text.push('\n');
+            }
+            out.text(&text);
+        }
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
