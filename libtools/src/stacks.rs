@@ -180,7 +180,7 @@ impl StackResolver {
         if !missing.is_empty() {
             self.remember(pid);
             let alive = Path::new(&format!("/proc/{pid}/maps")).exists();
-            let names = if alive {
+            let mut names: Vec<Option<String>> = if alive {
                 let src = Source::Process(Process::new(Pid::from(pid)));
                 self.symbolizer
                     .symbolize(&src, Input::AbsAddr(&missing))
@@ -191,8 +191,18 @@ impl StackResolver {
                     })
                     .unwrap_or_default()
             } else {
-                self.names_from_files(pid, &missing)
+                Vec::new()
             };
+            names.resize(missing.len(), None);
+            // What the live process could not name (it may be a zombie with
+            // no memory map left, or gone): try the files it had mapped.
+            let unnamed: Vec<usize> = (0..missing.len()).filter(|&i| names[i].is_none()).collect();
+            if !unnamed.is_empty() {
+                let addrs: Vec<u64> = unnamed.iter().map(|&i| missing[i]).collect();
+                for (i, n) in unnamed.into_iter().zip(self.names_from_files(pid, &addrs)) {
+                    names[i] = n;
+                }
+            }
             for (i, a) in missing.iter().enumerate() {
                 let name = match names.get(i) {
                     Some(Some(n)) => n.clone(),
