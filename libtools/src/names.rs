@@ -237,9 +237,34 @@ pub fn capability_name(n: i32) -> Option<&'static str> {
     CAPABILITIES.get(usize::try_from(n).ok()?).copied()
 }
 
+/// A signal given by number (1..=64) or name (`SIGKILL`, `KILL`, `kill`).
+pub fn parse_signal(s: &str) -> Option<i32> {
+    if let Ok(n) = s.parse::<i32>() {
+        return (1..=64).contains(&n).then_some(n);
+    }
+    let upper = s.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    SIGNALS
+        .iter()
+        .position(|&known| &known[3..] == name)
+        .map(|i| i as i32 + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signals_by_name_or_number() {
+        assert_eq!(parse_signal("9"), Some(9));
+        assert_eq!(parse_signal("SIGKILL"), Some(9));
+        assert_eq!(parse_signal("term"), Some(15));
+        assert_eq!(parse_signal("USR1"), Some(10));
+        assert_eq!(parse_signal("40"), Some(40));
+        assert_eq!(parse_signal("0"), None);
+        assert_eq!(parse_signal("65"), None);
+        assert_eq!(parse_signal("SIGBOGUS"), None);
+    }
 
     #[test]
     fn capability_names() {

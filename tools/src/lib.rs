@@ -12,6 +12,7 @@ pub mod runqlat;
 pub mod runqlen;
 pub mod runqslower;
 mod sched;
+pub mod sigsnoop;
 pub mod statsnoop;
 pub mod syncsnoop;
 
@@ -45,6 +46,11 @@ pub const TOOLS: &[Tool] = &[
         main: flamegraph::main,
     },
     Tool {
+        name: "killsnoop",
+        about: "kill(2) calls with signal, target and result (bcc's killsnoop)",
+        main: sigsnoop::killsnoop_main,
+    },
+    Tool {
         name: "offcputime",
         about: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs",
         main: offcputime::main,
@@ -73,6 +79,11 @@ pub const TOOLS: &[Tool] = &[
         name: "runqslower",
         about: "tasks that waited in the run queue longer than a threshold",
         main: runqslower::main,
+    },
+    Tool {
+        name: "sigsnoop",
+        about: "signals sent by kill(2), tkill(2), tgkill(2) and the kernel, with results",
+        main: sigsnoop::main,
     },
     Tool {
         name: "statsnoop",

@@ -1,0 +1,200 @@
+//! sigsnoop: signals sent (kill(2), tkill(2), tgkill(2) and the kernel), and
+//! killsnoop, bcc's kill(2)-only variant with its columns.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{
+    bpf, names, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("sigsnoop");
+}
+use skel::{types::event, SigsnoopSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const SIGSNOOP_EXAMPLES: &str = "EXAMPLES:
+    sigsnoop              # trace signals system-wide
+    sigsnoop -k           # trace signals sent by kill(2), tkill(2), tgkill(2) only
+    sigsnoop -x           # trace failed kill family calls only
+    sigsnoop -p 1216      # only trace signals sent by PID 1216
+    sigsnoop -s 1,KILL,15 # trace SIGHUP, SIGKILL and SIGTERM only
+    sigsnoop -n bash      # only signals sent by commands named like bash";
+
+const KILLSNOOP_EXAMPLES: &str = "EXAMPLES:
+    killsnoop             # trace all kill(2) calls
+    killsnoop -x          # only show failed kills
+    killsnoop -p 181      # only trace PID 181
+    killsnoop -s 9        # only trace SIGKILL";
+
+/// What both tools filter on.
+#[derive(clap::Args, Debug)]
+struct Filters {
+    /// Only show failed calls (with -x, kernel-generated signals are not shown)
+    #[arg(short = 'x', long = "failed")]
+    failed: bool,
+    /// Only signals sent by this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Only these signals (comma-separated numbers or names: 9,TERM,SIGUSR1)
+    #[arg(short, long, value_delimiter = ',', value_parser = signal)]
+    signal: Vec<i32>,
+    /// Only senders whose command name contains NAME
+    #[arg(short, long)]
+    name: Option<String>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn signal(s: &str) -> std::result::Result<i32, String> {
+    names::parse_signal(s)
+        .ok_or_else(|| format!("not a signal: {s} (a number 1-64 or a name like TERM)"))
+}
+
+/// Trace signals: kill(2), tkill(2) and tgkill(2) calls with their results,
+/// and signals the kernel generates (SIGCHLD, SIGSEGV, timers...).
+///
+/// Hooks: the syscalls:sys_{enter,exit}_{kill,tkill,tgkill} tracepoints and
+/// signal:signal_generate.
+#[derive(Parser, Debug)]
+#[command(name = "sigsnoop", version = libtools::version!(), after_help = SIGSNOOP_EXAMPLES)]
+pub struct Args {
+    /// Only signals sent by kill(2), tkill(2) and tgkill(2)
+    #[arg(short = 'k', long = "kill")]
+    kill: bool,
+    #[command(flatten)]
+    filters: Filters,
+}
+
+/// Trace signals sent by kill(2), as bcc's killsnoop.
+///
+/// Hooks: the syscalls:sys_{enter,exit}_kill tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "killsnoop", version = libtools::version!(), after_help = KILLSNOOP_EXAMPLES)]
+pub struct KillArgs {
+    #[command(flatten)]
+    filters: Filters,
+}
+
+fn hooks(kill_only: bool) -> Vec<AttachPoint> {
+    let mut enter = vec![Prog::tracepoint("tp_enter_kill", "syscalls:sys_enter_kill")];
+    let mut exit = vec![Prog::tracepoint("tp_exit_kill", "syscalls:sys_exit_kill")];
+    if !kill_only {
+        enter.extend([
+            Prog::tracepoint("tp_enter_tkill", "syscalls:sys_enter_tkill"),
+            Prog::tracepoint("tp_enter_tgkill", "syscalls:sys_enter_tgkill"),
+        ]);
+        exit.extend([
+            Prog::tracepoint("tp_exit_tkill", "syscalls:sys_exit_tkill"),
+            Prog::tracepoint("tp_exit_tgkill", "syscalls:sys_exit_tgkill"),
+        ]);
+    }
+    vec![
+        AttachPoint::new("kill entry").or(enter),
+        AttachPoint::new("kill exit").or(exit),
+        AttachPoint::new("signal generated")
+            .or([Prog::tracepoint("tp_generate", "signal:signal_generate")]),
+    ]
+}
+
+pub fn main() -> ! {
+    libtools::main("sigsnoop", |a: Args| trace(a.filters, a.kill, false))
+}
+
+pub fn killsnoop_main() -> ! {
+    libtools::main("killsnoop", |a: KillArgs| trace(a.filters, true, true))
+}
+
+const HOW: [&str; 4] = ["kernel", "kill", "tkill", "tgkill"];
+
+fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
+    libtools::setup(&f.common)?;
+    let duration = run::duration(f.duration)?;
+    libtools::check_pid(f.pid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = SigsnoopSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("sigsnoop has rodata");
+    rodata.targ_tgid = f.pid.unwrap_or(0);
+    rodata.targ_signals = f.signal.iter().fold(0u64, |m, &s| m | 1 << (s - 1));
+    rodata.failed_only = f.failed;
+    rodata.syscalls_only = syscalls_only;
+    rodata.kill_only = killsnoop;
+
+    let plan = HookPlan::select(&hooks(killsnoop))?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let json = f.common.json;
+    let mut columns = if killsnoop {
+        vec![
+            Column::left("TIME", 9),
+            Column::left("PID", 7),
+            Column::left("COMM", 16),
+            Column::left("SIG", 4),
+            Column::left("TPID", 7),
+            Column::left("RESULT", 0),
+        ]
+    } else {
+        vec![
+            Column::left("TIME", 8),
+            Column::left("PID", 7),
+            Column::left("COMM", 16),
+            Column::left("SIG", 12),
+            Column::left("TPID", 7),
+            Column::left("TCOMM", 16),
+            Column::left("RESULT", 6),
+        ]
+    };
+    if json {
+        columns.push(Column::left("SIG_NAME", 0));
+        columns.push(Column::left("VIA", 0));
+    }
+    let out = Output::stdout(json, columns);
+    out.ready("signals");
+
+    let name = f.name.as_deref().map(str::as_bytes);
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let comm = libtools::c_bytes(&e.comm);
+        if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
+            return;
+        }
+        let sig_name =
+            names::signal_name(e.sig).map_or_else(|| format!("SIG{}", e.sig), String::from);
+        let tcomm = libtools::c_bytes(&e.tcomm);
+        let mut cells = vec![
+            Value::Time(libtools::output::now()),
+            Value::Uint(e.pid.into()),
+            Value::Bytes(comm),
+        ];
+        if killsnoop {
+            cells.extend([Value::Int(e.sig.into()), Value::Uint(e.tpid.into())]);
+        } else {
+            cells.extend([Value::Str(&sig_name), Value::Uint(e.tpid.into())]);
+            cells.push(if tcomm.is_empty() {
+                Value::NullAs("-")
+            } else {
+                Value::Bytes(tcomm)
+            });
+        }
+        cells.push(Value::Int(e.ret.into()));
+        if json {
+            cells.push(Value::Str(&sig_name));
+            cells.push(Value::Str(HOW.get(e.how as usize).copied().unwrap_or("?")));
+        }
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
