@@ -250,9 +250,37 @@ pub fn parse_signal(s: &str) -> Option<i32> {
         .map(|i| i as i32 + 1)
 }
 
+/// `A | B | 0x40` for the bits of `flags` named in `table` (unnamed bits in
+/// hex), or `0x0`.
+pub fn flag_names(flags: u64, table: &[(u64, &str)]) -> String {
+    if flags == 0 {
+        return "0x0".into();
+    }
+    let mut parts = Vec::new();
+    let mut left = flags;
+    for &(bit, name) in table {
+        if bit != 0 && flags & bit == bit {
+            parts.push(name.to_string());
+            left &= !bit;
+        }
+    }
+    if left != 0 {
+        parts.push(format!("{left:#x}"));
+    }
+    parts.join(" | ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_by_name() {
+        let t = [(1, "A"), (2, "B"), (8, "D")];
+        assert_eq!(flag_names(0, &t), "0x0");
+        assert_eq!(flag_names(3, &t), "A | B");
+        assert_eq!(flag_names(0x49, &t), "A | D | 0x40");
+    }
 
     #[test]
     fn signals_by_name_or_number() {

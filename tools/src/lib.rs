@@ -5,6 +5,7 @@ pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod flamegraph;
+pub mod mountsnoop;
 pub mod offcputime;
 pub mod opensnoop;
 pub mod profile;
@@ -49,6 +50,11 @@ pub const TOOLS: &[Tool] = &[
         name: "killsnoop",
         about: "kill(2) calls with signal, target and result (bcc's killsnoop)",
         main: sigsnoop::killsnoop_main,
+    },
+    Tool {
+        name: "mountsnoop",
+        about: "mount(2), umount2(2) and the new mount API calls, flags decoded",
+        main: mountsnoop::main,
     },
     Tool {
         name: "offcputime",
