@@ -7,6 +7,7 @@ pub mod exitsnoop;
 pub mod flamegraph;
 pub mod mountsnoop;
 pub mod offcputime;
+pub mod oomkill;
 pub mod opensnoop;
 pub mod profile;
 pub mod runqlat;
@@ -60,6 +61,11 @@ pub const TOOLS: &[Tool] = &[
         name: "offcputime",
         about: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs",
         main: offcputime::main,
+    },
+    Tool {
+        name: "oomkill",
+        about: "OOM killer victims, who triggered the kill, and memory figures",
+        main: oomkill::main,
     },
     Tool {
         name: "opensnoop",
