@@ -1,6 +1,7 @@
 //! bpftk: one module per tool; `src/bin/<tool>.rs` calls its `main`, and the
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
+pub mod bashreadline;
 pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
@@ -27,6 +28,11 @@ pub struct Tool {
 
 /// Every tool, in alphabetical order.
 pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "bashreadline",
+        about: "command lines entered in interactive bash shells",
+        main: bashreadline::main,
+    },
     Tool {
         name: "capable",
         about: "security capability checks with their verdicts (and stacks with -K/-U)",

@@ -1,0 +1,128 @@
+//! bashreadline: command lines entered in interactive bash shells.
+
+use std::mem::MaybeUninit;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{
+    bail, bpf, elf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("bashreadline");
+}
+use skel::{types::event, BashreadlineSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    bashreadline                             # trace bash command lines
+    bashreadline -s /usr/lib/libreadline.so  # bash using this readline library";
+
+/// Print the command lines entered in interactive bash shells, system-wide.
+///
+/// Hook: a uretprobe on readline_internal_teardown (newer bash) or readline,
+/// in /bin/bash, else in the shared libreadline bash uses (-s overrides).
+#[derive(Parser, Debug)]
+#[command(name = "bashreadline", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// The bash binary or readline library to probe
+    #[arg(short, long, value_name = "PATH")]
+    shared: Option<PathBuf>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// The readline-returning function `binary` defines, newest bash first.
+fn readline_in(binary: &Path) -> Option<&'static str> {
+    ["readline_internal_teardown", "readline"]
+        .into_iter()
+        .find(|f| elf::defines(binary, f))
+}
+
+/// What to probe: (binary, function, whether other programs share it).
+fn target(shared: Option<&Path>) -> Result<(PathBuf, &'static str, bool)> {
+    if let Some(p) = shared {
+        if !p.exists() {
+            bail!("{}: no such file", p.display());
+        }
+        let Some(f) = readline_in(p) else {
+            bail!(
+                "{}: defines neither readline nor readline_internal_teardown",
+                p.display()
+            );
+        };
+        let is_bash = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("bash"));
+        return Ok((p.to_path_buf(), f, !is_bash));
+    }
+    let bash = std::fs::canonicalize("/bin/bash").unwrap_or_else(|_| "/bin/bash".into());
+    if let Some(f) = readline_in(&bash) {
+        return Ok((bash, f, false));
+    }
+    if let Some(lib) = elf::find_library("libreadline") {
+        if let Some(f) = readline_in(&lib) {
+            return Ok((lib, f, true));
+        }
+    }
+    bail!(
+        "no readline in {} nor in a libreadline: give the library with -s PATH",
+        bash.display()
+    )
+}
+
+pub fn main() -> ! {
+    libtools::main("bashreadline", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    let (binary, func, shared) = target(args.shared.as_deref())?;
+    libtools::verbose!("probing {func} in {}", binary.display());
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = BashreadlineSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("bashreadline has rodata");
+    rodata.bash_only = shared;
+
+    let hooks = [AttachPoint::new("readline return").or([Prog::uretprobe(
+        "uretprobe_readline",
+        &binary.to_string_lossy(),
+        func,
+    )])];
+    let plan = HookPlan::select(&hooks)?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let columns = vec![
+        Column::left("TIME", 9),
+        Column::left("PID", 7),
+        Column::left("COMMAND", 0),
+    ];
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("bash commands");
+
+    let mut line = Vec::with_capacity(256);
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        line.clear();
+        libtools::append_sized(&mut line, &e.line, e.len, e.truncated);
+        out.row(&[
+            Value::Time(libtools::output::now()),
+            Value::Uint(e.pid.into()),
+            Value::Bytes(&line),
+        ]);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
