@@ -62,9 +62,9 @@ fn a_command_typed_into_bash_is_shown_with_its_pid() {
     );
     assert!(line.ends_with(&format!(" {command}")), "{line:?}");
     assert!(
-        f.stdout
+        f.rows()
             .iter()
-            .any(|l| l.ends_with(&format!("{pid}   exit"))),
+            .any(|r| r[1] == pid.to_string() && r[2..] == ["exit"]),
         "{:?}",
         f.stdout
     );
