@@ -27,22 +27,30 @@ const LIB_DIRS: &[&str] = &[
 ];
 
 /// A shared library by its name stem (`libc`, `libreadline`): the first
-/// `STEM.so.N` (or `STEM.so`) in the default library directories.
+/// `STEM.so.N`, else `STEM.so`, that is an ELF file (`libc.so` is often a
+/// linker script) in the default library directories.
 pub fn find_library(stem: &str) -> Option<PathBuf> {
+    let is_elf = |p: &Path| {
+        let mut magic = [0u8; 4];
+        std::fs::File::open(p)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok_and(|_| magic == *b"\x7fELF")
+    };
     for dir in LIB_DIRS {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };
-        let mut found: Vec<PathBuf> = entries
+        let mut found: Vec<(bool, PathBuf)> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    n == format!("{stem}.so") || n.starts_with(&format!("{stem}.so."))
-                })
+            .filter_map(|p| {
+                let name = p.file_name()?.to_str()?.to_string();
+                let versioned = name.starts_with(&format!("{stem}.so."));
+                (versioned || name == format!("{stem}.so")).then_some((!versioned, p))
             })
+            .filter(|(_, p)| is_elf(p))
             .collect();
         found.sort();
-        if let Some(p) = found.into_iter().next() {
+        if let Some((_, p)) = found.into_iter().next() {
             return Some(p);
         }
     }
