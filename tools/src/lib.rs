@@ -18,6 +18,7 @@ mod sched;
 pub mod sigsnoop;
 pub mod statsnoop;
 pub mod syncsnoop;
+pub mod threadsnoop;
 
 pub struct Tool {
     pub name: &'static str,
@@ -112,6 +113,11 @@ pub const TOOLS: &[Tool] = &[
         name: "syncsnoop",
         about: "sync(2), fsync(2), fdatasync(2), msync(2), sync_file_range(2) and syncfs(2) calls",
         main: syncsnoop::main,
+    },
+    Tool {
+        name: "threadsnoop",
+        about: "threads created with pthread_create(3), with their start functions",
+        main: threadsnoop::main,
     },
 ];
 

@@ -454,7 +454,7 @@ pub fn c_helper(name: &str, stripped: bool) -> PathBuf {
     let out =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{tag}-{}", std::process::id()));
     let status = Command::new("cc")
-        .args(["-O1", "-g", "-fno-omit-frame-pointer", "-o"])
+        .args(["-O1", "-g", "-fno-omit-frame-pointer", "-pthread", "-o"])
         .arg(&out)
         .arg(&src)
         .status()

@@ -1,0 +1,125 @@
+//! threadsnoop: threads created with pthread_create(3), with their start
+//! functions by name.
+
+use std::cell::Cell;
+use std::mem::MaybeUninit;
+use std::path::PathBuf;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::stacks::StackResolver;
+use libtools::{
+    bail, bpf, elf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("threadsnoop");
+}
+use skel::{types::event, ThreadsnoopSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    threadsnoop           # trace pthread_create() calls system-wide
+    threadsnoop -p 181    # only trace PID 181
+    threadsnoop --json    # JSON Lines, one object per new thread";
+
+/// Trace thread creation with pthread_create(3): the process, and the new
+/// thread's start function by name (module+offset, then hex, where unnamed).
+///
+/// Hook: a uprobe on pthread_create in the C library (libc, or libpthread
+/// before glibc 2.34); -l overrides the library.
+#[derive(Parser, Debug)]
+#[command(name = "threadsnoop", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Only trace this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// The library whose pthread_create to probe
+    #[arg(short, long, value_name = "PATH")]
+    library: Option<PathBuf>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// The library that defines pthread_create.
+fn library(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(p) = given {
+        if !elf::defines(&p, "pthread_create") {
+            bail!("{}: no pthread_create there (or no such file)", p.display());
+        }
+        return Ok(p);
+    }
+    ["libc", "libpthread"]
+        .into_iter()
+        .filter_map(elf::find_library)
+        .find(|p| elf::defines(p, "pthread_create"))
+        .ok_or_else(|| {
+            libtools::anyhow!("no C library with pthread_create found: give it with -l PATH")
+        })
+}
+
+pub fn main() -> ! {
+    libtools::main("threadsnoop", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+    let lib = library(args.library.clone())?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = ThreadsnoopSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("threadsnoop has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+
+    let hooks = [AttachPoint::new("thread creation").or([Prog::uprobe(
+        "uprobe_pthread_create",
+        &lib.to_string_lossy(),
+        "pthread_create",
+    )])];
+    let plan = HookPlan::select(&hooks)?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let columns = vec![
+        Column::left("TIME(ms)", 10).key("time_ms"),
+        Column::left("PID", 7),
+        Column::left("COMM", 16),
+        Column::left("FUNC", 0),
+    ];
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("thread creation");
+
+    let mut resolver = StackResolver::new();
+    let first = Cell::new(0u64);
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        if first.get() == 0 {
+            first.set(e.ts_ns);
+        }
+        // Named now, while the process that made the thread still lives.
+        let func = resolver.user(e.pid, &[e.start]).remove(0);
+        let func = if func.starts_with('[') {
+            format!("{:#x}", e.start)
+        } else {
+            func
+        };
+        out.row(&[
+            Value::Uint((e.ts_ns - first.get()) / 1_000_000),
+            Value::Uint(e.pid.into()),
+            Value::Bytes(libtools::c_bytes(&e.comm)),
+            Value::Str(&func),
+        ]);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}

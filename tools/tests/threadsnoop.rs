@@ -1,0 +1,83 @@
+//! threadsnoop end to end: a child creates threads with a start function
+//! of a known name.
+
+mod common;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_threadsnoop");
+
+fn threads(n: u32) -> GatedChild {
+    GatedChild::spawn(&format!("{} {n}", c_helper("threads", false).display()))
+}
+
+fn comm_of(pid: u32) -> String {
+    let exe = c_helper("threads", false);
+    let _ = pid;
+    exe.file_name()
+        .unwrap()
+        .to_string_lossy()
+        .chars()
+        .take(15)
+        .collect()
+}
+
+#[test]
+fn new_threads_with_their_start_function() {
+    let child = threads(3);
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &[]);
+    assert!(child.release());
+    assert!(t.wait_for(|l| l.contains("bpftk_thread_start"), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    assert_eq!(f.stdout[0], "TIME(ms)   PID     COMM             FUNC");
+    let rows: Vec<Vec<String>> = f
+        .rows()
+        .into_iter()
+        .filter(|r| r[1] == pid.to_string())
+        .collect();
+    assert_eq!(rows.len(), 3, "{:?}", f.stdout);
+    for r in &rows {
+        assert_eq!(r[2..], [helper_comm(), "bpftk_thread_start".to_string()]);
+        r[0].parse::<u64>().unwrap();
+    }
+}
+
+#[test]
+fn pid_filter_and_json() {
+    let child = threads(2);
+    let pid = child.pid();
+    let other = threads(1);
+    let t = Tracer::start(BIN, &["--json", "-p", &pid.to_string()]);
+    assert!(other.release());
+    assert!(child.release());
+    assert!(t.wait_for(|l| l.contains("bpftk_thread_start"), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    assert_eq!(events.len(), 2, "-p {pid}: {events:?}");
+    for e in &events {
+        assert_eq!(e["pid"], pid);
+        assert_eq!(e["func"], "bpftk_thread_start");
+        assert!(e["time_ms"].is_u64());
+    }
+}
+
+#[test]
+fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &[]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-p", "abc"]);
+    assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(
+        BIN,
+        &["-l", "/bin/true"],
+        &[],
+        "/bin/true: no pthread_create there",
+    );
+    assert_needs_privileges(BIN, &[]);
+}
