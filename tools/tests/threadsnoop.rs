@@ -11,9 +11,9 @@ fn threads(n: u32) -> GatedChild {
     GatedChild::spawn(&format!("{} {n}", c_helper("threads", false).display()))
 }
 
-fn comm_of(pid: u32) -> String {
+/// The helper's command name: its file name, cut to 15 characters.
+fn helper_comm() -> String {
     let exe = c_helper("threads", false);
-    let _ = pid;
     exe.file_name()
         .unwrap()
         .to_string_lossy()
