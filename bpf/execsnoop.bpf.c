@@ -25,6 +25,16 @@ struct {
 	__type(value, struct event);
 } execs SEC(".maps");
 
+/* Mark argument i cut when reading it filled the buffer. Checking for more
+ * bytes beyond would cost a read per argument, which the verifier's budget
+ * for 60 arguments does not allow: an argument of exactly
+ * EXECSNOOP_ARGSIZE - 1 bytes is marked too. */
+static __always_inline void mark_cut(struct event *e, int i, long ret)
+{
+	if (ret == EXECSNOOP_ARGSIZE)
+		e->cut_args |= 1ULL << (i & 63);
+}
+
 static __always_inline int trace_enter(const char *filename, const char *const *argv)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -57,6 +67,7 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	ret = bpf_probe_read_user_str(e->args, EXECSNOOP_ARGSIZE, filename);
 	if (ret < 0)
 		return 0;
+	mark_cut(e, 0, ret);
 	e->args_size = ret;
 	e->args_count = 1;
 
@@ -70,6 +81,7 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 		ret = bpf_probe_read_user_str(&e->args[size], EXECSNOOP_ARGSIZE, argp);
 		if (ret < 0)
 			return 0;
+		mark_cut(e, i, ret);
 		e->args_count++;
 		e->args_size = size + ret;
 	}

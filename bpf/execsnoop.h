@@ -12,6 +12,7 @@
  * `args_count` NUL-terminated strings (the filename, then argv[1..]) in its
  * first `args_size` bytes; only those bytes travel through the ring buffer. */
 struct event {
+	__u64 cut_args;   /* bit i: argument i (0: the filename) filled EXECSNOOP_ARGSIZE */
 	__u32 pid;
 	__u32 tid;
 	__u32 ppid;

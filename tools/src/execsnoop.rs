@@ -163,6 +163,8 @@ fn run(args: Args) -> Result<()> {
         }
         let raw = libtools::raw_bytes(&e.args);
         let list = split_args(&raw[..(e.args_size as usize).min(raw.len())], e.args_count);
+        let marked = mark_cut_args(&list, e.cut_args);
+        let list: Vec<&[u8]> = marked.iter().map(|a| a.as_ref()).collect();
         let truncated = e.truncated != 0;
         if let Some(l) = line {
             format_args_into(&list, false, false, &mut joined);
@@ -198,6 +200,20 @@ fn run(args: Args) -> Result<()> {
     })?;
     bpf::report_dropped(skel.object());
     Ok(())
+}
+
+/// Arguments cut at the BPF side's per-argument size end with `...`.
+fn mark_cut_args<'a>(list: &[&'a [u8]], cut: u64) -> Vec<std::borrow::Cow<'a, [u8]>> {
+    list.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i < 64 && cut & (1 << i) != 0 {
+                std::borrow::Cow::Owned([*a, b"..."].concat())
+            } else {
+                std::borrow::Cow::Borrowed(*a)
+            }
+        })
+        .collect()
 }
 
 /// The `count` NUL-terminated strings at the start of `buf`.

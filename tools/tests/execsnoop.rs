@@ -236,6 +236,23 @@ fn raw_tp_alternative_attaches_and_sees_events() {
 }
 
 #[test]
+fn a_long_argument_is_marked_cut() {
+    let word = unique("long");
+    let long = "x".repeat(300);
+    let t = Tracer::start(BIN, &["--json"]);
+    let pid = run_child("/bin/echo", &[&word, &long, "short"]);
+    assert!(t.wait_for(|l| l.contains(&word), EVENT_TIMEOUT));
+    let f = t.stop();
+    let events = f.json();
+    let e = events.iter().find(|e| e["pid"] == pid).unwrap();
+    // 127 bytes of the argument are kept, then the mark.
+    assert_eq!(
+        e["args"],
+        serde_json::json!(["/bin/echo", word, format!("{}...", &long[..127]), "short"])
+    );
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
 }
