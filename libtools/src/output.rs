@@ -318,6 +318,13 @@ pub fn json_field(buf: &mut Vec<u8>, key: &str, v: &Value) {
     }
 }
 
+/// Write a whole report to stdout; a reader that went away (`| head`) is
+/// not an error.
+pub fn print_or_quit(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
 /// Control characters would break a row in two: show them escaped.
 pub fn escape_control(b: &[u8], out: &mut Vec<u8>) {
     for &c in b {

@@ -122,6 +122,15 @@ pub fn summaries(iv: &Interval, mut print: impl FnMut() -> Result<bool>) -> Resu
     }
 }
 
+/// Trace for `d` (until a stop signal with None): the wait of the tools
+/// that report once, at the end.
+pub fn sleep_for(d: Option<Duration>) {
+    let deadline = Deadline::after(d);
+    while !stopping() && !deadline.passed() {
+        sleep(Some(deadline.remaining(Duration::from_secs(1))));
+    }
+}
+
 /// Sleep for `d` (for ever with None), or until a stop signal. Sleeps are
 /// at most a second, so a signal that lands just before one is noticed soon.
 pub fn sleep(d: Option<Duration>) {

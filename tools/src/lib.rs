@@ -19,6 +19,7 @@ pub mod sigsnoop;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod threadsnoop;
+pub mod wakeuptime;
 
 pub struct Tool {
     pub name: &'static str,
@@ -118,6 +119,11 @@ pub const TOOLS: &[Tool] = &[
         name: "threadsnoop",
         about: "threads created with pthread_create(3), with their start functions",
         main: threadsnoop::main,
+    },
+    Tool {
+        name: "wakeuptime",
+        about: "blocked time by the kernel stack of the waker; folded for flame graphs",
+        main: wakeuptime::main,
     },
 ];
 
