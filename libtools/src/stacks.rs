@@ -113,15 +113,27 @@ impl StackResolver {
         }
     }
 
+    /// Remember `pid`'s memory map again, ahead of the one remembered
+    /// before: it has exec'd a new program (same pid, new comm).
+    pub fn remember_again(&mut self, pid: u32) {
+        if let Some(mut m) = read_maps(pid) {
+            if let Some(old) = self.maps.remove(&pid) {
+                m.extend(old);
+            }
+            self.maps.insert(pid, m);
+        }
+    }
+
     /// Wait until the trace ends (`duration`, or a signal) while five times
     /// a second remembering the memory map of each new process among the
-    /// keys of `map` (`pid_of` reads the process id from a key); a batched
+    /// entries of `map`; `who` reads (pid, comm) from a key and value, and a
+    /// known pid with a new comm (an exec) is remembered again. A batched
     /// read costs a few system calls.
     pub fn trace(
         &mut self,
         duration: Option<std::time::Duration>,
         map: &dyn MapCore,
-        pid_of: impl Fn(&[u8]) -> u32,
+        who: impl Fn(&[u8], &[u8]) -> (u32, Vec<u8>),
     ) {
         use crate::run;
         let mut seen = std::collections::HashSet::new();
@@ -131,10 +143,14 @@ impl StackResolver {
                 deadline.remaining(std::time::Duration::from_millis(200)),
             ));
             if let Ok(entries) = map.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) {
-                for (k, _) in entries {
-                    let pid = pid_of(&k);
-                    if seen.insert(pid) {
-                        self.remember(pid);
+                for (k, v) in entries {
+                    let (pid, comm) = who(&k, &v);
+                    if seen.insert((pid, comm)) {
+                        if self.maps.contains_key(&pid) {
+                            self.remember_again(pid);
+                        } else {
+                            self.remember(pid);
+                        }
                     }
                 }
             }
@@ -303,7 +319,11 @@ impl StackParts {
 
     /// bcc's folded line: `comm;user frames root to leaf;-;kernel frames count`.
     pub fn folded(&self, s: &Sample) -> String {
-        let mut line: Vec<String> = vec![String::from_utf8_lossy(s.comm).into_owned()];
+        // Counts across processes (stackcount -K) have no comm to lead.
+        let mut line: Vec<String> = Vec::new();
+        if !s.comm.is_empty() {
+            line.push(String::from_utf8_lossy(s.comm).into_owned());
+        }
         let both = self.user && self.kernel;
         if self.user {
             match s.user {
@@ -344,13 +364,15 @@ impl StackParts {
                 Some(u) => u.iter().for_each(|f| out.push_str(&format!("    {f}\n"))),
             }
         }
-        out.push_str(&format!(
-            "    {:<16} {} ({})\n        {}\n\n",
-            "-",
-            String::from_utf8_lossy(s.comm),
-            s.pid,
-            s.count
-        ));
+        if !s.comm.is_empty() {
+            out.push_str(&format!(
+                "    {:<16} {} ({})\n",
+                "-",
+                String::from_utf8_lossy(s.comm),
+                s.pid
+            ));
+        }
+        out.push_str(&format!("        {}\n\n", s.count));
         out
     }
 
@@ -526,6 +548,9 @@ fn without_bpf(frames: Vec<String>) -> Vec<String> {
                 || f.starts_with("bpf_trace_run")
                 || f.starts_with("__bpf_trace_")
                 || f.starts_with("__traceiter_")
+                || f.starts_with("trace_call_bpf")
+                || f.starts_with("perf_trace_")
+                || f.starts_with("perf_syscall_")
         })
         .count();
     frames[skip..].to_vec()

@@ -16,6 +16,7 @@ pub mod runqlen;
 pub mod runqslower;
 mod sched;
 pub mod sigsnoop;
+pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod threadsnoop;
@@ -104,6 +105,11 @@ pub const TOOLS: &[Tool] = &[
         name: "sigsnoop",
         about: "signals sent by kill(2), tkill(2), tgkill(2) and the kernel, with results",
         main: sigsnoop::main,
+    },
+    Tool {
+        name: "stackcount",
+        about: "stacks leading to a tracepoint, user function or kernel function, by count",
+        main: stackcount::main,
     },
     Tool {
         name: "statsnoop",

@@ -155,7 +155,10 @@ fn run(args: Args) -> Result<()> {
     resolver.trace(
         args.duration.map(Duration::from_secs),
         &skel.maps.info,
-        |k| libtools::decode::<key_t>(k).tgid,
+        |k, v| {
+            let comm = libtools::c_bytes(&libtools::decode::<val_t>(v).comm).to_vec();
+            (libtools::decode::<key_t>(k).tgid, comm)
+        },
     );
 
     let mut counted: Vec<Counted> = maps::drain(&skel.maps.info)?

@@ -134,7 +134,10 @@ fn run(args: Args) -> Result<()> {
     resolver.trace(
         args.duration.map(Duration::from_secs),
         &skel.maps.counts,
-        |k| libtools::decode::<key_t>(k).pid,
+        |k, _| {
+            let key: key_t = libtools::decode(k);
+            (key.pid, libtools::c_bytes(&key.comm).to_vec())
+        },
     );
 
     let parts = StackParts {

@@ -1,0 +1,208 @@
+//! stackcount: count the stacks that lead to an event (a tracepoint, a user
+//! function or a kernel function).
+
+use std::mem::MaybeUninit;
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
+use libtools::{bail, bpf, elf, maps, run, AttachPoint, Common, HookPlan, Prog, Result};
+
+mod skel {
+    libtools::skel!("stackcount");
+}
+use skel::{types::key_t, StackcountSkelBuilder};
+
+unsafe impl plain::Plain for key_t {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    stackcount t:sched:sched_switch       # count stacks leading to context switches
+    stackcount -P t:syscalls:sys_enter_getppid  # ... per process
+    stackcount -p 185 u:c:malloc          # malloc() stacks of PID 185
+    stackcount u:/usr/bin/bash:readline   # a function in a binary
+    stackcount -K vfs_read                # kernel stacks of vfs_read() (fentry or kprobe)
+    stackcount -i 1 -D 10 t:block:block_rq_issue  # print every second for 10 s
+    stackcount -f -D 5 t:sched:sched_switch | flamegraph > switches.svg";
+
+/// Count the stacks that lead to an event: `t:CATEGORY:EVENT` (a
+/// tracepoint), `u:LIB:FUNC` (a user function: LIB a path or a library name
+/// like `c` for libc) or `k:FUNC`/`FUNC` (a kernel function).
+///
+/// Hooks: the tracepoint itself; a uprobe; fentry, else a kprobe, for
+/// kernel functions (where the kernel offers them).
+#[derive(Parser, Debug)]
+#[command(name = "stackcount", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// What to count: t:CATEGORY:EVENT, u:LIB:FUNC, or k:FUNC
+    pattern: String,
+    /// Trace this process ID only
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Trace this CPU only
+    #[arg(short, long)]
+    cpu: Option<u32>,
+    /// Print the counts every INTERVAL seconds (and clear them)
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    interval: Option<u64>,
+    /// Trace for this many seconds in total
+    #[arg(short = 'D', long, value_parser = clap::value_parser!(u64).range(1..))]
+    duration: Option<u64>,
+    /// Print the time with each interval
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Count per process (the comm and pid under each stack)
+    #[arg(short = 'P', long = "perpid")]
+    per_process: bool,
+    /// Show kernel stacks only
+    #[arg(
+        short = 'K',
+        long = "kernel-stacks-only",
+        conflicts_with = "user_stacks_only"
+    )]
+    kernel_stacks_only: bool,
+    /// Show user stacks only
+    #[arg(short = 'U', long = "user-stacks-only")]
+    user_stacks_only: bool,
+    /// Insert a delimiter between kernel and user stacks
+    #[arg(short, long)]
+    delimited: bool,
+    /// Output folded format, one line per stack (for flame graphs)
+    #[arg(short, long)]
+    folded: bool,
+    #[command(flatten)]
+    storage: StackStorage,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// What the pattern names, as hook alternatives.
+fn hooks(pattern: &str) -> Result<AttachPoint> {
+    if pattern.contains(['*', '?', '[']) {
+        bail!("{pattern}: wildcards are not supported: name one event or function");
+    }
+    let parts: Vec<&str> = pattern.splitn(3, ':').collect();
+    let point = AttachPoint::new("counted event");
+    Ok(match parts[..] {
+        ["t", cat, event] if !cat.is_empty() && !event.is_empty() => {
+            point.or([Prog::tracepoint("tp_count", &format!("{cat}:{event}"))])
+        }
+        ["u", lib, func] if !lib.is_empty() && !func.is_empty() => {
+            let path = if lib.contains('/') {
+                Path::new(lib).to_path_buf()
+            } else {
+                elf::find_library(&format!("lib{lib}"))
+                    .ok_or_else(|| libtools::anyhow!("{pattern}: no library lib{lib}.so found"))?
+            };
+            if !elf::defines(&path, func) {
+                bail!("{pattern}: {} does not define {func}", path.display());
+            }
+            point.or([Prog::uprobe("uprobe_count", &path.to_string_lossy(), func)])
+        }
+        ["k", func] | [func] if !func.is_empty() => point
+            .or([Prog::fentry("fentry_count", func)])
+            .or([Prog::kprobe("kprobe_count", func)]),
+        _ => bail!("{pattern}: not t:CATEGORY:EVENT, u:LIB:FUNC, k:FUNC or FUNC"),
+    })
+}
+
+pub fn main() -> ! {
+    libtools::main("stackcount", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    libtools::check_pid(args.pid)?;
+    let point = hooks(&args.pattern)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = StackcountSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("stackcount has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_cpu = args.cpu.map_or(-1, |c| c as i32);
+    rodata.per_process = args.per_process;
+    rodata.user_stacks = !args.kernel_stacks_only;
+    rodata.kernel_stacks = !args.user_stacks_only;
+    args.storage.apply(&mut open.maps.stackmap)?;
+
+    let plan = HookPlan::select(&[point])?;
+    // One program per kind of event; those for the other kinds stay out.
+    for mut prog in open.open_object_mut().progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        if !plan.programs().any(|p| p.name == name) {
+            prog.set_autoload(false);
+        }
+    }
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let header = format!("Tracing \"{}\"... Hit Ctrl-C to end.", args.pattern);
+    if args.folded || args.common.json {
+        eprintln!("{header}");
+    } else {
+        println!("{header}");
+    }
+
+    let parts = StackParts {
+        user: !args.kernel_stacks_only,
+        kernel: !args.user_stacks_only,
+        delimiter: args.delimited,
+        annotate: false,
+    };
+    let form = Form::new(args.folded, args.common.json);
+    let mut resolver = StackResolver::new();
+    let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
+    loop {
+        let step = args.interval.map(Duration::from_secs);
+        let wait = match step {
+            Some(s) => Some(deadline.remaining(s)),
+            None => args.duration.map(|_| deadline.remaining(Duration::MAX)),
+        };
+        // Remember each new process's memory map while it lives.
+        resolver.trace(wait, &skel.maps.counts, |k, _| {
+            let key: key_t = libtools::decode(k);
+            (key.tgid, libtools::c_bytes(&key.comm).to_vec())
+        });
+        let mut counted: Vec<Counted> = maps::drain(&skel.maps.counts)?
+            .iter()
+            .map(|(k, v)| {
+                let key: key_t = libtools::decode(k);
+                Counted {
+                    pid: key.tgid,
+                    tgid: if key.tgid != 0 {
+                        key.tgid
+                    } else {
+                        args.pid.unwrap_or(0)
+                    },
+                    comm: libtools::c_bytes(&key.comm).to_vec(),
+                    user_stack_id: key.user_stack_id,
+                    kern_stack_id: key.kern_stack_id,
+                    count: libtools::decode(v),
+                }
+            })
+            .collect();
+        if args.interval.is_some() && !args.folded && !args.common.json {
+            let mut h = String::from("\n");
+            if args.timestamp {
+                h.push_str(&format!("{}\n", libtools::output::now().format("%H:%M:%S")));
+            }
+            libtools::output::print_or_quit(&h);
+        }
+        stacks::print_report(
+            &mut counted,
+            parts,
+            form,
+            &skel.maps.stackmap,
+            &mut resolver,
+        );
+        if args.interval.is_none() || run::stopping() || deadline.passed() {
+            break;
+        }
+    }
+    Ok(())
+}
