@@ -21,7 +21,9 @@ impl Caller {
             "import os, sys, time; sys.stdin.readline(); [os.getppid() for _ in range({CALLS})]; time.sleep(0.5)"
         );
         Caller(
-            Command::new("python3")
+            // The system's python3 itself: a python3 found on PATH may be a
+            // shell script (pyenv) with getppid calls of its own.
+            Command::new("/usr/bin/python3")
                 .args(["-c", &script])
                 .stdin(Stdio::piped())
                 .spawn()
