@@ -34,7 +34,13 @@
 /* raw_tp/sys_enter: args[0] is the task's pt_regs, args[1] the number. */
 #define RAW_SYSCALL_NR(ctx) ((long)(ctx)->args[1])
 #define RAW_SYSCALL_ARG(ctx, n) PT_REGS_PARM##n##_CORE_SYSCALL((struct pt_regs *)(ctx)->args[0])
-/* raw_tp/sys_exit: args[1] is the return value. */
+/* raw_tp/sys_exit: args[1] is the return value; the number is in the
+ * saved registers. */
 #define RAW_SYSCALL_RET(ctx) ((long)(ctx)->args[1])
+#if defined(__TARGET_ARCH_x86)
+#define RAW_SYSCALL_EXIT_NR(ctx) BPF_CORE_READ((struct pt_regs *)(ctx)->args[0], orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define RAW_SYSCALL_EXIT_NR(ctx) BPF_CORE_READ((struct pt_regs *)(ctx)->args[0], syscallno)
+#endif
 
 #endif /* __BPFTK_SYSCALLS_BPF_H */

@@ -17,6 +17,7 @@ pub mod output;
 pub mod perf;
 pub mod run;
 pub mod stacks;
+pub mod syscalls;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;

@@ -237,6 +237,15 @@ pub fn capability_name(n: i32) -> Option<&'static str> {
     CAPABILITIES.get(usize::try_from(n).ok()?).copied()
 }
 
+/// An errno given by number or name (`ENOENT`, `2`).
+pub fn parse_errno(s: &str) -> Option<i32> {
+    if let Ok(n) = s.parse::<i32>() {
+        return (n > 0 && errno_name(n).is_some()).then_some(n);
+    }
+    let upper = s.to_ascii_uppercase();
+    (1..=200).find(|&n| errno_name(n) == Some(upper.as_str()))
+}
+
 /// A signal given by number (1..=64) or name (`SIGKILL`, `KILL`, `kill`).
 pub fn parse_signal(s: &str) -> Option<i32> {
     if let Ok(n) = s.parse::<i32>() {
@@ -273,6 +282,15 @@ pub fn flag_names(flags: u64, table: &[(u64, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errnos_by_name_or_number() {
+        assert_eq!(parse_errno("ENOENT"), Some(2));
+        assert_eq!(parse_errno("eacces"), Some(13));
+        assert_eq!(parse_errno("2"), Some(2));
+        assert_eq!(parse_errno("0"), None);
+        assert_eq!(parse_errno("EBOGUS"), None);
+    }
 
     #[test]
     fn flags_by_name() {

@@ -19,6 +19,7 @@ pub mod sigsnoop;
 pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
+pub mod syscount;
 pub mod threadsnoop;
 pub mod wakeuptime;
 
@@ -120,6 +121,11 @@ pub const TOOLS: &[Tool] = &[
         name: "syncsnoop",
         about: "sync(2), fsync(2), fdatasync(2), msync(2), sync_file_range(2) and syncfs(2) calls",
         main: syncsnoop::main,
+    },
+    Tool {
+        name: "syscount",
+        about: "system calls counted and timed, by syscall or by process",
+        main: syscount::main,
     },
     Tool {
         name: "threadsnoop",

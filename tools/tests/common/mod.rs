@@ -186,6 +186,16 @@ impl Tracer {
     }
 }
 
+/// A test that fails before stopping its tracer leaves no tracer running.
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Run a tool to completion (for bad-input and load-only checks).
 pub fn run(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Finished {
     let out = Command::new(bin)

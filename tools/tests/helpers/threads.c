@@ -1,7 +1,9 @@
 /* Test helper for threadsnoop: `threads N` starts N threads running
- * bpftk_thread_start, a function no other program has, and joins them. */
+ * bpftk_thread_start, a function no other program has, and joins them, then
+ * lingers half a second: threadsnoop names the function in the live process. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 __attribute__((noinline)) void *bpftk_thread_start(void *arg)
 {
@@ -19,5 +21,6 @@ int main(int argc, char **argv)
 			return 1;
 		pthread_join(t, NULL);
 	}
+	usleep(500000);
 	return 0;
 }

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
+/* syscount: system calls counted (and with -L timed) by syscall or process.
+ * Hook alternatives, in order of preference:
+ *   raw_tp      sys_enter / sys_exit
+ *   tracepoint  raw_syscalls:sys_enter / sys_exit */
+#include "bpftk.bpf.h"
+#include "cgroup.bpf.h"
+#include "syscalls.bpf.h"
+#include "syscount.h"
+
+const volatile __u32 filter_tgid = 0;
+const volatile bool filter_failed = false;
+const volatile int filter_errno = 0; /* a positive errno, 0: any */
+const volatile bool measure_latency = false;
+const volatile bool count_by_process = false;
+
+/* -L: when each thread entered its syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, __u64);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct data_t);
+} data SEC(".maps");
+
+static const struct data_t zero_data;
+
+static __always_inline bool wanted(void)
+{
+	if (filter_tgid && filter_tgid != bpf_get_current_pid_tgid() >> 32)
+		return false;
+	return cgroup_allowed();
+}
+
+static __always_inline int on_enter(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 ts;
+
+	if (!measure_latency || !wanted())
+		return 0;
+	ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_exit(long nr, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, key;
+	__u64 *tsp = 0, delta = 0;
+	struct data_t *d;
+
+	if (nr < 0) /* not a syscall: a signal return, say */
+		return 0;
+	if (!wanted())
+		return 0;
+	if (measure_latency) {
+		tsp = bpf_map_lookup_elem(&start, &tid);
+		if (!tsp)
+			return 0;
+		delta = bpf_ktime_get_ns() - *tsp;
+		bpf_map_delete_elem(&start, &tid);
+	}
+	if (filter_failed && ret >= 0)
+		return 0;
+	if (filter_errno && ret != -filter_errno)
+		return 0;
+	key = count_by_process ? id >> 32 : (__u32)nr;
+	d = lookup_or_init(&data, &key, &zero_data);
+	if (!d)
+		return 0;
+	/* The latest name: a process that execs shows what it became. */
+	if (count_by_process)
+		bpf_get_current_comm(&d->comm, sizeof(d->comm));
+	__sync_fetch_and_add(&d->count, 1);
+	if (measure_latency)
+		__sync_fetch_and_add(&d->total_ns, delta);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_enter();
+}
+
+SEC("raw_tp/sys_exit")
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_exit(RAW_SYSCALL_EXIT_NR(ctx), RAW_SYSCALL_RET(ctx));
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int tp_sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter();
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int tp_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->id, ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

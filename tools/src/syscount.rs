@@ -1,0 +1,244 @@
+//! syscount: system calls counted (and timed) by syscall or by process.
+
+use std::mem::MaybeUninit;
+use std::time::Duration;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{
+    bpf, maps, names, run, syscalls, AttachPoint, CgroupArg, Column, Common, HookPlan, Output,
+    Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("syscount");
+}
+use skel::{types::data_t, SyscountSkelBuilder};
+
+unsafe impl plain::Plain for data_t {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    syscount                   # print top 10 syscalls by count every second... at Ctrl-C
+    syscount -p $(pidof dd)    # look only at a particular process
+    syscount -L                # measure and sort output by latency
+    syscount -P                # group statistics by pid, not by syscall
+    syscount -x -i 5           # count only failed syscalls, print every 5 seconds
+    syscount -e ENOENT -i 5    # count only syscalls failed with a given errno
+    syscount -c CG             # only processes in cgroup (v2) CG
+    syscount -l                # list the syscalls this tool knows";
+
+/// Summarize system calls: counts (and with -L time) by syscall or, with
+/// -P, by process, printed every interval or at the end.
+///
+/// Hooks: the raw sys_enter/sys_exit tracepoints, else the
+/// raw_syscalls:sys_enter/sys_exit tracepoints. Syscall names come from a
+/// built-in table (x86_64 and arm64).
+#[derive(Parser, Debug)]
+#[command(name = "syscount", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Process ID to trace
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Print summary at this interval (seconds)
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    interval: Option<u64>,
+    /// Total duration of the trace (seconds)
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    duration: Option<u64>,
+    /// Print only the top syscalls (or processes)
+    #[arg(short = 'T', long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    top: u64,
+    /// Trace only failed syscalls
+    #[arg(short = 'x', long)]
+    failures: bool,
+    /// Trace only syscalls failed with this errno (a name like ENOENT, or a number)
+    #[arg(short, long, value_parser = errno)]
+    errno: Option<i32>,
+    /// Collect syscall latency
+    #[arg(short = 'L', long)]
+    latency: bool,
+    /// Display latency in milliseconds (default: microseconds)
+    #[arg(short, long)]
+    milliseconds: bool,
+    /// Count by process and not by syscall
+    #[arg(short = 'P', long)]
+    process: bool,
+    /// Print the syscalls this tool knows and exit
+    #[arg(short, long)]
+    list: bool,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn errno(s: &str) -> std::result::Result<i32, String> {
+    names::parse_errno(s)
+        .ok_or_else(|| format!("not an errno: {s} (a name like ENOENT or a number)"))
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("syscall entry")
+            .or([Prog::raw_tp("raw_sys_enter", "sys_enter")])
+            .or([Prog::tracepoint("tp_sys_enter", "raw_syscalls:sys_enter")]),
+        AttachPoint::new("syscall exit")
+            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")])
+            .or([Prog::tracepoint("tp_sys_exit", "raw_syscalls:sys_exit")]),
+    ]
+}
+
+pub fn main() -> ! {
+    libtools::main("syscount", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    if args.list {
+        let mut out = String::new();
+        for (nr, name) in syscalls::table() {
+            out.push_str(&format!("{nr:3}: {name}\n"));
+        }
+        libtools::output::print_or_quit(&out);
+        return Ok(());
+    }
+    libtools::setup(&args.common)?;
+    libtools::check_pid(args.pid)?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = SyscountSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("syscount has rodata");
+    rodata.filter_tgid = args.pid.unwrap_or(0);
+    rodata.filter_failed = args.failures;
+    rodata.filter_errno = args.errno.unwrap_or(0);
+    rodata.measure_latency = args.latency;
+    rodata.count_by_process = args.process;
+    rodata.filter_cg = cgroup.is_some();
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let json = args.common.json;
+    let unit = if args.milliseconds { "ms" } else { "us" };
+    let mut columns = vec![Column::left("TIME", 0)];
+    if args.process {
+        columns.extend([Column::left("PID", 0), Column::left("COMM", 0)]);
+    } else {
+        columns.extend([Column::left("SYSCALL", 0), Column::left("NR", 0)]);
+    }
+    columns.push(Column::left("COUNT", 0));
+    if args.latency {
+        columns.push(Column::left("TIME", 0).key(if args.milliseconds {
+            "time_ms"
+        } else {
+            "time_us"
+        }));
+    }
+    let out = Output::stdout(json, columns);
+    let ready = format!(
+        "Tracing syscalls, printing top {}... Ctrl+C to quit.",
+        args.top
+    );
+    if json {
+        eprintln!("{ready}");
+    } else {
+        out.text(&format!("{ready}\n"));
+        out.flush();
+    }
+
+    let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
+    loop {
+        let wait = match args.interval {
+            Some(i) => Some(deadline.remaining(Duration::from_secs(i))),
+            None => args.duration.map(|_| deadline.remaining(Duration::MAX)),
+        };
+        run::sleep_for(wait);
+        let mut vals: Vec<(u32, data_t)> = maps::drain(&skel.maps.data)?
+            .iter()
+            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+            .collect();
+        if args.latency {
+            vals.sort_by_key(|v| std::cmp::Reverse(v.1.total_ns));
+        } else {
+            vals.sort_by_key(|v| std::cmp::Reverse(v.1.count));
+        }
+        vals.truncate(args.top as usize);
+        let now = libtools::output::now();
+        let div = if args.milliseconds { 1e6 } else { 1e3 };
+        if json {
+            for (key, d) in &vals {
+                let mut cells = vec![Value::Time(now)];
+                let name;
+                if args.process {
+                    cells.extend([
+                        Value::Uint((*key).into()),
+                        Value::Bytes(libtools::c_bytes(&d.comm)),
+                    ]);
+                } else {
+                    name = syscall_label(*key);
+                    cells.extend([Value::Str(&name), Value::Uint((*key).into())]);
+                }
+                cells.push(Value::Uint(d.count));
+                if args.latency {
+                    cells.push(Value::Fixed(d.total_ns as f64 / div, 3));
+                }
+                out.row(&cells);
+            }
+        } else {
+            // libbpf-tools' layout.
+            let agg = if args.process {
+                "PID    COMM"
+            } else {
+                "SYSCALL"
+            };
+            let mut s = format!("[{}]\n", now.format("%H:%M:%S"));
+            if args.latency {
+                s.push_str(&format!(
+                    "{agg:<22} {:>8} {:>16}\n",
+                    "COUNT",
+                    format!("TIME ({unit})")
+                ));
+            } else {
+                s.push_str(&format!("{agg:<22} {:>8}\n", "COUNT"));
+            }
+            for (key, d) in &vals {
+                let label = if args.process {
+                    format!(
+                        "{key:<6} {:<15}",
+                        String::from_utf8_lossy(libtools::c_bytes(&d.comm))
+                    )
+                } else {
+                    syscall_label(*key)
+                };
+                if args.latency {
+                    s.push_str(&format!(
+                        "{label:<22} {:>8} {:>16.3}\n",
+                        d.count,
+                        d.total_ns as f64 / div
+                    ));
+                } else {
+                    s.push_str(&format!("{label:<22} {:>8}\n", d.count));
+                }
+            }
+            s.push('\n');
+            out.text(&s);
+        }
+        out.flush();
+        if args.interval.is_none() || run::stopping() || deadline.passed() || out.is_broken() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn syscall_label(nr: u32) -> String {
+    syscalls::name(nr).map_or_else(|| format!("[unknown: {nr}]"), String::from)
+}
