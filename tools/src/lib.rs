@@ -6,6 +6,7 @@ pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod flamegraph;
+pub mod irqs;
 pub mod mountsnoop;
 pub mod offcputime;
 pub mod oomkill;
@@ -58,6 +59,11 @@ pub const TOOLS: &[Tool] = &[
         main: flamegraph::main,
     },
     Tool {
+        name: "hardirqs",
+        about: "hard interrupt handler time or counts by name, totals or histograms",
+        main: irqs::hardirqs_main,
+    },
+    Tool {
         name: "killsnoop",
         about: "kill(2) calls with signal, target and result (bcc's killsnoop)",
         main: sigsnoop::killsnoop_main,
@@ -106,6 +112,11 @@ pub const TOOLS: &[Tool] = &[
         name: "sigsnoop",
         about: "signals sent by kill(2), tkill(2), tgkill(2) and the kernel, with results",
         main: sigsnoop::main,
+    },
+    Tool {
+        name: "softirqs",
+        about: "soft interrupt handler time and counts by vector, totals or histograms",
+        main: irqs::softirqs_main,
     },
     Tool {
         name: "stackcount",

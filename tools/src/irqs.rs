@@ -1,0 +1,276 @@
+//! hardirqs and softirqs: interrupt handler time (or counts), by interrupt
+//! action name or softirq vector, as totals or distributions.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags};
+use libtools::hist::{Scale, Summary};
+use libtools::run::{self, Interval};
+use libtools::{bpf, maps, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+
+mod hard {
+    libtools::skel!("hardirqs");
+}
+mod soft {
+    libtools::skel!("softirqs");
+}
+
+unsafe impl plain::Plain for hard::types::irqs_key {}
+unsafe impl plain::Plain for hard::types::irqs_info {}
+unsafe impl plain::Plain for soft::types::irqs_info {}
+
+/// The flags both tools have.
+#[derive(clap::Args, Debug)]
+struct Options {
+    #[command(flatten)]
+    interval: Interval,
+    /// Show event counts instead of timing (softirqs: as well as timing)
+    #[arg(short = 'C', long = "count", id = "event_count")]
+    counts: bool,
+    /// Show distributions as histograms
+    #[arg(short, long = "dist", conflicts_with = "event_count")]
+    distributed: bool,
+    /// Output in nanoseconds
+    #[arg(short = 'N', long)]
+    nanoseconds: bool,
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Trace this CPU only
+    #[arg(long)]
+    cpu: Option<u32>,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+const HARD_EXAMPLES: &str = "EXAMPLES:
+    hardirqs            # sum hard irq event time
+    hardirqs -d         # show hard irq event time as histograms
+    hardirqs 1 10       # print 1 second summaries, 10 times
+    hardirqs -c CG      # trace process under cgroup (v2) CG
+    hardirqs --cpu 1    # only stat irq on cpu 1
+    hardirqs -NT 1      # 1s summaries, nanoseconds, and timestamps";
+
+const SOFT_EXAMPLES: &str = "EXAMPLES:
+    softirqs            # sum soft irq event time
+    softirqs -d         # show soft irq event time as histograms
+    softirqs -C         # show event counts as well
+    softirqs 1 10       # print 1 second summaries, 10 times
+    softirqs -NT 1      # 1s summaries, nanoseconds, and timestamps";
+
+/// Summarize hard irq event time (or counts) by interrupt action name.
+///
+/// Hooks: the irq_handler_entry and irq_handler_exit tracepoints, as tp_btf
+/// where BTF allows, else as raw tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "hardirqs", version = libtools::version!(), after_help = HARD_EXAMPLES)]
+pub struct HardArgs {
+    #[command(flatten)]
+    opts: Options,
+}
+
+/// Summarize soft irq event time (and counts) by vector: hi, timer, net_tx,
+/// net_rx, block, irq_poll, tasklet, sched, hrtimer, rcu.
+///
+/// Hooks: the softirq_entry and softirq_exit tracepoints, as tp_btf where
+/// BTF allows, else as raw tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "softirqs", version = libtools::version!(), after_help = SOFT_EXAMPLES)]
+pub struct SoftArgs {
+    #[command(flatten)]
+    opts: Options,
+}
+
+const VECTORS: [&str; 10] = [
+    "hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu",
+];
+
+fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("handler entry")
+            .or([Prog::tp_btf("tp_btf_entry", entry)])
+            .or([Prog::raw_tp("raw_entry", entry)]),
+        AttachPoint::new("handler exit")
+            .or([Prog::tp_btf("tp_btf_exit", exit)])
+            .or([Prog::raw_tp("raw_exit", exit)]),
+    ]
+}
+
+/// One interrupt's figures, whichever skeleton they came from.
+struct Row {
+    name: String,
+    count: u64,
+    total_ns: u64,
+    slots: [u64; 32],
+}
+
+/// What both tools print each interval, in libbpf-tools' layouts.
+fn print(summary: &Summary, o: &Options, soft: bool, mut rows: Vec<Row>) {
+    let units = if o.nanoseconds { "nsecs" } else { "usecs" };
+    let time = |r: &Row| {
+        if o.nanoseconds {
+            r.total_ns
+        } else {
+            r.total_ns / 1000
+        }
+    };
+    let (label, kind) = if soft {
+        ("SOFTIRQ", "softirq")
+    } else {
+        ("HARDIRQ", "hardirq")
+    };
+    summary.begin();
+    if o.distributed {
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        for r in rows.iter().filter(|r| r.count > 0) {
+            let heading = format!("{kind} = {}", r.name);
+            summary.section(Some(&heading), &[(kind, Value::Str(&r.name))], &r.slots);
+        }
+        return;
+    }
+    rows.sort_by_key(|r| {
+        std::cmp::Reverse(if o.counts && !soft {
+            r.count
+        } else {
+            r.total_ns
+        })
+    });
+    let mut text = if soft {
+        let counts = if o.counts { "TOTAL_count" } else { "" };
+        format!("{label:<16} {:>6}{units:>5}  {counts:<11}\n", "TOTAL_")
+    } else if o.counts {
+        format!("{label:<26} {:>11}\n", "TOTAL_count")
+    } else {
+        format!("{label:<26} {:>6}{units:>5}\n", "TOTAL_")
+    };
+    for r in rows.iter().filter(|r| r.count > 0) {
+        let mut fields = vec![(kind, Value::Str(&r.name))];
+        if soft {
+            text.push_str(&format!("{:<16} {:>11}", r.name, time(r)));
+            if o.counts {
+                text.push_str(&format!("  {:<11}", r.count));
+            }
+            text.push('\n');
+            fields.push((units, Value::Uint(time(r))));
+            fields.push(("count", Value::Uint(r.count)));
+        } else if o.counts {
+            text.push_str(&format!("{:<26} {:>11}\n", r.name, r.count));
+            fields.push(("count", Value::Uint(r.count)));
+        } else {
+            text.push_str(&format!("{:<26} {:>11}\n", r.name, time(r)));
+            fields.push((units, Value::Uint(time(r))));
+        }
+        if summary.is_json() {
+            summary.record("", &fields);
+        }
+    }
+    summary.text(&text);
+}
+
+fn summary(o: &Options) -> Summary {
+    let unit = if o.nanoseconds { "nsecs" } else { "usecs" };
+    Summary::new(o.common.json, unit, Scale::Log2, o.timestamp)
+}
+
+pub fn hardirqs_main() -> ! {
+    libtools::main("hardirqs", |a: HardArgs| hardirqs(a.opts))
+}
+
+pub fn softirqs_main() -> ! {
+    libtools::main("softirqs", |a: SoftArgs| softirqs(a.opts))
+}
+
+fn hardirqs(o: Options) -> Result<()> {
+    libtools::setup(&o.common)?;
+    let cgroup = o.cgroup.open()?;
+    let mut storage = MaybeUninit::uninit();
+    let mut open = hard::HardirqsSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("hardirqs has rodata");
+    rodata.targ_dist = o.distributed;
+    rodata.targ_ns = o.nanoseconds;
+    rodata.targ_cpu = o.cpu.map_or(-1, |c| c as i32);
+    rodata.filter_cg = cgroup.is_some();
+    let plan = HookPlan::select(&hooks("irq_handler_entry", "irq_handler_exit"))?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let summary = summary(&o);
+    summary.ready(if o.counts {
+        "hard irq events"
+    } else {
+        "hard irq event time"
+    });
+    run::summaries(&o.interval, || {
+        let rows = maps::drain(&skel.maps.infos)?
+            .iter()
+            .map(|(k, v)| {
+                let key: hard::types::irqs_key = libtools::decode(k);
+                let info: hard::types::irqs_info = libtools::decode(v);
+                Row {
+                    name: String::from_utf8_lossy(libtools::c_bytes(&key.name)).into_owned(),
+                    count: info.count,
+                    total_ns: info.total_ns,
+                    slots: info.hist.slots,
+                }
+            })
+            .collect();
+        print(&summary, &o, false, rows);
+        Ok(summary.end())
+    })
+}
+
+fn softirqs(o: Options) -> Result<()> {
+    libtools::setup(&o.common)?;
+    let cgroup = o.cgroup.open()?;
+    let mut storage = MaybeUninit::uninit();
+    let mut open = soft::SoftirqsSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("softirqs has rodata");
+    rodata.targ_dist = o.distributed;
+    rodata.targ_ns = o.nanoseconds;
+    rodata.targ_cpu = o.cpu.map_or(-1, |c| c as i32);
+    rodata.filter_cg = cgroup.is_some();
+    let plan = HookPlan::select(&hooks("softirq_entry", "softirq_exit"))?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let summary = summary(&o);
+    summary.ready("soft irq event time");
+    let zero = vec![0u8; std::mem::size_of::<soft::types::irqs_info>()];
+    run::summaries(&o.interval, || {
+        let mut rows = Vec::with_capacity(VECTORS.len());
+        for (vec, name) in VECTORS.iter().enumerate() {
+            let key = (vec as u32).to_ne_bytes();
+            let Some(v) = skel.maps.infos.lookup(&key, MapFlags::ANY)? else {
+                continue;
+            };
+            skel.maps.infos.update(&key, &zero, MapFlags::ANY)?;
+            let info: soft::types::irqs_info = libtools::decode(&v);
+            rows.push(Row {
+                name: name.to_string(),
+                count: info.count,
+                total_ns: info.total_ns,
+                slots: info.hist.slots,
+            });
+        }
+        print(&summary, &o, true, rows);
+        Ok(summary.end())
+    })
+}
