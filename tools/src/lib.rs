@@ -3,6 +3,7 @@
 
 pub mod bashreadline;
 pub mod capable;
+pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod flamegraph;
@@ -42,6 +43,11 @@ pub const TOOLS: &[Tool] = &[
         name: "capable",
         about: "security capability checks with their verdicts (and stacks with -K/-U)",
         main: capable::main,
+    },
+    Tool {
+        name: "cpudist",
+        about: "on-CPU (or off-CPU) time per scheduling slice as histograms",
+        main: cpudist::main,
     },
     Tool {
         name: "execsnoop",

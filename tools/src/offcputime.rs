@@ -7,7 +7,7 @@ use clap::Parser;
 use libbpf_rs::skel::{Skel, SkelBuilder};
 use libbpf_rs::{MapCore, MapFlags};
 use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
-use libtools::{bail, bpf, maps, AttachPoint, Common, HookPlan, Prog, Result};
+use libtools::{bail, bpf, maps, Common, HookPlan, Result};
 
 mod skel {
     libtools::skel!("offcputime");
@@ -89,12 +89,6 @@ pub struct Args {
     common: Common,
 }
 
-fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("switch")
-        .or([Prog::tp_btf("tp_btf_switch", "sched_switch")])
-        .or([Prog::raw_tp("raw_switch", "sched_switch")])]
-}
-
 pub fn main() -> ! {
     libtools::main("offcputime", run)
 }
@@ -133,7 +127,7 @@ fn run(args: Args) -> Result<()> {
     rodata.state = args.state.map_or(-1, i64::from);
     args.storage.apply(&mut open.maps.stackmap)?;
 
-    let plan = HookPlan::select(&hooks())?;
+    let plan = HookPlan::select(&crate::sched::switch_hooks())?;
     let skel = bpf::load(open, &plan)?;
     for (map, ids) in [(&skel.maps.tgids, &args.pid), (&skel.maps.pids, &args.tid)] {
         for id in ids {

@@ -6,7 +6,7 @@ use clap::Parser;
 use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bpf, maps, CgroupArg, Common, HookPlan, Result, Value};
+use libtools::{bpf, CgroupArg, Common, HookPlan, Result};
 
 mod skel {
     libtools::skel!("runqlat");
@@ -103,27 +103,9 @@ fn run(args: Args) -> Result<()> {
         None
     };
     run::summaries(&args.interval, || {
-        let mut hists: Vec<(u32, hist)> = maps::drain(&skel.maps.hists)?
-            .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-            .collect();
-        hists.sort_by_key(|(k, _)| *k);
-        summary.begin();
-        for (key, h) in &hists {
-            let comm = libtools::c_bytes(&h.comm);
-            match label {
-                Some(label) => {
-                    let heading = format!("{label} = {key} {}", String::from_utf8_lossy(comm));
-                    let fields = [
-                        (label, Value::Uint((*key).into())),
-                        ("comm", Value::Bytes(comm)),
-                    ];
-                    summary.section(Some(&heading), &fields, &h.slots);
-                }
-                None => summary.section(None, &[], &h.slots),
-            }
-        }
-        Ok(summary.end())
+        crate::sched::print_hists(&summary, &skel.maps.hists, label, |h: &hist| {
+            (&h.slots[..], &h.comm[..])
+        })
     })?;
     Ok(())
 }

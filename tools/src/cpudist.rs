@@ -1,0 +1,113 @@
+//! cpudist: on-CPU (or, with -O, off-CPU) time per scheduling slice, as
+//! log2 histograms.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::hist::{Scale, Summary};
+use libtools::run::{self, Interval};
+use libtools::{bpf, CgroupArg, Common, HookPlan, Result};
+
+mod skel {
+    libtools::skel!("cpudist");
+}
+use skel::{types::hist, CpudistSkelBuilder};
+
+unsafe impl plain::Plain for hist {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    cpudist              # summarize on-CPU time as a histogram
+    cpudist -O           # summarize off-CPU time as a histogram
+    cpudist 1 10         # print 1 second summaries, 10 times
+    cpudist -mT 1        # 1s summaries, milliseconds, and timestamps
+    cpudist -P           # show each PID separately
+    cpudist -p 185       # trace PID 185 only
+    cpudist -c CG        # trace processes in cgroup (v2) CG only";
+
+/// Summarize on-CPU time per task as a histogram: how long each task runs
+/// every time it is switched in (every slice, voluntary or preempted), or
+/// with -O how long it is off the CPU.
+///
+/// Hooks: the sched_switch tracepoint, as tp_btf where BTF allows, else as a
+/// raw tracepoint.
+#[derive(Parser, Debug)]
+#[command(name = "cpudist", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    interval: Interval,
+    /// Measure off-CPU time
+    #[arg(short = 'O', long)]
+    offcpu: bool,
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Millisecond histogram
+    #[arg(short, long)]
+    milliseconds: bool,
+    /// Print a histogram per process ID
+    #[arg(short = 'P', long = "pids", group = "per")]
+    per_process: bool,
+    /// Print a histogram per thread ID
+    #[arg(short = 'L', long = "tids", group = "per")]
+    per_thread: bool,
+    /// Trace this process ID only
+    #[arg(short, long)]
+    pid: Option<u32>,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn main() -> ! {
+    libtools::main("cpudist", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    libtools::check_pid(args.pid)?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = CpudistSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("cpudist has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_offcpu = args.offcpu;
+    rodata.targ_per_process = args.per_process;
+    rodata.targ_per_thread = args.per_thread;
+    rodata.targ_ms = args.milliseconds;
+    rodata.filter_cg = cgroup.is_some();
+    rodata.filter_cgid = cgroup.as_ref().map_or(0, |c| c.id());
+
+    let plan = HookPlan::select(&crate::sched::switch_hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let unit = if args.milliseconds { "msecs" } else { "usecs" };
+    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    summary.ready(if args.offcpu {
+        "off-CPU time"
+    } else {
+        "on-CPU time"
+    });
+    let label = if args.per_process {
+        Some("pid")
+    } else if args.per_thread {
+        Some("tid")
+    } else {
+        None
+    };
+    run::summaries(&args.interval, || {
+        crate::sched::print_hists(&summary, &skel.maps.hists, label, |h: &hist| {
+            (&h.slots[..], &h.comm[..])
+        })
+    })
+}

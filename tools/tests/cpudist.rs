@@ -1,0 +1,87 @@
+//! cpudist end to end: a child that sleeps 100 ms at a time, and one that
+//! burns CPU.
+
+mod common;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cpudist");
+
+#[test]
+fn off_cpu_time_of_a_sleeper_lands_in_its_bucket() {
+    let child = GatedChild::spawn(&format!("{} 10 100", c_helper("sleeper", false).display()));
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &["-O", "-m", "-P", "-p", &pid.to_string(), "3", "1"]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    assert_eq!(f.stdout[0], "Tracing off-CPU time... Hit Ctrl-C to end.");
+    let heading = f
+        .stdout
+        .iter()
+        .position(|l| l.starts_with(&format!("pid = {pid} ")))
+        .unwrap_or_else(|| panic!("{:?}", f.stdout));
+    assert_eq!(
+        f.stdout[heading + 1],
+        "     msecs               : count    distribution"
+    );
+    let bucket = f.stdout[heading..]
+        .iter()
+        .find(|l| l.trim_start().starts_with("64 -> 127"))
+        .unwrap_or_else(|| panic!("{:?}", f.stdout));
+    let n: u64 = bucket
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((8..=11).contains(&n), "10 sleeps of 100 ms: {bucket}");
+    assert!(
+        f.stdout.iter().filter(|l| l.starts_with("pid = ")).count() == 1,
+        "-p {pid}: {:?}",
+        f.stdout
+    );
+}
+
+#[test]
+fn on_cpu_slices_per_thread_in_json() {
+    let child = GatedChild::spawn(&format!("{} 2", c_helper("spin", false).display()));
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &["--json", "-L", "-p", &pid.to_string(), "2", "1"]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    let objects = f.json();
+    let o = objects
+        .iter()
+        .find(|o| o["tid"] == pid)
+        .unwrap_or_else(|| panic!("{objects:?}"));
+    assert_eq!(o["unit"], "usecs");
+    assert!(o["comm"].as_str().unwrap().starts_with("spin"), "{o}");
+    let n: u64 = o["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum();
+    assert!(n > 0, "{o}");
+}
+
+#[test]
+fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &[]);
+    assert_all_hooks_load(BIN, &["-O", "-P"]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-P", "-L"]);
+    assert_usage_error(BIN, &["0"]);
+    assert_usage_error(BIN, &["-p", "abc"]);
+    assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(BIN, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
+    assert_needs_privileges(BIN, &[]);
+}
