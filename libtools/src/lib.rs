@@ -7,6 +7,7 @@
 
 pub mod bpf;
 pub mod cgroup;
+pub mod disks;
 pub mod elf;
 pub mod env;
 pub mod hist;

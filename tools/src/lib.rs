@@ -2,6 +2,7 @@
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
 pub mod bashreadline;
+pub mod biolatency;
 pub mod capable;
 pub mod cpudist;
 pub mod execsnoop;
@@ -38,6 +39,11 @@ pub const TOOLS: &[Tool] = &[
         name: "bashreadline",
         about: "command lines entered in interactive bash shells",
         main: bashreadline::main,
+    },
+    Tool {
+        name: "biolatency",
+        about: "block I/O latency as histograms, overall, per disk or per flags",
+        main: biolatency::main,
     },
     Tool {
         name: "capable",

@@ -480,3 +480,56 @@ pub fn c_helper(name: &str, stripped: bool) -> PathBuf {
     built.push((tag, out.clone()));
     out
 }
+
+/// A loop device over a 16 MiB temporary file, detached on drop.
+pub struct LoopDevice {
+    pub dev: String,
+    file: PathBuf,
+}
+
+impl LoopDevice {
+    pub fn new() -> LoopDevice {
+        let file = unique_path("loop");
+        std::fs::write(&file, vec![1u8; 16 << 20]).unwrap();
+        let out = Command::new("losetup")
+            .args(["-f", "--show"])
+            .arg(&file)
+            .output()
+            .expect("losetup");
+        assert!(
+            out.status.success(),
+            "losetup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dev = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        LoopDevice { dev, file }
+    }
+
+    /// The disk's name, as /proc/partitions has it (`loop3`).
+    pub fn name(&self) -> &str {
+        self.dev.trim_start_matches("/dev/")
+    }
+
+    /// `count` O_DIRECT reads of `bs` bytes by dd, from `skip` blocks in;
+    /// returns dd's pid.
+    pub fn read_direct(&self, bs: &str, count: u32, skip: u32) -> u32 {
+        run_child(
+            "dd",
+            &[
+                &format!("if={}", self.dev),
+                "of=/dev/null",
+                &format!("bs={bs}"),
+                &format!("count={count}"),
+                &format!("skip={skip}"),
+                "iflag=direct",
+            ],
+        )
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").args(["-d", &self.dev]).status();
+        let _ = std::fs::remove_file(&self.file);
+    }
+}

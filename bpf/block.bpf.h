@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* What the block I/O tools read from a request, on every kernel. */
+#ifndef __BPFTK_BLOCK_BPF_H
+#define __BPFTK_BLOCK_BPF_H
+
+/* rq->rq_disk before 5.17; rq->q->disk since. */
+struct request___pre_5_17 {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+/* The request's disk as a kernel dev_t (MKDEV: major << 20 | minor). */
+static __always_inline __u32 rq_dev(struct request *rq)
+{
+	struct gendisk *disk;
+
+	if (bpf_core_field_exists(((struct request___pre_5_17 *)rq)->rq_disk))
+		disk = BPF_CORE_READ((struct request___pre_5_17 *)rq, rq_disk);
+	else
+		disk = BPF_CORE_READ(rq, q, disk);
+	if (!disk)
+		return 0;
+	return BPF_CORE_READ(disk, major) << 20 | BPF_CORE_READ(disk, first_minor);
+}
+
+/* block_rq_insert and block_rq_issue lost their request_queue argument in
+ * 5.11: the request is the first argument since, the second before. */
+extern int LINUX_KERNEL_VERSION __kconfig;
+#define BLOCK_RQ_ARG(ctx) \
+	((struct request *)(LINUX_KERNEL_VERSION < KERNEL_VERSION(5, 11, 0) ? (ctx)[1] : (ctx)[0]))
+
+#endif /* __BPFTK_BLOCK_BPF_H */

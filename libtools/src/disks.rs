@@ -1,0 +1,162 @@
+//! Block devices for the block I/O tools: names by kernel device number
+//! (from /proc/partitions) and request flags by name (from the running
+//! kernel's BTF, whose flag bits move between versions).
+
+use anyhow::{bail, Result};
+
+/// The kernel's internal dev_t: MKDEV(major, minor) = major << 20 | minor.
+pub fn kernel_dev(major: u32, minor: u32) -> u32 {
+    major << 20 | minor
+}
+
+/// Disks and partitions: (kernel dev_t, name).
+pub fn partitions() -> Vec<(u32, String)> {
+    let text = std::fs::read_to_string("/proc/partitions").unwrap_or_default();
+    text.lines()
+        .skip(2)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((
+                kernel_dev(f.first()?.parse().ok()?, f.get(1)?.parse().ok()?),
+                f.get(3)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The name of device `dev` (kernel dev_t), or `MAJOR:MINOR`.
+pub fn name(parts: &[(u32, String)], dev: u32) -> String {
+    parts.iter().find(|p| p.0 == dev).map_or_else(
+        || format!("{}:{}", dev >> 20, dev & 0xfffff),
+        |p| p.1.clone(),
+    )
+}
+
+/// The kernel dev_t of disk `name` (`vda`, `loop0`); an error names it.
+pub fn lookup(name: &str) -> Result<u32> {
+    match partitions().into_iter().find(|p| p.1 == name) {
+        Some(p) => Ok(p.0),
+        None => bail!("no such disk: {name} (see /proc/partitions)"),
+    }
+}
+
+/// Request operations as libbpf-tools names them, by REQ_OP_* name.
+const OPS: &[(&str, &str)] = &[
+    ("REQ_OP_READ", "Read"),
+    ("REQ_OP_WRITE", "Write"),
+    ("REQ_OP_FLUSH", "Flush"),
+    ("REQ_OP_DISCARD", "Discard"),
+    ("REQ_OP_SECURE_ERASE", "SecureErase"),
+    ("REQ_OP_ZONE_RESET", "ZoneReset"),
+    ("REQ_OP_WRITE_SAME", "WriteSame"),
+    ("REQ_OP_ZONE_RESET_ALL", "ZoneResetAll"),
+    ("REQ_OP_WRITE_ZEROES", "WriteZeroes"),
+    ("REQ_OP_ZONE_OPEN", "ZoneOpen"),
+    ("REQ_OP_ZONE_CLOSE", "ZoneClose"),
+    ("REQ_OP_ZONE_FINISH", "ZoneFinish"),
+    ("REQ_OP_ZONE_APPEND", "ZoneAppend"),
+    ("REQ_OP_DRV_IN", "DrvIn"),
+    ("REQ_OP_DRV_OUT", "DrvOut"),
+];
+
+/// Request flags, in libbpf-tools' order, by __REQ_* bit name.
+const FLAGS: &[(&str, &str)] = &[
+    ("__REQ_NOWAIT", "NoWait-"),
+    ("__REQ_BACKGROUND", "Background-"),
+    ("__REQ_RAHEAD", "ReadAhead-"),
+    ("__REQ_PREFLUSH", "PreFlush-"),
+    ("__REQ_FUA", "FUA-"),
+    ("__REQ_INTEGRITY", "Integrity-"),
+    ("__REQ_IDLE", "Idle-"),
+    ("__REQ_NOMERGE", "NoMerge-"),
+    ("__REQ_PRIO", "Priority-"),
+    ("__REQ_META", "Metadata-"),
+    ("__REQ_SYNC", "Sync-"),
+];
+
+/// Request flags decoded against this kernel's enums.
+pub struct ReqFlags {
+    ops: Vec<(u32, &'static str)>,
+    bits: Vec<(u32, &'static str)>,
+}
+
+impl ReqFlags {
+    /// From the running kernel's BTF; with no BTF, the 5.x-6.x values.
+    pub fn load() -> ReqFlags {
+        let enums = vmlinux_enums(&["req_op", "req_flag_bits"]);
+        let find = |names: &[(&str, &'static str)], fallback: &[u32]| -> Vec<(u32, &'static str)> {
+            names
+                .iter()
+                .zip(fallback)
+                .filter_map(|((k, v), fb)| match enums.iter().find(|e| e.0 == *k) {
+                    Some(e) => Some((e.1, *v)),
+                    None if enums.is_empty() => Some((*fb, *v)),
+                    None => None,
+                })
+                .collect()
+        };
+        ReqFlags {
+            ops: find(OPS, &[0, 1, 2, 3, 5, 15, 7, 17, 9, 10, 11, 12, 13, 34, 35]),
+            bits: find(FLAGS, &[21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11]),
+        }
+    }
+
+    /// libbpf-tools' `Sync-Write`: the flags set, then the operation.
+    pub fn describe(&self, cmd_flags: u32) -> String {
+        let mut s = String::new();
+        for (bit, name) in &self.bits {
+            if cmd_flags & (1 << bit) != 0 {
+                s.push_str(name);
+            }
+        }
+        let op = cmd_flags & 0xff;
+        s.push_str(
+            self.ops
+                .iter()
+                .find(|o| o.0 == op)
+                .map_or("Unknown", |o| o.1),
+        );
+        s
+    }
+}
+
+/// (member name, value) of the named enums in the kernel's BTF.
+fn vmlinux_enums(names: &[&str]) -> Vec<(String, u32)> {
+    use libbpf_rs::btf::{types::Enum, Btf};
+    let Ok(btf) = Btf::from_vmlinux() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for n in names {
+        if let Some(e) = btf.type_by_name::<Enum>(n) {
+            for m in e.iter() {
+                if let Some(name) = m.name {
+                    out.push((name.to_string_lossy().into_owned(), m.value as u32));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_and_flags() {
+        assert_eq!(kernel_dev(254, 1), (254 << 20) | 1);
+        let parts = vec![(kernel_dev(254, 0), "vda".to_string())];
+        assert_eq!(name(&parts, kernel_dev(254, 0)), "vda");
+        assert_eq!(name(&parts, kernel_dev(7, 3)), "7:3");
+        assert!(lookup("bpftk-no-disk")
+            .unwrap_err()
+            .to_string()
+            .contains("no such disk"));
+        let f = ReqFlags::load();
+        let sync = f.bits.iter().find(|b| b.1 == "Sync-").unwrap().0;
+        assert_eq!(f.describe(1 | 1 << sync), "Sync-Write");
+        assert_eq!(f.describe(0), "Read");
+        assert_eq!(f.describe(0x7f), "Unknown");
+    }
+}

@@ -1,0 +1,161 @@
+//! biolatency: block I/O latency as log2 histograms, overall, per disk or
+//! per request flags.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::hist::{Scale, Summary};
+use libtools::run::{self, Interval};
+use libtools::{bpf, disks, maps, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("biolatency");
+}
+use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder};
+
+unsafe impl plain::Plain for hist_key {}
+unsafe impl plain::Plain for hist_ext {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    biolatency              # summarize block I/O latency as a histogram
+    biolatency 1 10         # print 1 second summaries, 10 times
+    biolatency -mT 1        # 1s summaries, milliseconds, and timestamps
+    biolatency -Q           # include OS queued time in I/O time
+    biolatency -D           # show each disk device separately
+    biolatency -F           # show I/O flags separately
+    biolatency -d vda       # trace vda only
+    biolatency -e           # add the average and total per histogram
+    biolatency -c CG        # trace processes in cgroup (v2) CG only";
+
+/// Summarize block device I/O latency as a histogram: from issue to the
+/// device (or with -Q from insertion into the OS queue) to completion.
+///
+/// Hooks: the block_rq_insert, block_rq_issue and block_rq_complete
+/// tracepoints, as tp_btf where BTF allows, else as raw tracepoints.
+#[derive(Parser, Debug)]
+#[command(name = "biolatency", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    interval: Interval,
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Include OS queued time in I/O time
+    #[arg(short = 'Q', long)]
+    queued: bool,
+    /// Millisecond histogram
+    #[arg(short, long)]
+    milliseconds: bool,
+    /// Print a histogram per disk device
+    #[arg(short = 'D', long)]
+    disk: bool,
+    /// Print a histogram per set of I/O flags
+    #[arg(short = 'F', long)]
+    flag: bool,
+    /// Trace this disk only
+    #[arg(short = 'd', long = "disk-name", value_name = "DISK")]
+    disk_name: Option<String>,
+    /// Extended output: the average and total per histogram
+    #[arg(short, long)]
+    extension: bool,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("request start")
+            .or([
+                Prog::tp_btf("tp_btf_insert", "block_rq_insert"),
+                Prog::tp_btf("tp_btf_issue", "block_rq_issue"),
+            ])
+            .or([
+                Prog::raw_tp("raw_insert", "block_rq_insert"),
+                Prog::raw_tp("raw_issue", "block_rq_issue"),
+            ]),
+        AttachPoint::new("request completion")
+            .or([Prog::tp_btf("tp_btf_complete", "block_rq_complete")])
+            .or([Prog::raw_tp("raw_complete", "block_rq_complete")]),
+    ]
+}
+
+pub fn main() -> ! {
+    libtools::main("biolatency", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let dev = args.disk_name.as_deref().map(disks::lookup).transpose()?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = BiolatencySkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("biolatency has rodata");
+    rodata.targ_per_disk = args.disk;
+    rodata.targ_per_flag = args.flag;
+    rodata.targ_queued = args.queued;
+    rodata.targ_ms = args.milliseconds;
+    rodata.targ_dev = dev.unwrap_or(0);
+    rodata.filter_cg = cgroup.is_some();
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let unit = if args.milliseconds { "msecs" } else { "usecs" };
+    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    summary.ready("block device I/O");
+    let flags = disks::ReqFlags::load();
+    run::summaries(&args.interval, || {
+        let parts = disks::partitions();
+        let mut hists: Vec<(hist_key, hist_ext)> = maps::drain(&skel.maps.hists)?
+            .iter()
+            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+            .collect();
+        hists.sort_by_key(|(k, _)| (k.dev, k.cmd_flags));
+        summary.begin();
+        for (key, h) in &hists {
+            let disk = disks::name(&parts, key.dev);
+            let flag = flags.describe(key.cmd_flags);
+            let mut heading = Vec::new();
+            let mut fields = Vec::new();
+            if args.disk {
+                heading.push(format!("disk = {disk}"));
+                fields.push(("disk", Value::Str(&disk)));
+            }
+            if args.flag {
+                heading.push(format!("flags = {flag}"));
+                fields.push(("flags", Value::Str(&flag)));
+            }
+            let heading = (!heading.is_empty()).then(|| heading.join("\t"));
+            summary.section(heading.as_deref(), &fields, &h.hist.slots);
+            if args.extension {
+                let count: u64 = h.hist.slots.iter().sum();
+                let avg = h.total as f64 / count.max(1) as f64;
+                let line = format!(
+                    "\nAverage: {avg:.2} {unit}, Total: {} {unit}, Count: {count}\n",
+                    h.total
+                );
+                summary.record(
+                    &line,
+                    &[
+                        ("avg", Value::Fixed(avg, 2)),
+                        ("total", Value::Uint(h.total)),
+                        ("count", Value::Uint(count)),
+                    ],
+                );
+            }
+        }
+        Ok(summary.end())
+    })
+}
