@@ -3,6 +3,8 @@
 
 pub mod bashreadline;
 pub mod biolatency;
+pub mod biopattern;
+pub mod bitesize;
 pub mod capable;
 pub mod cpudist;
 pub mod execsnoop;
@@ -44,6 +46,16 @@ pub const TOOLS: &[Tool] = &[
         name: "biolatency",
         about: "block I/O latency as histograms, overall, per disk or per flags",
         main: biolatency::main,
+    },
+    Tool {
+        name: "biopattern",
+        about: "random and sequential block I/O per disk, with counts and sizes",
+        main: biopattern::main,
+    },
+    Tool {
+        name: "bitesize",
+        about: "block I/O sizes as histograms, by the issuing task's name",
+        main: bitesize::main,
     },
     Tool {
         name: "capable",

@@ -1,0 +1,120 @@
+//! biopattern: random and sequential block I/O per disk.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::run::{self, Interval};
+use libtools::{
+    bpf, disks, maps, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("biopattern");
+}
+use skel::{types::counter, BiopatternSkelBuilder};
+
+unsafe impl plain::Plain for counter {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    biopattern              # show block I/O pattern
+    biopattern 1 10         # print 1 second summaries, 10 times
+    biopattern -T 1         # 1s summaries with timestamps
+    biopattern -d vda       # trace vda only";
+
+/// Show block device I/O pattern: the share of random and sequential
+/// requests per disk (a request is sequential when it starts where the
+/// disk's previous one ended), their count and size.
+///
+/// Hooks: the block_rq_complete tracepoint, as tp_btf where BTF allows,
+/// else as a raw tracepoint.
+#[derive(Parser, Debug)]
+#[command(name = "biopattern", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    interval: Interval,
+    /// Include a timestamp column
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    /// Trace this disk only
+    #[arg(short, long)]
+    disk: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("request completion")
+        .or([Prog::tp_btf("tp_btf_complete", "block_rq_complete")])
+        .or([Prog::raw_tp("raw_complete", "block_rq_complete")])]
+}
+
+pub fn main() -> ! {
+    libtools::main("biopattern", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = BiopatternSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("biopattern has rodata");
+    rodata.targ_dev = dev.unwrap_or(0);
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME", 9));
+    }
+    columns.extend([
+        Column::left("DISK", 7),
+        Column::right("%RND", 5).key("rnd_pct"),
+        Column::right("%SEQ", 5).key("seq_pct"),
+        Column::right("COUNT", 8),
+        Column::right("KBYTES", 10),
+    ]);
+    let out = Output::stdout(args.common.json, columns);
+    if !args.common.json {
+        out.text("Tracing block device I/O requested seeks... Hit Ctrl-C to end.\n");
+    }
+    out.ready("block device I/O requested seeks");
+
+    run::summaries(&args.interval, || {
+        let parts = disks::partitions();
+        let mut counters: Vec<(u32, counter)> = maps::drain(&skel.maps.counters)?
+            .iter()
+            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+            .collect();
+        counters.sort_by_key(|c| c.0);
+        let now = libtools::output::now();
+        for (dev, c) in &counters {
+            let total = u64::from(c.sequential) + u64::from(c.random);
+            if total == 0 {
+                continue;
+            }
+            let name = disks::name(&parts, *dev);
+            let mut cells = Vec::with_capacity(6);
+            if args.timestamp {
+                cells.push(Value::Time(now));
+            }
+            cells.extend([
+                Value::Str(&name),
+                Value::Uint(u64::from(c.random) * 100 / total),
+                Value::Uint(u64::from(c.sequential) * 100 / total),
+                Value::Uint(total),
+                Value::Uint(c.bytes / 1024),
+            ]);
+            out.row(&cells);
+        }
+        out.flush();
+        Ok(!out.is_broken())
+    })
+}

@@ -1,0 +1,101 @@
+//! bitesize: block I/O sizes as histograms, by the issuing task's name.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::hist::{Scale, Summary};
+use libtools::run::{self, Interval};
+use libtools::{bail, bpf, disks, maps, AttachPoint, Common, HookPlan, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("bitesize");
+}
+use skel::{types::comm_key, types::hist, BitesizeSkelBuilder};
+
+unsafe impl plain::Plain for comm_key {}
+unsafe impl plain::Plain for hist {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    bitesize              # trace block I/O sizes until Ctrl-C
+    bitesize 1 10         # print 1 second summaries, 10 times
+    bitesize -T 1         # 1s summaries with timestamps
+    bitesize -c fio       # trace fio only
+    bitesize -d vda       # trace vda only";
+
+/// Summarize block device I/O sizes as histograms (Kbytes), by the name of
+/// the task that issued them.
+///
+/// Hooks: the block_rq_issue tracepoint, as tp_btf where BTF allows, else
+/// as a raw tracepoint.
+#[derive(Parser, Debug)]
+#[command(name = "bitesize", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    interval: Interval,
+    /// Trace this command name only
+    #[arg(short, long)]
+    comm: Option<String>,
+    /// Trace this disk only
+    #[arg(short, long)]
+    disk: Option<String>,
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("request issue")
+        .or([Prog::tp_btf("tp_btf_issue", "block_rq_issue")])
+        .or([Prog::raw_tp("raw_issue", "block_rq_issue")])]
+}
+
+pub fn main() -> ! {
+    libtools::main("bitesize", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+    if args.comm.as_ref().is_some_and(|c| c.len() > 15) {
+        bail!("command names are at most 15 bytes: {}", args.comm.unwrap());
+    }
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = BitesizeSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("bitesize has rodata");
+    rodata.targ_dev = dev.unwrap_or(0);
+    if let Some(c) = &args.comm {
+        rodata.filter_comm = true;
+        for (d, s) in rodata.targ_comm.iter_mut().zip(c.bytes()) {
+            *d = s as _;
+        }
+    }
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let summary = Summary::new(args.common.json, "Kbytes", Scale::Log2, args.timestamp);
+    summary.ready("block device I/O");
+    run::summaries(&args.interval, || {
+        let mut hists: Vec<(comm_key, hist)> = maps::drain(&skel.maps.hists)?
+            .iter()
+            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+            .collect();
+        hists.sort_by(|a, b| a.0.comm.cmp(&b.0.comm));
+        summary.begin();
+        for (key, h) in &hists {
+            let comm = libtools::c_bytes(&key.comm);
+            let heading = format!("Process Name = {}", String::from_utf8_lossy(comm));
+            summary.section(Some(&heading), &[("comm", Value::Bytes(comm))], &h.slots);
+        }
+        Ok(summary.end())
+    })
+}
