@@ -89,7 +89,7 @@ fn run(args: Args) -> Result<()> {
             .iter()
             .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
             .collect();
-        hists.sort_by(|a, b| a.0.comm.cmp(&b.0.comm));
+        hists.sort_by_key(|h| h.0.comm);
         summary.begin();
         for (key, h) in &hists {
             let comm = libtools::c_bytes(&key.comm);
