@@ -57,6 +57,24 @@ pub fn find_library(stem: &str) -> Option<PathBuf> {
     None
 }
 
+/// A binary named as the uprobe tools take it: a path (`/usr/bin/bash`), or
+/// a library by short name (`c` for libc, `pthread`); it must define `func`.
+pub fn resolve_function(binary: &str, func: &str) -> anyhow::Result<PathBuf> {
+    let path = if binary.contains('/') {
+        PathBuf::from(binary)
+    } else {
+        find_library(&format!("lib{binary}"))
+            .ok_or_else(|| anyhow::anyhow!("no library lib{binary}.so found"))?
+    };
+    if !path.exists() {
+        anyhow::bail!("{}: no such file", path.display());
+    }
+    if !defines(&path, func) {
+        anyhow::bail!("{} does not define {func}", path.display());
+    }
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

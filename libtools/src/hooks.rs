@@ -359,6 +359,18 @@ impl HookPlan {
         Ok(())
     }
 
+    /// Leave out every program the plan did not choose, declared or not:
+    /// for tools whose object holds one program per kind of target, picked
+    /// at run time (stackcount, funclatency).
+    pub fn load_chosen_only(&self, obj: &mut OpenObject) {
+        for mut prog in obj.progs_mut() {
+            let name = prog.name().to_string_lossy().into_owned();
+            if !self.programs().any(|p| p.name == name) {
+                prog.set_autoload(false);
+            }
+        }
+    }
+
     /// Attach every chosen program; the links detach when dropped.
     pub fn attach(&self, obj: &Object) -> Result<Vec<Link>> {
         let mut links = Vec::new();

@@ -10,6 +10,7 @@ pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod flamegraph;
+pub mod funclatency;
 pub mod irqs;
 pub mod mountsnoop;
 pub mod offcputime;
@@ -81,6 +82,11 @@ pub const TOOLS: &[Tool] = &[
         name: "flamegraph",
         about: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin",
         main: flamegraph::main,
+    },
+    Tool {
+        name: "funclatency",
+        about: "a kernel or user function's latency as a histogram",
+        main: funclatency::main,
     },
     Tool {
         name: "hardirqs",

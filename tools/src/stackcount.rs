@@ -2,7 +2,6 @@
 //! function or a kernel function).
 
 use std::mem::MaybeUninit;
-use std::path::Path;
 use std::time::Duration;
 
 use clap::Parser;
@@ -89,15 +88,8 @@ fn hooks(pattern: &str) -> Result<AttachPoint> {
             point.or([Prog::tracepoint("tp_count", &format!("{cat}:{event}"))])
         }
         ["u", lib, func] if !lib.is_empty() && !func.is_empty() => {
-            let path = if lib.contains('/') {
-                Path::new(lib).to_path_buf()
-            } else {
-                elf::find_library(&format!("lib{lib}"))
-                    .ok_or_else(|| libtools::anyhow!("{pattern}: no library lib{lib}.so found"))?
-            };
-            if !elf::defines(&path, func) {
-                bail!("{pattern}: {} does not define {func}", path.display());
-            }
+            let path = elf::resolve_function(lib, func)
+                .map_err(|e| libtools::anyhow!("{pattern}: {e}"))?;
             point.or([Prog::uprobe("uprobe_count", &path.to_string_lossy(), func)])
         }
         ["k", func] | [func] if !func.is_empty() => point
@@ -132,12 +124,7 @@ fn run(args: Args) -> Result<()> {
 
     let plan = HookPlan::select(&[point])?;
     // One program per kind of event; those for the other kinds stay out.
-    for mut prog in open.open_object_mut().progs_mut() {
-        let name = prog.name().to_string_lossy().into_owned();
-        if !plan.programs().any(|p| p.name == name) {
-            prog.set_autoload(false);
-        }
-    }
+    plan.load_chosen_only(open.open_object_mut());
     let skel = bpf::load(open, &plan)?;
     let _links = plan.attach(skel.object())?;
 

@@ -1,0 +1,181 @@
+//! funclatency: a function's latency, entry to return, as a histogram.
+
+use std::mem::MaybeUninit;
+use std::time::Duration;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags};
+use libtools::hist::{Scale, Summary};
+use libtools::{bpf, elf, run, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("funclatency");
+}
+use skel::{types::latency, FunclatencySkelBuilder};
+
+unsafe impl plain::Plain for latency {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    funclatency do_sys_open         # time do_sys_open (kernel: fentry or kprobe)
+    funclatency -u vfs_read         # time vfs_read in microseconds
+    funclatency -m do_nanosleep     # time do_nanosleep in milliseconds
+    funclatency -i 2 -d 10 c:read   # read() of libc, print every 2 seconds for 10
+    funclatency -p 181 /usr/bin/bash:readline  # a function in a binary, one process
+    funclatency -c CG vfs_read      # processes in cgroup (v2) CG only";
+
+/// Time a function from entry to return and summarize the latency as a
+/// histogram: a kernel function (FUNC), a library's (LIB:FUNC, e.g.
+/// c:malloc) or a binary's (/PATH:FUNC).
+///
+/// Hooks: uprobe+uretprobe for user functions; fentry+fexit, else
+/// kprobe+kretprobe, for kernel functions where the kernel offers them.
+#[derive(Parser, Debug)]
+#[command(name = "funclatency", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// The function: FUNC (kernel), LIB:FUNC or /PATH:FUNC (user)
+    function: String,
+    /// Output in milliseconds
+    #[arg(short, long, group = "unit")]
+    milliseconds: bool,
+    /// Output in microseconds
+    #[arg(short = 'u', long, group = "unit")]
+    microseconds: bool,
+    /// Output in nanoseconds (the default)
+    #[arg(short = 'n', long, group = "unit")]
+    nanoseconds: bool,
+    /// Trace this process ID only
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Print a summary every INTERVAL seconds
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    interval: Option<u64>,
+    /// Trace for this many seconds in total
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    duration: Option<u64>,
+    /// Print a timestamp with each summary
+    #[arg(short = 'T', long)]
+    timestamp: bool,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks(function: &str) -> Result<AttachPoint> {
+    let point = AttachPoint::new("function entry and return");
+    Ok(match function.rsplit_once(':') {
+        Some((binary, func)) if !binary.is_empty() && !func.is_empty() => {
+            let path = elf::resolve_function(binary, func)?;
+            let path = path.to_string_lossy();
+            point.or([
+                Prog::uprobe("uprobe_entry", &path, func),
+                Prog::uretprobe("uretprobe_exit", &path, func),
+            ])
+        }
+        None if !function.is_empty() => point
+            .or([
+                Prog::fentry("fentry_entry", function),
+                Prog::fentry("fexit_exit", function),
+            ])
+            .or([
+                Prog::kprobe("kprobe_entry", function),
+                Prog::kretprobe("kretprobe_exit", function),
+            ]),
+        _ => libtools::bail!("{function}: not FUNC, LIB:FUNC or /PATH:FUNC"),
+    })
+}
+
+pub fn main() -> ! {
+    libtools::main("funclatency", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    libtools::check_pid(args.pid)?;
+    let point = hooks(&args.function)?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = FunclatencySkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("funclatency has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.units = if args.milliseconds {
+        2
+    } else if args.microseconds {
+        1
+    } else {
+        0
+    };
+    rodata.filter_cg = cgroup.is_some();
+
+    let plan = HookPlan::select(&[point])?;
+    plan.load_chosen_only(open.open_object_mut());
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let unit = if args.milliseconds {
+        "msecs"
+    } else if args.microseconds {
+        "usecs"
+    } else {
+        "nsecs"
+    };
+    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    if args.common.json {
+        eprintln!("Tracing {}.  Hit Ctrl-C to exit", args.function);
+    } else {
+        summary.text(&format!("Tracing {}.  Hit Ctrl-C to exit\n", args.function));
+        summary.end();
+    }
+
+    let zero = vec![0u8; std::mem::size_of::<latency>()];
+    let key = 0u32.to_ne_bytes();
+    let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
+    loop {
+        let wait = match args.interval {
+            Some(i) => Some(deadline.remaining(Duration::from_secs(i))),
+            None => args.duration.map(|_| deadline.remaining(Duration::MAX)),
+        };
+        run::sleep_for(wait);
+        let bytes = skel
+            .maps
+            .latencies
+            .lookup(&key, MapFlags::ANY)?
+            .unwrap_or_default();
+        skel.maps.latencies.update(&key, &zero, MapFlags::ANY)?;
+        let l: latency = libtools::decode(&bytes);
+        summary.begin();
+        summary.section(
+            None,
+            &[("function", Value::Str(&args.function))],
+            &l.hist.slots,
+        );
+        let avg = l.total / l.count.max(1);
+        summary.record(
+            &format!(
+                "\navg = {avg} {unit}, total: {} {unit}, count: {}\n",
+                l.total, l.count
+            ),
+            &[
+                ("function", Value::Str(&args.function)),
+                ("avg", Value::Uint(avg)),
+                ("total", Value::Uint(l.total)),
+                ("count", Value::Uint(l.count)),
+            ],
+        );
+        if !summary.end() || args.interval.is_none() || run::stopping() || deadline.passed() {
+            break;
+        }
+    }
+    summary.text(&format!("Exiting trace of {}\n", args.function));
+    summary.end();
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! funclatency end to end: a helper function that sleeps 100 ms.
+
+mod common;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_funclatency");
+
+fn target() -> String {
+    format!(
+        "{}:bpftk_sleep_target",
+        c_helper("sleeper", false).display()
+    )
+}
+
+#[test]
+fn a_100ms_function_lands_in_its_bucket() {
+    let child = GatedChild::spawn(&format!("{} 5 100", c_helper("sleeper", false).display()));
+    let pid = child.pid().to_string();
+    let f_name = target();
+    let t = Tracer::start(BIN, &["-m", "-p", &pid, "-d", "3", &f_name]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0],
+        format!("Tracing {f_name}.  Hit Ctrl-C to exit")
+    );
+    let bucket = f
+        .stdout
+        .iter()
+        .find(|l| l.trim_start().starts_with("64 -> 127"))
+        .unwrap_or_else(|| panic!("{:?}", f.stdout));
+    assert!(bucket.contains(": 5 "), "5 calls of 100 ms: {bucket}");
+    assert!(
+        f.stdout
+            .iter()
+            .any(|l| l.starts_with("avg = ") && l.ends_with("count: 5")),
+        "{:?}",
+        f.stdout
+    );
+    assert_eq!(
+        f.stdout.last().unwrap(),
+        &format!("Exiting trace of {f_name}")
+    );
+}
+
+#[test]
+fn microseconds_in_json() {
+    let child = GatedChild::spawn(&format!("{} 3 20", c_helper("sleeper", false).display()));
+    let pid = child.pid().to_string();
+    let t = Tracer::start(BIN, &["--json", "-u", "-p", &pid, "-d", "2", &target()]);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+    let objects = f.json();
+    let h = objects.iter().find(|o| o.get("buckets").is_some()).unwrap();
+    assert_eq!(h["unit"], "usecs");
+    // 20 ms = 20000 us: the 16384 -> 32767 bucket.
+    let b = h["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["low"] == 16384)
+        .unwrap()
+        .clone();
+    assert_eq!(b["count"], 3, "{h}");
+    let s = objects.iter().find(|o| o.get("avg").is_some()).unwrap();
+    assert_eq!(s["count"], 3);
+}
+
+#[test]
+fn kernel_functions_need_fentry_or_kprobes() {
+    // Neither attaches here; both pass the verifier when forced.
+    assert_runtime_error(BIN, &["vfs_read"], &[], "this kernel offers no hook for function entry and return: tried fentry vfs_read, kprobe vfs_read");
+    let f = run(
+        BIN,
+        &["vfs_read"],
+        &[("BPFTK_HOOK", "kprobe"), ("BPFTK_LOAD_ONLY", "1")],
+    );
+    assert!(f.status.success(), "{:?}", f.stderr);
+    let f = run(
+        BIN,
+        &["vfs_read"],
+        &[("BPFTK_HOOK", "fentry"), ("BPFTK_LOAD_ONLY", "1")],
+    );
+    assert!(
+        f.status.success() || !kernel_loads_fentry(),
+        "{:?}",
+        f.stderr
+    );
+    assert_all_hooks_load(BIN, &["c:getppid"]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &[]);
+    assert_usage_error(BIN, &["-m", "-u", "vfs_read"]);
+    assert_runtime_error(
+        BIN,
+        &["c:bpftk_no_such_fn"],
+        &[],
+        "does not define bpftk_no_such_fn",
+    );
+    assert_runtime_error(BIN, &["/nonexistent:f"], &[], "/nonexistent: no such file");
+    assert_runtime_error(
+        BIN,
+        &["-p", "999999999", "c:read"],
+        &[],
+        "no such process: 999999999",
+    );
+    assert_needs_privileges(BIN, &["c:read"]);
+}
