@@ -69,44 +69,6 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(tp_btf_wakeup, struct task_struct *p)
-{
-	enqueue(p);
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(tp_btf_wakeup_new, struct task_struct *p)
-{
-	enqueue(p);
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(tp_btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(prev, next);
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(raw_wakeup, struct task_struct *p)
-{
-	enqueue(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(raw_wakeup_new, struct task_struct *p)
-{
-	enqueue(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(prev, next);
-}
+#include "sched_hooks.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
