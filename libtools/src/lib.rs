@@ -14,6 +14,7 @@ pub mod hist;
 pub mod hooks;
 pub mod maps;
 pub mod names;
+pub mod net;
 pub mod output;
 pub mod perf;
 pub mod run;

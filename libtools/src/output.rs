@@ -98,6 +98,8 @@ pub enum Value<'a> {
     NullAs(&'static str),
     /// A list of byte strings (argv): joined by spaces in the table, an array in JSON.
     Strings(&'a [&'a [u8]]),
+    /// An IPv4 or IPv6 address: its usual text in both forms.
+    Addr(std::net::IpAddr),
 }
 
 /// The wall-clock time for a `Value::Time` cell.
@@ -211,6 +213,7 @@ impl<W: Write> Output<W> {
                     }
                     cell.push_str(&String::from_utf8_lossy(&text));
                 }
+                Value::Addr(a) => cell.push_str(&a.to_string()),
                 Value::Bytes(_) => unreachable!(),
             }
             let mut s = String::new();
@@ -305,6 +308,7 @@ pub fn json_field(buf: &mut Vec<u8>, key: &str, v: &Value) {
             t.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes(),
         ),
         Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
+        Value::Addr(a) => json_string(buf, a.to_string().as_bytes()),
         Value::Strings(l) => {
             buf.push(b'[');
             for (i, b) in l.iter().enumerate() {

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* Sockets for the network tools: a connection's tuple from a struct sock,
+ * and port and family filters that user space fills (libtools::net).
+ * Include after bpftk.bpf.h. */
+#ifndef __BPFTK_NET_BPF_H
+#define __BPFTK_NET_BPF_H
+
+#include "net.h"
+
+#define BPFTK_AF_INET 2
+#define BPFTK_AF_INET6 10
+
+/* Swap the bytes of a network-order port (a __be16 field). */
+static __always_inline __u16 port_from_be(__u16 be)
+{
+	return (be >> 8) | (be << 8);
+}
+
+/* The tuple of a socket as the kernel holds it: source is the local end. */
+static __always_inline void sock_tuple(const struct sock *sk, struct net_tuple *t)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(t, 0, sizeof(*t));
+	t->family = family;
+	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->dport = port_from_be(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == BPFTK_AF_INET6) {
+		BPF_CORE_READ_INTO(&t->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&t->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)t->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)t->daddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/* True when `n` is 0 (no list given) or `port` is among the first `n` of
+ * `ports`. Declare each list as `const volatile __u16 NAME[BPFTK_MAX_PORTS]`
+ * with a `const volatile __u32 NAME_len`. */
+static __always_inline bool port_listed(const volatile __u16 *ports, __u32 n, __u16 port)
+{
+	int i;
+
+	if (!n)
+		return true;
+	for (i = 0; i < BPFTK_MAX_PORTS; i++) {
+		if (i >= n)
+			break;
+		if (ports[i] == port)
+			return true;
+	}
+	return false;
+}
+
+/* -4/-6: 0 for both families, else the one family to keep. */
+const volatile __u16 filter_family = 0;
+
+static __always_inline bool family_allowed(__u16 family)
+{
+	return !filter_family || filter_family == family;
+}
+
+#endif /* __BPFTK_NET_BPF_H */
