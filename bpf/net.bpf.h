@@ -52,6 +52,33 @@ static __always_inline bool port_listed(const volatile __u16 *ports, __u32 n, __
 	return false;
 }
 
+#define BPFTK_S_IFMT 00170000
+#define BPFTK_S_IFSOCK 0140000
+
+/* The socket behind file descriptor `fd` of the current task, or NULL when
+ * `fd` is not an open socket: for syscall tracepoints (bind, listen,
+ * accept) that get only the descriptor. */
+static __always_inline struct sock *fd_sock(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *socket;
+	__u16 mode;
+
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & BPFTK_S_IFMT) != BPFTK_S_IFSOCK)
+		return NULL;
+	socket = BPF_CORE_READ(file, private_data);
+	return socket ? BPF_CORE_READ(socket, sk) : NULL;
+}
+
 /* -4/-6: 0 for both families, else the one family to keep. */
 const volatile __u16 filter_family = 0;
 
