@@ -83,7 +83,7 @@ pub struct ReqFlags {
 impl ReqFlags {
     /// From the running kernel's BTF; with no BTF, the 5.x-6.x values.
     pub fn load() -> ReqFlags {
-        let enums = vmlinux_enums(&["req_op", "req_flag_bits"]);
+        let enums = crate::btf::vmlinux_enums(&["req_op", "req_flag_bits"]);
         let find = |names: &[(&str, &'static str)], fallback: &[u32]| -> Vec<(u32, &'static str)> {
             names
                 .iter()
@@ -118,25 +118,6 @@ impl ReqFlags {
         );
         s
     }
-}
-
-/// (member name, value) of the named enums in the kernel's BTF.
-fn vmlinux_enums(names: &[&str]) -> Vec<(String, u32)> {
-    use libbpf_rs::btf::{types::Enum, Btf};
-    let Ok(btf) = Btf::from_vmlinux() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for n in names {
-        if let Some(e) = btf.type_by_name::<Enum>(n) {
-            for m in e.iter() {
-                if let Some(name) = m.name {
-                    out.push((name.to_string_lossy().into_owned(), m.value as u32));
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! `Output::ready`, `run::poll_events`, `bpf::report_dropped`.
 
 pub mod bpf;
+pub mod btf;
 pub mod cgroup;
 pub mod disks;
 pub mod elf;

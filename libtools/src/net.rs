@@ -29,6 +29,46 @@ pub fn ip_version(family: u16) -> u64 {
     }
 }
 
+/// `127.0.0.1:80` or `::1:80`: an address and port as bcc's network tools
+/// print them (IPv6 without brackets).
+pub fn addr_port(a: IpAddr, port: u16) -> String {
+    format!("{a}:{port}")
+}
+
+/// TCP states by number (include/net/tcp_states.h), as bcc names them.
+const TCP_STATES: [&str; 13] = [
+    "UNKNOWN",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+    "NEW_SYN_RECV",
+];
+
+/// The name of TCP state `state` (`SYN_SENT`), `UNKNOWN` when out of range.
+pub fn tcp_state_name(state: u32) -> &'static str {
+    TCP_STATES.get(state as usize).copied().unwrap_or("UNKNOWN")
+}
+
+/// TCP header flags as bcc prints them: `SYN|ACK`.
+pub fn tcp_flags(flags: u8) -> String {
+    const NAMES: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+    NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| flags & (1 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// Copy a port list into a tool's rodata (`NAME[BPFTK_MAX_PORTS]` and
 /// `NAME_len`, read by `port_listed()`); `flag` names the option in errors.
 pub fn set_ports(dst: &mut [u16; MAX_PORTS], len: &mut u32, ports: &[u16], flag: &str) -> Result<()> {
@@ -79,6 +119,18 @@ mod tests {
         assert_eq!(addr(AF_INET6, &b).to_string(), "::1");
         assert_eq!(ip_version(AF_INET6), 6);
         assert_eq!(ip_version(AF_INET), 4);
+    }
+
+    #[test]
+    fn states_flags_and_endpoints() {
+        assert_eq!(tcp_state_name(2), "SYN_SENT");
+        assert_eq!(tcp_state_name(12), "NEW_SYN_RECV");
+        assert_eq!(tcp_state_name(99), "UNKNOWN");
+        assert_eq!(tcp_flags(0x12), "SYN|ACK");
+        assert_eq!(tcp_flags(0), "");
+        let mut b = [0u8; 16];
+        b[15] = 1;
+        assert_eq!(addr_port(addr(AF_INET6, &b), 80), "::1:80");
     }
 
     #[test]

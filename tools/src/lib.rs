@@ -2,6 +2,7 @@
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
 pub mod bashreadline;
+pub mod bindsnoop;
 pub mod biolatency;
 pub mod biopattern;
 pub mod bitesize;
@@ -22,10 +23,13 @@ pub mod runqlen;
 pub mod runqslower;
 mod sched;
 pub mod sigsnoop;
+pub mod solisten;
 pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
+pub mod tcpdrop;
+pub mod tcpretrans;
 pub mod threadsnoop;
 pub mod wakeuptime;
 
@@ -42,6 +46,11 @@ pub const TOOLS: &[Tool] = &[
         name: "bashreadline",
         about: "command lines entered in interactive bash shells",
         main: bashreadline::main,
+    },
+    Tool {
+        name: "bindsnoop",
+        about: "bind(2) calls of IPv4 and IPv6 sockets: protocol, options, address, port, result",
+        main: bindsnoop::main,
     },
     Tool {
         name: "biolatency",
@@ -149,6 +158,11 @@ pub const TOOLS: &[Tool] = &[
         main: irqs::softirqs_main,
     },
     Tool {
+        name: "solisten",
+        about: "listen(2) calls of IPv4 and IPv6 sockets: backlog, protocol, address, port",
+        main: solisten::main,
+    },
+    Tool {
         name: "stackcount",
         about: "stacks leading to a tracepoint, user function or kernel function, by count",
         main: stackcount::main,
@@ -167,6 +181,16 @@ pub const TOOLS: &[Tool] = &[
         name: "syscount",
         about: "system calls counted and timed, by syscall or by process",
         main: syscount::main,
+    },
+    Tool {
+        name: "tcpdrop",
+        about: "TCP packets the kernel dropped, with the drop reason and the kernel stack",
+        main: tcpdrop::main,
+    },
+    Tool {
+        name: "tcpretrans",
+        about: "TCP retransmissions with addresses and state, or counted per flow",
+        main: tcpretrans::main,
     },
     Tool {
         name: "threadsnoop",

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
+/* bindsnoop: bind(2) calls of IPv4 and IPv6 sockets, with protocol, socket
+ * options, address, port and result.
+ * Hook alternatives, in order of preference:
+ *   tracepoint  syscalls:sys_enter_bind + sys_exit_bind (the socket from the fd)
+ *   fexit       inet_bind, inet6_bind
+ *   kprobe      inet_bind, inet6_bind + kretprobes */
+#include "bpftk.bpf.h"
+#include "net.bpf.h"
+#include "cgroup.bpf.h"
+#include "bindsnoop.h"
+
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_uid = BPFTK_INVALID_UID;
+const volatile bool ignore_errors = true;
+const volatile __u16 target_ports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 target_ports_len = 0;
+
+BPFTK_EXPORT_TYPE(event);
+
+#define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
+
+/* A bind in progress, by thread. */
+struct call {
+	__u64 sock; /* struct socket * (kprobe) or 0 (tracepoint: use fd) */
+	__s32 fd;
+	__u32 salen;
+	__u8 sa[SOCKADDR_MAX];
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct call);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct call);
+} scratch SEC(".maps");
+
+/* inet_sock's option bits before 6.6 (bitfields, not inet_flags). */
+struct inet_sock___old {
+	__u8 freebind : 1;
+	__u8 transparent : 1;
+	__u8 bind_address_no_port : 1;
+} __attribute__((preserve_access_index));
+
+#define INET_FLAGS_FREEBIND_BIT 11
+#define INET_FLAGS_TRANSPARENT_BIT 15
+#define INET_FLAGS_BIND_ADDRESS_NO_PORT_BIT 18
+
+static __always_inline bool wanted(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (targ_tgid && targ_tgid != id >> 32)
+		return false;
+	if (targ_uid != BPFTK_INVALID_UID && targ_uid != (__u32)bpf_get_current_uid_gid())
+		return false;
+	return cgroup_allowed();
+}
+
+static __always_inline __u8 sock_opts(struct sock *sk)
+{
+	struct inet_sock *inet = (struct inet_sock *)sk;
+	struct inet_sock___old *old = (void *)sk;
+	__u8 opts = 0;
+
+	if (bpf_core_field_exists(inet->inet_flags)) {
+		unsigned long flags = BPF_CORE_READ(inet, inet_flags);
+
+		if (flags & (1UL << INET_FLAGS_FREEBIND_BIT))
+			opts |= BIND_OPT_FREEBIND;
+		if (flags & (1UL << INET_FLAGS_TRANSPARENT_BIT))
+			opts |= BIND_OPT_TRANSPARENT;
+		if (flags & (1UL << INET_FLAGS_BIND_ADDRESS_NO_PORT_BIT))
+			opts |= BIND_OPT_BIND_ADDRESS_NO_PORT;
+	} else {
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, freebind))
+			opts |= BIND_OPT_FREEBIND;
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, transparent))
+			opts |= BIND_OPT_TRANSPARENT;
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, bind_address_no_port))
+			opts |= BIND_OPT_BIND_ADDRESS_NO_PORT;
+	}
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse))
+		opts |= BIND_OPT_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport))
+		opts |= BIND_OPT_REUSEPORT;
+	return opts;
+}
+
+static __always_inline void report(void *ctx, struct call *c, struct sock *sk, int ret)
+{
+	struct event e = {};
+	__u16 family;
+
+	if (!sk)
+		return;
+	if (ignore_errors && ret != 0)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != BPFTK_AF_INET && family != BPFTK_AF_INET6)
+		return;
+	e.family = family;
+	if (ret == 0) {
+		e.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		if (family == BPFTK_AF_INET6)
+			BPF_CORE_READ_INTO(&e.addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		else
+			BPF_CORE_READ_INTO((__u32 *)e.addr, sk, __sk_common.skc_rcv_saddr);
+	} else {
+		/* Not bound: what was asked for (sin_port/sin6_port at 2,
+		 * sin_addr at 4, sin6_addr at 8). */
+		__u16 sa_family = c->sa[0] | c->sa[1] << 8;
+
+		e.port = (__u16)c->sa[2] << 8 | c->sa[3];
+		if (sa_family == BPFTK_AF_INET6 && c->salen >= 24) {
+			e.family = BPFTK_AF_INET6;
+			__builtin_memcpy(e.addr, &c->sa[8], 16);
+		} else if (sa_family == BPFTK_AF_INET && c->salen >= 8) {
+			e.family = BPFTK_AF_INET;
+			__builtin_memcpy(e.addr, &c->sa[4], 4);
+		}
+	}
+	if (!port_listed(target_ports, target_ports_len, e.port))
+		return;
+	e.pid = bpf_get_current_pid_tgid() >> 32;
+	e.uid = (__u32)bpf_get_current_uid_gid();
+	e.ret = ret;
+	e.bound_dev_if = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
+	e.proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+	e.opts = sock_opts(sk);
+	bpf_get_current_comm(&e.comm, sizeof(e.comm));
+	emit(&e, sizeof(e));
+}
+
+/* Remember a call: the socket (kprobe) or fd (tracepoint) and the address,
+ * from user memory (tracepoint) or the kernel's copy (kprobe). */
+static __always_inline void enter(__u64 sock, int fd, const void *addr, int len, bool user)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct call *c;
+
+	if (!wanted())
+		return;
+	c = bpf_map_lookup_elem(&scratch, &zero);
+	if (!c)
+		return;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->sock = sock;
+	c->fd = fd;
+	if (len > SOCKADDR_MAX)
+		len = SOCKADDR_MAX;
+	if (len < 0)
+		len = 0;
+	c->salen = len;
+	if (user)
+		bpf_probe_read_user(c->sa, len & 31, addr);
+	else
+		bpf_probe_read_kernel(c->sa, len & 31, addr);
+	bpf_map_update_elem(&calls, &tid, c, BPF_ANY);
+}
+
+static __always_inline void leave(void *ctx, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call *c = bpf_map_lookup_elem(&calls, &tid);
+	struct sock *sk;
+
+	if (!c)
+		return;
+	if (c->sock)
+		sk = BPF_CORE_READ((struct socket *)c->sock, sk);
+	else
+		sk = fd_sock(c->fd);
+	report(ctx, c, sk, ret);
+	bpf_map_delete_elem(&calls, &tid);
+}
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_enter_bind(struct syscall_trace_enter *ctx)
+{
+	enter(0, (int)ctx->args[0], (const void *)ctx->args[1], (int)ctx->args[2], true);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct syscall_trace_exit *ctx)
+{
+	leave(ctx, (int)ctx->ret);
+	return 0;
+}
+
+static __always_inline int fexit_common(void *ctx, struct socket *sock, void *uaddr, int len, int ret)
+{
+	struct call *c;
+	__u32 zero = 0;
+
+	if (!wanted())
+		return 0;
+	c = bpf_map_lookup_elem(&scratch, &zero);
+	if (!c)
+		return 0;
+	__builtin_memset(c, 0, sizeof(*c));
+	if (len > SOCKADDR_MAX)
+		len = SOCKADDR_MAX;
+	if (len < 0)
+		len = 0;
+	c->salen = len;
+	bpf_probe_read_kernel(c->sa, len & 31, uaddr);
+	report(ctx, c, BPF_CORE_READ(sock, sk), ret);
+	return 0;
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, void *uaddr, int addr_len, int ret)
+{
+	return fexit_common(ctx, sock, uaddr, addr_len, ret);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, void *uaddr, int addr_len, int ret)
+{
+	return fexit_common(ctx, sock, uaddr, addr_len, ret);
+}
+
+SEC("kprobe/inet_bind")
+int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, void *uaddr, int addr_len)
+{
+	enter((__u64)sock, -1, uaddr, addr_len, false);
+	return 0;
+}
+
+SEC("kretprobe/inet_bind")
+int BPF_KRETPROBE(kretprobe_inet_bind, int ret)
+{
+	leave(ctx, ret);
+	return 0;
+}
+
+SEC("kprobe/inet6_bind")
+int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, void *uaddr, int addr_len)
+{
+	enter((__u64)sock, -1, uaddr, addr_len, false);
+	return 0;
+}
+
+SEC("kretprobe/inet6_bind")
+int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
+{
+	leave(ctx, ret);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

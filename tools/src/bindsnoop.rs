@@ -1,0 +1,202 @@
+//! bindsnoop: bind(2) calls of IPv4 and IPv6 sockets.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{
+    bpf, net, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+};
+
+mod skel {
+    libtools::skel!("bindsnoop");
+}
+use skel::{types::event, BindsnoopSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    bindsnoop             # trace all bind syscalls
+    bindsnoop -t          # include timestamps
+    bindsnoop -x          # include errors on output
+    bindsnoop -p 1216     # only trace PID 1216
+    bindsnoop -c CG       # only trace processes in cgroup (v2) path CG
+    bindsnoop -P 80,81    # only trace port 80 and 81
+    bindsnoop -U          # include UID
+    bindsnoop -u 1000     # only trace UID 1000
+    bindsnoop --json      # JSON Lines, one object per call
+
+Socket options are reported as:
+  SOL_IP     IP_FREEBIND              F....
+  SOL_IP     IP_TRANSPARENT           .T...
+  SOL_IP     IP_BIND_ADDRESS_NO_PORT  ..N..
+  SOL_SOCKET SO_REUSEADDR             ...R.
+  SOL_SOCKET SO_REUSEPORT             ....r
+IF is the interface index of SO_BINDTODEVICE (0: none). After a failed
+bind, ADDR and PORT are the ones asked for.";
+
+/// Trace bind syscalls of IPv4 and IPv6 sockets: protocol, socket options,
+/// interface, address, port and result (successful binds only, unless -x).
+///
+/// Hooks, in order of preference: the syscalls:sys_enter_bind and
+/// sys_exit_bind tracepoints (the socket found from the descriptor), fexit
+/// on inet_bind and inet6_bind, kprobes and kretprobes on both.
+#[derive(Parser, Debug)]
+#[command(name = "bindsnoop", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Include timestamp on output
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Include errors on output (failed binds too)
+    #[arg(short = 'x', long = "failed", short_alias = 'E')]
+    failed: bool,
+    /// Process ID to trace
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Comma-separated list of ports to trace
+    #[arg(short = 'P', long = "ports", value_delimiter = ',', value_name = "PORTS")]
+    ports: Vec<u16>,
+    /// Include UID on output
+    #[arg(short = 'U', long = "print-uid")]
+    print_uid: bool,
+    /// Trace this UID only
+    #[arg(short = 'u', long = "uid")]
+    uid: Option<u32>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    cgroup: CgroupArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("bind")
+        .or([
+            Prog::tracepoint("tp_enter_bind", "syscalls:sys_enter_bind"),
+            Prog::tracepoint("tp_exit_bind", "syscalls:sys_exit_bind"),
+        ])
+        .or([
+            Prog::fentry("fexit_inet_bind", "inet_bind"),
+            Prog::fentry("fexit_inet6_bind", "inet6_bind"),
+        ])
+        .or([
+            Prog::kprobe("kprobe_inet_bind", "inet_bind"),
+            Prog::kretprobe("kretprobe_inet_bind", "inet_bind"),
+            Prog::kprobe("kprobe_inet6_bind", "inet6_bind"),
+            Prog::kretprobe("kretprobe_inet6_bind", "inet6_bind"),
+        ])]
+}
+
+/// libbpf-tools' OPTS: one letter per option set (bpf/bindsnoop.h), `.` otherwise.
+fn opts(bits: u8) -> String {
+    "FTNRr"
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if bits & (1 << i) != 0 { c } else { '.' })
+        .collect()
+}
+
+fn proto(p: u16) -> &'static str {
+    match p {
+        6 => "TCP",
+        17 => "UDP",
+        _ => "UNK",
+    }
+}
+
+pub fn main() -> ! {
+    libtools::main("bindsnoop", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+    let cgroup = args.cgroup.open()?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = BindsnoopSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("bindsnoop has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+    rodata.ignore_errors = !args.failed;
+    net::set_ports(
+        &mut rodata.target_ports,
+        &mut rodata.target_ports_len,
+        &args.ports,
+        "-P",
+    )?;
+    rodata.filter_cg = cgroup.is_some();
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    if let Some(cg) = &cgroup {
+        cg.install(&skel.maps.cgroup_map)?;
+    }
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 8).key("time"));
+    }
+    if args.print_uid {
+        columns.push(Column::left("UID", 6));
+    }
+    columns.extend([
+        Column::left("PID", 7),
+        Column::left("COMM", 16),
+        Column::left("RET", 3),
+        Column::left("PROTO", 5),
+        Column::left("OPTS", 5),
+        Column::left("IF", 4),
+        Column::left("PORT", 5),
+        Column::left("ADDR", 48),
+    ]);
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("binds");
+
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let opts = opts(e.opts);
+        let mut cells = Vec::with_capacity(10);
+        if args.timestamp {
+            cells.push(Value::Time(libtools::output::now()));
+        }
+        if args.print_uid {
+            cells.push(Value::Uint(e.uid.into()));
+        }
+        cells.extend([
+            Value::Uint(e.pid.into()),
+            Value::Bytes(libtools::c_bytes(&e.comm)),
+            Value::Int(e.ret.into()),
+            Value::Str(proto(e.proto)),
+            Value::Str(&opts),
+            Value::Uint(e.bound_dev_if.into()),
+            Value::Uint(e.port.into()),
+            Value::Addr(net::addr(e.family, &e.addr)),
+        ]);
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_as_letters() {
+        assert_eq!(opts(0), ".....");
+        assert_eq!(opts(1 << 3), "...R.");
+        assert_eq!(opts(0x1f), "FTNRr");
+        assert_eq!(proto(17), "UDP");
+        assert_eq!(proto(132), "UNK");
+    }
+}

@@ -1,0 +1,147 @@
+//! solisten: listen(2) calls of IPv4 and IPv6 sockets.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::{bpf, net, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("solisten");
+}
+use skel::{types::event, SolistenSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    solisten           # trace listen syscalls
+    solisten -t        # output with timestamp
+    solisten -p 1216   # only trace PID 1216
+    solisten -n nginx  # only processes whose name contains nginx
+    solisten --json    # JSON Lines, one object per call";
+
+/// Trace IPv4 and IPv6 listen syscalls: backlog, protocol, address, port
+/// and result.
+///
+/// Hooks, in order of preference: the syscalls:sys_enter_listen and
+/// sys_exit_listen tracepoints (the socket found from the descriptor), fexit
+/// on inet_listen, a kprobe and kretprobe on inet_listen.
+#[derive(Parser, Debug)]
+#[command(name = "solisten", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Process ID to trace
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Include timestamp on output
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Only print processes whose name contains NAME
+    #[arg(short = 'n', long = "name")]
+    name: Option<String>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("listen")
+        .or([
+            Prog::tracepoint("tp_enter_listen", "syscalls:sys_enter_listen"),
+            Prog::tracepoint("tp_exit_listen", "syscalls:sys_exit_listen"),
+        ])
+        .or([Prog::fentry("fexit_inet_listen", "inet_listen")])
+        .or([
+            Prog::kprobe("kprobe_inet_listen", "inet_listen"),
+            Prog::kretprobe("kretprobe_inet_listen", "inet_listen"),
+        ])]
+}
+
+/// libbpf-tools' PROTO: `TCPv4`, `UDPv6`, `UNKv4`.
+fn proto(sock_type: u16, family: u16) -> String {
+    let p = match sock_type {
+        1 => "TCP", // SOCK_STREAM
+        2 => "UDP", // SOCK_DGRAM
+        _ => "UNK",
+    };
+    format!("{p}v{}", net::ip_version(family))
+}
+
+pub fn main() -> ! {
+    libtools::main("solisten", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = SolistenSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("solisten has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 8).key("time"));
+    }
+    columns.extend([
+        Column::left("PID", 7),
+        Column::left("COMM", 16),
+        Column::left("RET", 3),
+        Column::left("BACKLOG", 7),
+        Column::left("PROTO", 5),
+        Column::left("PORT", 5),
+        Column::left("ADDR", 32),
+    ]);
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("listen syscalls");
+
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let comm = libtools::c_bytes(&e.comm);
+        if let Some(n) = &args.name {
+            if !libtools::contains_bytes(comm, n.as_bytes()) {
+                return;
+            }
+        }
+        let proto = proto(e.r#type, e.family);
+        let mut cells = Vec::with_capacity(8);
+        if args.timestamp {
+            cells.push(Value::Time(libtools::output::now()));
+        }
+        cells.extend([
+            Value::Uint(e.pid.into()),
+            Value::Bytes(comm),
+            Value::Int(e.ret.into()),
+            Value::Int(e.backlog.into()),
+            Value::Str(&proto),
+            Value::Uint(e.port.into()),
+            Value::Addr(net::addr(e.family, &e.addr)),
+        ]);
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocols_as_libbpf_tools_names_them() {
+        assert_eq!(proto(1, net::AF_INET), "TCPv4");
+        assert_eq!(proto(2, net::AF_INET6), "UDPv6");
+        assert_eq!(proto(5, net::AF_INET), "UNKv4");
+    }
+}

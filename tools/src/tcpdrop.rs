@@ -1,0 +1,218 @@
+//! tcpdrop: TCP packets the kernel dropped, why, and where (kernel stack).
+
+use std::collections::HashMap;
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::net::{self, FamilyArg};
+use libtools::stacks::{self, StackResolver, StackStorage};
+use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("tcpdrop");
+}
+use skel::{types::event, TcpdropSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    tcpdrop              # trace kernel TCP drops, with kernel stacks
+    tcpdrop -4           # trace IPv4 family only
+    tcpdrop -6           # trace IPv6 family only
+    tcpdrop --no-stack   # one line per drop, no stack
+    tcpdrop --json       # JSON Lines, one object per drop
+
+SADDR:SPORT > DADDR:DPORT is the dropped packet's direction. STATE is the
+socket's, `-` when the packet had none (NO_SOCKET: nothing listens there).
+REASON is the kernel's drop reason (enum skb_drop_reason), `-` where the
+hook has none. PID is whoever was on the CPU: drops happen in softirqs.";
+
+/// Trace TCP packets dropped by the kernel: addresses and ports, socket
+/// state, TCP flags, drop reason, and the kernel stack of the drop.
+///
+/// Hooks, in order of preference: the skb:kfree_skb tracepoint (drop
+/// reasons since Linux 5.17), tp_btf kfree_skb, a kprobe on tcp_drop
+/// (kernels before 5.19, no reasons).
+#[derive(Parser, Debug)]
+#[command(name = "tcpdrop", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    family: FamilyArg,
+    /// Do not take or print kernel stacks
+    #[arg(long = "no-stack")]
+    no_stack: bool,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    storage: StackStorage,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("packet drop")
+        .or([Prog::tracepoint("tp_kfree_skb", "skb:kfree_skb")])
+        .or([Prog::tp_btf("tp_btf_kfree_skb", "kfree_skb")])
+        .or([Prog::kprobe("kprobe_tcp_drop", "tcp_drop")])]
+}
+
+/// Drop reasons by value, named as the kernel's tracepoint prints them
+/// (`NO_SOCKET`), from this kernel's BTF.
+fn drop_reasons() -> HashMap<u32, String> {
+    libtools::btf::vmlinux_enums(&["skb_drop_reason"])
+        .into_iter()
+        .map(|(name, v)| (v, reason_name(&name).to_string()))
+        .collect()
+}
+
+fn reason_name(enum_name: &str) -> &str {
+    enum_name
+        .strip_prefix("SKB_DROP_REASON_")
+        .or_else(|| enum_name.strip_prefix("SKB_"))
+        .unwrap_or(enum_name)
+}
+
+pub fn main() -> ! {
+    libtools::main("tcpdrop", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = TcpdropSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("tcpdrop has rodata");
+    rodata.filter_family = args.family.family();
+    rodata.kernel_stack = !args.no_stack;
+    args.storage.apply(&mut open.maps.stackmap)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+    let reasons = drop_reasons();
+
+    let json = args.common.json;
+    let stack = !args.no_stack;
+    let mut columns = vec![
+        Column::left("TIME", 8),
+        Column::left("PID", 7),
+        Column::left("IP", 2),
+    ];
+    if json {
+        columns.extend([
+            Column::left("SADDR", 0),
+            Column::left("SPORT", 0),
+            Column::left("DADDR", 0),
+            Column::left("DPORT", 0),
+            Column::left("STATE", 0),
+            Column::left("FLAGS", 0),
+            Column::left("REASON", 0),
+        ]);
+        if stack {
+            columns.push(Column::left("KERNEL_STACK", 0));
+        }
+    } else {
+        columns.extend([
+            Column::left("SADDR:SPORT", 20),
+            Column::left(">", 1),
+            Column::left("DADDR:DPORT", 20),
+            Column::left("STATE", 12),
+            Column::left("(FLAGS)", 9),
+            Column::left("REASON", 0),
+        ]);
+    }
+    let out = Output::stdout(json, columns);
+    out.ready("TCP drops");
+
+    let mut resolver = StackResolver::new();
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let t = &e.t;
+        let (saddr, daddr) = (net::addr(t.family, &t.saddr), net::addr(t.family, &t.daddr));
+        let state = match e.state {
+            0 => Value::Null,
+            s => Value::Str(net::tcp_state_name(s.into())),
+        };
+        let flags = net::tcp_flags(e.tcpflags);
+        let reason = match reasons.get(&e.reason) {
+            Some(r) => Value::Str(r),
+            None if e.reason == u32::MAX => Value::Null,
+            None => Value::Uint(e.reason.into()),
+        };
+        let frames: Vec<String> = if !stack {
+            Vec::new()
+        } else if stacks::stack_lost(e.kern_stack_id) {
+            vec![stacks::MISSED_KERNEL.into()]
+        } else {
+            let addrs = stacks::stack_addrs(&skel.maps.stackmap, e.kern_stack_id);
+            resolver.kernel(&addrs.unwrap_or_default())
+        };
+        let mut cells = vec![
+            Value::Time(libtools::output::now()),
+            Value::Uint(e.pid.into()),
+            Value::Uint(net::ip_version(t.family)),
+        ];
+        let fb: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
+        let (src, dst, paren);
+        if json {
+            cells.extend([
+                Value::Addr(saddr),
+                Value::Uint(t.sport.into()),
+                Value::Addr(daddr),
+                Value::Uint(t.dport.into()),
+                state,
+                Value::Str(&flags),
+                reason,
+            ]);
+            if stack {
+                cells.push(Value::Strings(&fb));
+            }
+        } else {
+            src = net::addr_port(saddr, t.sport);
+            dst = net::addr_port(daddr, t.dport);
+            paren = format!("({flags})");
+            cells.extend([
+                Value::Str(&src),
+                Value::Str(">"),
+                Value::Str(&dst),
+                state,
+                Value::Str(&paren),
+                reason,
+            ]);
+        }
+        out.row(&cells);
+        if !json && stack {
+            // bcc's layout: the frames under the row, then an empty line.
+            let mut text = String::new();
+            for f in &frames {
+                text.push('\t');
+                text.push_str(f);
+                text.push('\n');
+            }
+            text.push('\n');
+            out.text(&text);
+        }
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_named_as_the_tracepoint_does() {
+        assert_eq!(reason_name("SKB_DROP_REASON_NO_SOCKET"), "NO_SOCKET");
+        assert_eq!(reason_name("SKB_CONSUMED"), "CONSUMED");
+        let r = drop_reasons();
+        assert_eq!(r.values().filter(|n| *n == "NO_SOCKET").count(), 1, "{r:?}");
+    }
+}
