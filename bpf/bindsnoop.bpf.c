@@ -140,6 +140,22 @@ static __always_inline void report(void *ctx, struct call *c, struct sock *sk, i
 	emit(&e, sizeof(e));
 }
 
+/* Copy the first `len` bytes (at most SOCKADDR_MAX) of a sockaddr. */
+static __always_inline void read_sockaddr(struct call *c, const void *addr, int len, bool user)
+{
+	__u32 n = len < 0 ? 0 : (__u32)len;
+
+	if (n > SOCKADDR_MAX)
+		n = SOCKADDR_MAX;
+	barrier_var(n); /* keep the bounded copy for the verifier */
+	n &= 31;
+	c->salen = n;
+	if (user)
+		bpf_probe_read_user(c->sa, n, addr);
+	else
+		bpf_probe_read_kernel(c->sa, n, addr);
+}
+
 /* Remember a call: the socket (kprobe) or fd (tracepoint) and the address,
  * from user memory (tracepoint) or the kernel's copy (kprobe). */
 static __always_inline void enter(__u64 sock, int fd, const void *addr, int len, bool user)
@@ -155,15 +171,7 @@ static __always_inline void enter(__u64 sock, int fd, const void *addr, int len,
 	__builtin_memset(c, 0, sizeof(*c));
 	c->sock = sock;
 	c->fd = fd;
-	if (len > SOCKADDR_MAX)
-		len = SOCKADDR_MAX;
-	if (len < 0)
-		len = 0;
-	c->salen = len;
-	if (user)
-		bpf_probe_read_user(c->sa, len & 31, addr);
-	else
-		bpf_probe_read_kernel(c->sa, len & 31, addr);
+	read_sockaddr(c, addr, len, user);
 	bpf_map_update_elem(&calls, &tid, c, BPF_ANY);
 }
 
@@ -175,9 +183,11 @@ static __always_inline void leave(void *ctx, int ret)
 
 	if (!c)
 		return;
-	if (c->sock)
-		sk = BPF_CORE_READ((struct socket *)c->sock, sk);
-	else
+	if (c->sock) {
+		struct socket *sock = (struct socket *)c->sock;
+
+		sk = BPF_CORE_READ(sock, sk);
+	} else
 		sk = fd_sock(c->fd);
 	report(ctx, c, sk, ret);
 	bpf_map_delete_elem(&calls, &tid);
@@ -208,12 +218,7 @@ static __always_inline int fexit_common(void *ctx, struct socket *sock, void *ua
 	if (!c)
 		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
-	if (len > SOCKADDR_MAX)
-		len = SOCKADDR_MAX;
-	if (len < 0)
-		len = 0;
-	c->salen = len;
-	bpf_probe_read_kernel(c->sa, len & 31, uaddr);
+	read_sockaddr(c, uaddr, len, false);
 	report(ctx, c, BPF_CORE_READ(sock, sk), ret);
 	return 0;
 }

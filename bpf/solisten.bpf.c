@@ -73,9 +73,11 @@ static __always_inline void leave(int ret)
 
 	if (!c)
 		return;
-	if (c->sock)
-		sk = BPF_CORE_READ((struct socket *)c->sock, sk);
-	else
+	if (c->sock) {
+		struct socket *sock = (struct socket *)c->sock;
+
+		sk = BPF_CORE_READ(sock, sk);
+	} else
 		sk = fd_sock(c->fd);
 	report(sk, c->backlog, ret);
 	bpf_map_delete_elem(&calls, &tid);
