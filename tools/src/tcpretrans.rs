@@ -110,7 +110,7 @@ fn run(args: Args) -> Result<()> {
 
     let plan = HookPlan::select(&hooks(&args)).map_err(|e| {
         if args.lossprobe && e.to_string().contains(LOSS_PROBES) {
-            e.context("-l: this kernel cannot trace tail loss probes (they need fentry or a kprobe on tcp_send_loss_probe, and it allows neither)")
+            e.context("-l (tail loss probes) is unavailable on this kernel")
         } else {
             e
         }

@@ -35,7 +35,8 @@ fn binds() -> Binds {
 }
 
 fn row(b: &Binds, ret: &str, proto: &str, opts: &str, port: u16, addr: &str) -> Vec<String> {
-    [&b.ran.pid.to_string(), &b.ran.comm, ret, proto, opts, "0", &port.to_string(), addr]
+    let (pid, port) = (b.ran.pid.to_string(), port.to_string());
+    [pid.as_str(), b.ran.comm.as_str(), ret, proto, opts, "0", port.as_str(), addr]
         .map(String::from)
         .to_vec()
 }

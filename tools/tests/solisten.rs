@@ -31,9 +31,10 @@ fn sees_listens_on_both_families() {
     );
     let rows = f.rows();
     let pid = ran.pid.to_string();
+    let (comm, s4, s6) = (ran.comm.as_str(), p4.to_string(), p6.to_string());
     for want in [
-        [pid.as_str(), &ran.comm, "0", "7", "TCPv4", &p4.to_string(), "127.0.0.1"],
-        [pid.as_str(), &ran.comm, "0", "12", "TCPv6", &p6.to_string(), "::1"],
+        [pid.as_str(), comm, "0", "7", "TCPv4", s4.as_str(), "127.0.0.1"],
+        [pid.as_str(), comm, "0", "12", "TCPv6", s6.as_str(), "::1"],
     ] {
         assert!(rows.iter().any(|r| r == &want), "no row {want:?} in {rows:?}");
     }

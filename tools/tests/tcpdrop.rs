@@ -36,9 +36,10 @@ fn sees_a_syn_to_a_closed_port_with_reason_and_stack() {
         .unwrap();
     let line = &f.stdout[at];
     let r: Vec<&str> = line.split_whitespace().collect();
+    let dst = format!("127.0.0.1:{closed}");
     assert_eq!(
         r[2..],
-        ["4", src.as_str(), ">", &format!("127.0.0.1:{closed}"), "-", "(SYN)", "NO_SOCKET"],
+        ["4", src.as_str(), ">", dst.as_str(), "-", "(SYN)", "NO_SOCKET"],
         "{line}"
     );
     // The kernel stack follows, one tab-indented frame a line, then an

@@ -44,9 +44,10 @@ fn sees_a_syn_retransmitted_to_a_full_listener() {
     );
     let line = f.stdout.iter().find(|l| l.contains(&local)).unwrap();
     let r: Vec<&str> = line.split_whitespace().collect();
+    let remote = format!("127.0.0.1:{port}");
     assert_eq!(
         r[2..],
-        ["4", local.as_str(), "R>", &format!("127.0.0.1:{port}"), "SYN_SENT"],
+        ["4", local.as_str(), "R>", remote.as_str(), "SYN_SENT"],
         "{line}"
     );
     // bcc's layout: %-8s %-6d %-2d %-20s %1s> %-20s %s.
@@ -54,9 +55,7 @@ fn sees_a_syn_retransmitted_to_a_full_listener() {
         &line[9..],
         format!(
             "{:<6} 4  {:<20} R> {:<20} SYN_SENT",
-            r[1],
-            local,
-            format!("127.0.0.1:{port}")
+            r[1], local, remote
         )
     );
 }
@@ -126,7 +125,7 @@ fn bad_input_is_one_clear_line() {
     if !kprobes {
         assert_runtime_error(BIN, &["-k"], &[], "kprobe tcp_retransmit_skb");
         if !kernel_loads_fentry() {
-            assert_runtime_error(BIN, &["-l"], &[], "cannot trace tail loss probes");
+            assert_runtime_error(BIN, &["-l"], &[], "-l (tail loss probes) is unavailable");
         }
     }
     assert_needs_privileges(BIN, &[]);
