@@ -71,7 +71,12 @@ pub fn tcp_flags(flags: u8) -> String {
 
 /// Copy a port list into a tool's rodata (`NAME[BPFTK_MAX_PORTS]` and
 /// `NAME_len`, read by `port_listed()`); `flag` names the option in errors.
-pub fn set_ports(dst: &mut [u16; MAX_PORTS], len: &mut u32, ports: &[u16], flag: &str) -> Result<()> {
+pub fn set_ports(
+    dst: &mut [u16; MAX_PORTS],
+    len: &mut u32,
+    ports: &[u16],
+    flag: &str,
+) -> Result<()> {
     if ports.len() > MAX_PORTS {
         bail!("{flag}: at most {MAX_PORTS} ports, got {}", ports.len());
     }

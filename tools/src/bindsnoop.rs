@@ -54,7 +54,12 @@ pub struct Args {
     #[arg(short, long)]
     pid: Option<u32>,
     /// Comma-separated list of ports to trace
-    #[arg(short = 'P', long = "ports", value_delimiter = ',', value_name = "PORTS")]
+    #[arg(
+        short = 'P',
+        long = "ports",
+        value_delimiter = ',',
+        value_name = "PORTS"
+    )]
     ports: Vec<u16>,
     /// Include UID on output
     #[arg(short = 'U', long = "print-uid")]

@@ -69,10 +69,7 @@ fn hooks(args: &Args) -> Vec<AttachPoint> {
     if !args.kprobe {
         retrans = retrans
             .or([Prog::tp_btf("tp_btf_retransmit", "tcp_retransmit_skb")])
-            .or([Prog::tracepoint(
-                "tp_retransmit",
-                "tcp:tcp_retransmit_skb",
-            )]);
+            .or([Prog::tracepoint("tp_retransmit", "tcp:tcp_retransmit_skb")]);
     }
     let mut points = vec![retrans.or([kprobe])];
     // Declared always (so that hook selection knows every program), chosen

@@ -21,24 +21,59 @@ fn binds() -> Binds {
     let ports = [(); 4].map(|_| sockets::free_port());
     let p: Vec<String> = ports.iter().map(u16::to_string).collect();
     let ran = sockets::run(&[
-        "bind", "tcp", "127.0.0.1", &p[0], "reuse",
-        "bind", "udp", "127.0.0.1", &p[1], "-",
-        "bind", "tcp", "::1", &p[2], "-",
-        "bind", "udp", "::1", &p[3], "reuse",
-        "bind", "tcp", "127.0.0.1", &p[0], "-",
+        "bind",
+        "tcp",
+        "127.0.0.1",
+        &p[0],
+        "reuse",
+        "bind",
+        "udp",
+        "127.0.0.1",
+        &p[1],
+        "-",
+        "bind",
+        "tcp",
+        "::1",
+        &p[2],
+        "-",
+        "bind",
+        "udp",
+        "::1",
+        &p[3],
+        "reuse",
+        "bind",
+        "tcp",
+        "127.0.0.1",
+        &p[0],
+        "-",
     ]);
     assert_eq!(
         ran.results,
-        ["bind 0", "bind 0", "bind 0", "bind 0", "bind Address already in use"]
+        [
+            "bind 0",
+            "bind 0",
+            "bind 0",
+            "bind 0",
+            "bind Address already in use"
+        ]
     );
     Binds { ran, ports }
 }
 
 fn row(b: &Binds, ret: &str, proto: &str, opts: &str, port: u16, addr: &str) -> Vec<String> {
     let (pid, port) = (b.ran.pid.to_string(), port.to_string());
-    [pid.as_str(), b.ran.comm.as_str(), ret, proto, opts, "0", port.as_str(), addr]
-        .map(String::from)
-        .to_vec()
+    [
+        pid.as_str(),
+        b.ran.comm.as_str(),
+        ret,
+        proto,
+        opts,
+        "0",
+        port.as_str(),
+        addr,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 #[test]
@@ -54,16 +89,27 @@ fn sees_successful_binds_with_options() {
         ["PID", "COMM", "RET", "PROTO", "OPTS", "IF", "PORT", "ADDR"]
     );
     let rows = f.rows();
-    let mine: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == b.ran.pid.to_string()).collect();
+    let mine: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[0] == b.ran.pid.to_string())
+        .collect();
     let want = [
         row(&b, "0", "TCP", "...R.", b.ports[0], "127.0.0.1"),
         row(&b, "0", "UDP", ".....", b.ports[1], "127.0.0.1"),
         row(&b, "0", "TCP", ".....", b.ports[2], "::1"),
         row(&b, "0", "UDP", "...R.", b.ports[3], "::1"),
     ];
-    assert_eq!(mine, want.iter().collect::<Vec<_>>(), "without -x, failed binds are left out");
+    assert_eq!(
+        mine,
+        want.iter().collect::<Vec<_>>(),
+        "without -x, failed binds are left out"
+    );
     // libbpf-tools' layout: %-7d %-16s %-3d %-5s %-5s %-4d %-5d %s.
-    let line = f.stdout.iter().find(|l| l.contains("...R.") && l.contains("TCP")).unwrap();
+    let line = f
+        .stdout
+        .iter()
+        .find(|l| l.contains("...R.") && l.contains("TCP"))
+        .unwrap();
     assert_eq!(
         line.trim_end(),
         format!(
@@ -93,8 +139,14 @@ fn failed_binds_with_x_and_json() {
     assert_eq!(e["uid"], 0);
     assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
     let e = mine[2];
-    assert_eq!((e["ret"].as_i64(), e["addr"].as_str()), (Some(0), Some("::1")));
-    assert_eq!((e["port"].as_u64(), e["if"].as_u64()), (Some(b.ports[2].into()), Some(0)));
+    assert_eq!(
+        (e["ret"].as_i64(), e["addr"].as_str()),
+        (Some(0), Some("::1"))
+    );
+    assert_eq!(
+        (e["port"].as_u64(), e["if"].as_u64()),
+        (Some(b.ports[2].into()), Some(0))
+    );
 }
 
 #[test]
@@ -102,13 +154,28 @@ fn port_filter_keeps_only_those_ports() {
     let ports = [sockets::free_port(), sockets::free_port()];
     let p: Vec<String> = ports.iter().map(u16::to_string).collect();
     let t = Tracer::start(BIN, &["-P", &format!("{},1", p[1])]);
-    let ran = sockets::run(&["bind", "udp", "127.0.0.1", &p[0], "-", "bind", "udp", "::1", &p[1], "-"]);
+    let ran = sockets::run(&[
+        "bind",
+        "udp",
+        "127.0.0.1",
+        &p[0],
+        "-",
+        "bind",
+        "udp",
+        "::1",
+        &p[1],
+        "-",
+    ]);
     assert!(t.wait_for(|l| l.contains(&format!(" {} ", p[1])), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
     let rows = f.rows();
     assert!(rows.iter().all(|r| r[6] == p[1] || r[6] == "1"), "{rows:?}");
-    assert!(rows.iter().any(|r| r[0] == ran.pid.to_string() && r[7] == "::1"), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == ran.pid.to_string() && r[7] == "::1"),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -123,6 +190,11 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-P", "70000"]);
     assert_runtime_error(BIN, &["-P", "0"], &[], "-P: port 0 is not a port");
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
-    assert_runtime_error(BIN, &["-c", "/nonexistent-cg"], &[], "cgroup /nonexistent-cg");
+    assert_runtime_error(
+        BIN,
+        &["-c", "/nonexistent-cg"],
+        &[],
+        "cgroup /nonexistent-cg",
+    );
     assert_needs_privileges(BIN, &[]);
 }

@@ -11,8 +11,14 @@ const BIN: &str = env!("CARGO_BIN_EXE_solisten");
 fn listeners() -> (sockets::Ran, u16, u16) {
     let (p4, p6) = (sockets::free_port(), sockets::free_port());
     let ran = sockets::run(&[
-        "listen", "127.0.0.1", &p4.to_string(), "7",
-        "listen", "::1", &p6.to_string(), "12",
+        "listen",
+        "127.0.0.1",
+        &p4.to_string(),
+        "7",
+        "listen",
+        "::1",
+        &p6.to_string(),
+        "12",
     ]);
     assert_eq!(ran.results, ["listen 0", "listen 0"]);
     (ran, p4, p6)
@@ -33,16 +39,34 @@ fn sees_listens_on_both_families() {
     let pid = ran.pid.to_string();
     let (comm, s4, s6) = (ran.comm.as_str(), p4.to_string(), p6.to_string());
     for want in [
-        [pid.as_str(), comm, "0", "7", "TCPv4", s4.as_str(), "127.0.0.1"],
+        [
+            pid.as_str(),
+            comm,
+            "0",
+            "7",
+            "TCPv4",
+            s4.as_str(),
+            "127.0.0.1",
+        ],
         [pid.as_str(), comm, "0", "12", "TCPv6", s6.as_str(), "::1"],
     ] {
-        assert!(rows.iter().any(|r| r == &want), "no row {want:?} in {rows:?}");
+        assert!(
+            rows.iter().any(|r| r == &want),
+            "no row {want:?} in {rows:?}"
+        );
     }
     // libbpf-tools' layout: %-7d %-16s %-3d %-7d %-5s %-5d %s.
-    let line = f.stdout.iter().find(|l| l.contains("TCPv4") && l.starts_with(&pid)).unwrap();
+    let line = f
+        .stdout
+        .iter()
+        .find(|l| l.contains("TCPv4") && l.starts_with(&pid))
+        .unwrap();
     assert_eq!(
         line.trim_end(),
-        format!("{:<7} {:<16} {:<3} {:<7} {:<5} {:<5} 127.0.0.1", pid, ran.comm, 0, 7, "TCPv4", p4)
+        format!(
+            "{:<7} {:<16} {:<3} {:<7} {:<5} {:<5} 127.0.0.1",
+            pid, ran.comm, 0, 7, "TCPv4", p4
+        )
     );
 }
 
@@ -67,7 +91,10 @@ fn json_and_pid_filter() {
     assert_eq!(e["addr"], "127.0.0.1");
     assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
     let e = events.iter().find(|e| e["port"] == p6).unwrap();
-    assert_eq!((e["addr"].as_str(), e["proto"].as_str()), (Some("::1"), Some("TCPv6")));
+    assert_eq!(
+        (e["addr"].as_str(), e["proto"].as_str()),
+        (Some("::1"), Some("TCPv6"))
+    );
 
     // -p: a listen by another process is left out.
     let t = Tracer::start(BIN, &["-p", &other.to_string()]);

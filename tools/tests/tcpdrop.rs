@@ -22,12 +22,25 @@ fn sees_a_syn_to_a_closed_port_with_reason_and_stack() {
     let t = Tracer::start(BIN, &[]);
     let (closed, client) = refused("127.0.0.1");
     let src = format!("127.0.0.1:{client}");
-    assert!(t.wait_for(|l| l.contains(&src) && l.contains("NO_SOCKET"), EVENT_TIMEOUT));
+    assert!(t.wait_for(
+        |l| l.contains(&src) && l.contains("NO_SOCKET"),
+        EVENT_TIMEOUT
+    ));
     let f = t.stop();
     f.assert_success();
     assert_eq!(
         f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["TIME", "PID", "IP", "SADDR:SPORT", ">", "DADDR:DPORT", "STATE", "(FLAGS)", "REASON"]
+        [
+            "TIME",
+            "PID",
+            "IP",
+            "SADDR:SPORT",
+            ">",
+            "DADDR:DPORT",
+            "STATE",
+            "(FLAGS)",
+            "REASON"
+        ]
     );
     let at = f
         .stdout
@@ -39,7 +52,15 @@ fn sees_a_syn_to_a_closed_port_with_reason_and_stack() {
     let dst = format!("127.0.0.1:{closed}");
     assert_eq!(
         r[2..],
-        ["4", src.as_str(), ">", dst.as_str(), "-", "(SYN)", "NO_SOCKET"],
+        [
+            "4",
+            src.as_str(),
+            ">",
+            dst.as_str(),
+            "-",
+            "(SYN)",
+            "NO_SOCKET"
+        ],
         "{line}"
     );
     // The kernel stack follows, one tab-indented frame a line, then an
@@ -48,15 +69,24 @@ fn sees_a_syn_to_a_closed_port_with_reason_and_stack() {
         .iter()
         .take_while(|l| !l.is_empty())
         .collect();
-    assert!(!frames.is_empty() && frames.iter().all(|l| l.starts_with('\t')), "{frames:?}");
-    assert!(frames.iter().any(|l| l.trim() == "tcp_v4_rcv"), "{frames:?}");
+    assert!(
+        !frames.is_empty() && frames.iter().all(|l| l.starts_with('\t')),
+        "{frames:?}"
+    );
+    assert!(
+        frames.iter().any(|l| l.trim() == "tcp_v4_rcv"),
+        "{frames:?}"
+    );
 }
 
 #[test]
 fn json_on_ipv6_with_stack() {
     let t = Tracer::start(BIN, &["--json", "-6"]);
     let (closed, client) = refused("::1");
-    assert!(t.wait_for(|l| l.contains(&format!("\"sport\":{client}")), EVENT_TIMEOUT));
+    assert!(t.wait_for(
+        |l| l.contains(&format!("\"sport\":{client}")),
+        EVENT_TIMEOUT
+    ));
     let f = t.stop();
     f.assert_success();
     let events = f.json();
@@ -77,7 +107,10 @@ fn json_on_ipv6_with_stack() {
         .map(|f| f.as_str().unwrap())
         .collect();
     assert!(stack.contains(&"tcp_v6_rcv"), "{stack:?}");
-    assert!(events.iter().all(|e| e["ip"] == 6), "-6 printed IPv4: {events:?}");
+    assert!(
+        events.iter().all(|e| e["ip"] == 6),
+        "-6 printed IPv4: {events:?}"
+    );
 }
 
 #[test]
@@ -88,7 +121,13 @@ fn no_stack_prints_one_line_per_drop() {
     assert!(t.wait_for(|l| l.contains(&src), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert!(f.stdout.iter().all(|l| !l.is_empty() && !l.starts_with('\t')), "{:?}", f.stdout);
+    assert!(
+        f.stdout
+            .iter()
+            .all(|l| !l.is_empty() && !l.starts_with('\t')),
+        "{:?}",
+        f.stdout
+    );
     let line = f.stdout.iter().find(|l| l.contains(&src)).unwrap();
     assert!(line.contains(&format!("> 127.0.0.1:{closed} ")), "{line}");
 }

@@ -16,16 +16,34 @@ const BIN: &str = env!("CARGO_BIN_EXE_tcpretrans");
 /// (listener port, second client's port): the flow that retransmits is
 /// ADDR:client > ADDR:listener.
 fn retransmit_syn(addr: &str) -> (u16, u16) {
-    let (port, first, second) = (sockets::free_port(), sockets::free_port(), sockets::free_port());
+    let (port, first, second) = (
+        sockets::free_port(),
+        sockets::free_port(),
+        sockets::free_port(),
+    );
     let ran = sockets::run(&[
-        "listen", addr, &port.to_string(), "0",
-        "connect", addr, &port.to_string(), &first.to_string(),
-        "connectnb", addr, &port.to_string(), &second.to_string(),
-        "sleep", "1600",
+        "listen",
+        addr,
+        &port.to_string(),
+        "0",
+        "connect",
+        addr,
+        &port.to_string(),
+        &first.to_string(),
+        "connectnb",
+        addr,
+        &port.to_string(),
+        &second.to_string(),
+        "sleep",
+        "1600",
     ]);
     assert_eq!(
         ran.results,
-        ["listen 0", "connect 0", "connectnb Operation now in progress"]
+        [
+            "listen 0",
+            "connect 0",
+            "connectnb Operation now in progress"
+        ]
     );
     (port, second)
 }
@@ -40,7 +58,15 @@ fn sees_a_syn_retransmitted_to_a_full_listener() {
     f.assert_success();
     assert_eq!(
         f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["TIME", "PID", "IP", "LADDR:LPORT", "T>", "RADDR:RPORT", "STATE"]
+        [
+            "TIME",
+            "PID",
+            "IP",
+            "LADDR:LPORT",
+            "T>",
+            "RADDR:RPORT",
+            "STATE"
+        ]
     );
     let line = f.stdout.iter().find(|l| l.contains(&local)).unwrap();
     let r: Vec<&str> = line.split_whitespace().collect();
@@ -53,10 +79,7 @@ fn sees_a_syn_retransmitted_to_a_full_listener() {
     // bcc's layout: %-8s %-6d %-2d %-20s %1s> %-20s %s.
     assert_eq!(
         &line[9..],
-        format!(
-            "{:<6} 4  {:<20} R> {:<20} SYN_SENT",
-            r[1], local, remote
-        )
+        format!("{:<6} 4  {:<20} R> {:<20} SYN_SENT", r[1], local, remote)
     );
 }
 
@@ -64,7 +87,10 @@ fn sees_a_syn_retransmitted_to_a_full_listener() {
 fn json_on_ipv6() {
     let t = Tracer::start(BIN, &["--json", "-6"]);
     let (port, client) = retransmit_syn("::1");
-    assert!(t.wait_for(|l| l.contains(&format!("\"lport\":{client}")), EVENT_TIMEOUT));
+    assert!(t.wait_for(
+        |l| l.contains(&format!("\"lport\":{client}")),
+        EVENT_TIMEOUT
+    ));
     let f = t.stop();
     f.assert_success();
     let events = f.json();
@@ -77,7 +103,10 @@ fn json_on_ipv6() {
     assert_eq!(e["state"], "SYN_SENT");
     assert!(e["pid"].is_u64());
     assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
-    assert!(events.iter().all(|e| e["ip"] == 6), "-6 printed IPv4: {events:?}");
+    assert!(
+        events.iter().all(|e| e["ip"] == 6),
+        "-6 printed IPv4: {events:?}"
+    );
 }
 
 #[test]
@@ -111,7 +140,11 @@ fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
     assert_all_hooks_load(BIN, &["-c"]);
     // Tail loss probes have only kprobe and fentry alternatives.
-    let f = run(BIN, &["-l"], &[("BPFTK_HOOK", "kprobe"), ("BPFTK_LOAD_ONLY", "1")]);
+    let f = run(
+        BIN,
+        &["-l"],
+        &[("BPFTK_HOOK", "kprobe"), ("BPFTK_LOAD_ONLY", "1")],
+    );
     assert!(f.status.success(), "-l with kprobes: {:?}", f.stderr);
 }
 
