@@ -26,6 +26,10 @@ pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
+pub mod tcplife;
+pub mod tcprtt;
+pub mod tcpstates;
+pub mod tcptop;
 pub mod threadsnoop;
 pub mod wakeuptime;
 
@@ -167,6 +171,26 @@ pub const TOOLS: &[Tool] = &[
         name: "syscount",
         about: "system calls counted and timed, by syscall or by process",
         main: syscount::main,
+    },
+    Tool {
+        name: "tcplife",
+        about: "TCP connections as they close: owner, addresses, bytes each way, duration",
+        main: tcplife::main,
+    },
+    Tool {
+        name: "tcprtt",
+        about: "TCP smoothed round-trip time as histograms, overall or per address",
+        main: tcprtt::main,
+    },
+    Tool {
+        name: "tcpstates",
+        about: "TCP state changes with the time spent in the old state",
+        main: tcpstates::main,
+    },
+    Tool {
+        name: "tcptop",
+        about: "the busiest TCP connections, top-like: KB received and sent per interval",
+        main: tcptop::main,
     },
     Tool {
         name: "threadsnoop",
