@@ -92,10 +92,31 @@ fn build_one(src: &Path, out: &Path, clang_args: &[String]) -> Result<(), String
     let name = src.file_name().unwrap().to_string_lossy();
     let tool = name.trim_end_matches(".bpf.c");
     let skel = out.join(format!("{tool}.skel.rs"));
+    let obj = out.join(format!("{tool}.bpf.o"));
     SkeletonBuilder::new()
         .source(src)
-        .obj(out.join(format!("{tool}.bpf.o")))
+        .obj(&obj)
         .clang_args(clang_args)
         .build_and_generate(&skel)
-        .map_err(|e| format!("{}: {e:#}", src.display()))
+        .map_err(|e| format!("{}: {e:#}", src.display()))?;
+    embed_object_file(&skel, &obj).map_err(|e| format!("{}: {e}", skel.display()))
+}
+
+/// The skeleton spells the BPF object out as a byte-array literal, which
+/// costs rustc about a second per tool on every build of the crate; the same
+/// bytes through `include_bytes!` cost nothing.
+fn embed_object_file(skel: &Path, obj: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(skel).map_err(|e| e.to_string())?;
+    let start = text
+        .find("static DATA: [u8; ")
+        .ok_or("no DATA array in the skeleton")?;
+    let open = start + text[start..].find("= [").ok_or("DATA is not an array")?;
+    let close = open + text[open..].find("];").ok_or("DATA array not closed")?;
+    let embedded = format!(
+        "{}= *include_bytes!({:?});{}",
+        &text[..open],
+        obj.display().to_string(),
+        &text[close + 2..]
+    );
+    std::fs::write(skel, embedded).map_err(|e| e.to_string())
 }

@@ -95,6 +95,17 @@ pub fn table(out: &mut String, slots: &[u64], scale: Scale, unit: &str) {
     }
 }
 
+/// A keyed histogram as a table: an empty line and the heading
+/// (`pid = 123 sh`), then the histogram.
+fn section_table(heading: Option<&str>, slots: &[u64], scale: Scale, unit: &str) -> String {
+    let mut s = String::new();
+    if let Some(h) = heading {
+        let _ = writeln!(s, "\n{h}");
+    }
+    table(&mut s, slots, scale, unit);
+    s
+}
+
 /// One histogram as a JSON object (a line): the key's fields, the unit and
 /// the shown buckets as `{"low":..,"high":..,"count":..}`.
 pub fn json(
@@ -181,12 +192,8 @@ impl Summary {
     pub fn section(&self, heading: Option<&str>, key: &[(&str, Value)], slots: &[u64]) {
         match self.out.format() {
             Format::Table => {
-                let mut s = String::new();
-                if let Some(h) = heading {
-                    let _ = writeln!(s, "\n{h}");
-                }
-                table(&mut s, slots, self.scale, self.unit);
-                self.out.text(&s);
+                self.out
+                    .text(&section_table(heading, slots, self.scale, self.unit));
             }
             Format::Json => {
                 let t = self.interval_time.get();
@@ -327,6 +334,32 @@ mod tests {
         50         : 2        |********************                    |
 ";
         assert_eq!(s, want);
+    }
+
+    #[test]
+    fn keyed_sections_match_libbpf_tools() {
+        // runqlat -P -m: one section per pid, headed as libbpf-tools does.
+        let mut a = [0u64; 32];
+        a[0] = 2;
+        a[2] = 1;
+        let mut b = [0u64; 32];
+        b[1] = 5;
+        let mut s = section_table(Some("pid = 123 sh"), &a, Scale::Log2, "msecs");
+        s += &section_table(Some("pid = 456 cc1"), &b, Scale::Log2, "msecs");
+        let want = "
+pid = 123 sh
+     msecs               : count    distribution
+         0 -> 1          : 2        |****************************************|
+         2 -> 3          : 0        |                                        |
+         4 -> 7          : 1        |********************                    |
+
+pid = 456 cc1
+     msecs               : count    distribution
+         0 -> 1          : 0        |                                        |
+         2 -> 3          : 5        |****************************************|
+";
+        assert_eq!(s, want);
+        assert_eq!(section_table(None, &b, Scale::Log2, "usecs").lines().count(), 3);
     }
 
     #[test]
