@@ -25,6 +25,8 @@ pub struct Column {
     /// Extra spaces before the column, where a printf layout has them.
     pub gap: usize,
     key: String,
+    /// Shown in the table only, left out of JSON (a `->` between states).
+    pub table_only: bool,
 }
 
 impl Column {
@@ -35,6 +37,7 @@ impl Column {
             align: Align::Left,
             gap: 0,
             key: json_key(header),
+            table_only: false,
         }
     }
     pub fn right(header: &'static str, width: usize) -> Self {
@@ -44,11 +47,17 @@ impl Column {
             align: Align::Right,
             gap: 0,
             key: json_key(header),
+            table_only: false,
         }
     }
     /// `n` more spaces before this column than the one that separates all.
     pub fn gap(mut self, n: usize) -> Self {
         self.gap = n;
+        self
+    }
+    /// Leave this column out of JSON rows.
+    pub fn table_only(mut self) -> Self {
+        self.table_only = true;
         self
     }
     /// Override the JSON key when the header makes a poor one.
@@ -226,7 +235,8 @@ impl<W: Write> Output<W> {
 
     fn json_row(&self, buf: &mut Vec<u8>, cells: &[Value]) {
         buf.push(b'{');
-        for (i, (c, v)) in self.columns.iter().zip(cells).enumerate() {
+        let shown = self.columns.iter().zip(cells).filter(|(c, _)| !c.table_only);
+        for (i, (c, v)) in shown.enumerate() {
             if i > 0 {
                 buf.push(b',');
             }
@@ -501,6 +511,27 @@ mod tests {
         assert_eq!(
             String::from_utf8(j.into_inner()).unwrap(),
             "{\"age_s\":1.5,\"x\":null}\n"
+        );
+    }
+
+    #[test]
+    fn table_only_columns_stay_out_of_json() {
+        let c = vec![
+            Column::left("OLD", 3),
+            Column::left("->", 2).table_only(),
+            Column::left("NEW", 3),
+        ];
+        let cells = [Value::Str("a"), Value::Str("->"), Value::Str("b")];
+        let t = Output::new(Format::Table, c.clone(), Vec::new());
+        t.row(&cells);
+        t.flush();
+        assert_eq!(String::from_utf8(t.into_inner()).unwrap(), "a   -> b\n");
+        let j = Output::new(Format::Json, c, Vec::new());
+        j.row(&cells);
+        j.flush();
+        assert_eq!(
+            String::from_utf8(j.into_inner()).unwrap(),
+            "{\"old\":\"a\",\"new\":\"b\"}\n"
         );
     }
 

@@ -30,6 +30,10 @@ pub mod syncsnoop;
 pub mod syscount;
 pub mod tcpdrop;
 pub mod tcpretrans;
+pub mod tcplife;
+pub mod tcprtt;
+pub mod tcpstates;
+pub mod tcptop;
 pub mod threadsnoop;
 pub mod wakeuptime;
 
@@ -191,6 +195,24 @@ pub const TOOLS: &[Tool] = &[
         name: "tcpretrans",
         about: "TCP retransmissions with addresses and state, or counted per flow",
         main: tcpretrans::main,
+        name: "tcplife",
+        about: "TCP connections as they close: owner, addresses, bytes each way, duration",
+        main: tcplife::main,
+    },
+    Tool {
+        name: "tcprtt",
+        about: "TCP smoothed round-trip time as histograms, overall or per address",
+        main: tcprtt::main,
+    },
+    Tool {
+        name: "tcpstates",
+        about: "TCP state changes with the time spent in the old state",
+        main: tcpstates::main,
+    },
+    Tool {
+        name: "tcptop",
+        about: "the busiest TCP connections, top-like: KB received and sent per interval",
+        main: tcptop::main,
     },
     Tool {
         name: "threadsnoop",

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
+/* tcpstates: every TCP state change with the time spent in the old state.
+ * Hooks: tp_btf inet_sock_set_state, else tracepoint sock:inet_sock_set_state. */
+#include "bpftk.bpf.h"
+#include "net.bpf.h"
+#include "sock_state.bpf.h"
+#include "tcpstates.h"
+
+#define MAX_ENTRIES 10240
+#define TCP_STATE_CLOSE 7
+
+const volatile __u16 lports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 lports_len = 0;
+const volatile __u16 rports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 rports_len = 0;
+
+/* When each socket entered its current state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u64);
+} entered SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event);
+} scratch SEC(".maps");
+
+static __always_inline int handle(struct sock_state *s)
+{
+	__u64 sk = (__u64)s->sk, now, *since, delta_us;
+	__u32 zero = 0;
+	struct event *e;
+
+	if (s->protocol != BPFTK_IPPROTO_TCP)
+		return 0;
+	/* Time every socket, filtered or not: a connecting socket has no local
+	 * port yet when it enters SYN_SENT, and -L would miss that moment. */
+	now = bpf_ktime_get_ns();
+	since = bpf_map_lookup_elem(&entered, &sk);
+	delta_us = since ? (now - *since) / 1000 : 0;
+	if (s->newstate == TCP_STATE_CLOSE)
+		bpf_map_delete_elem(&entered, &sk);
+	else
+		bpf_map_update_elem(&entered, &sk, &now, BPF_ANY);
+
+	if (!family_allowed(s->t.family) || !port_listed(lports, lports_len, s->t.sport) ||
+	    !port_listed(rports, rports_len, s->t.dport))
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return 0;
+	e->t = s->t;
+	e->skaddr = sk;
+	e->ts_us = now / 1000;
+	e->delta_us = delta_us;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->oldstate = s->oldstate;
+	e->newstate = s->newstate;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_btf_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct sock_state s;
+
+	sock_state_from_sock(&s, sk, oldstate, newstate);
+	return handle(&s);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct sock_state s;
+
+	sock_state_from_tp(&s, ctx);
+	return handle(&s);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

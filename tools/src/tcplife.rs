@@ -1,0 +1,149 @@
+//! tcplife: TCP connections as they close, with their owner, bytes each
+//! way and duration.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{Skel, SkelBuilder};
+use libtools::net::{self, FamilyArg};
+use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+mod skel {
+    libtools::skel!("tcplife");
+}
+use skel::{types::event, TcplifeSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    tcplife                # trace every TCP connection as it closes
+    tcplife -p 1215        # only trace PID 1215
+    tcplife -p 1215 -4     # trace IPv4 only
+    tcplife -L 80          # only local port 80 (a server's connections)
+    tcplife -D 80,443      # only remote ports 80 and 443
+    tcplife -w             # wide columns (fit IPv6 addresses)
+    tcplife -T             # include a time column (HH:MM:SS)
+    tcplife --json         # JSON Lines, one object per connection";
+
+/// Trace the lifespan of TCP sessions and summarize: one line per closed
+/// connection with its owner, addresses, kilobytes sent (acknowledged) and
+/// received, and how long it was open (from ESTABLISHED, in ms).
+///
+/// The owner is the process in whose context the connection was opened
+/// (connect) or closed; a passive connection closed by its peer is named at
+/// its own close(2).
+///
+/// Hooks: tp_btf inet_sock_set_state, else tracepoint sock:inet_sock_set_state.
+#[derive(Parser, Debug)]
+#[command(name = "tcplife", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Process ID to trace
+    #[arg(short, long)]
+    pid: Option<u32>,
+    #[command(flatten)]
+    family: FamilyArg,
+    /// Wide column output (fits IPv6 addresses)
+    #[arg(short, long)]
+    wide: bool,
+    /// Include a time column on output (HH:MM:SS)
+    #[arg(short = 'T', long)]
+    time: bool,
+    /// Include a timestamp column (seconds since the first connection closed)
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Comma-separated list of local ports to trace
+    #[arg(short = 'L', long = "localport", value_name = "PORTS", value_delimiter = ',')]
+    lports: Vec<u16>,
+    /// Comma-separated list of remote ports to trace
+    #[arg(short = 'D', long = "remoteport", value_name = "PORTS", value_delimiter = ',')]
+    rports: Vec<u16>,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("TCP state change")
+        .or([Prog::tp_btf("tp_btf_set_state", "inet_sock_set_state")])
+        .or([Prog::tracepoint(
+            "tp_set_state",
+            "sock:inet_sock_set_state",
+        )])]
+}
+
+pub fn main() -> ! {
+    libtools::main("tcplife", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = TcplifeSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("tcplife has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.filter_family = args.family.family();
+    net::set_ports(&mut rodata.lports, &mut rodata.lports_len, &args.lports, "-L")?;
+    net::set_ports(&mut rodata.rports, &mut rodata.rports_len, &args.rports, "-D")?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let addr_width = if args.wide { 39 } else { 15 };
+    let mut columns = Vec::new();
+    if args.time {
+        columns.push(Column::left("TIME", 8));
+    }
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 9));
+    }
+    columns.extend([
+        Column::left("PID", 7),
+        Column::left("COMM", 16),
+        Column::left("LADDR", addr_width),
+        Column::left("LPORT", 5),
+        Column::left("RADDR", addr_width),
+        Column::left("RPORT", 5),
+        Column::left("TX_KB", 6),
+        Column::left("RX_KB", 6),
+        Column::left("MS", 0),
+    ]);
+    let out = Output::stdout(args.common.json, columns);
+    out.ready("TCP connections");
+
+    let mut first_us = None;
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let mut cells = Vec::with_capacity(11);
+        if args.time {
+            cells.push(Value::Time(libtools::output::now()));
+        }
+        if args.timestamp {
+            let first = *first_us.get_or_insert(e.ts_us);
+            cells.push(Value::Fixed(e.ts_us.saturating_sub(first) as f64 / 1e6, 3));
+        }
+        cells.extend([
+            Value::Uint(e.pid.into()),
+            Value::Bytes(libtools::c_bytes(&e.comm)),
+            Value::Addr(net::addr(e.t.family, &e.t.saddr)),
+            Value::Uint(e.t.sport.into()),
+            Value::Addr(net::addr(e.t.family, &e.t.daddr)),
+            Value::Uint(e.t.dport.into()),
+            Value::Fixed(e.tx_b as f64 / 1024.0, 2),
+            Value::Fixed(e.rx_b as f64 / 1024.0, 2),
+            Value::Fixed(e.span_us as f64 / 1000.0, 2),
+        ]);
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}

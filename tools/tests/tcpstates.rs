@@ -1,0 +1,132 @@
+//! tcpstates end to end, on the running kernel, with loopback traffic.
+
+mod common;
+mod loopback;
+
+use common::*;
+use loopback::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tcpstates");
+
+/// (old, new) state pairs of the table rows of one socket, in order.
+fn changes(rows: &[Vec<String>], skaddr: &str) -> Vec<(String, String)> {
+    rows.iter()
+        .filter(|r| r[0] == skaddr)
+        .map(|r| (r[7].clone(), r[9].clone()))
+        .collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+#[test]
+fn a_client_socket_from_connect_to_close() {
+    let l = Listener::new("127.0.0.1");
+    let port = l.port.to_string();
+    // The client's end: the server's port is its remote port.
+    let t = Tracer::start(BIN, &["-D", &port]);
+    let x = l.transfer(1000, 1000);
+    assert!(t.wait_for(|l| l.contains(" -> CLOSE "), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0],
+        format!(
+            "{:<16} {:<7} {:<10} {:<15} {:<5} {:<15} {:<5} {:<11} -> {:<11} MS",
+            "SKADDR", "PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "OLDSTATE", "NEWSTATE"
+        )
+    );
+    let rows = f.rows();
+    assert!(rows.iter().all(|r| r.len() == 11 && r[8] == "->" && r[6] == port), "{rows:?}");
+    let sk = rows[0][0].clone();
+    assert!(u64::from_str_radix(&sk, 16).is_ok(), "{sk}");
+    assert_eq!(
+        changes(&rows, &sk),
+        pairs(&[
+            ("CLOSE", "SYN_SENT"),
+            ("SYN_SENT", "ESTABLISHED"),
+            ("ESTABLISHED", "FIN_WAIT1"),
+            ("FIN_WAIT1", "FIN_WAIT2"),
+            ("FIN_WAIT2", "CLOSE"),
+        ]),
+        "{rows:?}"
+    );
+    let me = std::process::id().to_string();
+    let cport = x.client_port.to_string();
+    // connect(2) and close(2) run in the client thread: its pid and name.
+    let connect = &rows[0];
+    assert_eq!(connect[1..7], [&me, "bpftk-tcp-", "127.0.0.1", "0", "127.0.0.1", &port]);
+    let close = rows.iter().find(|r| r[9] == "FIN_WAIT1").unwrap();
+    assert_eq!(close[1..7], [&me, "bpftk-tcp-", "127.0.0.1", &cport, "127.0.0.1", &port]);
+    // Time in the previous state: 0 for the first change, then measured.
+    assert_eq!(connect[10], "0.000");
+    let established_ms: f64 = close[10].parse().unwrap();
+    assert!(established_ms > 0.0, "{close:?}");
+}
+
+#[test]
+fn json_server_side_passive_close() {
+    let l = Listener::new("::1");
+    let port = l.port.to_string();
+    let t = Tracer::start(BIN, &["--json", "-w", "-T", "-L", &port]);
+    let x = l.transfer(1000, 1000);
+    assert!(t.wait_for(|l| l.contains("\"newstate\":\"CLOSE\""), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    let conn: Vec<_> = events
+        .iter()
+        .filter(|e| e["rport"] == x.client_port)
+        .collect();
+    let states: Vec<String> = conn
+        .iter()
+        .map(|e| format!("{}->{}", e["oldstate"].as_str().unwrap(), e["newstate"].as_str().unwrap()))
+        .collect();
+    // The accepted socket, from whichever state the kernel first reports.
+    let tail = ["ESTABLISHED->CLOSE_WAIT", "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSE"];
+    assert!(states.ends_with(&tail.map(String::from)), "{states:?}");
+    let last_ack = conn.iter().find(|e| e["newstate"] == "LAST_ACK").unwrap();
+    assert_eq!(last_ack["pid"], std::process::id());
+    assert_eq!(last_ack["comm"], SERVER_COMM);
+    assert_eq!(last_ack["ip"], 6);
+    assert_eq!(last_ack["laddr"], "::1");
+    assert_eq!(last_ack["lport"], l.port);
+    assert_eq!(last_ack["raddr"], "::1");
+    assert!(last_ack["skaddr"].as_str().is_some());
+    assert!(last_ack["ms"].as_f64().unwrap() >= 0.0);
+    assert!(last_ack.get("").is_none(), "the arrow is table-only: {last_ack}");
+    assert!(chrono::DateTime::parse_from_rfc3339(last_ack["time"].as_str().unwrap()).is_ok());
+}
+
+#[test]
+fn family_filter() {
+    let l = Listener::new("127.0.0.1");
+    let v6 = Listener::at("::1", l.port);
+    let port = l.port.to_string();
+    let t = Tracer::start(BIN, &["-6", "-D", &port]);
+    l.transfer(10, 10);
+    let x = v6.transfer(10, 10);
+    assert!(t.wait_for(|l| l.contains(" -> CLOSE "), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let rows = f.rows();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[3] == "::1" && r[5] == "::1"), "{rows:?}");
+    assert!(rows.iter().any(|r| r[4] == x.client_port.to_string()), "{rows:?}");
+}
+
+#[test]
+fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &[]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    assert_usage_error(BIN, &["-L", "x"]);
+    assert_usage_error(BIN, &["-D", "1,2,99999"]);
+    assert_usage_error(BIN, &["-p", "1"]);
+    assert_runtime_error(BIN, &["-D", "0"], &[], "-D: port 0 is not a port");
+    assert_runtime_error(BIN, &["-d", "0"], &[], "invalid duration 0");
+    assert_needs_privileges(BIN, &[]);
+}
