@@ -26,6 +26,10 @@ pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
+mod tcpconn;
+pub mod tcpconnect;
+pub mod tcpconnlat;
+pub mod tcptracer;
 pub mod threadsnoop;
 pub mod wakeuptime;
 
@@ -167,6 +171,21 @@ pub const TOOLS: &[Tool] = &[
         name: "syscount",
         about: "system calls counted and timed, by syscall or by process",
         main: syscount::main,
+    },
+    Tool {
+        name: "tcpconnect",
+        about: "active TCP connects (attempts that sent a SYN), or counts per destination",
+        main: tcpconnect::main,
+    },
+    Tool {
+        name: "tcpconnlat",
+        about: "TCP connect latency, SYN sent to connection established, per connect",
+        main: tcpconnlat::main,
+    },
+    Tool {
+        name: "tcptracer",
+        about: "TCP connects, accepts and closes with their addresses and ports",
+        main: tcptracer::main,
     },
     Tool {
         name: "threadsnoop",
