@@ -196,7 +196,7 @@ fn pid_and_uid_filters_keep_only_that_process() {
     f.assert_success();
     let rows = f.rows();
     assert_eq!(rows.len(), 1, "-p {child_pid}: {rows:?}");
-    assert_eq!(rows[0], [&child_pid.to_string(), "python3", "4", "127.0.0.1", "127.0.0.1", &p.to_string()]);
+    assert_eq!(rows[0], [child_pid.to_string().as_str(), "python3", "4", "127.0.0.1", "127.0.0.1", &p.to_string()]);
     let f = by_uid.stop();
     f.assert_success();
     let rows = f.rows();

@@ -46,7 +46,7 @@ fn latency_of_ipv4_and_ipv6_connects() {
         let r = row_to(&rows, c.dport).unwrap_or_else(|| panic!("no row for {}: {rows:?}", c.dport));
         assert_eq!(
             r[..7],
-            [&pid().to_string(), &comm, ip, addr, &c.sport.to_string(), addr, &c.dport.to_string()]
+            [pid().to_string().as_str(), &comm, ip, addr, &c.sport.to_string(), addr, &c.dport.to_string()]
         );
         let lat: f64 = r[7].parse().unwrap();
         assert!((0.0..1000.0).contains(&lat), "{r:?}");
