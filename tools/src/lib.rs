@@ -28,12 +28,16 @@ pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
+mod tcpconn;
+pub mod tcpconnect;
+pub mod tcpconnlat;
 pub mod tcpdrop;
-pub mod tcpretrans;
 pub mod tcplife;
+pub mod tcpretrans;
 pub mod tcprtt;
 pub mod tcpstates;
 pub mod tcptop;
+pub mod tcptracer;
 pub mod threadsnoop;
 pub mod wakeuptime;
 
@@ -187,6 +191,11 @@ pub const TOOLS: &[Tool] = &[
         main: syscount::main,
     },
     Tool {
+        name: "tcpconnlat",
+        about: "TCP connect latency, SYN sent to connection established, per connect",
+        main: tcpconnlat::main,
+    },
+    Tool {
         name: "tcpdrop",
         about: "TCP packets the kernel dropped, with the drop reason and the kernel stack",
         main: tcpdrop::main,
@@ -213,6 +222,14 @@ pub const TOOLS: &[Tool] = &[
         name: "tcptop",
         about: "the busiest TCP connections, top-like: KB received and sent per interval",
         main: tcptop::main,
+        name: "tcpconnect",
+        about: "active TCP connects (attempts that sent a SYN), or counts per destination",
+        main: tcpconnect::main,
+    },
+    Tool {
+        name: "tcptracer",
+        about: "TCP connects, accepts and closes with their addresses and ports",
+        main: tcptracer::main,
     },
     Tool {
         name: "threadsnoop",

@@ -1,0 +1,258 @@
+//! tcpconnect: trace active TCP connects, or count them per destination.
+
+use std::collections::HashMap;
+use std::mem::MaybeUninit;
+use std::net::IpAddr;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libtools::net::{self, FamilyArg};
+use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+use crate::tcpconn::{self, RelTime};
+
+mod skel {
+    libtools::skel!("tcpconnect");
+}
+use skel::{types::event, TcpconnectSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    tcpconnect             # trace all TCP connect()s
+    tcpconnect -t          # include timestamps
+    tcpconnect -p 181      # only trace PID 181
+    tcpconnect -P 80       # only trace port 80
+    tcpconnect -P 80,81    # only trace port 80 and 81
+    tcpconnect -U          # include UID
+    tcpconnect -u 1000     # only trace UID 1000
+    tcpconnect -c          # count connects per src, dest, port
+    tcpconnect -L          # include the local port (LPORT)
+    tcpconnect -4          # only trace IPv4 connects
+    tcpconnect --json      # JSON Lines, one object per connect";
+
+/// Trace active TCP connections (connect() and the like): one line per
+/// attempt that sent a SYN, whether it succeeded or not.
+///
+/// Hooks: sock:inet_sock_set_state (tp_btf, else tracepoint) with
+/// syscalls:sys_exit_connect; else fexit, else kprobe/kretprobe on
+/// tcp_v4_connect and tcp_v6_connect.
+#[derive(Parser, Debug)]
+#[command(name = "tcpconnect", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Include a timestamp column: seconds since the first connect
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Count connects per source address and destination address and port; print at the end
+    #[arg(short, long)]
+    count: bool,
+    /// Include a UID column
+    #[arg(short = 'U', long = "print-uid")]
+    print_uid: bool,
+    /// Only trace this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Only trace this user ID
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(0..u32::MAX as i64))]
+    uid: Option<u32>,
+    /// Include the source port (SPORT column); with -c, count per source port too
+    #[arg(short = 's', long = "source-port")]
+    source_port: bool,
+    /// Only trace connects to these destination ports (comma-separated)
+    #[arg(short = 'P', long = "port", value_name = "PORTS", value_delimiter = ',')]
+    ports: Vec<u16>,
+    /// Include the local port after SADDR (LPORT column, as bcc's tcpconnect)
+    #[arg(short = 'L', long)]
+    lport: bool,
+    #[command(flatten)]
+    family: FamilyArg,
+    /// Trace for this many seconds
+    #[arg(long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    let exit_connect = || Prog::tracepoint("tp_exit_connect", "syscalls:sys_exit_connect").optional();
+    vec![AttachPoint::new("connect")
+        // The state change (CLOSE -> SYN_SENT) remembers the caller; the
+        // event goes out at connect(2)'s return or when SYN_SENT ends.
+        .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state"), exit_connect()])
+        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state"), exit_connect()])
+        .or([
+            Prog::fentry("fexit_v4_connect", "tcp_v4_connect"),
+            Prog::fentry("fexit_v6_connect", "tcp_v6_connect").optional(),
+        ])
+        .or([
+            Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
+            Prog::kretprobe("krp_v4_connect", "tcp_v4_connect"),
+            Prog::kprobe("kp_v6_connect", "tcp_v6_connect").optional(),
+            Prog::kretprobe("krp_v6_connect", "tcp_v6_connect").optional(),
+        ])]
+}
+
+pub fn main() -> ! {
+    libtools::main("tcpconnect", run)
+}
+
+/// What -c counts by: source, destination, source port (-s/-L), destination port.
+type CountKey = (IpAddr, IpAddr, Option<u16>, u16);
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = TcpconnectSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("tcpconnect has rodata");
+    rodata.filter_pid = args.pid.unwrap_or(0);
+    rodata.filter_uid = args.uid.unwrap_or(u32::MAX);
+    rodata.filter_family = args.family.family();
+    net::set_ports(&mut rodata.filter_ports, &mut rodata.filter_ports_len, &args.ports, "-P")?;
+    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    if args.count {
+        count(&args, &skel.maps.events, duration)?;
+        bpf::report_dropped(skel.object());
+        return Ok(());
+    }
+
+    let json = args.common.json;
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 8).key("time_s"));
+    }
+    if args.print_uid {
+        columns.push(Column::left("UID", 5));
+    }
+    columns.extend(tcpconn::task_columns(12));
+    columns.push(Column::left("SADDR", 16));
+    if args.lport {
+        columns.push(Column::left("LPORT", 6));
+    }
+    columns.push(Column::left("DADDR", 16));
+    if args.source_port {
+        columns.push(Column::left("SPORT", 5));
+    }
+    columns.push(Column::left("DPORT", 5));
+    let out = Output::stdout(json, columns);
+    out.ready("connect");
+
+    let mut time = RelTime::default();
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let t = &e.t;
+        let mut cells = Vec::with_capacity(11);
+        if args.timestamp {
+            cells.push(time.cell(e.ts_ns));
+        }
+        if args.print_uid {
+            cells.push(Value::Uint(e.uid.into()));
+        }
+        cells.extend(tcpconn::task_cells(json, 12, e.pid, &e.comm, t.family));
+        cells.push(Value::Addr(net::addr(t.family, &t.saddr)));
+        if args.lport {
+            cells.push(Value::Uint(t.sport.into()));
+        }
+        cells.push(Value::Addr(net::addr(t.family, &t.daddr)));
+        if args.source_port {
+            cells.push(Value::Uint(t.sport.into()));
+        }
+        cells.push(Value::Uint(t.dport.into()));
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+/// -c: count in user space, print once at the end (busiest first).
+fn count(args: &Args, events: &dyn libbpf_rs::MapCore, duration: Option<std::time::Duration>) -> Result<()> {
+    let json = args.common.json;
+    let by_port = args.source_port || args.lport;
+    let mut columns = vec![Column::left("LADDR", 25), Column::left("RADDR", 25)];
+    if by_port {
+        columns.push(Column::left("LPORT", 20));
+    }
+    columns.extend([Column::left("RPORT", 20), Column::left("CONNECTS", 10)]);
+    let out = Output::stdout(json, columns);
+    let ready = "Tracing connect ... Hit Ctrl-C to end";
+    if json {
+        eprintln!("{ready}");
+    } else {
+        out.text(&format!("{ready}\n"));
+        out.flush();
+    }
+
+    let mut counts: HashMap<CountKey, u64> = HashMap::new();
+    run::poll_events(events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let t = &e.t;
+        let key = (
+            net::addr(t.family, &t.saddr),
+            net::addr(t.family, &t.daddr),
+            by_port.then_some(t.sport),
+            t.dport,
+        );
+        *counts.entry(key).or_default() += 1;
+    })?;
+
+    if !json {
+        out.text("\n");
+        out.ready("connect");
+    }
+    for ((saddr, daddr, sport, dport), n) in sorted_counts(counts) {
+        let mut cells = vec![Value::Addr(saddr), Value::Addr(daddr)];
+        if let Some(p) = sport {
+            cells.push(Value::Uint(p.into()));
+        }
+        cells.extend([Value::Uint(dport.into()), Value::Uint(n)]);
+        out.row(&cells);
+    }
+    out.flush();
+    Ok(())
+}
+
+/// Busiest first; ties in address and port order, so that output is stable.
+fn sorted_counts(counts: HashMap<CountKey, u64>) -> Vec<(CountKey, u64)> {
+    let mut v: Vec<_> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_busiest_first() {
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "::1".parse().unwrap();
+        let mut m = HashMap::new();
+        m.insert((a, a, None, 80), 1);
+        m.insert((b, b, None, 443), 3);
+        m.insert((a, a, None, 22), 1);
+        let v = sorted_counts(m);
+        assert_eq!(v[0], ((b, b, None, 443), 3));
+        assert_eq!(v[1].0 .3, 22);
+        assert_eq!(v[2].0 .3, 80);
+    }
+
+    #[test]
+    fn ports_are_a_comma_separated_list() {
+        let a = Args::try_parse_from(["tcpconnect", "-P", "80,443", "-P", "8080"]).unwrap();
+        assert_eq!(a.ports, [80, 443, 8080]);
+        assert!(Args::try_parse_from(["tcpconnect", "-P", "80,x"]).is_err());
+        assert!(Args::try_parse_from(["tcpconnect", "-P", "70000"]).is_err());
+        assert!(Args::try_parse_from(["tcpconnect", "-4", "-6"]).is_err());
+    }
+}

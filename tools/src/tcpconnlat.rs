@@ -1,0 +1,158 @@
+//! tcpconnlat: TCP connect latency, SYN sent to connection established.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libtools::net;
+use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+
+use crate::tcpconn::{self, RelTime};
+
+mod skel {
+    libtools::skel!("tcpconnlat");
+}
+use skel::{types::event, TcpconnlatSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    tcpconnlat              # trace all TCP connects with their latency
+    tcpconnlat 1            # only connects slower than 1 ms
+    tcpconnlat 0.1          # only connects slower than 100 us
+    tcpconnlat -t           # include timestamps
+    tcpconnlat -p 185       # only trace PID 185
+    tcpconnlat -L           # include the local port (LPORT)
+    tcpconnlat --json       # JSON Lines, one object per connect";
+
+/// Trace TCP connects and show connection latency: from the SYN sent
+/// (connect called) to the connection established, attributed to the
+/// process that connected.
+///
+/// Hooks: sock:inet_sock_set_state (tp_btf, else tracepoint); else fentry,
+/// else kprobe, on tcp_v4_connect, tcp_v6_connect and tcp_rcv_state_process.
+#[derive(Parser, Debug)]
+#[command(name = "tcpconnlat", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Only show connects slower than this many milliseconds (decimals allowed)
+    #[arg(value_name = "MIN_MS", value_parser = parse_min_ms)]
+    min_ms: Option<f64>,
+    /// Include a timestamp column: seconds since the first connect
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Only trace this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Include the local port after SADDR (LPORT column)
+    #[arg(short = 'L', long)]
+    lport: bool,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn parse_min_ms(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(ms) if ms.is_finite() && ms > 0.0 && ms < 1e9 => Ok(ms),
+        _ => Err(format!("invalid minimum latency {s}: a positive number of milliseconds")),
+    }
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("connect")
+        .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state")])
+        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])
+        .or([
+            Prog::fentry("fentry_v4_connect", "tcp_v4_connect"),
+            Prog::fentry("fentry_v6_connect", "tcp_v6_connect").optional(),
+            Prog::fentry("fentry_rcv_state_process", "tcp_rcv_state_process"),
+        ])
+        .or([
+            Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
+            Prog::kprobe("kp_v6_connect", "tcp_v6_connect").optional(),
+            Prog::kprobe("kp_rcv_state_process", "tcp_rcv_state_process"),
+        ])]
+}
+
+pub fn main() -> ! {
+    libtools::main("tcpconnlat", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let mut open = TcpconnlatSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("tcpconnlat has rodata");
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
+    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let json = args.common.json;
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 9).key("time_s"));
+    }
+    columns.extend(tcpconn::task_columns(12));
+    columns.push(Column::left("SADDR", 16));
+    if args.lport {
+        columns.push(Column::left("LPORT", 6));
+    }
+    columns.extend([
+        Column::left("DADDR", 16),
+        Column::left("DPORT", 5),
+        Column::left("LAT(ms)", 0).key("lat_ms"),
+    ]);
+    let out = Output::stdout(json, columns);
+    out.ready("TCP connects");
+
+    let mut time = RelTime::default();
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let t = &e.t;
+        let mut cells = Vec::with_capacity(10);
+        if args.timestamp {
+            cells.push(time.cell(e.ts_ns));
+        }
+        cells.extend(tcpconn::task_cells(json, 12, e.pid, &e.comm, t.family));
+        cells.push(Value::Addr(net::addr(t.family, &t.saddr)));
+        if args.lport {
+            cells.push(Value::Uint(t.sport.into()));
+        }
+        cells.extend([
+            Value::Addr(net::addr(t.family, &t.daddr)),
+            Value::Uint(t.dport.into()),
+            Value::Fixed(e.delta_ns as f64 / 1e6, 2),
+        ]);
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimum_latency_is_positive_milliseconds() {
+        assert_eq!(parse_min_ms("0.1"), Ok(0.1));
+        assert_eq!(parse_min_ms("2"), Ok(2.0));
+        assert!(parse_min_ms("0").is_err());
+        assert!(parse_min_ms("-1").is_err());
+        assert!(parse_min_ms("abc").is_err());
+        assert!(parse_min_ms("nan").is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! tcptracer: TCP connects, accepts and closes with their addresses and ports.
+
+use std::mem::MaybeUninit;
+
+use clap::Parser;
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libtools::net::{self, FamilyArg};
+use libtools::{
+    bpf, run, AttachPoint, Column, Common, HookKind, HookPlan, Output, Prog, Result, Value,
+};
+
+use crate::tcpconn::{self, RelTime};
+
+mod skel {
+    libtools::skel!("tcptracer");
+}
+use skel::{types::event, TcptracerSkelBuilder};
+
+unsafe impl plain::Plain for event {}
+
+const EXAMPLES: &str = "EXAMPLES:
+    tcptracer              # trace TCP connects, accepts and closes
+    tcptracer -t           # include timestamps
+    tcptracer -p 181       # only trace PID 181
+    tcptracer -N 4026531840 # only trace this network namespace
+    tcptracer -6           # only trace IPv6
+    tcptracer --json       # JSON Lines, one object per event
+
+T is C for connect (an outgoing connection got established, shown for the
+process that called connect), A for accept, X for close (the process ended
+its side: close, exit, or shutdown for writing).";
+
+/// Trace TCP connections: connects (C), accepts (A) and closes (X) with
+/// their addresses and ports. SADDR/SPORT are the local end.
+///
+/// Hooks: sock:inet_sock_set_state (tp_btf, else tracepoint) with the
+/// accept, accept4 and close syscall tracepoints; else fentry, else kprobe,
+/// on tcp_v4_connect, tcp_v6_connect, tcp_set_state, inet_csk_accept and
+/// tcp_close.
+#[derive(Parser, Debug)]
+#[command(name = "tcptracer", version = libtools::version!(), after_help = EXAMPLES)]
+pub struct Args {
+    /// Include a timestamp column: seconds since the first event
+    #[arg(short = 't', long)]
+    timestamp: bool,
+    /// Only trace this process ID
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Only trace this network namespace (its inode number, as in /proc/PID/ns/net)
+    #[arg(short = 'N', long, value_parser = clap::value_parser!(u32).range(1..))]
+    netns: Option<u32>,
+    #[command(flatten)]
+    family: FamilyArg,
+    /// Trace for this many seconds
+    #[arg(short, long, allow_negative_numbers = true)]
+    duration: Option<i64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("connect")
+            .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state")])
+            .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])
+            .or([
+                Prog::fentry("fentry_v4_connect", "tcp_v4_connect"),
+                Prog::fentry("fentry_v6_connect", "tcp_v6_connect").optional(),
+                Prog::fentry("fentry_set_state", "tcp_set_state"),
+            ])
+            .or([
+                Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
+                Prog::kprobe("kp_v6_connect", "tcp_v6_connect").optional(),
+                Prog::kprobe("kp_set_state", "tcp_set_state"),
+            ]),
+        AttachPoint::new("accept")
+            .or([
+                Prog::tracepoint("tp_exit_accept", "syscalls:sys_exit_accept").optional(),
+                Prog::tracepoint("tp_exit_accept4", "syscalls:sys_exit_accept4"),
+            ])
+            .or([Prog::fentry("fexit_accept", "inet_csk_accept")])
+            .or([Prog::kretprobe("krp_accept", "inet_csk_accept")]),
+        AttachPoint::new("close")
+            .or([
+                Prog::tracepoint("tp_enter_close", "syscalls:sys_enter_close"),
+                Prog::tracepoint("tp_exit_close", "syscalls:sys_exit_close"),
+            ])
+            .or([Prog::fentry("fentry_close", "tcp_close")])
+            .or([Prog::kprobe("kp_close", "tcp_close")]),
+    ]
+}
+
+/// The T column, and bcc's names for JSON.
+fn type_names(t: u32) -> (&'static str, &'static str) {
+    match t {
+        1 => ("C", "connect"),
+        2 => ("A", "accept"),
+        3 => ("X", "close"),
+        _ => ("U", "unknown"),
+    }
+}
+
+pub fn main() -> ! {
+    libtools::main("tcptracer", run)
+}
+
+fn run(args: Args) -> Result<()> {
+    libtools::setup(&args.common)?;
+    let duration = run::duration(args.duration)?;
+    libtools::check_pid(args.pid)?;
+
+    let plan = HookPlan::select(&hooks())?;
+    let mut storage = MaybeUninit::uninit();
+    let mut open = TcptracerSkelBuilder::default().open(&mut storage)?;
+    let rodata = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .expect("tcptracer has rodata");
+    rodata.filter_pid = args.pid.unwrap_or(0);
+    rodata.filter_netns = args.netns.unwrap_or(0);
+    rodata.filter_family = args.family.family();
+    // Without tcp_close, closes are read from the state changes.
+    rodata.close_by_state = plan.kind_of("close") == Some(HookKind::Tracepoint);
+    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+
+    let skel = bpf::load(open, &plan)?;
+    let _links = plan.attach(skel.object())?;
+
+    let json = args.common.json;
+    let mut columns = Vec::new();
+    if args.timestamp {
+        columns.push(Column::left("TIME(s)", 8).key("time_s"));
+    }
+    columns.push(Column::left("T", 2).key("type"));
+    columns.extend(tcpconn::task_columns(16));
+    columns.extend([
+        Column::left("SADDR", 16),
+        Column::left("DADDR", 16),
+        Column::left("SPORT", 6),
+        Column::left("DPORT", 6),
+    ]);
+    let out = Output::stdout(json, columns);
+    out.ready("TCP established connections");
+
+    let mut time = RelTime::default();
+    run::poll_events(&skel.maps.events, duration, &out, |data| {
+        let e: event = libtools::decode(data);
+        let t = &e.t;
+        let mut cells = Vec::with_capacity(10);
+        if args.timestamp {
+            cells.push(time.cell(e.ts_ns));
+        }
+        let (letter, name) = type_names(e.kind);
+        cells.push(Value::Str(if json { name } else { letter }));
+        cells.extend(tcpconn::task_cells(json, 16, e.pid, &e.comm, t.family));
+        cells.extend([
+            Value::Addr(net::addr(t.family, &t.saddr)),
+            Value::Addr(net::addr(t.family, &t.daddr)),
+            Value::Uint(t.sport.into()),
+            Value::Uint(t.dport.into()),
+        ]);
+        out.row(&cells);
+    })?;
+    bpf::report_dropped(skel.object());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_follow_the_c_enum() {
+        assert_eq!(type_names(1), ("C", "connect"));
+        assert_eq!(type_names(2), ("A", "accept"));
+        assert_eq!(type_names(3), ("X", "close"));
+        assert_eq!(type_names(9).0, "U");
+    }
+}
