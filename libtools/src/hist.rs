@@ -359,7 +359,12 @@ pid = 456 cc1
          2 -> 3          : 5        |****************************************|
 ";
         assert_eq!(s, want);
-        assert_eq!(section_table(None, &b, Scale::Log2, "usecs").lines().count(), 3);
+        assert_eq!(
+            section_table(None, &b, Scale::Log2, "usecs")
+                .lines()
+                .count(),
+            3
+        );
     }
 
     #[test]

@@ -235,7 +235,11 @@ impl<W: Write> Output<W> {
 
     fn json_row(&self, buf: &mut Vec<u8>, cells: &[Value]) {
         buf.push(b'{');
-        let shown = self.columns.iter().zip(cells).filter(|(c, _)| !c.table_only);
+        let shown = self
+            .columns
+            .iter()
+            .zip(cells)
+            .filter(|(c, _)| !c.table_only);
         for (i, (c, v)) in shown.enumerate() {
             if i > 0 {
                 buf.push(b',');

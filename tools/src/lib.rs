@@ -191,6 +191,11 @@ pub const TOOLS: &[Tool] = &[
         main: syscount::main,
     },
     Tool {
+        name: "tcpconnect",
+        about: "active TCP connects (attempts that sent a SYN), or counts per destination",
+        main: tcpconnect::main,
+    },
+    Tool {
         name: "tcpconnlat",
         about: "TCP connect latency, SYN sent to connection established, per connect",
         main: tcpconnlat::main,
@@ -201,12 +206,14 @@ pub const TOOLS: &[Tool] = &[
         main: tcpdrop::main,
     },
     Tool {
-        name: "tcpretrans",
-        about: "TCP retransmissions with addresses and state, or counted per flow",
-        main: tcpretrans::main,
         name: "tcplife",
         about: "TCP connections as they close: owner, addresses, bytes each way, duration",
         main: tcplife::main,
+    },
+    Tool {
+        name: "tcpretrans",
+        about: "TCP retransmissions with addresses and state, or counted per flow",
+        main: tcpretrans::main,
     },
     Tool {
         name: "tcprtt",
@@ -222,9 +229,6 @@ pub const TOOLS: &[Tool] = &[
         name: "tcptop",
         about: "the busiest TCP connections, top-like: KB received and sent per interval",
         main: tcptop::main,
-        name: "tcpconnect",
-        about: "active TCP connects (attempts that sent a SYN), or counts per destination",
-        main: tcpconnect::main,
     },
     Tool {
         name: "tcptracer",

@@ -15,9 +15,19 @@ pub fn task_columns(comm_width: usize) -> [Column; 3] {
     ]
 }
 
-pub fn task_cells<'a>(json: bool, comm_width: usize, pid: u32, comm: &'a [c_char], family: u16) -> [Value<'a>; 3] {
+pub fn task_cells<'a>(
+    json: bool,
+    comm_width: usize,
+    pid: u32,
+    comm: &'a [c_char],
+    family: u16,
+) -> [Value<'a>; 3] {
     let comm = libtools::c_bytes(comm);
-    let comm = if json { comm } else { &comm[..comm.len().min(comm_width)] };
+    let comm = if json {
+        comm
+    } else {
+        &comm[..comm.len().min(comm_width)]
+    };
     [
         Value::Uint(pid.into()),
         Value::Bytes(comm),
@@ -44,7 +54,10 @@ mod tests {
 
     #[test]
     fn comm_is_cut_in_the_table_only() {
-        let comm: Vec<c_char> = b"averyveryverylong\0".iter().map(|&b| b as c_char).collect();
+        let comm: Vec<c_char> = b"averyveryverylong\0"
+            .iter()
+            .map(|&b| b as c_char)
+            .collect();
         let t = task_cells(false, 12, 7, &comm, net::AF_INET6);
         assert!(matches!(t[1], Value::Bytes(b"averyveryver")));
         assert!(matches!(t[2], Value::Uint(6)));

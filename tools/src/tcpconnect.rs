@@ -59,7 +59,12 @@ pub struct Args {
     #[arg(short = 's', long = "source-port")]
     source_port: bool,
     /// Only trace connects to these destination ports (comma-separated)
-    #[arg(short = 'P', long = "port", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'P',
+        long = "port",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     ports: Vec<u16>,
     /// Include the local port after SADDR (LPORT column, as bcc's tcpconnect)
     #[arg(short = 'L', long)]
@@ -74,12 +79,19 @@ pub struct Args {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    let exit_connect = || Prog::tracepoint("tp_exit_connect", "syscalls:sys_exit_connect").optional();
+    let exit_connect =
+        || Prog::tracepoint("tp_exit_connect", "syscalls:sys_exit_connect").optional();
     vec![AttachPoint::new("connect")
         // The state change (CLOSE -> SYN_SENT) remembers the caller; the
         // event goes out at connect(2)'s return or when SYN_SENT ends.
-        .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state"), exit_connect()])
-        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state"), exit_connect()])
+        .or([
+            Prog::tp_btf("btf_set_state", "inet_sock_set_state"),
+            exit_connect(),
+        ])
+        .or([
+            Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state"),
+            exit_connect(),
+        ])
         .or([
             Prog::fentry("fexit_v4_connect", "tcp_v4_connect"),
             Prog::fentry("fexit_v6_connect", "tcp_v6_connect").optional(),
@@ -114,7 +126,12 @@ fn run(args: Args) -> Result<()> {
     rodata.filter_pid = args.pid.unwrap_or(0);
     rodata.filter_uid = args.uid.unwrap_or(u32::MAX);
     rodata.filter_family = args.family.family();
-    net::set_ports(&mut rodata.filter_ports, &mut rodata.filter_ports_len, &args.ports, "-P")?;
+    net::set_ports(
+        &mut rodata.filter_ports,
+        &mut rodata.filter_ports_len,
+        &args.ports,
+        "-P",
+    )?;
     bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
 
     let plan = HookPlan::select(&hooks())?;
@@ -176,7 +193,11 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// -c: count in user space, print once at the end (busiest first).
-fn count(args: &Args, events: &dyn libbpf_rs::MapCore, duration: Option<std::time::Duration>) -> Result<()> {
+fn count(
+    args: &Args,
+    events: &dyn libbpf_rs::MapCore,
+    duration: Option<std::time::Duration>,
+) -> Result<()> {
     let json = args.common.json;
     let by_port = args.source_port || args.lport;
     let mut columns = vec![Column::left("LADDR", 25), Column::left("RADDR", 25)];

@@ -56,7 +56,9 @@ pub struct Args {
 fn parse_min_ms(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(ms) if ms.is_finite() && ms > 0.0 && ms < 1e9 => Ok(ms),
-        _ => Err(format!("invalid minimum latency {s}: a positive number of milliseconds")),
+        _ => Err(format!(
+            "invalid minimum latency {s}: a positive number of milliseconds"
+        )),
     }
 }
 

@@ -52,10 +52,20 @@ pub struct Args {
     #[arg(short = 't', long)]
     timestamp: bool,
     /// Comma-separated list of local ports to trace
-    #[arg(short = 'L', long = "localport", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'L',
+        long = "localport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     lports: Vec<u16>,
     /// Comma-separated list of remote ports to trace
-    #[arg(short = 'D', long = "remoteport", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'D',
+        long = "remoteport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     rports: Vec<u16>,
     /// Trace for this many seconds
     #[arg(short, long, allow_negative_numbers = true)]
@@ -67,10 +77,7 @@ pub struct Args {
 fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("TCP state change")
         .or([Prog::tp_btf("tp_btf_set_state", "inet_sock_set_state")])
-        .or([Prog::tracepoint(
-            "tp_set_state",
-            "sock:inet_sock_set_state",
-        )])]
+        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])]
 }
 
 pub fn main() -> ! {
@@ -91,8 +98,18 @@ fn run(args: Args) -> Result<()> {
         .expect("tcplife has rodata");
     rodata.targ_tgid = args.pid.unwrap_or(0);
     rodata.filter_family = args.family.family();
-    net::set_ports(&mut rodata.lports, &mut rodata.lports_len, &args.lports, "-L")?;
-    net::set_ports(&mut rodata.rports, &mut rodata.rports_len, &args.rports, "-D")?;
+    net::set_ports(
+        &mut rodata.lports,
+        &mut rodata.lports_len,
+        &args.lports,
+        "-L",
+    )?;
+    net::set_ports(
+        &mut rodata.rports,
+        &mut rodata.rports_len,
+        &args.rports,
+        "-D",
+    )?;
 
     let plan = HookPlan::select(&hooks())?;
     let skel = bpf::load(open, &plan)?;

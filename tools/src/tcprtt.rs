@@ -84,8 +84,14 @@ fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("TCP segment received")
         .or([Prog::tp_btf("tp_btf_probe", "tcp_probe")])
         .or([Prog::tracepoint("tp_probe", "tcp:tcp_probe")])
-        .or([Prog::fentry("fentry_rcv_established", "tcp_rcv_established")])
-        .or([Prog::kprobe("kprobe_rcv_established", "tcp_rcv_established")])]
+        .or([Prog::fentry(
+            "fentry_rcv_established",
+            "tcp_rcv_established",
+        )])
+        .or([Prog::kprobe(
+            "kprobe_rcv_established",
+            "tcp_rcv_established",
+        )])]
 }
 
 /// An address filter as the BPF side takes it: family and 16 bytes.

@@ -44,10 +44,20 @@ pub struct Args {
     #[arg(short, long)]
     wide: bool,
     /// Comma-separated list of local ports to trace
-    #[arg(short = 'L', long = "localport", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'L',
+        long = "localport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     lports: Vec<u16>,
     /// Comma-separated list of remote ports to trace
-    #[arg(short = 'D', long = "remoteport", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'D',
+        long = "remoteport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     rports: Vec<u16>,
     /// Trace for this many seconds
     #[arg(short, long, allow_negative_numbers = true)]
@@ -85,10 +95,7 @@ pub fn state_name(state: i32) -> &'static str {
 fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("TCP state change")
         .or([Prog::tp_btf("tp_btf_set_state", "inet_sock_set_state")])
-        .or([Prog::tracepoint(
-            "tp_set_state",
-            "sock:inet_sock_set_state",
-        )])]
+        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])]
 }
 
 pub fn main() -> ! {
@@ -107,8 +114,18 @@ fn run(args: Args) -> Result<()> {
         .as_deref_mut()
         .expect("tcpstates has rodata");
     rodata.filter_family = args.family.family();
-    net::set_ports(&mut rodata.lports, &mut rodata.lports_len, &args.lports, "-L")?;
-    net::set_ports(&mut rodata.rports, &mut rodata.rports_len, &args.rports, "-D")?;
+    net::set_ports(
+        &mut rodata.lports,
+        &mut rodata.lports_len,
+        &args.lports,
+        "-L",
+    )?;
+    net::set_ports(
+        &mut rodata.rports,
+        &mut rodata.rports_len,
+        &args.rports,
+        "-D",
+    )?;
 
     let plan = HookPlan::select(&hooks())?;
     let skel = bpf::load(open, &plan)?;
@@ -155,7 +172,11 @@ fn run(args: Args) -> Result<()> {
         let skaddr = format!("{:x}", e.skaddr);
         let comm = libtools::c_bytes(&e.comm);
         // libbpf-tools cuts the name to the column; JSON has all of it.
-        let comm = if json { comm } else { &comm[..comm.len().min(comm_width)] };
+        let comm = if json {
+            comm
+        } else {
+            &comm[..comm.len().min(comm_width)]
+        };
         cells.extend([
             Value::Str(&skaddr),
             Value::Uint(e.pid.into()),

@@ -196,7 +196,12 @@ fn run(args: Args) -> Result<()> {
                 ]);
             }
         } else {
-            out.text(&table(&args, pid_w, &now, &rows));
+            out.text(&table(
+                &args,
+                pid_w,
+                &now.format("%H:%M:%S").to_string(),
+                &rows,
+            ));
         }
         out.flush();
         Ok(!out.is_broken())
@@ -204,19 +209,14 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// One interval as libbpf-tools prints it.
-fn table(
-    args: &Args,
-    pid_w: usize,
-    now: &chrono::DateTime<chrono::Local>,
-    rows: &[(traffic_key, traffic)],
-) -> String {
+fn table(args: &Args, pid_w: usize, now_hms: &str, rows: &[(traffic_key, traffic)]) -> String {
     let mut s = String::new();
     if !args.no_clear {
         s.push_str("\x1b[H\x1b[2J");
     }
     if !args.no_summary {
         if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-            let _ = writeln!(s, "{:>8} loadavg: {load}", now.format("%H:%M:%S"));
+            let _ = writeln!(s, "{:>8} loadavg: {load}", now_hms);
         }
     }
     let _ = writeln!(

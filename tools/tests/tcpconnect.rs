@@ -19,7 +19,7 @@ fn ends_with_port(l: &str, port: u16) -> bool {
     l.split_whitespace().last() == Some(&port.to_string())
 }
 
-fn row_to<'a>(rows: &'a [Vec<String>], dport: u16) -> &'a Vec<String> {
+fn row_to(rows: &[Vec<String>], dport: u16) -> &Vec<String> {
     rows.iter()
         .find(|r| r.last() == Some(&dport.to_string()))
         .unwrap_or_else(|| panic!("no row for port {dport}: {rows:?}"))
@@ -51,14 +51,27 @@ fn sees_ipv4_ipv6_and_refused_connects() {
     let rows = f.rows();
     let pid = pid().to_string();
     let want = |ip: &str, addr: &str, port: u16| {
-        vec![pid.clone(), comm.clone(), ip.into(), addr.into(), addr.into(), port.to_string()]
+        vec![
+            pid.clone(),
+            comm.clone(),
+            ip.into(),
+            addr.into(),
+            addr.into(),
+            port.to_string(),
+        ]
     };
     assert_eq!(*row_to(&rows, c4.dport), want("4", "127.0.0.1", c4.dport));
     assert_eq!(*row_to(&rows, c6.dport), want("6", "::1", c6.dport));
     // Refused (a reset answered the SYN): still an attempt.
-    assert_eq!(*row_to(&rows, refused_port), want("4", "127.0.0.1", refused_port));
+    assert_eq!(
+        *row_to(&rows, refused_port),
+        want("4", "127.0.0.1", refused_port)
+    );
     // One line per connect.
-    let n = rows.iter().filter(|r| r.last() == Some(&c4.dport.to_string())).count();
+    let n = rows
+        .iter()
+        .filter(|r| r.last() == Some(&c4.dport.to_string()))
+        .count();
     assert_eq!(n, 1, "{rows:?}");
 }
 
@@ -81,7 +94,17 @@ fn local_port_uid_and_timestamp_columns() {
     let sport = c.sport.to_string();
     assert_eq!(
         r[1..],
-        ["0", &pid().to_string(), &comm, "6", "::1", &sport, "::1", &sport, &c.dport.to_string()]
+        [
+            "0",
+            &pid().to_string(),
+            &comm,
+            "6",
+            "::1",
+            &sport,
+            "::1",
+            &sport,
+            &c.dport.to_string()
+        ]
     );
 }
 
@@ -91,7 +114,10 @@ fn json_has_the_same_fields() {
     let t = Tracer::start(BIN, &["--json", "-L", "-U"]);
     let l = listen(V4);
     let c = connect(&l);
-    assert!(t.wait_for(|l| l.contains(&format!("\"dport\":{}", c.dport)), EVENT_TIMEOUT));
+    assert!(t.wait_for(
+        |l| l.contains(&format!("\"dport\":{}", c.dport)),
+        EVENT_TIMEOUT
+    ));
     let f = t.stop();
     f.assert_success();
     let events = f.json();
@@ -113,7 +139,10 @@ fn count_per_destination() {
     let t = Tracer::start(BIN, &["-c"]);
     let l4 = listen(V4);
     let l6 = listen(V6);
-    let conns: Vec<Conn> = (0..3).map(|_| connect(&l4)).chain((0..2).map(|_| connect(&l6))).collect();
+    let conns: Vec<Conn> = (0..3)
+        .map(|_| connect(&l4))
+        .chain((0..2).map(|_| connect(&l6)))
+        .collect();
     // Counting prints nothing until the end: give the events time to arrive.
     std::thread::sleep(std::time::Duration::from_millis(500));
     let f = t.stop();
@@ -136,7 +165,10 @@ fn count_per_destination() {
         .collect();
     let p4 = port(&l4).to_string();
     let p6 = port(&l6).to_string();
-    assert!(rows.contains(&vec!["127.0.0.1", "127.0.0.1", &p4, "3"]), "{rows:?}");
+    assert!(
+        rows.contains(&vec!["127.0.0.1", "127.0.0.1", &p4, "3"]),
+        "{rows:?}"
+    );
     assert!(rows.contains(&vec!["::1", "::1", &p6, "2"]), "{rows:?}");
 }
 
@@ -196,7 +228,17 @@ fn pid_and_uid_filters_keep_only_that_process() {
     f.assert_success();
     let rows = f.rows();
     assert_eq!(rows.len(), 1, "-p {child_pid}: {rows:?}");
-    assert_eq!(rows[0], [child_pid.to_string().as_str(), "python3", "4", "127.0.0.1", "127.0.0.1", &p.to_string()]);
+    assert_eq!(
+        rows[0],
+        [
+            child_pid.to_string().as_str(),
+            "python3",
+            "4",
+            "127.0.0.1",
+            "127.0.0.1",
+            &p.to_string()
+        ]
+    );
     let f = by_uid.stop();
     f.assert_success();
     let rows = f.rows();
@@ -233,7 +275,12 @@ fn bad_input_is_one_clear_line() {
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
     assert_runtime_error(BIN, &["-P", "0"], &[], "-P: port 0 is not a port");
     let many: Vec<String> = (1..=65).map(|p| p.to_string()).collect();
-    assert_runtime_error(BIN, &["-P", &many.join(",")], &[], "-P: at most 64 ports, got 65");
+    assert_runtime_error(
+        BIN,
+        &["-P", &many.join(",")],
+        &[],
+        "-P: at most 64 ports, got 65",
+    );
     assert_runtime_error(BIN, &["--duration", "0"], &[], "invalid duration 0");
     assert_needs_privileges(BIN, &[]);
 }

@@ -16,7 +16,8 @@ fn cut(comm: &str, n: usize) -> String {
 
 /// The table row to `dport` (DPORT is the next to last column).
 fn row_to(rows: &[Vec<String>], dport: u16) -> Option<&Vec<String>> {
-    rows.iter().find(|r| r.len() >= 2 && r[r.len() - 2] == dport.to_string())
+    rows.iter()
+        .find(|r| r.len() >= 2 && r[r.len() - 2] == dport.to_string())
 }
 
 fn has_port(l: &str, dport: u16) -> bool {
@@ -43,10 +44,19 @@ fn latency_of_ipv4_and_ipv6_connects() {
     );
     let rows = f.rows();
     for (c, ip, addr) in [(&c4, "4", "127.0.0.1"), (&c6, "6", "::1")] {
-        let r = row_to(&rows, c.dport).unwrap_or_else(|| panic!("no row for {}: {rows:?}", c.dport));
+        let r =
+            row_to(&rows, c.dport).unwrap_or_else(|| panic!("no row for {}: {rows:?}", c.dport));
         assert_eq!(
             r[..7],
-            [pid().to_string().as_str(), &comm, ip, addr, &c.sport.to_string(), addr, &c.dport.to_string()]
+            [
+                pid().to_string().as_str(),
+                &comm,
+                ip,
+                addr,
+                &c.sport.to_string(),
+                addr,
+                &c.dport.to_string()
+            ]
         );
         let lat: f64 = r[7].parse().unwrap();
         assert!((0.0..1000.0).contains(&lat), "{r:?}");
@@ -60,7 +70,10 @@ fn json_latency_is_not_zero() {
     let t = Tracer::start(BIN, &["--json", "-t"]);
     let l = listen(V4);
     let c = connect(&l);
-    assert!(t.wait_for(|l| l.contains(&format!("\"dport\":{}", c.dport)), EVENT_TIMEOUT));
+    assert!(t.wait_for(
+        |l| l.contains(&format!("\"dport\":{}", c.dport)),
+        EVENT_TIMEOUT
+    ));
     let f = t.stop();
     f.assert_success();
     let events = f.json();
@@ -100,11 +113,18 @@ fn pid_and_minimum_latency_filters() {
     let f = by_pid.stop();
     f.assert_success();
     let rows = f.rows();
-    assert!(rows.iter().all(|r| r[0] == child_pid.to_string()), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[0] == child_pid.to_string()),
+        "{rows:?}"
+    );
     assert_eq!(rows[0][1], "python3");
     let f = slow.stop();
     f.assert_success();
-    assert!(row_to(&f.rows(), p).is_none(), "loopback connects are not 5 s: {:?}", f.rows());
+    assert!(
+        row_to(&f.rows(), p).is_none(),
+        "loopback connects are not 5 s: {:?}",
+        f.rows()
+    );
 }
 
 #[test]

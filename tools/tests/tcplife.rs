@@ -50,12 +50,30 @@ fn both_ends_of_a_known_transfer() {
     let client = row_for(&rows, x.client_port);
     assert_eq!(
         client[..8],
-        [&me, CLIENT_COMM, "127.0.0.1", &cport, "127.0.0.1", &port, "100.00", "200.00"]
+        [
+            &me,
+            CLIENT_COMM,
+            "127.0.0.1",
+            &cport,
+            "127.0.0.1",
+            &port,
+            "100.00",
+            "200.00"
+        ]
     );
     let server = row_for(&rows, l.port);
     assert_eq!(
         server[..8],
-        [&me, SERVER_COMM, "127.0.0.1", &port, "127.0.0.1", &cport, "200.00", "100.00"]
+        [
+            &me,
+            SERVER_COMM,
+            "127.0.0.1",
+            &port,
+            "127.0.0.1",
+            &cport,
+            "200.00",
+            "100.00"
+        ]
     );
     for r in [&client, &server] {
         let ms: f64 = r[8].parse().unwrap();

@@ -37,7 +37,9 @@ fn histogram_of_a_port_filtered_connection() {
     assert!(s[0].0.starts_with("All Addresses = ****** [AVG "), "{s:?}");
     assert!(s[0].1 > 0, "{:?}", f.stdout);
     assert!(
-        f.stdout.iter().any(|l| l == "     usecs               : count    distribution"),
+        f.stdout
+            .iter()
+            .any(|l| l == "     usecs               : count    distribution"),
         "{:?}",
         f.stdout
     );
@@ -93,7 +95,12 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-p", "0"]);
     assert_usage_error(BIN, &["-i", "0"]);
     assert_usage_error(BIN, &["-b", "-B"]);
-    assert_runtime_error(BIN, &["-a", "127.0.0.1", "-A", "::1"], &[], "both IPv4 and IPv6");
+    assert_runtime_error(
+        BIN,
+        &["-a", "127.0.0.1", "-A", "::1"],
+        &[],
+        "both IPv4 and IPv6",
+    );
     assert_runtime_error(BIN, &["-d", "-3"], &[], "invalid duration -3");
     assert_needs_privileges(BIN, &[]);
 }

@@ -17,7 +17,9 @@ fn changes(rows: &[Vec<String>], skaddr: &str) -> Vec<(String, String)> {
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -38,7 +40,11 @@ fn a_client_socket_from_connect_to_close() {
         )
     );
     let rows = f.rows();
-    assert!(rows.iter().all(|r| r.len() == 11 && r[8] == "->" && r[6] == port), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.len() == 11 && r[8] == "->" && r[6] == port),
+        "{rows:?}"
+    );
     let sk = rows[0][0].clone();
     assert!(u64::from_str_radix(&sk, 16).is_ok(), "{sk}");
     assert_eq!(
@@ -56,9 +62,15 @@ fn a_client_socket_from_connect_to_close() {
     let cport = x.client_port.to_string();
     // connect(2) and close(2) run in the client thread: its pid and name.
     let connect = &rows[0];
-    assert_eq!(connect[1..7], [&me, "bpftk-tcp-", "127.0.0.1", "0", "127.0.0.1", &port]);
+    assert_eq!(
+        connect[1..7],
+        [&me, "bpftk-tcp-", "127.0.0.1", "0", "127.0.0.1", &port]
+    );
     let close = rows.iter().find(|r| r[9] == "FIN_WAIT1").unwrap();
-    assert_eq!(close[1..7], [&me, "bpftk-tcp-", "127.0.0.1", &cport, "127.0.0.1", &port]);
+    assert_eq!(
+        close[1..7],
+        [&me, "bpftk-tcp-", "127.0.0.1", &cport, "127.0.0.1", &port]
+    );
     // Time in the previous state: 0 for the first change, then measured.
     assert_eq!(connect[10], "0.000");
     let established_ms: f64 = close[10].parse().unwrap();
@@ -81,10 +93,20 @@ fn json_server_side_passive_close() {
         .collect();
     let states: Vec<String> = conn
         .iter()
-        .map(|e| format!("{}->{}", e["oldstate"].as_str().unwrap(), e["newstate"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}->{}",
+                e["oldstate"].as_str().unwrap(),
+                e["newstate"].as_str().unwrap()
+            )
+        })
         .collect();
     // The accepted socket, from whichever state the kernel first reports.
-    let tail = ["ESTABLISHED->CLOSE_WAIT", "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSE"];
+    let tail = [
+        "ESTABLISHED->CLOSE_WAIT",
+        "CLOSE_WAIT->LAST_ACK",
+        "LAST_ACK->CLOSE",
+    ];
     assert!(states.ends_with(&tail.map(String::from)), "{states:?}");
     let last_ack = conn.iter().find(|e| e["newstate"] == "LAST_ACK").unwrap();
     assert_eq!(last_ack["pid"], std::process::id());
@@ -95,7 +117,10 @@ fn json_server_side_passive_close() {
     assert_eq!(last_ack["raddr"], "::1");
     assert!(last_ack["skaddr"].as_str().is_some());
     assert!(last_ack["ms"].as_f64().unwrap() >= 0.0);
-    assert!(last_ack.get("").is_none(), "the arrow is table-only: {last_ack}");
+    assert!(
+        last_ack.get("").is_none(),
+        "the arrow is table-only: {last_ack}"
+    );
     assert!(chrono::DateTime::parse_from_rfc3339(last_ack["time"].as_str().unwrap()).is_ok());
 }
 
@@ -112,8 +137,14 @@ fn family_filter() {
     f.assert_success();
     let rows = f.rows();
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| r[3] == "::1" && r[5] == "::1"), "{rows:?}");
-    assert!(rows.iter().any(|r| r[4] == x.client_port.to_string()), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[3] == "::1" && r[5] == "::1"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r[4] == x.client_port.to_string()),
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -43,8 +43,14 @@ fn known_bytes_for_this_process() {
             .unwrap_or_else(|| panic!("no row for {laddr}: {:?}", f.stdout))
     };
     // Thread names are cut to 12 characters, as libbpf-tools prints them.
-    assert_eq!(row(&client), [&me, "bpftk-tcp-cl", &client, &server, "200", "100"]);
-    assert_eq!(row(&server), [&me, "bpftk-tcp-sr", &server, &client, "100", "200"]);
+    assert_eq!(
+        row(&client),
+        [&me, "bpftk-tcp-cl", &client, &server, "200", "100"]
+    );
+    assert_eq!(
+        row(&server),
+        [&me, "bpftk-tcp-sr", &server, &client, "100", "200"]
+    );
     assert!(!f.stdout.iter().any(|l| l.contains("loadavg")), "-S");
     assert!(!f.stdout.iter().any(|l| l.contains('\x1b')), "-C");
 }
@@ -73,7 +79,10 @@ fn json_rows_with_exact_bytes_and_the_summary_line() {
     assert_eq!(client["rx_kb"], 200);
     let server = rows.iter().find(|r| r["lport"] == l.port).unwrap();
     assert_eq!(server["comm"], SERVER_COMM);
-    assert_eq!((server["tx_bytes"].clone(), server["rx_bytes"].clone()), (DOWN.into(), UP.into()));
+    assert_eq!(
+        (server["tx_bytes"].clone(), server["rx_bytes"].clone()),
+        (DOWN.into(), UP.into())
+    );
     assert!(chrono::DateTime::parse_from_rfc3339(client["time"].as_str().unwrap()).is_ok());
 }
 

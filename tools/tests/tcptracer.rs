@@ -13,9 +13,18 @@ use tcp::*;
 const BIN: &str = env!("CARGO_BIN_EXE_tcptracer");
 
 fn row(t: &str, comm: &str, ip: &str, addr: &str, sport: u16, dport: u16) -> Vec<String> {
-    [t, &pid().to_string(), comm, ip, addr, addr, &sport.to_string(), &dport.to_string()]
-        .map(String::from)
-        .to_vec()
+    [
+        t,
+        &pid().to_string(),
+        comm,
+        ip,
+        addr,
+        addr,
+        &sport.to_string(),
+        &dport.to_string(),
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn count(rows: &[Vec<String>], want: &[String]) -> usize {
@@ -67,7 +76,12 @@ fn json_for_ipv6() {
     let f = t.stop();
     f.assert_success();
     let events = f.json();
-    for (kind, s, d) in [("connect", sport, dport), ("accept", dport, sport), ("close", sport, dport), ("close", dport, sport)] {
+    for (kind, s, d) in [
+        ("connect", sport, dport),
+        ("accept", dport, sport),
+        ("close", sport, dport),
+        ("close", dport, sport),
+    ] {
         let e = events
             .iter()
             .find(|e| e["type"] == kind && e["sport"] == s && e["dport"] == d)
@@ -95,7 +109,10 @@ fn close_with_unread_data_is_one_close() {
     std::thread::sleep(std::time::Duration::from_millis(50));
     drop(c.server);
     let closed = row("X", &comm, "4", "127.0.0.1", dport, sport);
-    assert!(t.wait_for(|l| l.split_whitespace().collect::<Vec<_>>() == closed, EVENT_TIMEOUT));
+    assert!(t.wait_for(
+        |l| l.split_whitespace().collect::<Vec<_>>() == closed,
+        EVENT_TIMEOUT
+    ));
     std::thread::sleep(std::time::Duration::from_millis(200));
     drop(c.client);
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -122,12 +139,21 @@ fn pid_and_family_filters() {
     assert!(child.release());
     let accepted = l4.accept().unwrap();
     drop(accepted);
-    assert!(by_pid.wait_for(|l| l.starts_with("X ") && l.contains(&format!(" {child_pid} ")), EVENT_TIMEOUT));
-    assert!(v6.wait_for(|l| l.starts_with("A ") && l.contains(&format!(" {} ", own.dport)), EVENT_TIMEOUT));
+    assert!(by_pid.wait_for(
+        |l| l.starts_with("X ") && l.contains(&format!(" {child_pid} ")),
+        EVENT_TIMEOUT
+    ));
+    assert!(v6.wait_for(
+        |l| l.starts_with("A ") && l.contains(&format!(" {} ", own.dport)),
+        EVENT_TIMEOUT
+    ));
     let f = by_pid.stop();
     f.assert_success();
     let rows = f.rows();
-    assert!(rows.iter().all(|r| r[1] == child_pid.to_string()), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[1] == child_pid.to_string()),
+        "{rows:?}"
+    );
     let types: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(types, ["C", "X"], "{rows:?}");
     assert_eq!(rows[0][2], "python3");
@@ -140,13 +166,21 @@ fn pid_and_family_filters() {
 #[test]
 fn netns_filter() {
     let ns = std::fs::read_link("/proc/self/ns/net").unwrap();
-    let inum: u32 = ns.to_string_lossy().trim_start_matches("net:[").trim_end_matches(']').parse().unwrap();
+    let inum: u32 = ns
+        .to_string_lossy()
+        .trim_start_matches("net:[")
+        .trim_end_matches(']')
+        .parse()
+        .unwrap();
     let ours = Tracer::start(BIN, &["-N", &inum.to_string()]);
     let other = Tracer::start(BIN, &["-N", &(inum + 1).to_string()]);
     let l = listen(V4);
     let c = connect(&l);
     let dport = c.dport;
-    assert!(ours.wait_for(|l| l.starts_with("A ") && l.contains(&format!(" {dport} ")), EVENT_TIMEOUT));
+    assert!(ours.wait_for(
+        |l| l.starts_with("A ") && l.contains(&format!(" {dport} ")),
+        EVENT_TIMEOUT
+    ));
     let f = ours.stop();
     f.assert_success();
     let f = other.stop();

@@ -61,7 +61,11 @@ impl Conn {
         } = self;
         drop(client);
         let mut buf = [0u8; 16];
-        assert_eq!(server.read(&mut buf).unwrap(), 0, "expected the client's FIN");
+        assert_eq!(
+            server.read(&mut buf).unwrap(),
+            0,
+            "expected the client's FIN"
+        );
         drop(server);
     }
 }
