@@ -23,7 +23,9 @@ static __always_inline void sock_tuple(const struct sock *sk, struct net_tuple *
 
 	__builtin_memset(t, 0, sizeof(*t));
 	t->family = family;
-	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* inet_sport, not skc_num: a socket going to CLOSE has given its port
+	 * back (skc_num = 0) by the time sock:inet_sock_set_state fires. */
+	t->sport = port_from_be(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->dport = port_from_be(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == BPFTK_AF_INET6) {
 		BPF_CORE_READ_INTO(&t->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);

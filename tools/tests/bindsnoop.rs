@@ -18,7 +18,7 @@ struct Binds {
 /// Four binds that work, then one that fails: the first port again,
 /// without SO_REUSEADDR.
 fn binds() -> Binds {
-    let ports = [(); 4].map(|_| sockets::free_port());
+    let ports = sockets::free_ports::<4>();
     let p: Vec<String> = ports.iter().map(u16::to_string).collect();
     let ran = sockets::run(&[
         "bind",
@@ -108,7 +108,7 @@ fn sees_successful_binds_with_options() {
     let line = f
         .stdout
         .iter()
-        .find(|l| l.contains("...R.") && l.contains("TCP"))
+        .find(|l| l.starts_with(&format!("{} ", b.ran.pid)) && l.contains("TCP"))
         .unwrap();
     assert_eq!(
         line.trim_end(),
@@ -151,7 +151,7 @@ fn failed_binds_with_x_and_json() {
 
 #[test]
 fn port_filter_keeps_only_those_ports() {
-    let ports = [sockets::free_port(), sockets::free_port()];
+    let ports = sockets::free_ports::<2>();
     let p: Vec<String> = ports.iter().map(u16::to_string).collect();
     let t = Tracer::start(BIN, &["-P", &format!("{},1", p[1])]);
     let ran = sockets::run(&[

@@ -9,7 +9,7 @@ use common::*;
 const BIN: &str = env!("CARGO_BIN_EXE_solisten");
 
 fn listeners() -> (sockets::Ran, u16, u16) {
-    let (p4, p6) = (sockets::free_port(), sockets::free_port());
+    let [p4, p6] = sockets::free_ports();
     let ran = sockets::run(&[
         "listen",
         "127.0.0.1",
@@ -90,7 +90,10 @@ fn json_and_pid_filter() {
     assert_eq!(e["proto"], "TCPv4");
     assert_eq!(e["addr"], "127.0.0.1");
     assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
-    let e = events.iter().find(|e| e["port"] == p6).unwrap();
+    let e = events
+        .iter()
+        .find(|e| e["pid"] == ran.pid && e["port"] == p6)
+        .unwrap();
     assert_eq!(
         (e["addr"].as_str(), e["proto"].as_str()),
         (Some("::1"), Some("TCPv6"))

@@ -28,7 +28,7 @@ fn row_to(rows: &[Vec<String>], dport: u16) -> &Vec<String> {
 /// A python3 child, held until released, that connects to `port` on 127.0.0.1.
 fn python_connect(prefix: &str, port: u16) -> GatedChild {
     GatedChild::spawn(&format!(
-        "{prefix} python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port})).close()\""
+        "{prefix} /usr/bin/python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port})).close()\""
     ))
 }
 

@@ -11,7 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_tcpdrop");
 
 /// Connect from a known port to a closed one; returns (closed, client).
 fn refused(addr: &str) -> (u16, u16) {
-    let (closed, client) = (sockets::free_port(), sockets::free_port());
+    let [closed, client] = sockets::free_ports();
     let ran = sockets::run(&["connect", addr, &closed.to_string(), &client.to_string()]);
     assert_eq!(ran.results, ["connect Connection refused"]);
     (closed, client)

@@ -16,11 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_tcpretrans");
 /// (listener port, second client's port): the flow that retransmits is
 /// ADDR:client > ADDR:listener.
 fn retransmit_syn(addr: &str) -> (u16, u16) {
-    let (port, first, second) = (
-        sockets::free_port(),
-        sockets::free_port(),
-        sockets::free_port(),
-    );
+    let [port, first, second] = sockets::free_ports();
     let ran = sockets::run(&[
         "listen",
         addr,

@@ -38,8 +38,20 @@ pub fn run(ops: &[&str]) -> Ran {
     }
 }
 
+/// `N` different TCP ports that nobody uses on 127.0.0.1 and ::1 right now
+/// (different, so that a port names one socket in a tool's output).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let mut ports = [0; N];
+    for i in 0..N {
+        ports[i] = std::iter::repeat_with(free_port)
+            .find(|p| !ports[..i].contains(p))
+            .unwrap();
+    }
+    ports
+}
+
 /// A TCP port nobody uses on 127.0.0.1 and ::1 right now.
-pub fn free_port() -> u16 {
+fn free_port() -> u16 {
     loop {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
