@@ -19,6 +19,7 @@ unsafe impl plain::Plain for event {}
 const EXAMPLES: &str = "EXAMPLES:
     bashreadline                             # trace bash command lines
     bashreadline -s /usr/lib/libreadline.so  # bash using this readline library";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Print the command lines entered in interactive bash shells, system-wide.
 ///

@@ -34,6 +34,7 @@ Socket options are reported as:
   SOL_SOCKET SO_REUSEPORT             ....r
 IF is the interface index of SO_BINDTODEVICE (0: none). After a failed
 bind, ADDR and PORT are the ones asked for.";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace bind syscalls of IPv4 and IPv6 sockets: protocol, socket options,
 /// interface, address, port and result (successful binds only, unless -x).

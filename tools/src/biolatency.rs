@@ -27,6 +27,7 @@ const EXAMPLES: &str = "EXAMPLES:
     biolatency -d vda       # trace vda only
     biolatency -e           # add the average and total per histogram
     biolatency -c CG        # trace processes in cgroup (v2) CG only";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize block device I/O latency as a histogram: from issue to the
 /// device (or with -Q from insertion into the OS queue) to completion.

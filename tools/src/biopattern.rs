@@ -21,6 +21,7 @@ const EXAMPLES: &str = "EXAMPLES:
     biopattern 1 10         # print 1 second summaries, 10 times
     biopattern -T 1         # 1s summaries with timestamps
     biopattern -d vda       # trace vda only";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Show block device I/O pattern: the share of random and sequential
 /// requests per disk (a request is sequential when it starts where the

@@ -22,6 +22,7 @@ const EXAMPLES: &str = "EXAMPLES:
     bitesize -T 1         # 1s summaries with timestamps
     bitesize -c fio       # trace fio only
     bitesize -d vda       # trace vda only";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize block device I/O sizes as histograms (Kbytes), by the name of
 /// the task that issued them.

@@ -25,6 +25,7 @@ const EXAMPLES: &str = "EXAMPLES:
     capable -x           # extra fields: show TID and INSETID columns
     capable -u pid       # each capability once per process
     capable --json       # JSON Lines, one object per check";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace security capability checks (cap_capable()) and their verdicts.
 ///

@@ -24,6 +24,7 @@ const EXAMPLES: &str = "EXAMPLES:
     cpudist -P           # show each PID separately
     cpudist -p 185       # trace PID 185 only
     cpudist -c CG        # trace processes in cgroup (v2) CG only";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize on-CPU time per task as a histogram: how long each task runs
 /// every time it is switched in (every slice, voluntary or preempted), or

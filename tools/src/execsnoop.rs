@@ -33,6 +33,7 @@ const EXAMPLES: &str = "EXAMPLES:
     execsnoop -l tpkg      # only print commands whose arguments contain \"tpkg\"
     execsnoop --max-args 5 # read at most 5 arguments
     execsnoop --json       # JSON Lines, arguments as an array";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace exec() syscalls: execve(2) and execveat(2), with their arguments.
 ///

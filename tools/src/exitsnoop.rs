@@ -24,6 +24,7 @@ const EXAMPLES: &str = "EXAMPLES:
     exitsnoop -c /sys/fs/cgroup/user.slice  # only trace this cgroup
     exitsnoop -d 10       # trace for 10 seconds only
     exitsnoop --json      # JSON Lines, one object per exit";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace process termination: exit code or signal, age and parent.
 ///

@@ -13,6 +13,7 @@ const EXAMPLES: &str = "EXAMPLES:
     profile -df 30 | flamegraph > cpu.svg        # the same, kernel frames found by the - delimiter
     offcputime -f 10 | flamegraph --colors io --countname us > off.svg
     flamegraph --inverted --title 'Icicle' stacks.folded > icicle.svg";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Draw a flame graph (SVG, on stdout) from folded stack lines
 /// (`frame;frame;frame COUNT`, root first) read from FILES or stdin.

@@ -23,6 +23,7 @@ const EXAMPLES: &str = "EXAMPLES:
     funclatency -i 2 -d 10 c:read   # read() of libc, print every 2 seconds for 10
     funclatency -p 181 /usr/bin/bash:readline  # a function in a binary, one process
     funclatency -c CG vfs_read      # processes in cgroup (v2) CG only";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Time a function from entry to return and summarize the latency as a
 /// histogram: a kernel function (FUNC), a library's (LIB:FUNC, e.g.

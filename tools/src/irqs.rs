@@ -20,6 +20,9 @@ mod soft {
 unsafe impl plain::Plain for hard::types::irqs_key {}
 unsafe impl plain::Plain for hard::types::irqs_info {}
 unsafe impl plain::Plain for soft::types::irqs_info {}
+pub const HARDIRQS_DOC: crate::Doc = crate::docs::PENDING;
+
+pub const SOFTIRQS_DOC: crate::Doc = crate::docs::PENDING;
 
 /// The flags both tools have.
 #[derive(clap::Args, Debug)]

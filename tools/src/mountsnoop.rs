@@ -18,6 +18,7 @@ const EXAMPLES: &str = "EXAMPLES:
     mountsnoop         # trace mount family syscalls
     mountsnoop -d      # detailed output (one line per column value)
     mountsnoop -p 1216 # only trace PID 1216";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace mount(2), umount2(2), fsopen(2), fsconfig(2), fsmount(2) and
 /// move_mount(2), with flags decoded by name.

@@ -29,6 +29,7 @@ const EXAMPLES: &str = "EXAMPLES:
     offcputime -U          # only show user space stacks (no kernel)
     offcputime -K          # only show kernel space stacks (no user)
     offcputime -df 5 | flamegraph --colors io --countname us > off.svg";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize off-CPU time by stack trace: how long threads were blocked,
 /// and in which kernel and user stacks they blocked, in microseconds.

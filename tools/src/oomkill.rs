@@ -18,6 +18,7 @@ const UNKNOWN: u64 = u64::MAX;
 const EXAMPLES: &str = "EXAMPLES:
     oomkill             # trace OOM killer
     oomkill --json      # one JSON object per kill";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace the OOM killer: the victim, the task that triggered the kill, the
 /// victim's memory, and the load average, one line per kill.

@@ -29,6 +29,26 @@ const EXAMPLES: &str = "EXAMPLES:
     opensnoop -F           # show full paths for relative paths
     opensnoop --json       # JSON Lines, one object per open";
 
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "seconds since the tool started (-T)"),
+        ("UID", "the user ID of the process (-U)"),
+        ("PID", "the process ID (the thread group)"),
+        ("COMM", "the task's name, at most 15 characters"),
+        ("FD", "the file descriptor returned, or -1 when the open failed"),
+        ("ERR", "the errno of a failed open, else 0; --json adds err_name (ENOENT)"),
+        ("FLAGS", "the open flags in octal (-e)"),
+        ("MODE", "the mode given with O_CREAT or O_TMPFILE, in octal (-e)"),
+        ("PATH", "the path as the caller passed it (-F: made absolute); a path cut at 4095 bytes ends with ..."),
+    ],
+    overhead: "Every open(2), openat(2) and openat2(2) on the system runs the entry and exit \
+programs, filtered or not; each traced open costs a ring buffer event and a line of output. \
+On a system opening tens of thousands of files a second the output itself becomes the cost: \
+filter with -p, -u, -n or -x, or send the output to a file. Events the ring buffer had no room for \
+are counted and reported at exit.",
+    see_also: &["statsnoop", "execsnoop", "syscount"],
+};
+
 /// Trace open family syscalls: open(2), openat(2) and openat2(2).
 ///
 /// Hooks: the syscalls:sys_{enter,exit}_open* tracepoints, or the raw

@@ -28,6 +28,7 @@ const EXAMPLES: &str = "EXAMPLES:
     profile -U          # only show user space stacks (no kernel)
     profile -K          # only show kernel space stacks (no user)
     profile -C 0        # only profile CPU 0";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Profile CPU usage by sampling stack traces at a timed interval.
 ///

@@ -23,6 +23,7 @@ const EXAMPLES: &str = "EXAMPLES:
     runqlat -p 185  # trace PID 185 only
     runqlat -c /sys/fs/cgroup/unified/user.slice  # trace this cgroup only
     runqlat --json  # one JSON object per histogram";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize run queue (scheduler) latency as a histogram: the time from a
 /// task becoming runnable (woken, created, or preempted) until it runs.

@@ -25,6 +25,7 @@ const EXAMPLES: &str = "EXAMPLES:
     runqlen -C      # show each CPU separately
     runqlen -H      # the CPU's whole run queue, not the task's CFS queue
     runqlen -f 199  # sample at 199 Hz";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize scheduler run queue length as a histogram, sampled on every
 /// CPU: 0 means no task waiting besides the one running.

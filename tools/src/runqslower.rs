@@ -20,6 +20,7 @@ const EXAMPLES: &str = "EXAMPLES:
     runqslower -t 123  # trace tid 123 (use for threads only)
     runqslower -P      # also show previous task name and TID
     runqslower --json  # JSON Lines, one object per event";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace high run queue latency: tasks that waited longer than MIN_US
 /// between becoming runnable (woken, created, or preempted) and running.

@@ -29,6 +29,9 @@ const KILLSNOOP_EXAMPLES: &str = "EXAMPLES:
     killsnoop -x          # only show failed kills
     killsnoop -p 181      # only trace PID 181
     killsnoop -s 9        # only trace SIGKILL";
+pub const DOC: crate::Doc = crate::docs::PENDING;
+
+pub const KILLSNOOP_DOC: crate::Doc = crate::docs::PENDING;
 
 /// What both tools filter on.
 #[derive(clap::Args, Debug)]

@@ -19,6 +19,7 @@ const EXAMPLES: &str = "EXAMPLES:
     solisten -p 1216   # only trace PID 1216
     solisten -n nginx  # only processes whose name contains nginx
     solisten --json    # JSON Lines, one object per call";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace IPv4 and IPv6 listen syscalls: backlog, protocol, address, port
 /// and result.

@@ -24,6 +24,7 @@ const EXAMPLES: &str = "EXAMPLES:
     stackcount -K vfs_read                # kernel stacks of vfs_read() (fentry or kprobe)
     stackcount -i 1 -D 10 t:block:block_rq_issue  # print every second for 10 s
     stackcount -f -D 5 t:sched:sched_switch | flamegraph > switches.svg";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Count the stacks that lead to an event: `t:CATEGORY:EVENT` (a
 /// tracepoint), `u:LIB:FUNC` (a user function: LIB a path or a library name

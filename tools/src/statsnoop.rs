@@ -21,6 +21,7 @@ const EXAMPLES: &str = "EXAMPLES:
     statsnoop -p 181       # only trace PID 181
     statsnoop -d 10        # trace for 10 seconds only
     statsnoop --json       # JSON Lines, one object per call";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace stat family syscalls: statfs(2), stat(2), lstat(2), fstatat(2) and statx(2).
 ///

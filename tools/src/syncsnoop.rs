@@ -19,6 +19,7 @@ const EXAMPLES: &str = "EXAMPLES:
     syncsnoop -p 181       # only trace PID 181
     syncsnoop -d 10        # trace for 10 seconds only
     syncsnoop --json       # JSON Lines, one object per call";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace sync family syscalls: sync(2), fsync(2), fdatasync(2), msync(2),
 /// sync_file_range(2) and syncfs(2).

@@ -26,6 +26,7 @@ const EXAMPLES: &str = "EXAMPLES:
     syscount -e ENOENT -i 5    # count only syscalls failed with a given errno
     syscount -c CG             # only processes in cgroup (v2) CG
     syscount -l                # list the syscalls this tool knows";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize system calls: counts (and with -L time) by syscall or, with
 /// -P, by process, printed every interval or at the end.

@@ -30,6 +30,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpconnect -L          # include the local port (LPORT)
     tcpconnect -4          # only trace IPv4 connects
     tcpconnect --json      # JSON Lines, one object per connect";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace active TCP connections (connect() and the like): one line per
 /// attempt that sent a SYN, whether it succeeded or not.

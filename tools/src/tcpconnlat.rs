@@ -24,6 +24,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpconnlat -p 185       # only trace PID 185
     tcpconnlat -L           # include the local port (LPORT)
     tcpconnlat --json       # JSON Lines, one object per connect";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace TCP connects and show connection latency: from the SYN sent
 /// (connect called) to the connection established, attributed to the

@@ -27,6 +27,7 @@ SADDR:SPORT > DADDR:DPORT is the dropped packet's direction. STATE is the
 socket's, `-` when the packet had none (NO_SOCKET: nothing listens there).
 REASON is the kernel's drop reason (enum skb_drop_reason), `-` where the
 hook has none. PID is whoever was on the CPU: drops happen in softirqs.";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace TCP packets dropped by the kernel: addresses and ports, socket
 /// state, TCP flags, drop reason, and the kernel stack of the drop.

@@ -24,6 +24,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcplife -w             # wide columns (fit IPv6 addresses)
     tcplife -T             # include a time column (HH:MM:SS)
     tcplife --json         # JSON Lines, one object per connection";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace the lifespan of TCP sessions and summarize: one line per closed
 /// connection with its owner, addresses, kilobytes sent (acknowledged) and

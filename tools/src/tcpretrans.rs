@@ -31,6 +31,7 @@ const EXAMPLES: &str = "EXAMPLES:
 
 PID is the process on the CPU when the kernel retransmitted: usually 0, as
 retransmissions mostly happen in timers and softirqs.";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace TCP retransmits: time, pid, addresses and ports, type (R: a
 /// retransmission, L: a tail loss probe) and the connection's state.

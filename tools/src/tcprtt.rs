@@ -30,6 +30,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcprtt -b              # show sockets histogram by local address
     tcprtt -B              # show sockets histogram by remote address
     tcprtt -e              # show extension summary (average)";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize TCP RTT as a histogram: the smoothed round-trip time of a
 /// connection each time it receives a segment while established.

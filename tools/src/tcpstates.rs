@@ -21,6 +21,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpstates -D 80        # only trace remote port 80
     tcpstates -w           # wide columns, with the IP version
     tcpstates --json       # JSON Lines, one object per change";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace TCP session state changes and durations: each change of each
 /// socket, with the milliseconds it spent in the state it leaves (0.000

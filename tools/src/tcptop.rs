@@ -27,6 +27,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcptop -c CG           # only trace processes in cgroup (v2) CG
     tcptop -s sent -r 5    # the 5 connections that sent the most
     tcptop --json 1 3      # JSON Lines, a row per connection per interval";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Sort {

@@ -29,6 +29,7 @@ const EXAMPLES: &str = "EXAMPLES:
 T is C for connect (an outgoing connection got established, shown for the
 process that called connect), A for accept, X for close (the process ended
 its side: close, exit, or shutdown for writing).";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace TCP connections: connects (C), accepts (A) and closes (X) with
 /// their addresses and ports. SADDR/SPORT are the local end.

@@ -23,6 +23,7 @@ const EXAMPLES: &str = "EXAMPLES:
     threadsnoop           # trace pthread_create() calls system-wide
     threadsnoop -p 181    # only trace PID 181
     threadsnoop --json    # JSON Lines, one object per new thread";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Trace thread creation with pthread_create(3): the process, and the new
 /// thread's start function by name (module+offset, then hex, where unnamed).

@@ -25,6 +25,7 @@ const EXAMPLES: &str = "EXAMPLES:
     wakeuptime -p 185      # trace threads of PID 185 only
     wakeuptime -m 1000     # only blocks of more than 1000 usec
     wakeuptime -f 5 | flamegraph --colors wakeup --countname us > wakeup.svg";
+pub const DOC: crate::Doc = crate::docs::PENDING;
 
 /// Summarize blocked time by the kernel stack of the waker: who woke the
 /// blocked threads, from where, and how long they had waited (microseconds).

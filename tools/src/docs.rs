@@ -1,0 +1,288 @@
+//! Man pages and shell completions, generated from the same clap
+//! definitions as `--help` (see `bpftk-docs`, which scripts/install runs).
+//!
+//! `prefix` is a packager's APP_PREFIX (`bpf-`): installed commands, and so
+//! their man pages and completions, are named `<prefix><tool>`.
+
+use std::io::Write;
+
+use clap_complete::Shell;
+use roff::{bold, italic, roman, Roff};
+
+use crate::{Doc, Tool, TOOLS};
+
+/// The man section of system administration commands, as bcc uses.
+pub const SECTION: &str = "8";
+
+/// The shells that completions are written for.
+pub const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+
+/// Not written yet: `every_tool_has_a_man_page` fails while any tool uses it.
+pub const PENDING: Doc = Doc {
+    columns: &[],
+    overhead: "",
+    see_also: &[],
+};
+
+/// A tool's command as installed: its clap definition renamed `<prefix><tool>`.
+pub fn command(tool: &Tool, prefix: &str) -> clap::Command {
+    (tool.command)().name(format!("{prefix}{}", tool.name))
+}
+
+/// The multicall binary's command: every tool as a subcommand, plus `list`.
+pub fn multicall_command() -> clap::Command {
+    let mut cmd = clap::Command::new("bpftk")
+        .about("ready-made eBPF observability tools, in one binary")
+        .long_about(
+            "bpftk runs any of its tools: bpftk TOOL [ARGS...] is the same as running TOOL \
+             [ARGS...]. A link to bpftk named after a tool (opensnoop, or with a packager's \
+             prefix, bpf-opensnoop) runs that tool, busybox-style.",
+        )
+        .version(libtools::version!())
+        .subcommand_required(true)
+        .subcommand(clap::Command::new("list").about("list the tools, one line each"));
+    for t in TOOLS {
+        cmd = cmd.subcommand((t.command)().about(t.about));
+    }
+    cmd
+}
+
+/// The man page of `tool`, in roff.
+pub fn man_page(tool: &Tool, prefix: &str) -> Vec<u8> {
+    let cmd = command(tool, prefix);
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(cmd.get_name().to_ascii_uppercase())
+        .section(SECTION)
+        .source(format!("bpftk {}", env!("CARGO_PKG_VERSION")))
+        .manual("bpftk");
+    let mut out = Vec::new();
+    // Writes to a Vec do not fail.
+    man.render_title(&mut out).unwrap();
+    man.render_name_section(&mut out).unwrap();
+    man.render_synopsis_section(&mut out).unwrap();
+    man.render_description_section(&mut out).unwrap();
+    let mut r = Roff::new();
+    r.control("PP", []);
+    r.text([roman(
+        "It needs root, or CAP_BPF with CAP_PERFMON, and a kernel with BTF \
+         (/sys/kernel/btf/vmlinux). Run with -v to see which hook it chose on this kernel.",
+    )]);
+    r.to_writer(&mut out).unwrap();
+    man.render_options_section(&mut out).unwrap();
+    let mut r = Roff::new();
+    columns_section(&mut r, tool.doc);
+    examples_section(&mut r, &cmd, tool.name, prefix);
+    r.control("SH", ["OVERHEAD"]);
+    r.text([roman(tool.doc.overhead)]);
+    see_also_section(&mut r, tool.doc, prefix);
+    r.to_writer(&mut out).unwrap();
+    man.render_version_section(&mut out).unwrap();
+    out
+}
+
+/// The man page of the multicall binary, bpftk(8): the tools and the links.
+pub fn multicall_man_page(prefix: &str) -> Vec<u8> {
+    let cmd = multicall_command();
+    let man = clap_mangen::Man::new(cmd)
+        .section(SECTION)
+        .source(format!("bpftk {}", env!("CARGO_PKG_VERSION")))
+        .manual("bpftk");
+    let mut out = Vec::new();
+    man.render_title(&mut out).unwrap();
+    man.render_name_section(&mut out).unwrap();
+    man.render_synopsis_section(&mut out).unwrap();
+    man.render_description_section(&mut out).unwrap();
+    let mut r = Roff::new();
+    r.control("SH", ["TOOLS"]);
+    for t in TOOLS {
+        r.control("TP", []);
+        r.text([
+            bold(format!("{prefix}{}", t.name)),
+            roman(format!("({SECTION})")),
+        ]);
+        r.text([roman(t.about)]);
+    }
+    r.control("SH", ["EXAMPLES"]);
+    for (example, what) in [
+        ("bpftk list", "the tools, one line each"),
+        ("bpftk opensnoop -p 181", "run opensnoop for process 181"),
+        ("bpftk profile --help", "a tool's options"),
+    ] {
+        r.control("TP", []);
+        r.text([bold(example)]);
+        r.text([roman(what)]);
+    }
+    r.to_writer(&mut out).unwrap();
+    man.render_version_section(&mut out).unwrap();
+    out
+}
+
+fn columns_section(r: &mut Roff, doc: &Doc) {
+    r.control("SH", ["COLUMNS"]);
+    r.text([roman(
+        "The columns of the table, some only with the option named. With --json each event \
+         is one JSON object whose keys are these names in snake case.",
+    )]);
+    for (name, meaning) in doc.columns {
+        r.control("TP", []);
+        r.text([bold(*name)]);
+        r.text([roman(*meaning)]);
+    }
+}
+
+/// EXAMPLES from the `after_help` text that `--help` shows: lines of
+/// `command  # what it does`, the command renamed as installed.
+fn examples_section(r: &mut Roff, cmd: &clap::Command, name: &str, prefix: &str) {
+    let Some(text) = cmd.get_after_help().map(|s| s.to_string()) else {
+        return;
+    };
+    r.control("SH", ["EXAMPLES"]);
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.ends_with(':') && !line.contains('#') {
+            continue; // the "EXAMPLES:" heading
+        }
+        let (example, what) = line.split_once('#').unwrap_or((line, ""));
+        let example = match example.strip_prefix(name) {
+            Some(rest) => format!("{prefix}{name}{}", rest.trim_end()),
+            None => example.trim_end().to_string(),
+        };
+        r.control("TP", []);
+        r.text([bold(example)]);
+        r.text([roman(what.trim())]);
+    }
+}
+
+fn see_also_section(r: &mut Roff, doc: &Doc, prefix: &str) {
+    r.control("SH", ["SEE ALSO"]);
+    let mut refs = Vec::new();
+    for name in doc.see_also.iter().copied().chain(["bpftk"]) {
+        let name = if name == "bpftk" {
+            name.to_string()
+        } else {
+            format!("{prefix}{name}")
+        };
+        if !refs.is_empty() {
+            refs.push(roman(", "));
+        }
+        refs.push(bold(name));
+        refs.push(roman(format!("({SECTION})")));
+    }
+    refs.extend([
+        roman(", "),
+        bold("bpf"),
+        roman("(2), "),
+        italic("https://docs.kernel.org/bpf/"),
+    ]);
+    r.text(refs);
+}
+
+/// The completion script for `cmd` in `shell`.
+pub fn completion(shell: Shell, cmd: &mut clap::Command) -> Vec<u8> {
+    let name = cmd.get_name().to_string();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, cmd, name, &mut out);
+    out
+}
+
+/// Where a completion for `command` goes under `$PREFIX/share`.
+pub fn completion_path(shell: Shell, command: &str) -> String {
+    match shell {
+        Shell::Bash => format!("bash-completion/completions/{command}"),
+        Shell::Zsh => format!("zsh/site-functions/_{command}"),
+        Shell::Fish => format!("fish/vendor_completions.d/{command}.fish"),
+        _ => unreachable!("only SHELLS are written"),
+    }
+}
+
+/// Write every man page and completion under `share` (a `$PREFIX/share`),
+/// for the tools as `<prefix><tool>` and for `bpftk`; returns the files
+/// written, relative to `share`.
+pub fn write_all(share: &std::path::Path, prefix: &str) -> std::io::Result<Vec<String>> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let man_dir = format!("man/man{SECTION}");
+    for t in TOOLS {
+        let name = format!("{prefix}{}", t.name);
+        files.push((format!("{man_dir}/{name}.{SECTION}"), man_page(t, prefix)));
+        for shell in SHELLS {
+            files.push((
+                completion_path(shell, &name),
+                completion(shell, &mut command(t, prefix)),
+            ));
+        }
+    }
+    files.push((
+        format!("{man_dir}/bpftk.{SECTION}"),
+        multicall_man_page(prefix),
+    ));
+    for shell in SHELLS {
+        files.push((
+            completion_path(shell, "bpftk"),
+            completion(shell, &mut multicall_command()),
+        ));
+    }
+    for (rel, bytes) in &files {
+        let path = share.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap())?;
+        std::fs::File::create(&path)?.write_all(bytes)?;
+    }
+    Ok(files.into_iter().map(|(rel, _)| rel).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_a_man_page() {
+        for t in TOOLS {
+            assert!(!t.doc.columns.is_empty(), "{}: no COLUMNS", t.name);
+            assert!(!t.doc.overhead.is_empty(), "{}: no OVERHEAD", t.name);
+            for other in t.doc.see_also {
+                assert!(
+                    TOOLS.iter().any(|o| o.name == *other && o.name != t.name),
+                    "{}: SEE ALSO names {other}, not another bpftk tool",
+                    t.name
+                );
+            }
+            let page = String::from_utf8(man_page(t, "bpf-")).unwrap();
+            let title = format!(".TH BPF-{} 8", t.name.to_ascii_uppercase());
+            assert!(page.starts_with(&title), "{}", &page[..80]);
+            for section in [
+                "NAME",
+                "SYNOPSIS",
+                "DESCRIPTION",
+                "OPTIONS",
+                "COLUMNS",
+                "EXAMPLES",
+                "OVERHEAD",
+                "SEE ALSO",
+            ] {
+                assert!(
+                    page.contains(&format!(".SH {section}"))
+                        || page.contains(&format!(".SH \"{section}\"")),
+                    "{}: no {section}",
+                    t.name
+                );
+            }
+            assert!(
+                page.contains(&format!("\\fBbpf\\-{}", t.name)),
+                "{}: examples name the installed command",
+                t.name
+            );
+        }
+    }
+
+    #[test]
+    fn completion_paths_are_the_shells_own() {
+        assert_eq!(
+            completion_path(Shell::Zsh, "opensnoop"),
+            "zsh/site-functions/_opensnoop"
+        );
+        assert_eq!(
+            completion_path(Shell::Fish, "x"),
+            "fish/vendor_completions.d/x.fish"
+        );
+        let bash = String::from_utf8(completion(Shell::Bash, &mut multicall_command())).unwrap();
+        assert!(bash.contains("opensnoop") && bash.contains("--json"));
+    }
+}
