@@ -1,0 +1,566 @@
+//! bpftk-bench: the figures behind "lighter and faster than the C tools",
+//! measured on this machine (scripts/bench runs it on release binaries).
+//!
+//! Every figure is a median over several runs with min and max. Runs that
+//! are compared (untraced against traced, bpftk against bpftrace) are
+//! interleaved in each round, so that a noisy neighbour hits them alike.
+
+mod load;
+mod report;
+mod tracer;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use report::{Figure, Report};
+use tracer::{Sink, Tracer};
+
+#[derive(Parser)]
+#[command(name = "bpftk-bench", version)]
+struct Args {
+    /// One short round of everything: proves each figure can be made (for tests)
+    #[arg(long)]
+    quick: bool,
+    /// Where the tool binaries are (default: next to this program)
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// Write the figures as JSON here (default: target/bench/bench-<time>.json)
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Only these tools (ready and memory); the storms run when their tool is named
+    tools: Vec<String>,
+    #[command(subcommand)]
+    load: Option<Load>,
+}
+
+/// The load generators (run by the harness as its own children).
+#[derive(Subcommand)]
+enum Load {
+    #[command(hide = true)]
+    OpenClose { path: String, secs: f64 },
+    #[command(hide = true)]
+    SpawnTrue { secs: f64 },
+    #[command(hide = true)]
+    Cpu { iters: u64 },
+}
+
+/// How many rounds, and how long each storm lasts.
+struct Plan {
+    ready_runs: usize,
+    rounds: usize,
+    storm_secs: f64,
+    cpu_iters: u64,
+}
+
+/// Arguments a tool needs to start at all (and that keep it quiet).
+fn tool_args(tool: &str) -> Option<&'static [&'static str]> {
+    Some(match tool {
+        // Reads folded stacks on stdin: not a tracer.
+        "flamegraph" => return None,
+        "funclatency" => &["c:getpwnam"],
+        "stackcount" => &["t:syscalls:sys_enter_getppid"],
+        _ => &[],
+    })
+}
+
+fn main() {
+    let args = Args::parse();
+    let r = match args.load {
+        Some(Load::OpenClose { ref path, secs }) => load::open_close(path, secs),
+        Some(Load::SpawnTrue { secs }) => load::spawn_true(secs),
+        Some(Load::Cpu { iters }) => load::cpu(iters),
+        None => bench(&args),
+    };
+    if let Err(e) = r {
+        eprintln!("bpftk-bench: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn bench(args: &Args) -> Result<()> {
+    if !nix::unistd::geteuid().is_root() {
+        bail!("run as root: the tools load BPF programs");
+    }
+    let bin_dir = match &args.bin_dir {
+        Some(d) => d.clone(),
+        None => std::env::current_exe()?.parent().unwrap().to_path_buf(),
+    };
+    let plan = if args.quick {
+        Plan {
+            ready_runs: 1,
+            rounds: 1,
+            storm_secs: 1.0,
+            cpu_iters: 200_000_000,
+        }
+    } else {
+        Plan {
+            ready_runs: 7,
+            rounds: 5,
+            storm_secs: 3.0,
+            cpu_iters: 1_500_000_000,
+        }
+    };
+    let all = list_tools(&bin_dir)?;
+    for t in &args.tools {
+        if !all.contains(t) {
+            bail!("no tool named {t} (bpftk list shows them)");
+        }
+    }
+    let wanted = |t: &str| args.tools.is_empty() || args.tools.iter().any(|w| w == t);
+    let tools: Vec<&String> = all.iter().filter(|t| wanted(t)).collect();
+    let bpftrace = which("bpftrace");
+
+    let mut rep = Report::new(args.quick);
+    if bpftrace.is_none() {
+        rep.skip("bpftrace comparisons: bpftrace is not installed (Debian package bpftrace)");
+    }
+    eprintln!(
+        "bench: ready and idle memory of {} tools, {} runs each",
+        tools.len(),
+        plan.ready_runs
+    );
+    ready_and_memory(&mut rep, &bin_dir, &tools, &plan)?;
+    sizes(&mut rep, &bin_dir);
+    if wanted("opensnoop") {
+        eprintln!(
+            "bench: open storm, {} rounds of {} s",
+            plan.rounds, plan.storm_secs
+        );
+        open_storm(&mut rep, &bin_dir, &plan, bpftrace.as_deref())?;
+    }
+    if wanted("execsnoop") {
+        eprintln!(
+            "bench: exec storm, {} rounds of {} s",
+            plan.rounds, plan.storm_secs
+        );
+        exec_storm(&mut rep, &bin_dir, &plan, bpftrace.as_deref())?;
+    }
+    if wanted("profile") {
+        eprintln!(
+            "bench: profile -F 99 on a CPU-bound loop, {} rounds",
+            plan.rounds
+        );
+        profile_overhead(&mut rep, &bin_dir, &plan)?;
+    }
+    let json = match &args.json {
+        Some(p) => p.clone(),
+        None => {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+            std::fs::create_dir_all(&dir)?;
+            dir.join(format!(
+                "bench-{}.json",
+                chrono::Local::now().format("%Y%m%d-%H%M%S")
+            ))
+        }
+    };
+    std::fs::write(&json, serde_json::to_string_pretty(&rep.json())?)
+        .with_context(|| format!("{}", json.display()))?;
+    print!("{}", rep.markdown());
+    println!("\nFigures as JSON: {}", json.display());
+    Ok(())
+}
+
+fn list_tools(bin_dir: &Path) -> Result<Vec<String>> {
+    let bpftk = bin_dir.join("bpftk");
+    let out = Command::new(&bpftk)
+        .arg("list")
+        .output()
+        .with_context(|| format!("cannot run {}", bpftk.display()))?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect())
+}
+
+/// The command that runs `tool`: its own binary when built, else `bpftk TOOL`.
+fn tool_command(bin_dir: &Path, tool: &str) -> (Command, bool) {
+    let own = bin_dir.join(tool);
+    if tracer::is_executable(&own) {
+        (Command::new(own), true)
+    } else {
+        let mut c = Command::new(bin_dir.join("bpftk"));
+        c.arg(tool);
+        (c, false)
+    }
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(program))
+        .find(|p| tracer::is_executable(p))
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+const MB: f64 = 1024.0 * 1024.0;
+
+/// Exec to ready (the header on a terminal, or the Tracing line on stderr),
+/// and peak RSS once ready and idle, for every tool.
+fn ready_and_memory(
+    rep: &mut Report,
+    bin_dir: &Path,
+    tools: &[&String],
+    plan: &Plan,
+) -> Result<()> {
+    let mut ready: Vec<(String, Vec<f64>, Vec<f64>, bool)> = Vec::new();
+    for t in tools {
+        if tool_args(t).is_none() {
+            rep.skip(&format!("{t}: not a tracer (reads stacks on stdin)"));
+            continue;
+        }
+        ready.push((t.to_string(), Vec::new(), Vec::new(), false));
+    }
+    for _ in 0..plan.ready_runs {
+        for (tool, times, rss, own) in ready.iter_mut() {
+            let (mut cmd, is_own) = tool_command(bin_dir, tool);
+            cmd.args(tool_args(tool).unwrap());
+            *own = is_own;
+            let t = Tracer::start(cmd, Sink::Pty).with_context(|| format!("{tool}"))?;
+            times.push(ms(t.ready_after));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            rss.push(t.peak_rss()? as f64 / MB);
+            t.stop().with_context(|| format!("{tool}"))?;
+        }
+    }
+    for (tool, times, rss, own) in ready {
+        rep.tool(&tool, own, times, rss);
+    }
+    Ok(())
+}
+
+fn sizes(rep: &mut Report, bin_dir: &Path) {
+    for (name, file, reference) in [
+        ("opensnoop binary", "opensnoop", Some("458 KB")),
+        ("bpftk multicall binary (every tool)", "bpftk", None),
+    ] {
+        if let Ok(m) = std::fs::metadata(bin_dir.join(file)) {
+            rep.add(
+                Figure::new(name, "KB", vec![m.len() as f64 / 1024.0])
+                    .reference(reference.unwrap_or("")),
+            );
+        }
+    }
+}
+
+/// One generator run under `under` (None: untraced). Returns the generator's
+/// line, its pid, and the stopped tracer.
+fn run_load(
+    load: &[&str],
+    under: Option<(Command, Sink)>,
+) -> Result<(String, u32, Option<(tracer::Stopped, f64, f64)>)> {
+    let tracer = match under {
+        Some((cmd, sink)) => Some(Tracer::start(cmd, sink)?),
+        None => None,
+    };
+    let child = Command::new(std::env::current_exe()?)
+        .args(load)
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("the load generator {load:?} failed");
+    }
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let stopped = match tracer {
+        Some(t) => {
+            // Let the tool drain what the kernel queued.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let rss = t.peak_rss()? as f64 / MB;
+            let ready = ms(t.ready_after);
+            Some((t.stop()?, rss, ready))
+        }
+        None => None,
+    };
+    Ok((line, pid, stopped))
+}
+
+/// Lines of a table output file whose field `col` is `pid` and whose last field is `last`.
+fn rows_for(path: &Path, col: usize, pid: u32, last: Option<&str>) -> Result<u64> {
+    let text = std::fs::read_to_string(path)?;
+    let pid = pid.to_string();
+    Ok(text
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(col) == Some(&pid.as_str()) && last.is_none_or(|x| f.last() == Some(&x))
+        })
+        .count() as u64)
+}
+
+/// bpftrace's count for `pid` from its printed map (`@[PID]: N`).
+fn bpftrace_count(stdout: &[String], pid: u32) -> u64 {
+    let key = format!("@[{pid}]: ");
+    stdout
+        .iter()
+        .find_map(|l| l.strip_prefix(&key))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+struct StormFigures {
+    untraced: Vec<f64>,
+    null: Vec<f64>,
+    file: Vec<f64>,
+    bpftrace: Vec<f64>,
+    missing_file: Vec<f64>,
+    missing_bpftrace: Vec<f64>,
+    lost_null: Vec<f64>,
+    lost_file: Vec<f64>,
+    unreported_file: Vec<f64>,
+    rss_after: Vec<f64>,
+    bpftrace_rss: Vec<f64>,
+    bpftrace_ready: Vec<f64>,
+}
+
+impl StormFigures {
+    fn new() -> Self {
+        StormFigures {
+            untraced: vec![],
+            null: vec![],
+            file: vec![],
+            bpftrace: vec![],
+            missing_file: vec![],
+            missing_bpftrace: vec![],
+            lost_null: vec![],
+            lost_file: vec![],
+            unreported_file: vec![],
+            rss_after: vec![],
+            bpftrace_rss: vec![],
+            bpftrace_ready: vec![],
+        }
+    }
+}
+
+/// A storm: the generator alone, under the tool to /dev/null, to a file, and
+/// under a bpftrace one-liner counting the same events, interleaved.
+/// `count_rows(file, gen_pid)` counts the generator's events in the tool's output.
+fn storm(
+    plan: &Plan,
+    load: &[&str],
+    tool: impl Fn() -> Command,
+    count_rows: impl Fn(&Path, u32) -> Result<u64>,
+    bpftrace: Option<(&Path, &str)>,
+) -> Result<StormFigures> {
+    let mut f = StormFigures::new();
+    let out_file = std::env::temp_dir().join(format!("bpftk-bench-{}.out", std::process::id()));
+    for round in 0..plan.rounds {
+        // Rotate the order so that no configuration always runs first.
+        for k in 0..4 {
+            match (round + k) % 4 {
+                0 => {
+                    let (line, _, _) = run_load(load, None)?;
+                    let (ops, secs) = load::parse_ops(&line)?;
+                    f.untraced.push(ops as f64 / secs);
+                }
+                1 => {
+                    let (line, _, st) = run_load(load, Some((tool(), Sink::Null)))?;
+                    let (ops, secs) = load::parse_ops(&line)?;
+                    let (st, _, _) = st.unwrap();
+                    f.null.push(ops as f64 / secs);
+                    f.lost_null.push(st.lost() as f64);
+                }
+                2 => {
+                    let (line, pid, st) =
+                        run_load(load, Some((tool(), Sink::File(out_file.clone()))))?;
+                    let (ops, secs) = load::parse_ops(&line)?;
+                    let (st, rss, _) = st.unwrap();
+                    let seen = count_rows(&out_file, pid)?;
+                    f.file.push(ops as f64 / secs);
+                    f.missing_file
+                        .push(100.0 * ops.saturating_sub(seen) as f64 / ops as f64);
+                    f.lost_file.push(st.lost() as f64);
+                    f.unreported_file
+                        .push(ops.saturating_sub(seen).saturating_sub(st.lost()) as f64);
+                    f.rss_after.push(rss);
+                }
+                _ => {
+                    let Some((bt, program)) = bpftrace else {
+                        continue;
+                    };
+                    let mut cmd = Command::new(bt);
+                    cmd.args(["-e", program]);
+                    let (line, pid, st) = run_load(load, Some((cmd, Sink::Lines("Attaching"))))?;
+                    let (ops, secs) = load::parse_ops(&line)?;
+                    let (st, rss, ready) = st.unwrap();
+                    let seen = bpftrace_count(&st.stdout, pid);
+                    f.bpftrace.push(ops as f64 / secs);
+                    f.missing_bpftrace
+                        .push(100.0 * ops.saturating_sub(seen) as f64 / ops as f64);
+                    f.bpftrace_rss.push(rss);
+                    f.bpftrace_ready.push(ready);
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&out_file);
+    Ok(f)
+}
+
+/// Speeds as percentages of the untraced median.
+fn relative(speeds: &[f64], untraced: &[f64]) -> Vec<f64> {
+    let base = report::median(untraced);
+    speeds.iter().map(|s| 100.0 * s / base).collect()
+}
+
+fn storm_figures(
+    rep: &mut Report,
+    tool: &str,
+    f: &StormFigures,
+    refs: [&str; 2],
+    targets: [&str; 2],
+) {
+    let bt = |v: &[f64]| (!v.is_empty()).then(|| v.to_vec());
+    rep.add(
+        Figure::new(
+            &format!("load speed under {tool} > /dev/null"),
+            "% of untraced",
+            relative(&f.null, &f.untraced),
+        )
+        .target(targets[0])
+        .reference(refs[0])
+        .bpftrace(bt(&relative(&f.bpftrace, &f.untraced))),
+    );
+    rep.add(
+        Figure::new(
+            &format!("load speed under {tool} > file"),
+            "% of untraced",
+            relative(&f.file, &f.untraced),
+        )
+        .target(targets[0]),
+    );
+    rep.add(
+        Figure::new(
+            &format!("events missing under the storm ({tool} > file)"),
+            "%",
+            f.missing_file.clone(),
+        )
+        .target(targets[1])
+        .reference(refs[1])
+        .bpftrace(bt(&f.missing_bpftrace)),
+    );
+    rep.add(Figure::new(
+        &format!("events reported lost ({tool} > file)"),
+        "events",
+        f.lost_file.clone(),
+    ));
+    rep.add(Figure::new(
+        &format!("events reported lost ({tool} > /dev/null)"),
+        "events",
+        f.lost_null.clone(),
+    ));
+    rep.add(
+        Figure::new(
+            &format!("events missing and not reported ({tool} > file)"),
+            "events",
+            f.unreported_file.clone(),
+        )
+        .target("0"),
+    );
+    rep.add(Figure::new("untraced load speed", "ops/s", f.untraced.clone()).label(tool));
+}
+
+fn open_storm(
+    rep: &mut Report,
+    bin_dir: &Path,
+    plan: &Plan,
+    bpftrace: Option<&Path>,
+) -> Result<()> {
+    let target = std::env::temp_dir().join(format!("bpftk-bench-open-{}", std::process::id()));
+    std::fs::write(&target, b"x")?;
+    let path = target.to_string_lossy().into_owned();
+    let secs = plan.storm_secs.to_string();
+    let load = ["open-close", path.as_str(), secs.as_str()];
+    let program = "tracepoint:syscalls:sys_enter_openat { @[pid] = count(); }";
+    let f = storm(
+        plan,
+        &load,
+        || tool_command(bin_dir, "opensnoop").0,
+        // opensnoop: PID first, PATH last.
+        |file, pid| rows_for(file, 0, pid, Some(&path)),
+        bpftrace.map(|b| (b, program)),
+    )?;
+    let _ = std::fs::remove_file(&target);
+    rep.add(
+        Figure::new(
+            "opensnoop peak RSS after the storm",
+            "MB",
+            f.rss_after.clone(),
+        )
+        .target("≤ 4 MB")
+        .bpftrace((!f.bpftrace_rss.is_empty()).then(|| f.bpftrace_rss.clone())),
+    );
+    if !f.bpftrace_ready.is_empty() {
+        rep.add(
+            Figure::new("bpftrace one-liner ready", "ms", f.bpftrace_ready.clone())
+                .reference("59 ms"),
+        );
+    }
+    storm_figures(
+        rep,
+        "opensnoop",
+        &f,
+        ["34%", "1.6% to 7%, unreported"],
+        ["≥ 60%", "≤ 0.1%"],
+    );
+    Ok(())
+}
+
+fn exec_storm(
+    rep: &mut Report,
+    bin_dir: &Path,
+    plan: &Plan,
+    bpftrace: Option<&Path>,
+) -> Result<()> {
+    let secs = plan.storm_secs.to_string();
+    let load = ["spawn-true", secs.as_str()];
+    let program =
+        "tracepoint:syscalls:sys_enter_execve { @[curtask->real_parent->tgid] = count(); }";
+    let f = storm(
+        plan,
+        &load,
+        || tool_command(bin_dir, "execsnoop").0,
+        // execsnoop: PCOMM PID PPID RET ARGS; the children of the generator.
+        |file, pid| rows_for(file, 2, pid, Some("/bin/true")),
+        bpftrace.map(|b| (b, program)),
+    )?;
+    storm_figures(rep, "execsnoop", &f, ["", ""], ["", "≤ 0.1%"]);
+    Ok(())
+}
+
+/// The slowdown of a CPU-bound loop while `profile -F 99` samples every CPU.
+fn profile_overhead(rep: &mut Report, bin_dir: &Path, plan: &Plan) -> Result<()> {
+    let iters = plan.cpu_iters.to_string();
+    let load = ["cpu", iters.as_str()];
+    let (mut plain, mut traced) = (Vec::new(), Vec::new());
+    for round in 0..plan.rounds {
+        for k in 0..2 {
+            if (round + k) % 2 == 0 {
+                let (line, _, _) = run_load(&load, None)?;
+                plain.push(line.parse::<f64>()?);
+            } else {
+                let mut cmd = tool_command(bin_dir, "profile").0;
+                cmd.args(["-F", "99"]);
+                let (line, _, _) = run_load(&load, Some((cmd, Sink::Null)))?;
+                traced.push(line.parse::<f64>()?);
+            }
+        }
+    }
+    let base = report::median(&plain);
+    rep.add(
+        Figure::new(
+            "CPU-bound loop slowdown under profile -F 99",
+            "%",
+            traced.iter().map(|t| 100.0 * (t / base - 1.0)).collect(),
+        )
+        .target("< 1%"),
+    );
+    Ok(())
+}

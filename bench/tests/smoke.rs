@@ -1,0 +1,86 @@
+//! A smoke run of the harness: `--quick` on this build's tools must produce
+//! every figure (their values are not asserted: timing belongs to
+//! scripts/bench, not to tests).
+
+use std::path::Path;
+use std::process::Command;
+
+const BENCH: &str = env!("CARGO_BIN_EXE_bpftk-bench");
+
+#[test]
+fn quick_run_produces_every_figure() {
+    // `cargo test --workspace` builds the tools next to the harness.
+    let bin_dir = Path::new(BENCH).parent().unwrap();
+    assert!(
+        bin_dir.join("bpftk").exists(),
+        "no bpftk in {}: run the workspace's tests (cargo test --workspace)",
+        bin_dir.display()
+    );
+    let json = std::env::temp_dir().join(format!("bpftk-bench-smoke-{}.json", std::process::id()));
+    let out = Command::new(BENCH)
+        .args(["--quick", "--json"])
+        .arg(&json)
+        .env("PATH", "/nonexistent") // no bpftrace: its skip is reported
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    std::fs::remove_file(&json).unwrap();
+
+    let names: Vec<&str> = v["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for want in [
+        "opensnoop ready",
+        "execsnoop ready",
+        "opensnoop peak RSS, idle",
+        "opensnoop peak RSS after the storm",
+        "opensnoop binary",
+        "load speed under opensnoop > /dev/null",
+        "load speed under opensnoop > file",
+        "events missing under the storm (opensnoop > file)",
+        "events reported lost (opensnoop > file)",
+        "events missing and not reported (opensnoop > file)",
+        "load speed under execsnoop > /dev/null",
+        "events missing under the storm (execsnoop > file)",
+        "CPU-bound loop slowdown under profile -F 99",
+    ] {
+        assert!(names.contains(&want), "no figure {want:?} in {names:?}");
+    }
+    for f in v["figures"].as_array().unwrap() {
+        assert!(f["median"].as_f64().is_some_and(f64::is_finite), "{f}");
+    }
+    // Every tool that traces has its ready time and idle memory.
+    let list = Command::new(bin_dir.join("bpftk"))
+        .arg("list")
+        .output()
+        .unwrap();
+    let tools: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|t| t != "flamegraph")
+        .collect();
+    let measured: Vec<&str> = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tool"].as_str().unwrap())
+        .collect();
+    assert_eq!(measured, tools);
+    assert!(v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["ready_ms"]["median"].as_f64().unwrap() > 0.0));
+    assert!(stdout.contains("| opensnoop ready |"), "{stdout}");
+    assert!(stdout.contains("bpftrace is not installed"), "{stdout}");
+}
