@@ -20,7 +20,26 @@ const EXAMPLES: &str = "EXAMPLES:
     runqslower -t 123  # trace tid 123 (use for threads only)
     runqslower -P      # also show previous task name and TID
     runqslower --json  # JSON Lines, one object per event";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the event was printed, HH:MM:SS"),
+        ("COMM", "the name of the task that waited, at most 15 characters"),
+        ("TID", "its thread ID"),
+        ("LAT(us)", "microseconds it waited in the run queue, from its wakeup (or preemption) until it ran; only waits over MIN_US"),
+        ("PREV COMM", "the name of the task switched out for it (-P)"),
+        ("PREV TID", "that task's thread ID (-P)"),
+        ("PID", "the process ID of the task that waited (--json only)"),
+    ],
+    overhead: "The sched_wakeup and sched_wakeup_new programs run at every wakeup on the system \
+and the sched_switch program at every context switch, which on a busy system is very often. A \
+wakeup of a traced task, or a switch that leaves a preempted task runnable, stores a timestamp in \
+a hash map; a switch looks up and deletes the timestamp of the task switched in. Only waits over \
+MIN_US cost a ring buffer event, so the output stays small unless MIN_US is low (0 reports every \
+wait). -p and -t filter in the kernel, before the timestamp is stored. The map holds 10240 queued \
+threads; waits beyond that go unmeasured. Events the ring buffer had no room for are counted and \
+reported at exit.",
+    see_also: &["runqlat", "runqlen", "cpudist", "offcputime"],
+};
 
 /// Trace high run queue latency: tasks that waited longer than MIN_US
 /// between becoming runnable (woken, created, or preempted) and running.

@@ -29,9 +29,47 @@ const KILLSNOOP_EXAMPLES: &str = "EXAMPLES:
     killsnoop -x          # only show failed kills
     killsnoop -p 181      # only trace PID 181
     killsnoop -s 9        # only trace SIGKILL";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the event was printed, HH:MM:SS"),
+        ("PID", "the process ID of the sender; for a kernel-generated signal, of the task running when the kernel generated it"),
+        ("COMM", "that thread's name, at most 15 characters"),
+        ("SIG", "the signal's name (SIGTERM), SIG<n> for one without a name (real-time signals, 0)"),
+        ("TPID", "the target: the pid given to kill(2), the thread ID given to tkill(2) or tgkill(2), or the task the kernel signalled; a negative kill(2) target (a process group, -1) shows as its unsigned 32-bit value"),
+        ("TCOMM", "the target's name when the signal was generated; - when none was (a failed call, signal 0); for a group, the last task signalled"),
+        ("RESULT", "the call's return value, 0 or a negative errno (-3: ESRCH); 0 for kernel-generated signals"),
+        ("SIG_NAME", "the signal's name, as SIG shows it (--json only)"),
+        ("VIA", "kill, tkill, tgkill, or kernel: generated elsewhere (SIGCHLD, faults, timers, other calls such as rt_sigqueueinfo(2)) (--json only)"),
+    ],
+    overhead: "The kill(2), tkill(2) and tgkill(2) tracepoints run at each such call, and \
+signal:signal_generate at every signal generated on the system, SIGCHLD at each process exit and \
+timer signals included. A traced call costs a hash map update at entry and a ring buffer event at \
+exit; a kernel-generated signal costs one event, unless -k or -x leaves those out. -p, -s, -k and \
+-x filter in the kernel; -n is applied in user space, after the event is sent. Signals are seldom \
+frequent enough to matter, except with many short-lived processes or fast interval timers. Events \
+the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["killsnoop", "exitsnoop", "oomkill"],
+};
 
-pub const KILLSNOOP_DOC: crate::Doc = crate::docs::PENDING;
+pub const KILLSNOOP_DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the event was printed, HH:MM:SS"),
+        ("PID", "the process ID of the caller of kill(2)"),
+        ("COMM", "the calling thread's name, at most 15 characters"),
+        ("SIG", "the signal number (0 only checks that the target exists)"),
+        ("TPID", "the pid given to kill(2); a negative one (a process group, -1) shows as its unsigned 32-bit value"),
+        ("RESULT", "the call's return value, 0 or a negative errno (-3: ESRCH)"),
+        ("SIG_NAME", "the signal's name (SIGKILL), SIG<n> for one without a name (--json only)"),
+        ("VIA", "always kill (--json only)"),
+    ],
+    overhead: "The kill(2) entry and exit tracepoints run at each kill(2) on the system: a hash \
+map update at entry, a ring buffer event at exit. signal:signal_generate is attached as well and \
+runs at every signal generated on the system, but costs only a hash map lookup for signals not \
+sent by kill(2). -p, -s and -x filter in the kernel; -n is applied in user space, after the event \
+is sent. kill(2) is seldom frequent enough to matter. Events the ring buffer had no room for are \
+counted and reported at exit.",
+    see_also: &["sigsnoop", "exitsnoop", "oomkill"],
+};
 
 /// What both tools filter on.
 #[derive(clap::Args, Debug)]

@@ -19,7 +19,24 @@ const EXAMPLES: &str = "EXAMPLES:
     solisten -p 1216   # only trace PID 1216
     solisten -n nginx  # only processes whose name contains nginx
     solisten --json    # JSON Lines, one object per call";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "the wall-clock time the event was printed, HH:MM:SS, despite the heading (-t)"),
+        ("PID", "the process ID of the caller"),
+        ("COMM", "the calling thread's name, at most 15 characters"),
+        ("RET", "listen(2)'s result: 0, or a negative errno"),
+        ("BACKLOG", "the backlog as the caller passed it (the kernel caps it at net.core.somaxconn)"),
+        ("PROTO", "TCPv4 or TCPv6; UDPv4, UDPv6 (a failed listen on a datagram socket, seen only on the syscall tracepoints) or UNKv4, UNKv6 for other socket types"),
+        ("PORT", "the local port after the call; 0 when a failed call left the socket unbound"),
+        ("ADDR", "the local address the socket is bound to; 0.0.0.0 or :: for any"),
+    ],
+    overhead: "The programs run only at listen(2) (or at inet_listen, where the fexit or kprobe \
+alternative is chosen), which servers call once per listening socket: each call costs at most a \
+hash map update, a look-up of the socket behind the descriptor and one ring buffer event. -p \
+filters in the kernel; -n is applied in user space, after the event is sent. Events the ring \
+buffer had no room for are counted and reported at exit.",
+    see_also: &["bindsnoop", "tcpconnect", "tcptracer"],
+};
 
 /// Trace IPv4 and IPv6 listen syscalls: backlog, protocol, address, port
 /// and result.

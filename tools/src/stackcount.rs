@@ -24,7 +24,29 @@ const EXAMPLES: &str = "EXAMPLES:
     stackcount -K vfs_read                # kernel stacks of vfs_read() (fentry or kprobe)
     stackcount -i 1 -D 10 t:block:block_rq_issue  # print every second for 10 s
     stackcount -f -D 5 t:sched:sched_switch | flamegraph > switches.svg";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("KERNEL_STACK", "the kernel frames, innermost first, one per line (not with -U); [Missed Kernel Stack] when the stack was lost"),
+        ("USER_STACK", "the user frames, innermost first, after the kernel frames and a -- line (-d) (not with -K): function names, module+offset where there is no symbol, [unknown: process exited] when the process was gone before it was read; [Missed User Stack] when lost"),
+        ("COMM", "the process's name, on a line - COMM (PID) under the frames: whenever user frames are shown, and with -P"),
+        ("PID", "its process ID, on that line"),
+        ("COUNT", "how many times the event fired with this stack, on the last line; stacks are printed fewest first"),
+        ("folded", "one line per stack instead (-f): COMM;user frames;kernel frames COUNT, outermost first, for flamegraph; a - between user and kernel frames (-d)"),
+        ("HH:MM:SS", "the time, before each interval's report (-i with -T)"),
+    ],
+    overhead: "The program runs at every firing of the counted event, in the task that hit it: a \
+tracepoint, a uprobe (a trap into the kernel at every call of the function) or a kernel function \
+through fentry or a kprobe. Each firing walks the kernel and the user stack (up to \
+--perf-max-stack-depth frames each; -K or -U walks one) and adds one to a count in a hash map; \
+nothing is sent per event. Counting a hot event (sched_switch, malloc) system-wide therefore costs \
+two stack walks per occurrence: narrow it with -p or -c, which filter in the kernel before the \
+walk. The count map holds 16384 stacks; stacks that do not fit the stack map \
+(--stack-storage-size) show as [Missed Kernel Stack] or [Missed User Stack], with a warning after \
+the report. Naming the frames happens in user space at each report; a process's memory map is read \
+while it lives, a few times a second, so short-lived processes may only show [unknown: process \
+exited].",
+    see_also: &["profile", "offcputime", "flamegraph", "funclatency"],
+};
 
 /// Count the stacks that lead to an event: `t:CATEGORY:EVENT` (a
 /// tracepoint), `u:LIB:FUNC` (a user function: LIB a path or a library name

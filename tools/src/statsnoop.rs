@@ -21,7 +21,23 @@ const EXAMPLES: &str = "EXAMPLES:
     statsnoop -p 181       # only trace PID 181
     statsnoop -d 10        # trace for 10 seconds only
     statsnoop --json       # JSON Lines, one object per call";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "seconds since the first event printed, from the kernel's clock (-t)"),
+        ("PID", "the process ID (the thread group)"),
+        ("COMM", "the calling thread's name, at most 15 characters"),
+        ("RET", "0 when the call succeeded, -1 when it failed"),
+        ("ERR", "the errno of a failed call, else 0; --json adds err_name (ENOENT)"),
+        ("PATH", "the path as the caller passed it, read at return; empty for an empty path (AT_EMPTY_PATH) or one that could not be read; a path cut at 4095 bytes ends with ..."),
+    ],
+    overhead: "The entry and exit programs run at every statfs(2), stat(2), lstat(2), fstatat(2) \
+and statx(2) on the system; shells, build tools and file managers make these calls often. Each \
+traced call costs a hash map update at entry, and at exit a copy of the path and a ring buffer \
+event as long as the path. Where the kernel has no per-call tracepoints, the raw sys_enter and \
+sys_exit programs run at every syscall of every process instead. -p filters in the kernel at entry \
+and -x at exit. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["opensnoop", "syscount", "execsnoop"],
+};
 
 /// Trace stat family syscalls: statfs(2), stat(2), lstat(2), fstatat(2) and statx(2).
 ///

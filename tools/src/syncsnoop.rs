@@ -19,7 +19,19 @@ const EXAMPLES: &str = "EXAMPLES:
     syncsnoop -p 181       # only trace PID 181
     syncsnoop -d 10        # trace for 10 seconds only
     syncsnoop --json       # JSON Lines, one object per call";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the event was printed, HH:MM:SS (-T)"),
+        ("PID", "the process ID (the thread group)"),
+        ("COMM", "the calling thread's name, at most 15 characters"),
+        ("SYSCALL", "sync, fsync, fdatasync, msync, sync_file_range or syncfs; reported at entry, with no result or duration"),
+    ],
+    overhead: "Only the entry tracepoints of the sync family are hooked: each call costs one ring \
+buffer event, and -p filters in the kernel. These calls are rare on most systems; on a database \
+that syncs every commit, the output follows its commit rate. Events the ring buffer had no room \
+for are counted and reported at exit.",
+    see_also: &["biolatency", "biopattern", "syscount"],
+};
 
 /// Trace sync family syscalls: sync(2), fsync(2), fdatasync(2), msync(2),
 /// sync_file_range(2) and syncfs(2).

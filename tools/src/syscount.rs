@@ -26,7 +26,23 @@ const EXAMPLES: &str = "EXAMPLES:
     syscount -e ENOENT -i 5    # count only syscalls failed with a given errno
     syscount -c CG             # only processes in cgroup (v2) CG
     syscount -l                # list the syscalls this tool knows";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the time of the report: a [HH:MM:SS] line over each table"),
+        ("SYSCALL", "the syscall's name from the built-in table (x86_64, arm64), [unknown: NR] otherwise; --json adds its number as nr"),
+        ("PID", "the process ID (-P)"),
+        ("COMM", "the process's name at its latest counted call, at most 15 characters (-P)"),
+        ("COUNT", "calls that returned in the interval (only failed ones with -x or -e); calls that never return, as exit_group(2), are not counted; rows busiest first, the top -T"),
+        ("TIME (us)", "the total time spent in those calls, entry to return, in microseconds with three decimals; TIME (ms) with -m; --json key time_us or time_ms (-L)"),
+    ],
+    overhead: "The exit program runs at every syscall of every process and updates a hash map \
+entry (the count, and with -L the time); with -L the entry program also stores a timestamp per \
+thread. -p and -c filter in the kernel, but the programs still run at every syscall, so on a \
+syscall-heavy system the cost grows with the syscall rate. Nothing is sent per call: user space \
+reads and clears the map once per interval. The map holds 10240 syscalls or processes, and with -L \
+the timestamp map 10240 threads in syscalls; calls beyond those are not counted.",
+    see_also: &["statsnoop", "opensnoop", "funclatency"],
+};
 
 /// Summarize system calls: counts (and with -L time) by syscall or, with
 /// -P, by process, printed every interval or at the end.

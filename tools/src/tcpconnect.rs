@@ -30,7 +30,32 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpconnect -L          # include the local port (LPORT)
     tcpconnect -4          # only trace IPv4 connects
     tcpconnect --json      # JSON Lines, one object per connect";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "seconds since the first connect printed (-t)"),
+        ("UID", "the user ID of the process that connected (-U)"),
+        ("PID", "the process ID of the process that called connect(2)"),
+        ("COMM", "its thread's name, cut to 12 characters in the table"),
+        ("IP", "4 or 6"),
+        ("SADDR", "the local address"),
+        ("LPORT", "the local port (-L); with -c, counts are kept per local port too (-L or -s)"),
+        ("DADDR", "the destination address; an IPv6 socket connecting to IPv4 shows ::ffff:a.b.c.d"),
+        ("SPORT", "the local port, after DADDR (-s)"),
+        ("DPORT", "the destination port"),
+        ("LADDR", "the local address, in the table of counts (-c)"),
+        ("RADDR", "the destination address, in the table of counts (-c)"),
+        ("RPORT", "the destination port, in the table of counts (-c)"),
+        ("CONNECTS", "connects from that local address to that destination address and port, printed at the end, busiest first (-c)"),
+    ],
+    overhead: "On the preferred hooks the programs run at every TCP state change on the system (a \
+few per connection) and at every connect(2) return. Only a connect's first change, to SYN_SENT, \
+does real work: the -p, -u, -4/-6 and -P filters, in the kernel, then two hash map updates; each \
+connect shown costs one ring buffer event. The fexit and kprobe alternatives run only at \
+tcp_v4_connect and tcp_v6_connect. The cost follows the rate of outgoing connections; -c counts in \
+user space and still takes an event per connect. Events the ring buffer had no room for are \
+counted and reported at exit.",
+    see_also: &["tcpconnlat", "tcptracer", "tcplife"],
+};
 
 /// Trace active TCP connections (connect() and the like): one line per
 /// attempt that sent a SYN, whether it succeeded or not.

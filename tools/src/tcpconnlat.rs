@@ -24,7 +24,27 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpconnlat -p 185       # only trace PID 185
     tcpconnlat -L           # include the local port (LPORT)
     tcpconnlat --json       # JSON Lines, one object per connect";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "seconds since the first connect printed (-t)"),
+        ("PID", "the process ID of the process that called connect(2)"),
+        ("COMM", "its thread's name, cut to 12 characters in the table"),
+        ("IP", "4 or 6"),
+        ("SADDR", "the local address"),
+        ("LPORT", "the local port (-L)"),
+        ("DADDR", "the destination address"),
+        ("DPORT", "the destination port"),
+        ("LAT(ms)", "milliseconds from connect(2) entering SYN_SENT to the connection established, two decimals; only connects slower than MIN_MS; failed connects are not shown"),
+    ],
+    overhead: "On the preferred hooks the program runs at every TCP state change on the system. \
+Only a connect's start (a hash map update; -p filters there, in the kernel) and its end (a lookup \
+and a delete, and for a connect slower than MIN_MS one ring buffer event) do work, so the cost \
+follows the rate of outgoing connections. The fentry and kprobe alternatives also hook \
+tcp_rcv_state_process, which runs for every segment received by a socket not yet or no longer \
+established, SYNs to listeners included, and costs a state check each. Events the ring buffer had \
+no room for are counted and reported at exit.",
+    see_also: &["tcpconnect", "tcprtt", "tcplife", "tcptracer"],
+};
 
 /// Trace TCP connects and show connection latency: from the SYN sent
 /// (connect called) to the connection established, attributed to the

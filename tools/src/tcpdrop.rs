@@ -27,7 +27,28 @@ SADDR:SPORT > DADDR:DPORT is the dropped packet's direction. STATE is the
 socket's, `-` when the packet had none (NO_SOCKET: nothing listens there).
 REASON is the kernel's drop reason (enum skb_drop_reason), `-` where the
 hook has none. PID is whoever was on the CPU: drops happen in softirqs.";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the event was printed, HH:MM:SS"),
+        ("PID", "whoever was on the CPU at the drop, usually unrelated: drops happen in softirqs"),
+        ("IP", "4 or 6"),
+        ("SADDR:SPORT", "the dropped packet's source address and port (IPv6 without brackets); --json: saddr and sport"),
+        (">", "the packet's direction, source to destination"),
+        ("DADDR:DPORT", "its destination address and port; --json: daddr and dport"),
+        ("STATE", "the socket's TCP state; - when the packet had none (--json: null)"),
+        ("(FLAGS)", "the packet's TCP flags, as (SYN) or (FIN|ACK); --json key flags"),
+        ("REASON", "the kernel's drop reason (NO_SOCKET), its number when this kernel does not name it, - with the tcp_drop kprobe (no reasons)"),
+        ("KERNEL_STACK", "the kernel stack of the drop under the row, innermost first, a function per line indented by a tab, then an empty line; [Missed Kernel Stack] when lost; --json: a list; not with --no-stack"),
+    ],
+    overhead: "The program runs at every packet the kernel frees as dropped, whatever its protocol \
+(skb:kfree_skb), or at tcp_drop on old kernels. It reads the packet's headers and returns for \
+anything but TCP of the chosen family; a TCP drop costs a kernel stack walk (not with --no-stack), \
+a ring buffer event, and in user space the naming of the stack's frames. Drops are normally rare, \
+but a flood of them (a SYN flood, a scan of closed ports) makes every dropped packet an event: \
+--no-stack makes each cheaper. Stacks that do not fit the stack map (--stack-storage-size) show as \
+[Missed Kernel Stack]. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["tcpretrans", "tcpstates", "tcplife", "stackcount"],
+};
 
 /// Trace TCP packets dropped by the kernel: addresses and ports, socket
 /// state, TCP flags, drop reason, and the kernel stack of the drop.

@@ -24,7 +24,29 @@ const EXAMPLES: &str = "EXAMPLES:
     tcplife -w             # wide columns (fit IPv6 addresses)
     tcplife -T             # include a time column (HH:MM:SS)
     tcplife --json         # JSON Lines, one object per connection";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the close was printed, HH:MM:SS (-T)"),
+        ("TIME(s)", "seconds since the first connection closed (-t)"),
+        ("PID", "the owner's process ID: the process that called connect(2), or for an accepted connection the one that closed it; when the peer closed first, the process that closed after it; else whoever was on the CPU at the close"),
+        ("COMM", "the owner's thread name, at most 15 characters"),
+        ("LADDR", "the local address (-w: wide enough for IPv6)"),
+        ("LPORT", "the local port"),
+        ("RADDR", "the remote address (-w: wide enough for IPv6)"),
+        ("RPORT", "the remote port"),
+        ("TX_KB", "KiB sent and acknowledged by the peer, two decimals"),
+        ("RX_KB", "KiB received, two decimals"),
+        ("MS", "milliseconds from ESTABLISHED (SYN_SENT for a connect that failed) to CLOSE; connections already open when tracing started are not shown"),
+    ],
+    overhead: "The program runs at every TCP state change on the system, a handful per connection. \
+A change before FIN_WAIT1 stores a timestamp in a hash map, a change made in the owner's context \
+its name, and the final CLOSE reads the byte counters and costs one ring buffer event. The port, \
+family and -p filters apply in the kernel. The cost follows the rate of connections, not of \
+packets: long busy connections cost no more than short idle ones, but a host serving many short \
+connections gets a line for each. The maps hold 10240 connections in flight; connections beyond \
+that go unreported. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["tcpstates", "tcptop", "tcpconnect", "tcptracer"],
+};
 
 /// Trace the lifespan of TCP sessions and summarize: one line per closed
 /// connection with its owner, addresses, kilobytes sent (acknowledged) and

@@ -31,7 +31,24 @@ const EXAMPLES: &str = "EXAMPLES:
 
 PID is the process on the CPU when the kernel retransmitted: usually 0, as
 retransmissions mostly happen in timers and softirqs.";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the event was printed, HH:MM:SS"),
+        ("PID", "whoever was on the CPU at the retransmission, usually 0: timers and softirqs retransmit"),
+        ("IP", "4 or 6"),
+        ("LADDR:LPORT", "the local address and port (IPv6 without brackets); --json: laddr and lport"),
+        ("T>", "R> for a retransmitted segment, L> for a tail loss probe (-l); --json key type, R or L"),
+        ("RADDR:RPORT", "the remote address and port; --json: raddr and rport"),
+        ("STATE", "the connection's TCP state (ESTABLISHED)"),
+        ("RETRANSMITS", "retransmissions (and loss probes with -l) per flow, after LADDR:LPORT and RADDR:RPORT, printed at exit, fewest first (-c)"),
+    ],
+    overhead: "The program runs at every TCP retransmission on the system and, with -l, at every \
+tail loss probe; each costs a ring buffer event, or with -c only a hash map update in the kernel. \
+Retransmissions are normally rare, but a lossy or congested path brings bursts of them: -c keeps \
+the cost of each to a map update, for up to 10240 flows. -4 and -6 filter in the kernel. Events \
+the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["tcpdrop", "tcpstates", "tcprtt", "tcplife"],
+};
 
 /// Trace TCP retransmits: time, pid, addresses and ports, type (R: a
 /// retransmission, L: a tail loss probe) and the connection's state.

@@ -30,7 +30,26 @@ const EXAMPLES: &str = "EXAMPLES:
     tcprtt -b              # show sockets histogram by local address
     tcprtt -B              # show sockets histogram by remote address
     tcprtt -e              # show extension summary (average)";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("HH:MM:SS", "the time, on a line before each interval's histograms (-T)"),
+        ("All Addresses = ******", "the heading of the single histogram, without -b or -B"),
+        ("Local Address = ADDR", "the heading of each local address's histogram (-b)"),
+        ("Remote Address = ADDR", "the heading of each remote address's histogram (-B)"),
+        ("[AVG n]", "after the heading: the average RTT of the interval, in the histogram's unit, rounded down (-e)"),
+        ("usecs", "each bucket's range, low -> high, in powers of two: the smoothed RTT (srtt) a connection had as it received a segment, in microseconds; msecs with -m, where RTTs under 1 ms count as 0"),
+        ("count", "how many received segments saw an RTT in that range, in the interval"),
+        ("distribution", "the count as a bar of stars, scaled to the largest bucket"),
+        ("buckets", "with --json, one object per histogram: time (-T), laddr or raddr, avg (-e), count (all segments), unit and buckets, a list of {low, high, count}"),
+    ],
+    overhead: "The program runs for every TCP segment received on an established connection (the \
+tcp_probe tracepoint, else tcp_rcv_established), on the receive path of every packet: on a host \
+moving a lot of TCP traffic that is very often. Each firing applies the port, address and family \
+filters in the kernel, then adds to one histogram in a hash map: a lookup and a few atomic \
+additions, nothing sent per segment. User space reads and clears the histograms once per interval. \
+With -b or -B the map holds up to 10240 addresses.",
+    see_also: &["tcpconnlat", "tcpretrans", "tcptop", "tcplife"],
+};
 
 /// Summarize TCP RTT as a histogram: the smoothed round-trip time of a
 /// connection each time it receives a segment while established.

@@ -21,7 +21,32 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpstates -D 80        # only trace remote port 80
     tcpstates -w           # wide columns, with the IP version
     tcpstates --json       # JSON Lines, one object per change";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the change was printed, HH:MM:SS (-T)"),
+        ("TIME(s)", "seconds since the first change printed (-t)"),
+        ("SKADDR", "the socket's kernel address in hex, to follow one socket through its changes"),
+        ("PID", "the process ID of the task on the CPU at the change; for changes made by incoming packets (softirq), often unrelated"),
+        ("COMM", "that thread's name, cut to 10 characters in the table (16 with -w)"),
+        ("IP", "4 or 6 (-w)"),
+        ("LADDR", "the local address"),
+        ("LPORT", "the local port; 0 before one is chosen (a connect entering SYN_SENT)"),
+        ("RADDR", "the remote address; 0.0.0.0 or :: for a listener"),
+        ("RPORT", "the remote port"),
+        ("OLDSTATE", "the state left (SYN_SENT)"),
+        ("->", "an arrow between the two states (table only)"),
+        ("NEWSTATE", "the state entered (ESTABLISHED)"),
+        ("MS", "milliseconds spent in OLDSTATE, three decimals; 0.000 when the socket entered it before tracing started"),
+    ],
+    overhead: "The program runs at every TCP state change on the system, a handful per connection. \
+Every change of every TCP socket stores the time in a hash map, filtered or not, so that durations \
+stay right whatever -L and -D leave out; the family and port filters then apply in the kernel, and \
+each change shown costs a ring buffer event. The cost follows the rate of connections, not of \
+packets; a host serving many short connections prints several lines for each. The map holds 10240 \
+sockets; beyond that, durations show 0.000. Events the ring buffer had no room for are counted and \
+reported at exit.",
+    see_also: &["tcplife", "tcpconnect", "tcptracer", "tcpdrop"],
+};
 
 /// Trace TCP session state changes and durations: each change of each
 /// socket, with the milliseconds it spent in the state it leaves (0.000

@@ -27,7 +27,32 @@ const EXAMPLES: &str = "EXAMPLES:
     tcptop -c CG           # only trace processes in cgroup (v2) CG
     tcptop -s sent -r 5    # the 5 connections that sent the most
     tcptop --json 1 3      # JSON Lines, a row per connection per interval";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("HH:MM:SS loadavg:", "the time, then /proc/loadavg: the 1, 5 and 15 minute load averages, running/total tasks and the last PID (not with -S)"),
+        ("PID", "the process ID that sent or received"),
+        ("COMM", "the thread's name, cut to 12 characters in the table; threads of other names get rows of their own"),
+        ("LADDR", "the local address and port, as addr:port"),
+        ("RADDR", "the remote address and port, as addr:port"),
+        ("LADDR6", "the local end of IPv6 connections, listed after the IPv4 ones under their own heading; each family busiest first (-s), -r rows in all"),
+        ("RADDR6", "the remote end of IPv6 connections"),
+        ("RX_KB", "KiB received in the interval, rounded down"),
+        ("TX_KB", "KiB sent in the interval, rounded down"),
+        ("TIME", "the interval's time (--json only)"),
+        ("LPORT", "the local port (--json only; the table has it in LADDR)"),
+        ("RPORT", "the remote port (--json only; the table has it in RADDR)"),
+        ("RX_BYTES", "bytes received in the interval (--json only)"),
+        ("TX_BYTES", "bytes sent in the interval (--json only)"),
+    ],
+    overhead: "The programs run at every send and receive call on every socket of the system (the \
+sock_send_length and sock_recv_length tracepoints), or at every tcp_sendmsg and tcp_cleanup_rbuf \
+on the fallback hooks, so the cost follows the rate of calls, not of bytes. Each TCP call that \
+moved data costs a hash map update keyed by connection and process; other protocols return at \
+once. -p, -c and -4/-6 filter in the kernel. Nothing is sent per call: user space reads and clears \
+the map each interval. The map holds 10240 connection and process pairs per interval; traffic \
+beyond that is not counted.",
+    see_also: &["tcplife", "tcprtt", "tcpstates"],
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Sort {

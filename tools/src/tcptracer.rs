@@ -29,7 +29,27 @@ const EXAMPLES: &str = "EXAMPLES:
 T is C for connect (an outgoing connection got established, shown for the
 process that called connect), A for accept, X for close (the process ended
 its side: close, exit, or shutdown for writing).";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "seconds since the first event printed (-t)"),
+        ("T", "C: an outgoing connection got established (for the process that called connect(2)); A: the process accepted a connection; X: the process ended its side (close, exit, shutdown for writing); --json key type: connect, accept, close"),
+        ("PID", "the process ID"),
+        ("COMM", "its thread's name, at most 15 characters"),
+        ("IP", "4 or 6"),
+        ("SADDR", "the local address"),
+        ("DADDR", "the remote address"),
+        ("SPORT", "the local port"),
+        ("DPORT", "the remote port"),
+    ],
+    overhead: "On the preferred hooks the programs run at every TCP state change on the system, at \
+every accept(2) and accept4(2) return, and at the entry and exit of every close(2) of any file \
+descriptor, where they look the descriptor up and remember TCP sockets for the length of the call. \
+A connect costs two hash map updates; each event shown costs a ring buffer event. -p, -N, -4 and \
+-6 filter in the kernel. On a system closing many files a second the close(2) hooks are the main \
+cost; the fentry and kprobe alternatives hook tcp_close instead. Events the ring buffer had no \
+room for are counted and reported at exit.",
+    see_also: &["tcpconnect", "tcpconnlat", "tcplife", "tcpstates"],
+};
 
 /// Trace TCP connections: connects (C), accepts (A) and closes (X) with
 /// their addresses and ports. SADDR/SPORT are the local end.

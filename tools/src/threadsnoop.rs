@@ -23,7 +23,21 @@ const EXAMPLES: &str = "EXAMPLES:
     threadsnoop           # trace pthread_create() calls system-wide
     threadsnoop -p 181    # only trace PID 181
     threadsnoop --json    # JSON Lines, one object per new thread";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(ms)", "milliseconds since the first event printed, from the kernel's clock"),
+        ("PID", "the process ID of the caller of pthread_create(3), shown whether the call succeeds or not"),
+        ("COMM", "the calling thread's name, at most 15 characters"),
+        ("FUNC", "the new thread's start function by name (demangled); module+offset where there is no symbol, its address in hex where nothing is known"),
+    ],
+    overhead: "A uprobe on pthread_create in one C library: it fires at each call in processes \
+that use that library, with a trap into the kernel and a ring buffer event; statically linked \
+programs and runtimes that call clone(2) themselves are not seen. Thread creation is seldom \
+frequent, except in programs that start a thread per request. The start function is named in user \
+space while the process lives, which costs more than the probe the first time for each process. -p \
+filters in the kernel. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["execsnoop", "exitsnoop", "profile"],
+};
 
 /// Trace thread creation with pthread_create(3): the process, and the new
 /// thread's start function by name (module+offset, then hex, where unnamed).

@@ -25,7 +25,23 @@ const EXAMPLES: &str = "EXAMPLES:
     wakeuptime -p 185      # trace threads of PID 185 only
     wakeuptime -m 1000     # only blocks of more than 1000 usec
     wakeuptime -f 5 | flamegraph --colors wakeup --countname us > wakeup.svg";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TARGET", "the name of the threads that were blocked, on a target: line over the stack"),
+        ("WAKER_STACK", "the kernel stack of the wakeup, innermost first, one function per line; [Missed Kernel Stack] when lost"),
+        ("WAKER", "the name of the task that woke them, on a waker: line; for a wakeup from an interrupt or a timer, whatever task it interrupted"),
+        ("US", "the total microseconds those threads were blocked, switched out until woken, over the blocks between -m and -M; entries are printed smallest first"),
+        ("folded", "one line per entry instead (-f): WAKER;stack outermost first;TARGET US, for flamegraph"),
+    ],
+    overhead: "The switch program runs at every context switch on the system and stores a \
+timestamp for the thread switched out (-p and -u filter it in the kernel); the wakeup program runs \
+at every wakeup and, for a thread with a timestamp, walks the waker's kernel stack and adds the \
+blocked time to a hash map. Both fire very often on a busy system. Nothing is sent per event: user \
+space reads the map once, at the end. The timestamp map holds 10240 threads and the count map \
+16384 entries; blocks beyond them are not counted. Stacks that do not fit the stack map \
+(--stack-storage-size) show as [Missed Kernel Stack] and are counted in a warning at exit.",
+    see_also: &["offcputime", "runqslower", "stackcount"],
+};
 
 /// Summarize blocked time by the kernel stack of the waker: who woke the
 /// blocked threads, from where, and how long they had waited (microseconds).
