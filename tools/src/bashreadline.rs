@@ -19,7 +19,19 @@ unsafe impl plain::Plain for event {}
 const EXAMPLES: &str = "EXAMPLES:
     bashreadline                             # trace bash command lines
     bashreadline -s /usr/lib/libreadline.so  # bash using this readline library";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time the line was received, HH:MM:SS"),
+        ("PID", "the process ID of the bash that read the line"),
+        ("COMMAND", "the line as readline returned it, control characters escaped; a line longer than 1023 bytes is cut there and ends with ..."),
+    ],
+    overhead: "The uretprobe fires once for each line readline returns: in every bash on the system or, \
+when the shared libreadline is probed, in every program that uses it (the kernel then keeps only \
+tasks named bash). Each line costs a trap into the kernel at the call and at its return, and one \
+ring buffer event: nothing at typing speed. Scripts run by bash do not read their commands through \
+readline and cost nothing. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["execsnoop", "exitsnoop"],
+};
 
 /// Print the command lines entered in interactive bash shells, system-wide.
 ///

@@ -34,7 +34,27 @@ Socket options are reported as:
   SOL_SOCKET SO_REUSEPORT             ....r
 IF is the interface index of SO_BINDTODEVICE (0: none). After a failed
 bind, ADDR and PORT are the ones asked for.";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "the wall-clock time, HH:MM:SS, whatever the (s) says (-t); --json key time"),
+        ("UID", "the user ID of the process (-U)"),
+        ("PID", "the process ID (the thread group)"),
+        ("COMM", "the task's name, at most 15 characters"),
+        ("RET", "0 for a bind that worked, else the negative errno, as -98 for EADDRINUSE (failed binds only with -x)"),
+        ("PROTO", "TCP, UDP, or UNK for any other protocol"),
+        ("OPTS", "the socket options set at bind time, a letter each or a dot: F IP_FREEBIND, T IP_TRANSPARENT, N IP_BIND_ADDRESS_NO_PORT, R SO_REUSEADDR, r SO_REUSEPORT"),
+        ("IF", "the index of the interface bound with SO_BINDTODEVICE, 0 for none"),
+        ("PORT", "the local port bound (for a request of port 0, the one the kernel chose, or 0 with IP_BIND_ADDRESS_NO_PORT); after a failed bind, the port asked for"),
+        ("ADDR", "the local address bound (0.0.0.0 or :: for any); after a failed bind, the address asked for"),
+    ],
+    overhead: "Every bind(2) on the system runs the hooks; the syscall tracepoints see binds of every \
+socket family, Unix sockets included, the fexit and kprobe alternatives only IPv4 and IPv6 ones. \
+The tracepoints and kprobes keep the call in a hash map by thread until it returns; a bind that \
+passes the filters (-p, -u, -c, -P and the success test, all applied in the kernel) costs one ring \
+buffer event. Binds are rare on most systems; a program creating sockets at a high rate pays the \
+cost once per bind. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["solisten", "tcpconnect", "tcptracer"],
+};
 
 /// Trace bind syscalls of IPv4 and IPv6 sockets: protocol, socket options,
 /// interface, address, port and result (successful binds only, unless -x).

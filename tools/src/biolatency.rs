@@ -27,7 +27,25 @@ const EXAMPLES: &str = "EXAMPLES:
     biolatency -d vda       # trace vda only
     biolatency -e           # add the average and total per histogram
     biolatency -c CG        # trace processes in cgroup (v2) CG only";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("usecs", "the time from the request's issue to the device (-Q: its insertion into the OS queue) to its completion, as a log2 bucket low -> high in microseconds (msecs with -m); --json gives each bucket's low, high and count"),
+        ("count", "the number of requests in the bucket"),
+        ("distribution", "stars in proportion to the largest bucket's count"),
+        ("disk = NAME", "a histogram per disk, named from /proc/partitions, else MAJOR:MINOR (-D)"),
+        ("flags = FLAGS", "a histogram per set of request flags and operation, as Sync-Write or ReadAhead-Read (-F)"),
+        ("Average, Total, Count", "a line after each histogram: the mean latency, the sum of the latencies (each in whole units) and the number of requests (-e)"),
+    ],
+    overhead: "Each block I/O request runs one program when it is issued to the device (with -Q also \
+one when it is inserted into the OS queue), which stores a timestamp in a hash map by request, and \
+one at completion, which adds the latency to a histogram in the kernel. Nothing is sent per I/O; \
+user space reads the histograms at each interval. The cost per request is small next to the I/O \
+itself, but is paid on every request of every disk, so it becomes measurable on devices doing \
+very many I/Os a second. -d and -c filter in the kernel when a request starts. At most 10240 \
+requests are timed at once: requests beyond that are not counted.",
+    see_also: &["biopattern", "bitesize", "funclatency"],
+};
 
 /// Summarize block device I/O latency as a histogram: from issue to the
 /// device (or with -Q from insertion into the OS queue) to completion.

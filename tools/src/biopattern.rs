@@ -21,7 +21,22 @@ const EXAMPLES: &str = "EXAMPLES:
     biopattern 1 10         # print 1 second summaries, 10 times
     biopattern -T 1         # 1s summaries with timestamps
     biopattern -d vda       # trace vda only";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time of the summary, HH:MM:SS (-T)"),
+        ("DISK", "the disk, named from /proc/partitions, else MAJOR:MINOR"),
+        ("%RND", "the share of requests that did not start where the disk's previous completed request ended, in whole percent rounded down; --json key rnd_pct"),
+        ("%SEQ", "the share of requests that started where the previous one ended, in whole percent rounded down (with %RND it may add up to 99); --json key seq_pct"),
+        ("COUNT", "the number of requests judged in the interval; a disk's first request of each interval only sets where the next should start"),
+        ("KBYTES", "the bytes those requests transferred, divided by 1024"),
+    ],
+    overhead: "Every completed block I/O request runs one program, which updates the disk's counters \
+in a hash map in the kernel; nothing is sent per I/O, and user space reads the counters at each \
+interval. The cost per request is small next to the I/O itself but is paid on every request of \
+every disk; -d filters in the kernel. Requests are judged in the order they complete, so several \
+streams on one disk can make sequential I/O look random.",
+    see_also: &["biolatency", "bitesize"],
+};
 
 /// Show block device I/O pattern: the share of random and sequential
 /// requests per disk (a request is sequential when it starts where the

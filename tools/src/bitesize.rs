@@ -22,7 +22,20 @@ const EXAMPLES: &str = "EXAMPLES:
     bitesize -T 1         # 1s summaries with timestamps
     bitesize -c fio       # trace fio only
     bitesize -d vda       # trace vda only";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("Process Name = COMM", "a histogram per name of the task running when the request was issued to the device, which can be a kernel worker rather than the process that asked for the I/O"),
+        ("Kbytes", "the request's size as a log2 bucket low -> high in kilobytes (bytes divided by 1024, so requests under 2048 bytes fall in 0 -> 1); --json gives each bucket's low, high and count"),
+        ("count", "the number of requests in the bucket"),
+        ("distribution", "stars in proportion to the largest bucket's count"),
+    ],
+    overhead: "Every block I/O request issued to a device runs one program, which adds its size to a \
+histogram in a hash map keyed by task name, in the kernel. Nothing is sent per I/O; user space \
+reads the histograms at each interval. -c and -d filter in the kernel. The cost per request is \
+small next to the I/O itself, but is paid on every request of every disk.",
+    see_also: &["biolatency", "biopattern"],
+};
 
 /// Summarize block device I/O sizes as histograms (Kbytes), by the name of
 /// the task that issued them.

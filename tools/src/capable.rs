@@ -25,7 +25,30 @@ const EXAMPLES: &str = "EXAMPLES:
     capable -x           # extra fields: show TID and INSETID columns
     capable -u pid       # each capability once per process
     capable --json       # JSON Lines, one object per check";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time, HH:MM:SS"),
+        ("UID", "the user ID of the task checked"),
+        ("PID", "the process ID (the thread group)"),
+        ("TID", "the thread ID (-x)"),
+        ("COMM", "the task's name, at most 15 characters"),
+        ("CAP", "the capability's number"),
+        ("NAME", "the capability's name, as CAP_SYS_ADMIN, or ? for a number bpftk does not know"),
+        ("AUDIT", "1 when the check is audited, 0 when the caller asked for none (CAP_OPT_NOAUDIT); - with the tracepoint hook, which does not carry it"),
+        ("VERDICT", "allow or deny"),
+        ("INSETID", "1 when the check was made with CAP_OPT_INSETID, else 0; - with the tracepoint hook (-x)"),
+        ("KERNEL_STACK", "the kernel stack of the check, innermost frame first (-K); in the table its frames follow the row, one per line, indented; [Missed Kernel Stack] when it could not be stored"),
+        ("USER_STACK", "the user stack, innermost frame first, after the kernel frames in the table (-U); [Missed User Stack] when it could not be stored"),
+    ],
+    overhead: "The hook runs on every capability check in the kernel, which many system calls make, \
+so it can fire often on a busy system. -p and -c filter in the kernel (capable's own checks are \
+left out), and each check that passes costs one ring buffer event; with -u, repeats are dropped in \
+the kernel through an LRU hash map. -K and -U walk a stack on every traced check, even one that -u \
+then drops, and each stack is named in user space as its event is printed: with them, narrow the \
+trace with -p or -c on a busy system. Events the ring buffer had no room for are counted and \
+reported at exit.",
+    see_also: &["execsnoop", "stackcount", "syscount"],
+};
 
 /// Trace security capability checks (cap_capable()) and their verdicts.
 ///

@@ -24,7 +24,24 @@ const EXAMPLES: &str = "EXAMPLES:
     cpudist -P           # show each PID separately
     cpudist -p 185       # trace PID 185 only
     cpudist -c CG        # trace processes in cgroup (v2) CG only";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("usecs", "the time a task ran each time it was switched in, until it was switched out (-O: the time it spent off the CPU, blocked or waiting to run), as a log2 bucket low -> high in microseconds (msecs with -m); --json gives each bucket's low, high and count"),
+        ("count", "the number of slices in the bucket"),
+        ("distribution", "stars in proportion to the largest bucket's count"),
+        ("pid = PID COMM", "a histogram per process, named after the first of its threads seen (-P)"),
+        ("tid = TID COMM", "a histogram per thread (-L)"),
+    ],
+    overhead: "Every context switch on every CPU runs the program: it takes the time of the task \
+leaving the CPU (with -O, of the one arriving) from a hash map by thread, adds it to a histogram, \
+and stores a timestamp for the other task, all in the kernel. Context switches are among the most \
+frequent kernel events on a busy system, and the cost is paid on each: -p and -c filter in the \
+kernel but the program still runs on every switch, and -c walks the task's cgroup ancestry each \
+time. Nothing is sent per event; user space reads the histograms at each interval. At most 10240 \
+threads are followed at once.",
+    see_also: &["runqlat", "offcputime", "profile"],
+};
 
 /// Summarize on-CPU time per task as a histogram: how long each task runs
 /// every time it is switched in (every slice, voluntary or preempted), or

@@ -33,7 +33,28 @@ const EXAMPLES: &str = "EXAMPLES:
     execsnoop -l tpkg      # only print commands whose arguments contain \"tpkg\"
     execsnoop --max-args 5 # read at most 5 arguments
     execsnoop --json       # JSON Lines, arguments as an array";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME(s)", "seconds since tracing started, to the millisecond (-t)"),
+        ("TIME", "the wall-clock time, HH:MM:SS (-T)"),
+        ("UID", "the user ID of the caller (-U)"),
+        ("PCOMM", "the task's name after the call: the new program's after an exec that worked, the caller's after one that failed; at most 15 characters"),
+        ("PID", "the process ID (the thread group)"),
+        ("PPID", "the parent's process ID"),
+        ("RET", "0, or (-x) the negative errno of a failed exec, as -2 for ENOENT"),
+        ("ARGS", "the path given to exec (not argv[0]), then argv[1] onwards, joined by spaces (-q: each in quotes); an argument that fills its 128-byte buffer is cut at 127 bytes and ends with ..., and a list cut at --max-args (the path counts as one) ends with a space and ...; --json: an array"),
+        ("ARGS_TRUNCATED", "1 when argv held more than --max-args entries, else 0 (--json only)"),
+    ],
+    overhead: "Every execve(2) and execveat(2) on the system runs the entry and exit programs: the entry \
+copies the path and up to --max-args arguments from the caller's memory into a hash map entry, the \
+exit sends them with the result as one ring buffer event. -u, -P, -c and the failure test are \
+applied in the kernel; -n and -l only in user space, once the event has been sent. Exec rates are \
+modest on most systems, but builds and shell loops can run many programs a second, each paying for \
+a copy of its arguments. On kernels without the exec syscall tracepoints, the fallback raw \
+sys_enter and sys_exit programs run on every system call of every process, not only exec. Events \
+the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["exitsnoop", "threadsnoop", "bashreadline"],
+};
 
 /// Trace exec() syscalls: execve(2) and execveat(2), with their arguments.
 ///

@@ -24,7 +24,23 @@ const EXAMPLES: &str = "EXAMPLES:
     exitsnoop -c /sys/fs/cgroup/user.slice  # only trace this cgroup
     exitsnoop -d 10       # trace for 10 seconds only
     exitsnoop --json      # JSON Lines, one object per exit";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time, HH:MM:SS (-t)"),
+        ("PCOMM", "the exiting task's name, at most 15 characters (the thread's own with -T)"),
+        ("PID", "the process ID (the thread group)"),
+        ("PPID", "the parent's process ID"),
+        ("TID", "the ID of the exiting thread; without -T only the main thread's exit is shown, so it equals PID"),
+        ("AGE(s)", "seconds since the exiting thread started, with two decimals"),
+        ("EXIT_CODE", "0, code N for a non-zero exit status, or signal N (NAME) for a death by signal, with , core dumped when it dumped core"),
+    ],
+    overhead: "The tracepoint fires once for every thread that exits on the system, and the program \
+filters in the kernel (-p, -c, -x, and without -T every thread but the main one); each exit that \
+passes costs one ring buffer event. Exits are as frequent as process and thread creation, so the \
+cost is small except under heavy fork or thread churn. Events the ring buffer had no room for are \
+counted and reported at exit.",
+    see_also: &["execsnoop", "killsnoop", "oomkill"],
+};
 
 /// Trace process termination: exit code or signal, age and parent.
 ///

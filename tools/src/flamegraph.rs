@@ -13,7 +13,19 @@ const EXAMPLES: &str = "EXAMPLES:
     profile -df 30 | flamegraph > cpu.svg        # the same, kernel frames found by the - delimiter
     offcputime -f 10 | flamegraph --colors io --countname us > off.svg
     flamegraph --inverted --title 'Icicle' stacks.folded > icicle.svg";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("FRAME;FRAME;... COUNT", "an input line: a stack's frames from root to leaf joined by ;, a space and its count, as profile, offcputime, stackcount and wakeuptime print them with -f; lines with the same stack are added up, and lines without a count are ignored"),
+        ("_[k]", "a suffix marking a kernel frame (profile -a); kernel frames are coloured apart from user frames"),
+        ("-", "a frame between user frames and the kernel frames after it (the stack tools' -d); it is dropped, and the frames after it are drawn as kernel frames"),
+        ("SVG", "the output: a box per frame, as wide as its share of all the counts, roots at the bottom (at the top with --inverted); hovering a box shows its frame, its count in --countname units and its percentage, and clicking it zooms in"),
+    ],
+    overhead: "flamegraph traces nothing and loads no BPF program, so it needs no privileges. It reads \
+its whole input into memory, merges identical stacks and writes the SVG, at a cost that grows with \
+the number of distinct stacks; very many of them make a large SVG that browsers are slow to draw, \
+which --minwidth eases by leaving out the narrowest frames.",
+    see_also: &["profile", "offcputime", "stackcount", "wakeuptime"],
+};
 
 /// Draw a flame graph (SVG, on stdout) from folded stack lines
 /// (`frame;frame;frame COUNT`, root first) read from FILES or stdin.

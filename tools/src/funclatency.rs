@@ -23,7 +23,24 @@ const EXAMPLES: &str = "EXAMPLES:
     funclatency -i 2 -d 10 c:read   # read() of libc, print every 2 seconds for 10
     funclatency -p 181 /usr/bin/bash:readline  # a function in a binary, one process
     funclatency -c CG vfs_read      # processes in cgroup (v2) CG only";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("nsecs", "the function's latency from entry to return, as a log2 bucket low -> high in nanoseconds (usecs with -u, msecs with -m); the 2147483648 -> 4294967295 bucket also holds every longer latency; --json gives each bucket's low, high and count"),
+        ("count", "the number of calls in the bucket"),
+        ("distribution", "stars in proportion to the largest bucket's count"),
+        ("avg, total, count", "a line after the histogram: the mean latency in whole units, the sum of the latencies and the number of calls timed"),
+    ],
+    overhead: "Every call of the function, in every process, runs the entry and return programs: the \
+entry stores a timestamp in a hash map by thread, the return adds the latency to the histogram, \
+in the kernel; nothing is sent per call. For a kernel function, fentry and fexit cost little per \
+call and kprobes somewhat more; a user function's uprobe and uretprobe trap into the kernel at \
+each call and each return, which makes a hot function such as malloc markedly slower. -p and -c \
+filter in the kernel, but the probes still fire for every caller. At most 10240 threads are timed \
+at once, and a recursive call replaces its caller's start time, so only the innermost call of a \
+recursion is timed.",
+    see_also: &["stackcount", "syscount", "biolatency"],
+};
 
 /// Time a function from entry to return and summarize the latency as a
 /// histogram: a kernel function (FUNC), a library's (LIB:FUNC, e.g.

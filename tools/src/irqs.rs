@@ -20,9 +20,45 @@ mod soft {
 unsafe impl plain::Plain for hard::types::irqs_key {}
 unsafe impl plain::Plain for hard::types::irqs_info {}
 unsafe impl plain::Plain for soft::types::irqs_info {}
-pub const HARDIRQS_DOC: crate::Doc = crate::docs::PENDING;
+pub const HARDIRQS_DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("HARDIRQ", "the interrupt action's name, as /proc/interrupts shows it, at most 31 characters; actions of the same name are added together"),
+        ("TOTAL_usecs", "the time spent in the action's handler during the interval, in microseconds (TOTAL_nsecs with -N); rows sorted by it, largest first"),
+        ("TOTAL_count", "the number of times the handler ran, in place of the time (-C); rows sorted by it"),
+        ("hardirq = NAME", "a histogram per action, of each handler run's time, in place of the table (-d)"),
+        ("usecs", "the bucket, low -> high in microseconds (nsecs with -N) (-d)"),
+        ("count", "the number of handler runs in the bucket (-d)"),
+        ("distribution", "stars in proportion to the largest bucket's count (-d)"),
+    ],
+    overhead: "Every hardware interrupt on every CPU runs the entry and exit programs: the entry \
+stores a timestamp in a per-CPU slot, the exit reads the action's name and updates its totals in \
+a hash map keyed by that name. Nothing is sent per interrupt; user space reads the totals at each \
+interval. --cpu and -c filter in the kernel, but the programs still run on every interrupt. The \
+cost per interrupt is small, but interrupt rates are high on systems with busy network or storage \
+devices, where the time the programs take is added to the time being measured.",
+    see_also: &["softirqs", "profile", "cpudist"],
+};
 
-pub const SOFTIRQS_DOC: crate::Doc = crate::docs::PENDING;
+pub const SOFTIRQS_DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("SOFTIRQ", "the softirq vector: hi, timer, net_tx, net_rx, block, irq_poll, tasklet, sched, hrtimer or rcu"),
+        ("TOTAL_usecs", "the time spent in the vector's handler during the interval, hard interrupts taken meanwhile included, in microseconds (TOTAL_nsecs with -N); rows sorted by it, largest first"),
+        ("TOTAL_count", "the number of times the vector's handler ran, beside the time (-C)"),
+        ("softirq = VECTOR", "a histogram per vector, of each handler run's time, in place of the table (-d)"),
+        ("usecs", "the bucket, low -> high in microseconds (nsecs with -N) (-d)"),
+        ("count", "the number of handler runs in the bucket (-d)"),
+        ("distribution", "stars in proportion to the largest bucket's count (-d)"),
+    ],
+    overhead: "Every softirq handler run on every CPU runs the entry and exit programs: the entry \
+stores a timestamp in a per-CPU slot, the exit updates the vector's totals in an array. Nothing is \
+sent per run; user space reads the totals at each interval. --cpu and -c filter in the kernel, but \
+the programs still run every time. Softirqs run very often on busy network systems (net_rx, \
+net_tx) and, for timers and RCU, on every system, so the small cost per run adds up and is added \
+to the time being measured.",
+    see_also: &["hardirqs", "profile", "cpudist"],
+};
 
 /// The flags both tools have.
 #[derive(clap::Args, Debug)]

@@ -18,7 +18,25 @@ const EXAMPLES: &str = "EXAMPLES:
     mountsnoop         # trace mount family syscalls
     mountsnoop -d      # detailed output (one line per column value)
     mountsnoop -p 1216 # only trace PID 1216";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time, HH:MM:SS (-t)"),
+        ("COMM", "the task's name, at most 15 characters"),
+        ("PID", "the process ID (the thread group)"),
+        ("TID", "the thread ID"),
+        ("MNT_NS", "the inode number of the caller's mount namespace"),
+        ("OP", "the call: MOUNT, UMOUNT, FSOPEN, FSCONFIG, FSMOUNT or MOVE_MOUNT (--json only)"),
+        ("RET", "the return value: 0, a file descriptor, or a negative errno (--json only)"),
+        ("LAT_US", "how long the call took, in microseconds (--json only)"),
+        ("CALL", "the call as C with its flags by name, as mount(\"none\", \"/mnt\", \"tmpfs\", MS_NOSUID, \"size=1m\") = 0; a failure shows = -ENAME, flag bits without a name show in hex, and strings are cut at 511 bytes without a mark; with -d, one KEY: value line per field instead (LAT in microseconds)"),
+    ],
+    overhead: "Each call of the six mount family system calls runs the entry and exit programs: the \
+entry copies up to four strings from the caller's memory into a hash map entry by thread, the exit \
+sends the whole event, over 2 KiB, to the ring buffer. -p filters in the kernel. These calls are \
+rare outside container start-up and automounting, so the cost is negligible. Events the ring \
+buffer had no room for are counted and reported at exit.",
+    see_also: &["opensnoop", "execsnoop"],
+};
 
 /// Trace mount(2), umount2(2), fsopen(2), fsconfig(2), fsmount(2) and
 /// move_mount(2), with flags decoded by name.

@@ -29,7 +29,29 @@ const EXAMPLES: &str = "EXAMPLES:
     offcputime -U          # only show user space stacks (no kernel)
     offcputime -K          # only show kernel space stacks (no user)
     offcputime -df 5 | flamegraph --colors io --countname us > off.svg";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("kernel frames", "the kernel stack the thread blocked in, one frame a line, innermost first (not with -U)"),
+        ("--", "a line between kernel and user frames when both stacks have some (-d)"),
+        ("user frames", "the user stack the thread blocked in, innermost first (not with -K); a kernel thread has none and shows [Missed User Stack]"),
+        ("-  COMM (TID)", "the thread's name and thread ID; --json gives one object per stack with pid, comm, count, user_stack and kernel_stack (frames innermost first, null when lost)"),
+        ("COUNT", "the total time the thread was blocked in these stacks, in microseconds, on a line of its own; stacks are printed smallest first"),
+        ("COMM;FRAMES COUNT", "one line per stack (-f): the thread's name, the user frames root to leaf, - with -d, the kernel frames root to leaf, a space and the microseconds, as flamegraph reads them"),
+        ("[Missed Kernel Stack]", "in place of a kernel stack that could not be stored, [Missed User Stack] of a user one (the stack map was full, or two stacks collided in it); a warning at exit counts them"),
+        ("[unknown]", "a frame that could not be named: lib.so+0x1a2b when its file is known, [unknown: process exited] when the process was gone before its memory map could be read"),
+    ],
+    overhead: "Every context switch on every CPU runs the program. For the thread switched out it \
+applies -p, -t, -u, -k and --state in the kernel, walks its kernel and user stacks into the stack \
+map and updates two hash maps; for the thread switched in, it adds the time it was blocked to its \
+stacks' total. Walking stacks on every switch makes this one of the costlier tools on a busy \
+system: narrow it with -p or -t where you can (-m and -M are only checked when the thread runs \
+again, after its stacks were taken). Nothing is sent per event; while tracing, user space reads \
+the map five times a second to note the memory maps of new processes, and the stacks are named \
+when tracing ends, which can take a while for large programs. At most 16384 thread and stack \
+pairs are kept, later ones are not counted; stacks that did not fit in the stack map are counted \
+in a warning at exit (see --stack-storage-size).",
+    see_also: &["wakeuptime", "profile", "cpudist", "flamegraph"],
+};
 
 /// Summarize off-CPU time by stack trace: how long threads were blocked,
 /// and in which kernel and user stacks they blocked, in microseconds.

@@ -18,7 +18,29 @@ const UNKNOWN: u64 = u64::MAX;
 const EXAMPLES: &str = "EXAMPLES:
     oomkill             # trace OOM killer
     oomkill --json      # one JSON object per kill";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("TIME", "the wall-clock time, HH:MM:SS (the table has no heading line)"),
+        ("EVENT", "Triggered by PID N (\"comm\"), OOM kill of PID N (\"comm\"), then what the hook knows: N pages with the kprobe, or the victim's total-vm, anon-rss, file-rss, shmem-rss and pgtables in kB, uid and oom_score_adj where the tracepoint carries them; last, loadavg: and the contents of /proc/loadavg"),
+        ("FPID", "the process ID of the task that triggered the kill, the one allocating memory (--json only)"),
+        ("FCOMM", "that task's name (--json only)"),
+        ("TPID", "the victim's ID: its process ID with the kprobe, the thread ID the kernel marked with the tracepoint (--json only)"),
+        ("TCOMM", "the victim's name (--json only)"),
+        ("PAGES", "the memory the victim was weighed against (RAM and swap, or a cgroup's limit), in pages; null with the tracepoint (--json only)"),
+        ("TOTAL_VM_KB", "the victim's virtual memory size in kB; null unless the tracepoint carries it (--json only)"),
+        ("ANON_RSS_KB", "the victim's resident anonymous memory in kB; null like TOTAL_VM_KB (--json only)"),
+        ("FILE_RSS_KB", "the victim's resident file-backed memory in kB; null like TOTAL_VM_KB (--json only)"),
+        ("SHMEM_RSS_KB", "the victim's resident shared memory in kB; null like TOTAL_VM_KB (--json only)"),
+        ("PGTABLES_KB", "the victim's page tables in kB; null like TOTAL_VM_KB (--json only)"),
+        ("UID", "the victim's user ID; null like TOTAL_VM_KB (--json only)"),
+        ("OOM_SCORE_ADJ", "the victim's oom_score_adj; null like TOTAL_VM_KB (--json only)"),
+        ("LOADAVG", "/proc/loadavg as read when the kill was printed (--json only)"),
+    ],
+    overhead: "The hook fires only when the OOM killer picks a victim, which is rare: each kill costs one \
+ring buffer event and a read of /proc/loadavg, and the tool costs nothing measurable while it \
+waits. Events the ring buffer had no room for are counted and reported at exit.",
+    see_also: &["exitsnoop", "killsnoop", "sigsnoop"],
+};
 
 /// Trace the OOM killer: the victim, the task that triggered the kill, the
 /// victim's memory, and the load average, one line per kill.

@@ -28,7 +28,27 @@ const EXAMPLES: &str = "EXAMPLES:
     profile -U          # only show user space stacks (no kernel)
     profile -K          # only show kernel space stacks (no user)
     profile -C 0        # only profile CPU 0";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("kernel frames", "the kernel stack sampled, one frame a line, innermost first, each with _[k] after it under -a (not with -U)"),
+        ("--", "a line between kernel and user frames when both stacks have some (-d)"),
+        ("user frames", "the user stack sampled, innermost first (not with -K); none for kernel threads"),
+        ("-  COMM (PID)", "the sampled thread's name and its process ID; --json gives one object per stack with pid, comm, count, user_stack and kernel_stack (frames innermost first, null when lost)"),
+        ("COUNT", "the number of samples with this process, thread name and stacks, on a line of its own; stacks are printed smallest first"),
+        ("COMM;FRAMES COUNT", "one line per stack (-f): the thread's name, the user frames root to leaf, - with -d, the kernel frames root to leaf (with _[k] under -a), a space and the count, as flamegraph reads them"),
+        ("[Missed Kernel Stack]", "in place of a kernel stack that could not be stored, [Missed User Stack] of a user one (the stack map was full, or two stacks collided in it); a warning at exit counts them"),
+        ("[unknown]", "a frame that could not be named: lib.so+0x1a2b when its file is known, [unknown: process exited] when the process was gone before its memory map could be read"),
+    ],
+    overhead: "A CPU-clock perf event fires -F times a second (49 by default) on every CPU, or on the one \
+-C names, busy or not. Each sample applies the idle, -p and -L filters in the kernel, walks the \
+kernel and user stacks into the stack map and counts them in a hash map; the cost grows with the \
+frequency and the number of CPUs, not with the workload, and stays modest at the default rate. \
+Nothing is sent per sample; while sampling, user space reads the counts five times a second to \
+note the memory maps of new processes, and the stacks are named when sampling ends, which can take \
+a while for large programs. Samples that found the counts map full, and stacks that did not fit \
+in the stack map, are counted in warnings at exit (see --stack-storage-size).",
+    see_also: &["offcputime", "stackcount", "flamegraph", "cpudist"],
+};
 
 /// Profile CPU usage by sampling stack traces at a timed interval.
 ///

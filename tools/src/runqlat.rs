@@ -23,7 +23,25 @@ const EXAMPLES: &str = "EXAMPLES:
     runqlat -p 185  # trace PID 185 only
     runqlat -c /sys/fs/cgroup/unified/user.slice  # trace this cgroup only
     runqlat --json  # one JSON object per histogram";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("usecs", "the time from a task becoming runnable (woken, created, or preempted while running) until it runs, as a log2 bucket low -> high in microseconds (msecs with -m); --json gives each bucket's low, high and count"),
+        ("count", "the number of waits in the bucket"),
+        ("distribution", "stars in proportion to the largest bucket's count"),
+        ("pid = PID COMM", "a histogram per process, named after the first of its threads seen (-P)"),
+        ("tid = TID COMM", "a histogram per thread (-L)"),
+        ("pidns = INUM COMM", "a histogram per PID namespace, by its inode number, with the name of the first task seen in it (--pidnss)"),
+    ],
+    overhead: "Every wakeup and every context switch on every CPU runs a program: a wakeup stores a \
+timestamp in a hash map by thread, a switch stores one for a task preempted while running and \
+turns the next task's wait into a histogram count, all in the kernel. These are among the most \
+frequent kernel events on a busy system, so the cost, small per event, is paid very often. -p and \
+-c filter in the kernel (-c walks the task's cgroup ancestry each time), but the programs still \
+run on every event. Nothing is sent per event; user space reads the histograms at each interval. \
+At most 10240 runnable threads are followed at once.",
+    see_also: &["runqlen", "runqslower", "cpudist"],
+};
 
 /// Summarize run queue (scheduler) latency as a histogram: the time from a
 /// task becoming runnable (woken, created, or preempted) until it runs.

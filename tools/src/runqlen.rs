@@ -25,7 +25,21 @@ const EXAMPLES: &str = "EXAMPLES:
     runqlen -C      # show each CPU separately
     runqlen -H      # the CPU's whole run queue, not the task's CFS queue
     runqlen -f 199  # sample at 199 Hz";
-pub const DOC: crate::Doc = crate::docs::PENDING;
+pub const DOC: crate::Doc = crate::Doc {
+    columns: &[
+        ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
+        ("runqlen", "the number of tasks waiting besides the running one, in the sampled task's CFS run queue (-H: in the CPU's whole run queue); only lengths seen are shown, and 31 also counts longer queues; --json gives each bucket's low, high and count"),
+        ("count", "the number of samples that saw that length"),
+        ("distribution", "stars in proportion to the largest bucket's count"),
+        ("cpu = N", "a histogram per CPU (-C)"),
+        ("runqocc", "in place of the histograms (-O): the percentage of samples that saw a task waiting, for all CPUs, or per CPU with -C as runqocc, CPU N"),
+    ],
+    overhead: "A CPU-clock perf event fires -f times a second (99 by default) on every CPU, busy or \
+idle; each sample reads a run queue count and increments a slot of a per-CPU histogram, about as \
+little as a BPF program can do. Nothing is sent per sample, and user space reads the histograms at \
+each interval. The cost grows with the frequency and the number of CPUs only.",
+    see_also: &["runqlat", "runqslower", "cpudist"],
+};
 
 /// Summarize scheduler run queue length as a histogram, sampled on every
 /// CPU: 0 means no task waiting besides the one running.
