@@ -61,23 +61,53 @@ pub fn man_page(tool: &Tool, prefix: &str) -> Vec<u8> {
     man.render_name_section(&mut out).unwrap();
     man.render_synopsis_section(&mut out).unwrap();
     man.render_description_section(&mut out).unwrap();
-    let mut r = Roff::new();
-    r.control("PP", []);
-    r.text([roman(
-        "It needs root, or CAP_BPF with CAP_PERFMON, and a kernel with BTF \
-         (/sys/kernel/btf/vmlinux). Run with -v to see which hook it chose on this kernel.",
-    )]);
-    r.to_writer(&mut out).unwrap();
+    let traces = is_tracer(&cmd);
+    if traces {
+        let mut r = Roff::new();
+        r.control("PP", []);
+        r.text([roman(
+            "It needs root, or CAP_BPF with CAP_PERFMON, and a kernel with BTF \
+             (/sys/kernel/btf/vmlinux). Run with -v to see which hook it chose on this kernel.",
+        )]);
+        r.to_writer(&mut out).unwrap();
+    }
     man.render_options_section(&mut out).unwrap();
     let mut r = Roff::new();
-    columns_section(&mut r, tool.doc);
+    columns_section(&mut r, tool.doc, traces);
     examples_section(&mut r, &cmd, tool.name, prefix);
     r.control("SH", ["OVERHEAD"]);
     r.text([roman(tool.doc.overhead)]);
     see_also_section(&mut r, tool.doc, prefix);
     r.to_writer(&mut out).unwrap();
     man.render_version_section(&mut out).unwrap();
-    out
+    single_preamble(out)
+}
+
+/// A tool (every one but flamegraph) loads BPF and has the common options.
+fn is_tracer(cmd: &clap::Command) -> bool {
+    cmd.get_arguments().any(|a| a.get_id() == "json")
+}
+
+/// Each piece rendered on its own starts with roff's apostrophe preamble
+/// (two lines): keep the first.
+fn single_preamble(page: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(page).expect("roff is UTF-8");
+    let mut lines = text.lines();
+    let mut out: Vec<&str> = lines.by_ref().take(2).collect();
+    let preamble = out.clone();
+    let rest: Vec<&str> = lines.collect();
+    let mut i = 0;
+    while i < rest.len() {
+        if rest[i..].starts_with(&preamble) {
+            i += 2;
+        } else {
+            out.push(rest[i]);
+            i += 1;
+        }
+    }
+    let mut s = out.join("\n");
+    s.push('\n');
+    s.into_bytes()
 }
 
 /// The man page of the multicall binary, bpftk(8): the tools and the links.
@@ -114,15 +144,19 @@ pub fn multicall_man_page(prefix: &str) -> Vec<u8> {
     }
     r.to_writer(&mut out).unwrap();
     man.render_version_section(&mut out).unwrap();
-    out
+    single_preamble(out)
 }
 
-fn columns_section(r: &mut Roff, doc: &Doc) {
+fn columns_section(r: &mut Roff, doc: &Doc, traces: bool) {
     r.control("SH", ["COLUMNS"]);
-    r.text([roman(
-        "The columns of the table, some only with the option named. With --json each event \
-         is one JSON object whose keys are these names in snake case.",
-    )]);
+    let json = if traces {
+        " With --json the same fields are printed as JSON Lines, keys in snake case."
+    } else {
+        ""
+    };
+    r.text([roman(format!(
+        "What the output shows, some parts only with the option named.{json}"
+    ))]);
     for (name, meaning) in doc.columns {
         r.control("TP", []);
         r.text([bold(*name)]);
@@ -245,8 +279,14 @@ mod tests {
                 );
             }
             let page = String::from_utf8(man_page(t, "bpf-")).unwrap();
+            assert_eq!(
+                page.matches(".ds Aq").count(),
+                2,
+                "{}: one preamble",
+                t.name
+            );
             let title = format!(".TH BPF-{} 8", t.name.to_ascii_uppercase());
-            assert!(page.starts_with(&title), "{}", &page[..80]);
+            assert!(page.contains(&title), "{}: no {title}", t.name);
             for section in [
                 "NAME",
                 "SYNOPSIS",
