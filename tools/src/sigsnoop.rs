@@ -35,7 +35,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("PID", "the process ID of the sender; for a kernel-generated signal, of the task running when the kernel generated it"),
         ("COMM", "that thread's name, at most 15 characters"),
         ("SIG", "the signal's name (SIGTERM), SIG<n> for one without a name (real-time signals, 0)"),
-        ("TPID", "the target: the pid given to kill(2), the thread ID given to tkill(2) or tgkill(2), or the task the kernel signalled; a negative kill(2) target (a process group, -1) shows as its unsigned 32-bit value"),
+        ("TPID", "the target: the pid given to kill(2), the thread ID given to tkill(2) or tgkill(2), or the task the kernel signalled; negative for kill(2) of a process group (-PGID) or of every process (-1)"),
         ("TCOMM", "the target's name when the signal was generated; - when none was (a failed call, signal 0); for a group, the last task signalled"),
         ("RESULT", "the call's return value, 0 or a negative errno (-3: ESRCH); 0 for kernel-generated signals"),
         ("SIG_NAME", "the signal's name, as SIG shows it (--json only)"),
@@ -53,13 +53,28 @@ the ring buffer had no room for are counted and reported at exit.",
 
 pub const KILLSNOOP_DOC: crate::Doc = crate::Doc {
     columns: &[
-        ("TIME", "the wall-clock time the event was printed, HH:MM:SS"),
+        (
+            "TIME",
+            "the wall-clock time the event was printed, HH:MM:SS",
+        ),
         ("PID", "the process ID of the caller of kill(2)"),
         ("COMM", "the calling thread's name, at most 15 characters"),
-        ("SIG", "the signal number (0 only checks that the target exists)"),
-        ("TPID", "the pid given to kill(2); a negative one (a process group, -1) shows as its unsigned 32-bit value"),
-        ("RESULT", "the call's return value, 0 or a negative errno (-3: ESRCH)"),
-        ("SIG_NAME", "the signal's name (SIGKILL), SIG<n> for one without a name (--json only)"),
+        (
+            "SIG",
+            "the signal number (0 only checks that the target exists)",
+        ),
+        (
+            "TPID",
+            "the pid given to kill(2); negative for a process group (-PGID) or every process (-1)",
+        ),
+        (
+            "RESULT",
+            "the call's return value, 0 or a negative errno (-3: ESRCH)",
+        ),
+        (
+            "SIG_NAME",
+            "the signal's name (SIGKILL), SIG<n> for one without a name (--json only)",
+        ),
         ("VIA", "always kill (--json only)"),
     ],
     overhead: "The kill(2) entry and exit tracepoints run at each kill(2) on the system: a hash \
@@ -220,9 +235,9 @@ fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
             Value::Bytes(comm),
         ];
         if killsnoop {
-            cells.extend([Value::Int(e.sig.into()), Value::Uint(e.tpid.into())]);
+            cells.extend([Value::Int(e.sig.into()), Value::Int((e.tpid as i32).into())]);
         } else {
-            cells.extend([Value::Str(&sig_name), Value::Uint(e.tpid.into())]);
+            cells.extend([Value::Str(&sig_name), Value::Int((e.tpid as i32).into())]);
             cells.push(if tcomm.is_empty() {
                 Value::NullAs("-")
             } else {

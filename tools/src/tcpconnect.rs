@@ -92,8 +92,8 @@ pub struct Args {
         value_delimiter = ','
     )]
     ports: Vec<u16>,
-    /// Include the local port after SADDR (LPORT column, as bcc's tcpconnect)
-    #[arg(short = 'L', long)]
+    /// Include the local port after SADDR (LPORT column, as bcc's tcpconnect; -s shows it after DADDR)
+    #[arg(short = 'L', long, conflicts_with = "source_port")]
     lport: bool,
     #[command(flatten)]
     family: FamilyArg,

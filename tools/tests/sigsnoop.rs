@@ -75,14 +75,19 @@ fn kill_with_target_name_and_kernel_signals() {
 fn failed_only_and_json() {
     let s = sender("9", 999_999_999);
     let spid = s.pid();
+    // A process group that does not exist: kill(2) gets a negative target.
+    let g = GatedChild::spawn("/bin/kill -9 -- -999999 2>/dev/null");
+    let gpid = g.pid();
     let mut target = sleeper();
     let ok = sender("TERM", target.id());
     let okpid = ok.pid();
     let t = Tracer::start(BIN, &["-x", "--json"]);
     s.release();
+    g.release();
     assert!(ok.release());
     target.wait().unwrap();
     assert!(t.wait_for(from(spid), EVENT_TIMEOUT));
+    assert!(t.wait_for(from(gpid), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
     let events = f.json();
@@ -93,6 +98,12 @@ fn failed_only_and_json() {
     assert!(e["tcomm"].is_null(), "no target: {e}");
     assert_eq!(e["result"], -3, "ESRCH");
     assert_eq!(e["via"], "kill");
+    let e = events.iter().find(|e| e["pid"] == gpid).unwrap();
+    assert_eq!(
+        (e["tpid"].as_i64(), e["result"].as_i64()),
+        (Some(-999_999), Some(-3)),
+        "{e}"
+    );
     assert!(
         events.iter().all(|e| e["result"].as_i64().unwrap() < 0),
         "-x: {events:?}"

@@ -78,7 +78,7 @@ fn sees_ipv4_ipv6_and_refused_connects() {
 #[test]
 fn local_port_uid_and_timestamp_columns() {
     let comm = cut(&thread_comm(), 12);
-    let t = Tracer::start(BIN, &["-t", "-U", "-L", "-s"]);
+    let t = Tracer::start(BIN, &["-t", "-U", "-L"]);
     let l = listen(V6);
     let c = connect(&l);
     assert!(t.wait_for(|l| ends_with_port(l, c.dport), EVENT_TIMEOUT));
@@ -86,7 +86,7 @@ fn local_port_uid_and_timestamp_columns() {
     f.assert_success();
     assert_eq!(
         f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["TIME(s)", "UID", "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "SPORT", "DPORT"]
+        ["TIME(s)", "UID", "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT"]
     );
     let rows = f.rows();
     let r = row_to(&rows, c.dport);
@@ -102,7 +102,6 @@ fn local_port_uid_and_timestamp_columns() {
             "::1",
             &sport,
             "::1",
-            &sport,
             &c.dport.to_string()
         ]
     );
@@ -271,6 +270,7 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-P", "80,http"]);
     assert_usage_error(BIN, &["-P", "65536"]);
     assert_usage_error(BIN, &["-4", "-6"]);
+    assert_usage_error(BIN, &["-L", "-s"]);
     assert_usage_error(BIN, &["extra"]);
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
     assert_runtime_error(BIN, &["-P", "0"], &[], "-P: port 0 is not a port");
