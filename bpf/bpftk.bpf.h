@@ -35,10 +35,21 @@ static __always_inline void count_dropped(void)
 		*n += 1; /* per-CPU slot: no other writer */
 }
 
+/* Wake the reader only once the buffer is an eighth full: it polls every
+ * few milliseconds anyway (libtools::run), and a wakeup per event costs the
+ * traced task more than the event itself under a storm. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	return avail > size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* Copy `size` bytes of `data` into the ring buffer, counting a failure. */
 static __always_inline long emit(void *data, __u64 size)
 {
-	long err = bpf_ringbuf_output(&events, data, size, 0);
+	long err = bpf_ringbuf_output(&events, data, size, wakeup_flags());
 
 	if (err)
 		count_dropped();

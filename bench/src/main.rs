@@ -222,11 +222,11 @@ fn ready_and_memory(
             let (mut cmd, is_own) = tool_command(bin_dir, tool);
             cmd.args(tool_args(tool).unwrap());
             *own = is_own;
-            let t = Tracer::start(cmd, Sink::Pty).with_context(|| format!("{tool}"))?;
+            let t = Tracer::start(cmd, Sink::Pty).with_context(|| tool.to_string())?;
             times.push(ms(t.ready_after));
             std::thread::sleep(std::time::Duration::from_millis(100));
             rss.push(t.peak_rss()? as f64 / MB);
-            t.stop().with_context(|| format!("{tool}"))?;
+            t.stop().with_context(|| tool.to_string())?;
         }
     }
     for (tool, times, rss, own) in ready {
@@ -249,12 +249,20 @@ fn sizes(rep: &mut Report, bin_dir: &Path) {
     }
 }
 
+/// A tracer that watched a load: what it said, its peak RSS (MB) and how
+/// long it took to be ready (ms).
+struct Traced {
+    stopped: tracer::Stopped,
+    rss: f64,
+    ready: f64,
+}
+
 /// One generator run under `under` (None: untraced). Returns the generator's
 /// line, its pid, and the stopped tracer.
 fn run_load(
     load: &[&str],
     under: Option<(Command, Sink)>,
-) -> Result<(String, u32, Option<(tracer::Stopped, f64, f64)>)> {
+) -> Result<(String, u32, Option<Traced>)> {
     let tracer = match under {
         Some((cmd, sink)) => Some(Tracer::start(cmd, sink)?),
         None => None,
@@ -275,7 +283,11 @@ fn run_load(
             std::thread::sleep(std::time::Duration::from_millis(300));
             let rss = t.peak_rss()? as f64 / MB;
             let ready = ms(t.ready_after);
-            Some((t.stop()?, rss, ready))
+            Some(Traced {
+                stopped: t.stop()?,
+                rss,
+                ready,
+            })
         }
         None => None,
     };
@@ -363,7 +375,7 @@ fn storm(
                 1 => {
                     let (line, _, st) = run_load(load, Some((tool(), Sink::Null)))?;
                     let (ops, secs) = load::parse_ops(&line)?;
-                    let (st, _, _) = st.unwrap();
+                    let st = st.unwrap().stopped;
                     f.null.push(ops as f64 / secs);
                     f.lost_null.push(st.lost() as f64);
                 }
@@ -371,7 +383,9 @@ fn storm(
                     let (line, pid, st) =
                         run_load(load, Some((tool(), Sink::File(out_file.clone()))))?;
                     let (ops, secs) = load::parse_ops(&line)?;
-                    let (st, rss, _) = st.unwrap();
+                    let Traced {
+                        stopped: st, rss, ..
+                    } = st.unwrap();
                     let seen = count_rows(&out_file, pid)?;
                     f.file.push(ops as f64 / secs);
                     f.missing_file
@@ -389,7 +403,11 @@ fn storm(
                     cmd.args(["-e", program]);
                     let (line, pid, st) = run_load(load, Some((cmd, Sink::Lines("Attaching"))))?;
                     let (ops, secs) = load::parse_ops(&line)?;
-                    let (st, rss, ready) = st.unwrap();
+                    let Traced {
+                        stopped: st,
+                        rss,
+                        ready,
+                    } = st.unwrap();
                     let seen = bpftrace_count(&st.stdout, pid);
                     f.bpftrace.push(ops as f64 / secs);
                     f.missing_bpftrace

@@ -63,6 +63,10 @@ impl Deadline {
 
 /// Poll the `events` ring buffer, handing each event to `on_event`, until a
 /// signal, the duration, or a closed output. Output is flushed after each batch.
+/// How often the ring buffer is read when the BPF side sends no wakeup
+/// (it wakes us only when the buffer fills up): the most an event waits.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
 pub fn poll_events<W: std::io::Write>(
     events: &dyn MapCore,
     duration: Option<Duration>,
@@ -77,13 +81,15 @@ pub fn poll_events<W: std::io::Write>(
     let rb = builder.build()?;
     let deadline = Deadline::after(duration);
     while !stopping() && !deadline.passed() && !out.is_broken() {
-        let n = rb.poll_raw(deadline.remaining(Duration::from_millis(100)));
+        let n = rb.poll_raw(deadline.remaining(POLL_INTERVAL));
         if n < 0 && n != -libc::EINTR {
             bail!(
                 "cannot poll the ring buffer: {}",
                 std::io::Error::from_raw_os_error(-n)
             );
         }
+        // A poll that timed out consumed nothing: take what came without a wakeup.
+        rb.consume_raw();
         out.flush();
     }
     // Events already in the buffer when we were told to stop still count.
