@@ -20,6 +20,10 @@ use crate::{env, verbose};
 
 pub const FORCE_ENV: &str = "BPFTK_HOOK";
 pub const LOAD_ONLY_ENV: &str = "BPFTK_LOAD_ONLY";
+/// `BPFTK_LIST_HOOKS=1`: print every alternative, whether this kernel offers
+/// it, and the choice, as `bpftk-hooks:` lines on stderr (for
+/// scripts/test-kernels, which then forces each kind in turn).
+pub const LIST_ENV: &str = "BPFTK_LIST_HOOKS";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HookKind {
@@ -265,7 +269,26 @@ impl HookPlan {
             })?),
             _ => None,
         };
-        let plan = HookPlan::choose(points, &LiveKernel::default(), forced)?;
+        let kernel = LiveKernel::default();
+        if std::env::var_os(LIST_ENV).is_some() {
+            for p in points {
+                for alt in &p.alternatives {
+                    let offered = alt.iter().all(|g| g.optional || kernel.offers(&g.target));
+                    let yes = if offered { "yes" } else { "no" };
+                    eprintln!(
+                        "bpftk-hooks: offer {} {yes} {}",
+                        alt[0].target.kind(),
+                        p.what
+                    );
+                }
+            }
+        }
+        let plan = HookPlan::choose(points, &kernel, forced)?;
+        if std::env::var_os(LIST_ENV).is_some() {
+            for (what, kind, _) in &plan.chosen {
+                eprintln!("bpftk-hooks: chosen {kind} {what}");
+            }
+        }
         verbose!("{plan}");
         Ok(plan)
     }

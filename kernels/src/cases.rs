@@ -1,0 +1,364 @@
+//! For every tool: the arguments it runs with in the guest, how its event is
+//! made to happen, and how its output shows that the event was seen.
+//! `trigger` runs once the tool is ready and returns a needle; by default a
+//! line of the output containing it is the event.
+
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::run::{check, helper, helper_spawn};
+
+/// How the output shows the event.
+pub enum Seen {
+    /// A line containing the needle (as a whole word when it is a number).
+    Needle,
+    /// A log2/linear histogram bucket with a count above zero.
+    Histogram,
+    /// A row (two or more fields, the last a number) after the line holding this header word.
+    TableRowAfter(&'static str),
+    /// Any line after the first (a header then at least one event).
+    AnyRow,
+}
+
+pub struct Case {
+    pub args: Vec<String>,
+    pub trigger: fn() -> Result<String>,
+    pub seen: Seen,
+    /// How long the tool keeps running after the trigger, before SIGINT.
+    pub settle: Duration,
+}
+
+/// A kind of hook that cannot work for a tool on some kernels, and why.
+pub struct Known {
+    pub tool: &'static str,
+    pub kind: &'static str,
+    /// Kernel releases starting with this.
+    pub kernel: &'static str,
+    pub why: &'static str,
+}
+
+pub const KNOWN: &[Known] = &[];
+
+fn case(args: &[&str], trigger: fn() -> Result<String>, seen: Seen) -> Case {
+    Case {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        trigger,
+        seen,
+        settle: Duration::from_millis(1000),
+    }
+}
+
+fn slow(mut c: Case, ms: u64) -> Case {
+    c.settle = Duration::from_millis(ms);
+    c
+}
+
+/// The case for `tool`, or None when it is not a tracer.
+pub fn for_tool(tool: &str) -> Option<Case> {
+    use Seen::*;
+    Some(match tool {
+        "bashreadline" => case(&[], bash_line, Needle),
+        "bindsnoop" => case(&[], udp_bind, Needle),
+        "biolatency" => case(&[], disk_reads, Histogram),
+        "biopattern" => case(&[], disk_reads_by_name, Needle),
+        "bitesize" => case(&[], disk_reads_by_comm, Needle),
+        "capable" => case(&[], renice, Needle),
+        "cpudist" => case(&[], sleeps, Histogram),
+        "execsnoop" => case(&[], exec_token, Needle),
+        "exitsnoop" => case(&[], exit_3, Needle),
+        "flamegraph" => return None,
+        "funclatency" => case(&["vfs_read"], file_reads, Histogram),
+        "hardirqs" => case(&[], disk_reads, TableRowAfter("HARDIRQ")),
+        "killsnoop" | "sigsnoop" => case(&[], kill_child, Needle),
+        "mountsnoop" => case(&[], mount_tmpfs, Needle),
+        "offcputime" | "wakeuptime" => case(&[], sleeps_by_comm, Needle),
+        "oomkill" => slow(case(&[], oom_in_cgroup, Needle), 2000),
+        "opensnoop" => case(&[], open_file, Needle),
+        "profile" => case(&["-F", "99"], spin_by_comm, Needle),
+        "runqlat" | "runqlen" => case(&[], sleeps, Histogram),
+        "runqslower" => case(&["0"], sleeps, AnyRow),
+        "softirqs" => case(&[], sleeps, TableRowAfter("SOFTIRQ")),
+        "solisten" => case(&[], tcp_listen, Needle),
+        "stackcount" => case(&["vfs_read"], file_reads_by_symbol, Needle),
+        "statsnoop" => case(&[], stat_missing, Needle),
+        "syncsnoop" => case(&[], sync, Needle),
+        "syscount" => case(&[], getppids, Needle),
+        "tcpconnect" | "tcpconnlat" | "tcplife" | "tcpstates" | "tcptracer" => {
+            case(&[], tcp_transfer, Needle)
+        }
+        "tcpdrop" => case(&[], tcp_refused, Needle),
+        "tcpretrans" => slow(case(&[], tcp_syn_retransmit, Needle), 3000),
+        "tcprtt" => case(&[], tcp_transfer, Histogram),
+        "tcptop" => slow(case(&["-C", "1"], tcp_transfer, Needle), 1500),
+        "threadsnoop" => case(&[], new_thread, Needle),
+        _ => return Some(case(&[], || bail!("no guest case for this tool"), AnyRow)),
+    })
+}
+
+/// Whether `out` shows the event, given the trigger's needle.
+pub fn seen(how: &Seen, needle: &str, lines: &[&String]) -> bool {
+    match how {
+        Seen::Needle => lines.iter().any(|l| {
+            if needle.bytes().all(|b| b.is_ascii_digit()) {
+                l.split(|c: char| !c.is_ascii_digit()).any(|w| w == needle)
+            } else {
+                l.contains(needle)
+            }
+        }),
+        Seen::Histogram => lines.iter().any(|l| {
+            // `   16 -> 31   : 4   |****   |`
+            let Some((range, rest)) = l.split_once(':') else {
+                return false;
+            };
+            range.contains("->")
+                && rest
+                    .split('|')
+                    .next()
+                    .and_then(|c| c.trim().parse::<u64>().ok())
+                    .is_some_and(|c| c > 0)
+        }),
+        Seen::TableRowAfter(header) => lines
+            .iter()
+            .skip_while(|l| !l.contains(header))
+            .skip(1)
+            .any(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.len() >= 2 && f.last().unwrap().parse::<f64>().is_ok()
+            }),
+        Seen::AnyRow => lines.len() >= 2,
+    }
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+static PORT: AtomicU16 = AtomicU16::new(41000);
+
+fn token() -> String {
+    format!(
+        "bpftk{}x{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn port() -> u16 {
+    PORT.fetch_add(1, Ordering::Relaxed)
+}
+
+pub const DISK: &str = "/dev/nvme0n1";
+
+fn open_file() -> Result<String> {
+    let p = format!("/tmp/{}", token());
+    std::fs::write(&p, b"x")?;
+    std::fs::read(&p)?;
+    Ok(p)
+}
+
+fn stat_missing() -> Result<String> {
+    let p = format!("/tmp/{}", token());
+    let _ = std::fs::metadata(&p);
+    Ok(p)
+}
+
+fn exec_token() -> Result<String> {
+    let t = token();
+    helper(&["noop", &t])?;
+    Ok(t)
+}
+
+fn exit_3() -> Result<String> {
+    Ok(helper(&["exit-with", "3"])?.to_string())
+}
+
+fn sync() -> Result<String> {
+    unsafe { libc::sync() };
+    Ok("sync".into())
+}
+
+fn kill_child() -> Result<String> {
+    let mut c = helper_spawn(&["sleep", "10"])?;
+    std::thread::sleep(Duration::from_millis(100));
+    c.kill()?; // SIGKILL
+    c.wait()?;
+    Ok(c.id().to_string())
+}
+
+fn mount_tmpfs() -> Result<String> {
+    let dir = format!("/tmp/mnt-{}", token());
+    std::fs::create_dir(&dir)?;
+    let (src, fs, target) = (
+        CString::new("none")?,
+        CString::new("tmpfs")?,
+        CString::new(dir.clone())?,
+    );
+    let rc = unsafe {
+        libc::mount(
+            src.as_ptr(),
+            target.as_ptr(),
+            fs.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    check(rc == 0, "mount tmpfs")?;
+    unsafe { libc::umount(target.as_ptr()) };
+    Ok(dir)
+}
+
+fn renice() -> Result<String> {
+    helper(&["renice"])?;
+    Ok("CAP_SYS_NICE".into())
+}
+
+fn new_thread() -> Result<String> {
+    Ok(helper(&["thread"])?.to_string())
+}
+
+fn sleeps() -> Result<String> {
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(String::new())
+}
+
+fn sleeps_by_comm() -> Result<String> {
+    helper(&["sleep", "0.3"])?;
+    Ok("bpftk-guest".into())
+}
+
+fn spin_by_comm() -> Result<String> {
+    helper(&["spin", "0.8"])?;
+    Ok("bpftk-guest".into())
+}
+
+fn getppids() -> Result<String> {
+    for _ in 0..500 {
+        unsafe { libc::syscall(libc::SYS_getppid) };
+    }
+    Ok("getppid".into())
+}
+
+fn file_reads() -> Result<String> {
+    for _ in 0..50 {
+        std::fs::read("/proc/self/stat")?;
+    }
+    Ok(String::new())
+}
+
+fn file_reads_by_symbol() -> Result<String> {
+    file_reads()?;
+    Ok("vfs_read".into())
+}
+
+fn disk_reads() -> Result<String> {
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(DISK)
+        .with_context(|| DISK.to_string())?;
+    // O_DIRECT wants an aligned buffer: a page-aligned slice of a bigger one.
+    let mut buf = vec![0u8; 8192 + 4096];
+    let off = buf.as_ptr().align_offset(4096);
+    for _ in 0..32 {
+        f.read_exact(&mut buf[off..off + 8192])?;
+    }
+    Ok(String::new())
+}
+
+fn disk_reads_by_name() -> Result<String> {
+    disk_reads()?;
+    Ok(DISK.trim_start_matches("/dev/").into())
+}
+
+fn disk_reads_by_comm() -> Result<String> {
+    disk_reads()?;
+    Ok("bpftk-guest".into())
+}
+
+fn udp_bind() -> Result<String> {
+    let p = port();
+    let _s = UdpSocket::bind(("127.0.0.1", p))?;
+    Ok(p.to_string())
+}
+
+fn tcp_listen() -> Result<String> {
+    let p = port();
+    let _l = TcpListener::bind(("127.0.0.1", p))?;
+    Ok(p.to_string())
+}
+
+/// A connection on loopback with data both ways, closed by both ends.
+fn tcp_transfer() -> Result<String> {
+    let p = port();
+    let l = TcpListener::bind(("127.0.0.1", p))?;
+    let mut c = TcpStream::connect(("127.0.0.1", p))?;
+    let (mut s, _) = l.accept()?;
+    let mut buf = [0u8; 4096];
+    for _ in 0..10 {
+        c.write_all(&buf)?;
+        s.read_exact(&mut buf)?;
+        s.write_all(&buf[..100])?;
+        c.read_exact(&mut buf[..100])?;
+    }
+    drop(c);
+    let _ = s.read(&mut buf)?;
+    drop(s);
+    Ok(p.to_string())
+}
+
+fn tcp_refused() -> Result<String> {
+    let p = port();
+    check(
+        TcpStream::connect(("127.0.0.1", p)).is_err(),
+        "connect to a closed port",
+    )?;
+    Ok(p.to_string())
+}
+
+/// A SYN to a listener whose accept queue is full is dropped, then resent
+/// after about a second.
+fn tcp_syn_retransmit() -> Result<String> {
+    let p = port();
+    unsafe {
+        let l = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        let addr = libc::sockaddr_in {
+            sin_family: libc::AF_INET as u16,
+            sin_port: p.to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+            },
+            sin_zero: [0; 8],
+        };
+        let sa = &addr as *const libc::sockaddr_in as *const libc::sockaddr;
+        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        check(libc::bind(l, sa, len) == 0, "bind")?;
+        check(libc::listen(l, 0) == 0, "listen")?;
+        let first = TcpStream::connect(("127.0.0.1", p))?;
+        let c = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0);
+        libc::connect(c, sa, len);
+        // Keep all three open while the tool watches.
+        std::mem::forget(first);
+    }
+    Ok(p.to_string())
+}
+
+fn bash_line() -> Result<String> {
+    let t = token();
+    helper(&["bash-line", &format!("echo {t}")])?;
+    Ok(format!("echo {t}"))
+}
+
+/// A child in a cgroup of 32 MiB that allocates 256 MiB.
+fn oom_in_cgroup() -> Result<String> {
+    let cg = "/sys/fs/cgroup/bpftk-oom";
+    let _ = std::fs::write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    let _ = std::fs::create_dir(cg);
+    std::fs::write(format!("{cg}/memory.max"), "33554432").context("memory.max")?;
+    let pid = helper(&["hog", cg, "256"])?;
+    Ok(pid.to_string())
+}

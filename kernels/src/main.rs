@@ -1,0 +1,320 @@
+//! bpftk-guest: the guest side of scripts/test-kernels, and the matrix it
+//! prints on the host.
+//!
+//!   bpftk-guest run BPFTK [TOOL...]   in the guest: every tool, every hook
+//!                                     kind; one `MATRIX` line per result
+//!   bpftk-guest exit CODE             in the guest: power off, qemu exits
+//!                                     with (CODE << 1) | 1
+//!   bpftk-guest matrix DIR...         on the host: the Markdown matrix of
+//!                                     each DIR/results (named by the DIR)
+//!
+//! The other subcommands are the helpers the cases run (`noop`, `sleep`...).
+
+mod cases;
+mod matrix;
+mod run;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use cases::Case;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    if let Err(e) = dispatch(&a) {
+        eprintln!("bpftk-guest: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch(a: &[&str]) -> Result<()> {
+    match a {
+        ["run", bpftk, tools @ ..] => run_all(bpftk, tools),
+        ["exit", code] => power_off(code.parse().unwrap_or(1)),
+        ["matrix", dirs @ ..] => matrix::print(dirs),
+        ["noop", ..] => Ok(()),
+        ["exit-with", code] => std::process::exit(code.parse().unwrap_or(1)),
+        ["sleep", secs] => {
+            std::thread::sleep(Duration::from_secs_f64(secs.parse()?));
+            Ok(())
+        }
+        ["spin", secs] => {
+            let end = Instant::now() + Duration::from_secs_f64(secs.parse()?);
+            let mut x = 1u64;
+            while Instant::now() < end {
+                for _ in 0..10_000 {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                }
+            }
+            std::hint::black_box(x);
+            Ok(())
+        }
+        ["renice"] => {
+            // Raising priority needs CAP_SYS_NICE: the kernel checks it.
+            let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -5) };
+            run::check(rc == 0, "setpriority")
+        }
+        ["thread"] => {
+            std::thread::spawn(|| ()).join().unwrap();
+            Ok(())
+        }
+        ["hog", cgroup, mb] => hog(cgroup, mb.parse()?),
+        ["bash-line", line] => bash_line(line),
+        _ => {
+            eprintln!("usage: bpftk-guest run BPFTK [TOOL...] | exit CODE | matrix DIR...");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// One result: a tool, a hook kind, what happened.
+struct Result1 {
+    kind: String,
+    default: bool,
+    status: &'static str,
+    detail: String,
+}
+
+fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")?
+        .trim()
+        .to_string();
+    let list = std::process::Command::new(bpftk).arg("list").output()?;
+    let tools: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|t| only.is_empty() || only.contains(&t.as_str()))
+        .collect();
+    println!("GUEST kernel {release}, {} tools", tools.len());
+    for tool in &tools {
+        let Some(case) = cases::for_tool(tool) else {
+            println!("MATRIX\t{tool}\t-\t\tno-hooks\tnot a tracer");
+            continue;
+        };
+        let started = Instant::now();
+        for r in tool_results(bpftk, tool, &case) {
+            let known = cases::KNOWN
+                .iter()
+                .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
+            let detail = match known {
+                Some(k) if r.status != "saw" => format!("known: {}", k.why),
+                _ => r.detail.replace(['\t', '\n'], " "),
+            };
+            println!(
+                "MATRIX\t{tool}\t{}\t{}\t{}\t{detail}",
+                r.kind,
+                if r.default { "*" } else { "" },
+                r.status
+            );
+        }
+        eprintln!(
+            "guest: {tool} took {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("GUEST done");
+    Ok(())
+}
+
+/// What the tool offers here (`BPFTK_LIST_HOOKS`): (kind, offered by this
+/// kernel) for every alternative, and the kinds it picks by itself.
+fn probe(
+    bpftk: &str,
+    tool: &str,
+    case: &Case,
+) -> (Vec<(String, bool)>, BTreeSet<String>, Option<String>) {
+    let out = std::process::Command::new(bpftk)
+        .arg(tool)
+        .args(&case.args)
+        .env("BPFTK_LIST_HOOKS", "1")
+        .env("BPFTK_LOAD_ONLY", "1")
+        .output();
+    let Ok(out) = out else {
+        return (vec![], BTreeSet::new(), Some("cannot run".into()));
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (mut offers, mut chosen) = (Vec::<(String, bool)>::new(), BTreeSet::new());
+    for l in stderr.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        match f.as_slice() {
+            ["bpftk-hooks:", "offer", kind, yes, ..] => {
+                let yes = *yes == "yes";
+                match offers.iter_mut().find(|(k, _)| k == kind) {
+                    Some(o) => o.1 |= yes,
+                    None => offers.push((kind.to_string(), yes)),
+                }
+            }
+            ["bpftk-hooks:", "chosen", kind, ..] => {
+                chosen.insert(kind.to_string());
+            }
+            _ => {}
+        }
+    }
+    let err = stderr
+        .lines()
+        .find(|l| l.contains(": error: "))
+        .map(String::from);
+    (offers, chosen, err)
+}
+
+fn tool_results(bpftk: &str, tool: &str, case: &Case) -> Vec<Result1> {
+    let (offers, chosen, probe_err) = probe(bpftk, tool, case);
+    let mut results = Vec::new();
+    if offers.is_empty() {
+        results.push(Result1 {
+            kind: "-".into(),
+            default: true,
+            status: "failed",
+            detail: probe_err.unwrap_or_else(|| "no hooks listed".into()),
+        });
+        return results;
+    }
+    // The tool's own choice first.
+    let default = attempt(bpftk, tool, case, None);
+    let default_kinds = chosen.clone();
+    for (kind, offered) in &offers {
+        let is_default = default_kinds.len() == 1 && default_kinds.contains(kind);
+        let (status, detail) = if is_default {
+            default.clone()
+        } else if !offered {
+            ("not-offered", String::new())
+        } else {
+            attempt(bpftk, tool, case, Some(kind))
+        };
+        results.push(Result1 {
+            kind: kind.clone(),
+            default: is_default,
+            status,
+            detail,
+        });
+    }
+    if default_kinds.len() != 1 {
+        // Several points with different kinds: the default run is its own row.
+        let kinds: Vec<&str> = default_kinds.iter().map(String::as_str).collect();
+        results.push(Result1 {
+            kind: kinds.join("+"),
+            default: true,
+            status: default.0,
+            detail: default.1,
+        });
+    }
+    results
+}
+
+/// Run the tool (with `BPFTK_HOOK=kind` when given), make its event happen, and judge.
+fn attempt(bpftk: &str, tool: &str, case: &Case, kind: Option<&str>) -> (&'static str, String) {
+    let env: Vec<(&str, &str)> = kind.map(|k| ("BPFTK_HOOK", k)).into_iter().collect();
+    let running = match run::start(bpftk, tool, &case.args, &env) {
+        Ok(r) => r,
+        Err(out) => {
+            let line = out
+                .error_line()
+                .unwrap_or_else(|| out.stderr.last().cloned().unwrap_or_default());
+            let status =
+                if line.contains("load") || line.contains("verifier") || line.contains("program") {
+                    "load-failed"
+                } else {
+                    "failed"
+                };
+            return (status, line);
+        }
+    };
+    let needle = (case.trigger)();
+    std::thread::sleep(case.settle);
+    let out = running.stop();
+    let needle = match needle {
+        Ok(n) => n,
+        Err(e) => return ("failed", format!("the event could not be made: {e:#}")),
+    };
+    if !out.ok {
+        return (
+            "failed",
+            out.error_line().unwrap_or_else(|| out.stderr.join(" / ")),
+        );
+    }
+    let lines: Vec<&String> = out.lines().collect();
+    if cases::seen(&case.seen, &needle, &lines) {
+        ("saw", String::new())
+    } else {
+        let tail: Vec<&str> = out
+            .stdout
+            .iter()
+            .rev()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        (
+            "silent",
+            format!("no event for {needle:?}; last lines: {}", tail.join(" | ")),
+        )
+    }
+}
+
+/// Tell qemu to exit (isa-debug-exit at port 0xf4): status (code << 1) | 1.
+fn power_off(code: u8) -> Result<()> {
+    unsafe {
+        if libc::ioperm(0xf4, 4, 1) != 0 {
+            bail!("ioperm: {}", std::io::Error::last_os_error());
+        }
+        std::arch::asm!("out dx, al", in("dx") 0xf4u16, in("al") code);
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    bail!("still running after the exit port was written")
+}
+
+/// Join `cgroup`, then allocate and touch `mb` MiB (the OOM killer's victim).
+fn hog(cgroup: &str, mb: usize) -> Result<()> {
+    std::fs::write(
+        format!("{cgroup}/cgroup.procs"),
+        std::process::id().to_string(),
+    )
+    .context("cgroup.procs")?;
+    let mut v: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..mb {
+        v.push(vec![1u8; 1 << 20]);
+    }
+    std::hint::black_box(&v);
+    Ok(())
+}
+
+/// Type `line` into an interactive bash on a terminal, then exit it.
+fn bash_line(line: &str) -> Result<()> {
+    let (mut master, mut slave) = (0, 0);
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    run::check(rc == 0, "openpty")?;
+    use std::os::fd::FromRawFd;
+    let slave = unsafe { std::fs::File::from_raw_fd(slave) };
+    let mut master = unsafe { std::fs::File::from_raw_fd(master) };
+    let mut child = std::process::Command::new("/bin/bash")
+        .args(["--norc", "--noprofile", "-i"])
+        .stdin(slave.try_clone()?)
+        .stdout(slave.try_clone()?)
+        .stderr(slave)
+        .spawn()
+        .context("/bin/bash")?;
+    let reader = {
+        let mut m = master.try_clone()?;
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while matches!(m.read(&mut buf), Ok(n) if n > 0) {}
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    master.write_all(format!("{line}\nexit\n").as_bytes())?;
+    child.wait()?;
+    drop(master);
+    let _ = reader;
+    Ok(())
+}

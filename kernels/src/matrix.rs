@@ -1,0 +1,134 @@
+//! The host side: the guests' `MATRIX` lines as one Markdown table, tools by
+//! kernels, and the verdict.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+struct Row {
+    kind: String,
+    default: bool,
+    status: String,
+    detail: String,
+}
+
+fn mark(status: &str) -> &'static str {
+    match status {
+        "saw" => "✓",
+        "silent" => "∅",
+        "not-offered" => "—",
+        "no-hooks" => "",
+        _ => "✗",
+    }
+}
+
+/// A result that fails the run: the tool's own choice did not see its event,
+/// or an alternative the kernel offers failed, and nobody said why it must.
+fn is_failure(r: &Row) -> bool {
+    let bad = !matches!(r.status.as_str(), "saw" | "not-offered" | "no-hooks");
+    bad && !r.detail.starts_with("known:")
+}
+
+/// Print the matrix of `dirs` (each holds `results`: the guest's MATRIX
+/// lines, and `version`); fail when any result is a failure or a kernel
+/// reported nothing.
+pub fn print(dirs: &[&str]) -> Result<()> {
+    let mut kernels = Vec::new();
+    let mut table: BTreeMap<String, BTreeMap<usize, Vec<Row>>> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let dir = Path::new(dir);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let version = std::fs::read_to_string(dir.join("version")).unwrap_or_default();
+        kernels.push(format!("{name} ({})", version.trim()));
+        let text = std::fs::read_to_string(dir.join("results"))
+            .with_context(|| format!("{}/results", dir.display()))?;
+        let mut done = false;
+        for line in text.lines() {
+            // The console prefixes lines with escape codes: find the tag.
+            let Some(at) = line.find("MATRIX\t") else {
+                done |= line.contains("GUEST done");
+                continue;
+            };
+            let f: Vec<&str> = line[at..].splitn(6, '\t').collect();
+            if f.len() < 6 {
+                continue;
+            }
+            let row = Row {
+                kind: f[2].into(),
+                default: f[3] == "*",
+                status: f[4].into(),
+                detail: f[5].trim_end().into(),
+            };
+            if is_failure(&row) {
+                failures.push(format!(
+                    "{name}: {} {}: {} {}",
+                    f[1], row.kind, row.status, row.detail
+                ));
+            }
+            table
+                .entry(f[1].into())
+                .or_default()
+                .entry(i)
+                .or_default()
+                .push(row);
+        }
+        if !done {
+            failures.push(format!(
+                "{name}: the guest did not finish (see {}/console.log)",
+                dir.display()
+            ));
+        }
+    }
+    println!("| tool | {} |", kernels.join(" | "));
+    println!("| --- |{}", " --- |".repeat(kernels.len()));
+    for (tool, by_kernel) in &table {
+        let cells: Vec<String> = (0..kernels.len())
+            .map(|i| {
+                by_kernel
+                    .get(&i)
+                    .map(|rows| {
+                        rows.iter()
+                            .map(|r| {
+                                let s =
+                                    format!("{} {}", r.kind, mark(&r.status)).trim().to_string();
+                                if r.status == "no-hooks" {
+                                    "no BPF".to_string()
+                                } else if r.default {
+                                    format!("**{s}**")
+                                } else {
+                                    s
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_else(|| "not run".into())
+            })
+            .collect();
+        println!("| {tool} | {} |", cells.join(" | "));
+    }
+    println!("\nBold: the hook the tool picks by itself. ✓ attached and saw its event, ∅ attached but saw nothing, ✗ failed (to load, or otherwise), — not offered by that kernel.");
+    let known: Vec<String> = table
+        .iter()
+        .flat_map(|(tool, k)| {
+            k.iter().flat_map(move |(i, rows)| {
+                rows.iter()
+                    .filter(|r| r.detail.starts_with("known:"))
+                    .map(move |r| format!("- {} on {}: {} ({})", tool, dirs[*i], r.kind, r.detail))
+            })
+        })
+        .collect();
+    if !known.is_empty() {
+        println!("\nDocumented:\n{}", known.join("\n"));
+    }
+    if !failures.is_empty() {
+        println!("\nFailures:");
+        for f in &failures {
+            println!("- {f}");
+        }
+        bail!("{} failures", failures.len());
+    }
+    Ok(())
+}
