@@ -112,16 +112,18 @@ pub fn seen(how: &Seen, needle: &str, lines: &[&String]) -> bool {
             }
         }),
         Seen::Histogram => lines.iter().any(|l| {
-            // `   16 -> 31   : 4   |****   |`
+            // `   16 -> 31   : 4   |****   |` (log2) or `  3   : 4   |**  |` (linear)
             let Some((range, rest)) = l.split_once(':') else {
                 return false;
             };
-            range.contains("->")
-                && rest
-                    .split('|')
-                    .next()
-                    .and_then(|c| c.trim().parse::<u64>().ok())
-                    .is_some_and(|c| c > 0)
+            let range = range.replace("->", " ");
+            let count = rest
+                .split('|')
+                .next()
+                .and_then(|c| c.trim().parse::<u64>().ok());
+            !range.trim().is_empty()
+                && range.split_whitespace().all(|w| w.parse::<u64>().is_ok())
+                && count.is_some_and(|c| c > 0)
         }),
         Seen::TableRowAfter(header) => lines
             .iter()

@@ -116,6 +116,21 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    // The harness must be able to fail: a function that does not exist
+    // cannot be probed, and the host expects this row to show it.
+    let broken = Case {
+        args: vec!["bpftk_no_such_function".into()],
+        ..cases::for_tool("funclatency").unwrap()
+    };
+    for r in tool_results(bpftk, "funclatency", &broken) {
+        let detail = r.detail.replace(['\t', '\n'], " ");
+        println!(
+            "MATRIX\t{}funclatency\t{}\t\t{}\t{detail}",
+            matrix::SELFTEST,
+            r.kind,
+            r.status
+        );
+    }
     println!("GUEST done");
     Ok(())
 }
@@ -164,6 +179,17 @@ fn probe(
 fn tool_results(bpftk: &str, tool: &str, case: &Case) -> Vec<Result1> {
     let (offers, chosen, probe_err) = probe(bpftk, tool, case);
     let mut results = Vec::new();
+    if offers.is_empty() && probe_err.is_none() {
+        // No hook plan: the tool samples with perf events (profile, runqlen).
+        let (status, detail) = attempt(bpftk, tool, case, None);
+        results.push(Result1 {
+            kind: "perf_event".into(),
+            default: true,
+            status,
+            detail,
+        });
+        return results;
+    }
     if offers.is_empty() {
         results.push(Result1 {
             kind: "-".into(),
@@ -299,6 +325,8 @@ fn bash_line(line: &str) -> Result<()> {
     let mut master = unsafe { std::fs::File::from_raw_fd(master) };
     let mut child = std::process::Command::new("/bin/bash")
         .args(["--norc", "--noprofile", "-i"])
+        .env("TERM", "dumb")
+        .env("PS1", "$ ")
         .stdin(slave.try_clone()?)
         .stdout(slave.try_clone()?)
         .stderr(slave)
@@ -307,14 +335,23 @@ fn bash_line(line: &str) -> Result<()> {
     let reader = {
         let mut m = master.try_clone()?;
         std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while matches!(m.read(&mut buf), Ok(n) if n > 0) {}
+            let (mut buf, mut all) = ([0u8; 4096], Vec::new());
+            while let Ok(n @ 1..) = m.read(&mut buf) {
+                all.extend_from_slice(&buf[..n]);
+            }
+            all
         })
     };
     std::thread::sleep(Duration::from_millis(500));
     master.write_all(format!("{line}\nexit\n").as_bytes())?;
-    child.wait()?;
+    let status = child.wait()?;
     drop(master);
-    let _ = reader;
+    // What the terminal showed, for the console log when the tool saw nothing.
+    if let Ok(shown) = reader.join() {
+        eprintln!(
+            "guest: bash ({status}) showed {:?}",
+            String::from_utf8_lossy(&shown)
+        );
+    }
     Ok(())
 }
