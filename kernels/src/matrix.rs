@@ -145,3 +145,50 @@ pub fn print(dirs: &[&str]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kernel_dir(results: &str) -> std::path::PathBuf {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let d = std::env::temp_dir().join(format!("bpftk-matrix-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("results"), results).unwrap();
+        std::fs::write(d.join("version"), "6.1.0-test").unwrap();
+        d
+    }
+
+    const SELF: &str = "MATRIX\tselftest:funclatency\tkprobe\t\tload-failed\tno such function\n";
+
+    #[test]
+    fn passes_only_when_every_offered_hook_saw_its_event() {
+        let good = format!(
+            "\x1b[0mMATRIX\topensnoop\ttracepoint\t*\tsaw\t\nMATRIX\topensnoop\traw_tp\t\tsaw\t\n\
+             MATRIX\ttcpdrop\tkprobe\t\tnot-offered\t\n{SELF}GUEST done\n"
+        );
+        let d = kernel_dir(&good);
+        assert!(print(&[d.to_str().unwrap()]).is_ok());
+        let bad = good.replace("raw_tp\t\tsaw", "raw_tp\t\tsilent");
+        let d = kernel_dir(&bad);
+        assert!(print(&[d.to_str().unwrap()]).is_err());
+        let known = good.replace("raw_tp\t\tsaw\t", "raw_tp\t\tsilent\tknown: why");
+        let d = kernel_dir(&known);
+        assert!(print(&[d.to_str().unwrap()]).is_ok());
+    }
+
+    #[test]
+    fn a_harness_that_cannot_fail_fails() {
+        let row = "MATRIX\topensnoop\ttracepoint\t*\tsaw\t\n";
+        // The broken case came out seen, or was not run, or the guest died.
+        for results in [
+            format!("{row}{}GUEST done\n", SELF.replace("load-failed", "saw")),
+            format!("{row}GUEST done\n"),
+            format!("{row}{SELF}"),
+        ] {
+            let d = kernel_dir(&results);
+            assert!(print(&[d.to_str().unwrap()]).is_err(), "{results}");
+        }
+    }
+}
