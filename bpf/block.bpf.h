@@ -23,9 +23,22 @@ static __always_inline __u32 rq_dev(struct request *rq)
 }
 
 /* block_rq_insert and block_rq_issue lost their request_queue argument in
- * 5.11: the request is the first argument since, the second before. */
-extern int LINUX_KERNEL_VERSION __kconfig;
-#define BLOCK_RQ_ARG(ctx) \
-	((struct request *)(LINUX_KERNEL_VERSION < KERNEL_VERSION(5, 11, 0) ? (ctx)[1] : (ctx)[0]))
+ * 5.11: the request is the first argument since, the second before. Each
+ * load is its own asm statement: from two plain (even volatile) loads clang
+ * makes one load from a computed context offset, which the verifier refuses
+ * (5.10, found by scripts/test-kernels). The branch not taken is dead code
+ * to the verifier (the version is known at load time), so the second
+ * argument is never read where there is none. */
+static __always_inline struct request *block_rq_arg(__u64 *ctx)
+{
+	__u64 rq;
+
+	if (LINUX_KERNEL_VERSION < KERNEL_VERSION(5, 11, 0))
+		asm volatile("%0 = *(u64 *)(%1 + 8)" : "=r"(rq) : "r"(ctx));
+	else
+		asm volatile("%0 = *(u64 *)(%1 + 0)" : "=r"(rq) : "r"(ctx));
+	return (struct request *)rq;
+}
+#define BLOCK_RQ_ARG(ctx) block_rq_arg((__u64 *)(ctx))
 
 #endif /* __BPFTK_BLOCK_BPF_H */

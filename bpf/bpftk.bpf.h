@@ -9,6 +9,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+/* The running kernel's version, known at load time (libbpf fills it in):
+ * a branch on it is dead code to the verifier on the other kernels. */
+extern int LINUX_KERNEL_VERSION __kconfig;
+
 #define BPFTK_COMM_LEN 16
 #define BPFTK_INVALID_UID ((__u32)-1)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
 /* exitsnoop: process and thread exits with their exit codes and ages.
  * Hook alternatives, in order of preference:
- *   tp_btf      sched_process_exit  (the task through bpf_get_current_task_btf)
+ *   tp_btf      sched_process_exit  (the task is its argument)
  *   tracepoint  sched:sched_process_exit  (the task through bpf_get_current_task + CO-RE) */
 #include "bpftk.bpf.h"
 #include "cgroup.bpf.h"
@@ -41,10 +41,12 @@ static __always_inline int trace_exit(struct task_struct *task)
 	return 0;
 }
 
+/* The exiting task is current; its argument, not bpf_get_current_task_btf()
+ * (5.11+: 5.10 rejects the program, found by scripts/test-kernels). */
 SEC("tp_btf/sched_process_exit")
-int tp_btf_exit(void *ctx)
+int BPF_PROG(tp_btf_exit, struct task_struct *p)
 {
-	return trace_exit(bpf_get_current_task_btf());
+	return trace_exit(p);
 }
 
 SEC("tracepoint/sched/sched_process_exit")

@@ -35,8 +35,12 @@ int tp_mark_victim(struct trace_event_raw_mark_victim *ctx)
 	unknown_figures(&e);
 	trigger(&e);
 	e.tpid = BPF_CORE_READ(ctx, pid);
-	loc = BPF_CORE_READ(ctx, __data_loc_comm);
-	bpf_probe_read_kernel_str(&e.tcomm, sizeof(e.tcomm), (void *)ctx + (loc & 0xffff));
+	/* The victim's name is recorded since 6.1 (5.10 has the pid only:
+	 * user space names it then). */
+	if (bpf_core_field_exists(ctx->__data_loc_comm)) {
+		loc = BPF_CORE_READ(ctx, __data_loc_comm);
+		bpf_probe_read_kernel_str(&e.tcomm, sizeof(e.tcomm), (void *)ctx + (loc & 0xffff));
+	}
 	if (bpf_core_field_exists(ctx->total_vm)) {
 		e.total_vm_kb = BPF_CORE_READ(ctx, total_vm);
 		e.anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);

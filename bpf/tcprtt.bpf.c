@@ -100,7 +100,12 @@ int tp_probe(struct trace_event_raw_tcp_probe *ctx)
 {
 	struct net_tuple t = {};
 
-	t.family = ctx->family;
+	/* `family` is recorded since 5.12; before, the sockaddr in saddr
+	 * starts with it. */
+	if (bpf_core_field_exists(ctx->family))
+		t.family = BPF_CORE_READ(ctx, family);
+	else
+		bpf_probe_read_kernel(&t.family, sizeof(t.family), ctx->saddr);
 	t.sport = ctx->sport;
 	t.dport = ctx->dport;
 	if (t.family == BPFTK_AF_INET6) {

@@ -76,6 +76,17 @@ fn known(v: u64) -> Value<'static> {
     }
 }
 
+/// Before 6.1 oom:mark_victim records only the victim's pid: its name
+/// from /proc, while the process is still there.
+fn victim_comm(e: &mut event) {
+    if let Ok(name) = std::fs::read(format!("/proc/{}/comm", e.tpid)) {
+        let name = name.strip_suffix(b"\n").unwrap_or(&name);
+        for (d, s) in e.tcomm.iter_mut().zip(name.iter().take(15)) {
+            *d = *s as std::ffi::c_char;
+        }
+    }
+}
+
 /// libbpf-tools' sentence, with the figures this hook knows.
 fn sentence(e: &event, loadavg: &str) -> String {
     let comm = |c: &[std::ffi::c_char]| String::from_utf8_lossy(libtools::c_bytes(c)).into_owned();
@@ -154,7 +165,10 @@ fn run(args: Args) -> Result<()> {
     }
 
     run::poll_events(&skel.maps.events, duration, &out, |data| {
-        let e: event = libtools::decode(data);
+        let mut e: event = libtools::decode(data);
+        if e.tcomm[0] == 0 {
+            victim_comm(&mut e);
+        }
         let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         let loadavg = loadavg.trim();
         let now = libtools::output::now();

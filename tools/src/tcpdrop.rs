@@ -73,11 +73,17 @@ pub struct Args {
     common: Common,
 }
 
-fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("packet drop")
-        .or([Prog::tracepoint("tp_kfree_skb", "skb:kfree_skb")])
-        .or([Prog::tp_btf("tp_btf_kfree_skb", "kfree_skb")])
-        .or([Prog::kprobe("kprobe_tcp_drop", "tcp_drop")])]
+/// `with_reasons`: the kernel has drop reasons (5.17+). Before, kfree_skb
+/// fires for every freed packet with nothing to tell drops apart (its
+/// tracepoint has no reason, tp_btf no reason argument): tcp_drop only.
+fn hooks(with_reasons: bool) -> Vec<AttachPoint> {
+    let mut point = AttachPoint::new("packet drop");
+    if with_reasons {
+        point = point
+            .or([Prog::tracepoint("tp_kfree_skb", "skb:kfree_skb")])
+            .or([Prog::tp_btf("tp_btf_kfree_skb", "kfree_skb")]);
+    }
+    vec![point.or([Prog::kprobe("kprobe_tcp_drop", "tcp_drop")])]
 }
 
 /// Drop reasons by value, named as the kernel's tracepoint prints them
@@ -115,10 +121,10 @@ fn run(args: Args) -> Result<()> {
     rodata.kernel_stack = !args.no_stack;
     args.storage.apply(&mut open.maps.stackmap)?;
 
-    let plan = HookPlan::select(&hooks())?;
+    let reasons = drop_reasons();
+    let plan = HookPlan::select(&hooks(!reasons.is_empty()))?;
     let skel = bpf::load(open, &plan)?;
     let _links = plan.attach(skel.object())?;
-    let reasons = drop_reasons();
 
     let json = args.common.json;
     let stack = !args.no_stack;
