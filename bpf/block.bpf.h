@@ -23,17 +23,20 @@ static __always_inline __u32 rq_dev(struct request *rq)
 }
 
 /* block_rq_insert and block_rq_issue lost their request_queue argument in
- * 5.11: the request is the first argument since, the second before. Each
- * load is its own asm statement: from two plain (even volatile) loads clang
- * makes one load from a computed context offset, which the verifier refuses
- * (5.10, found by scripts/test-kernels). The branch not taken is dead code
- * to the verifier (the version is known at load time), so the second
- * argument is never read where there is none. */
+ * 5.11 (and in distribution kernels before, Debian's 5.10 among them): the
+ * request is the first argument since, the second before. User space sets
+ * this from the tracepoint's BTF (libtools::btf::tracepoint_args). Each
+ * load is its own asm statement: from two plain loads clang makes one from
+ * a computed context offset, which the verifier refuses; the branch not
+ * taken is dead code to the verifier (read-only data is known at load
+ * time), so the second argument is never read where there is none. */
+const volatile bool block_rq_queue_arg = false;
+
 static __always_inline struct request *block_rq_arg(__u64 *ctx)
 {
 	__u64 rq;
 
-	if (LINUX_KERNEL_VERSION < KERNEL_VERSION(5, 11, 0))
+	if (block_rq_queue_arg)
 		asm volatile("%0 = *(u64 *)(%1 + 8)" : "=r"(rq) : "r"(ctx));
 	else
 		asm volatile("%0 = *(u64 *)(%1 + 0)" : "=r"(rq) : "r"(ctx));

@@ -222,7 +222,11 @@ fn tool_results(bpftk: &str, tool: &str, case: &Case) -> Vec<Result1> {
         // Several points with different kinds: the default run is its own row.
         let kinds: Vec<&str> = default_kinds.iter().map(String::as_str).collect();
         results.push(Result1 {
-            kind: kinds.join("+"),
+            kind: if kinds.is_empty() {
+                "none".into()
+            } else {
+                kinds.join("+")
+            },
             default: true,
             status: default.0,
             detail: default.1,
@@ -241,7 +245,7 @@ fn attempt_twice(
     kind: Option<&str>,
 ) -> (&'static str, String) {
     let first = attempt(bpftk, tool, case, kind);
-    if matches!(first.0, "saw" | "load-failed") {
+    if matches!(first.0, "saw" | "load-failed" | "not-offered") {
         return first;
     }
     eprintln!(
@@ -264,12 +268,15 @@ fn attempt(bpftk: &str, tool: &str, case: &Case, kind: Option<&str>) -> (&'stati
             let line = out
                 .error_line()
                 .unwrap_or_else(|| out.stderr.last().cloned().unwrap_or_default());
-            let status =
-                if line.contains("load") || line.contains("verifier") || line.contains("program") {
-                    "load-failed"
-                } else {
-                    "failed"
-                };
+            let status = if line.contains("offers no hook") {
+                // The tool says so itself: this kernel has none of its hooks.
+                "not-offered"
+            } else if line.contains("load") || line.contains("verifier") || line.contains("program")
+            {
+                "load-failed"
+            } else {
+                "failed"
+            };
             return (status, line);
         }
     };

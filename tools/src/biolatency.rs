@@ -122,6 +122,7 @@ fn run(args: Args) -> Result<()> {
     rodata.targ_queued = args.queued;
     rodata.targ_ms = args.milliseconds;
     rodata.targ_dev = dev.unwrap_or(0);
+    rodata.block_rq_queue_arg = libtools::disks::rq_queue_arg();
     rodata.filter_cg = cgroup.is_some();
 
     let plan = HookPlan::select(&hooks())?;

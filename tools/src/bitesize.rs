@@ -85,6 +85,7 @@ fn run(args: Args) -> Result<()> {
         .as_deref_mut()
         .expect("bitesize has rodata");
     rodata.targ_dev = dev.unwrap_or(0);
+    rodata.block_rq_queue_arg = libtools::disks::rq_queue_arg();
     if let Some(c) = &args.comm {
         rodata.filter_comm = true;
         for (d, s) in rodata.targ_comm.iter_mut().zip(c.bytes()) {
