@@ -157,7 +157,7 @@ fn run(args: Args) -> Result<()> {
             map.update(&id.to_ne_bytes(), &[1], MapFlags::ANY)?;
         }
     }
-    let _links = plan.attach(skel.object())?;
+    let links = plan.attach(skel.object())?;
 
     let header = header(&args);
     if args.folded || args.common.json {
@@ -177,6 +177,10 @@ fn run(args: Args) -> Result<()> {
             (libtools::decode::<key_t>(k).tgid, comm)
         },
     );
+    // Detach before the final read: the scheduler hooks would otherwise
+    // keep changing the map under the batch read, which on 5.10 has spun
+    // in the kernel (soft lockups found by scripts/test-kernels).
+    drop(links);
 
     let mut counted: Vec<Counted> = maps::drain(&skel.maps.info)?
         .iter()
