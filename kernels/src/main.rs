@@ -90,7 +90,12 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         .filter(|t| only.is_empty() || only.contains(&t.as_str()))
         .collect();
     println!("GUEST kernel {release}, {} tools", tools.len());
+    let skip = std::env::var("BPFTK_SKIP").unwrap_or_default();
     for tool in &tools {
+        if skip.split(',').any(|s| s == tool) {
+            println!("MATRIX\t{tool}\t-\t\tskipped\tBPFTK_SKIP_TOOLS");
+            continue;
+        }
         let Some(case) = cases::for_tool(tool) else {
             println!("MATRIX\t{tool}\t-\t\tno-hooks\tnot a tracer");
             continue;

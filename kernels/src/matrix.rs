@@ -18,7 +18,7 @@ fn mark(status: &str) -> &'static str {
         "saw" => "✓",
         "silent" => "∅",
         "not-offered" => "—",
-        "no-hooks" => "",
+        "no-hooks" | "skipped" => "",
         _ => "✗",
     }
 }
@@ -30,7 +30,10 @@ pub const SELFTEST: &str = "selftest:";
 /// A result that fails the run: the tool's own choice did not see its event,
 /// or an alternative the kernel offers failed, and nobody said why it must.
 fn is_failure(tool: &str, r: &Row) -> bool {
-    let bad = !matches!(r.status.as_str(), "saw" | "not-offered" | "no-hooks");
+    let bad = !matches!(
+        r.status.as_str(),
+        "saw" | "not-offered" | "no-hooks" | "skipped"
+    );
     if tool.starts_with(SELFTEST) {
         return !bad;
     }
@@ -108,6 +111,8 @@ pub fn print(dirs: &[&str]) -> Result<()> {
                                     format!("{} {}", r.kind, mark(&r.status)).trim().to_string();
                                 if r.status == "no-hooks" {
                                     "no BPF".to_string()
+                                } else if r.status == "skipped" {
+                                    "skipped".to_string()
                                 } else if r.default {
                                     format!("**{s}**")
                                 } else {
