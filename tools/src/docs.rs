@@ -50,17 +50,7 @@ pub fn multicall_command() -> clap::Command {
 /// The man page of `tool`, in roff.
 pub fn man_page(tool: &Tool, prefix: &str) -> Vec<u8> {
     let cmd = command(tool, prefix);
-    let man = clap_mangen::Man::new(cmd.clone())
-        .title(cmd.get_name().to_ascii_uppercase())
-        .section(SECTION)
-        .source(format!("bpftk {}", env!("CARGO_PKG_VERSION")))
-        .manual("bpftk");
-    let mut out = Vec::new();
-    // Writes to a Vec do not fail.
-    man.render_title(&mut out).unwrap();
-    man.render_name_section(&mut out).unwrap();
-    man.render_synopsis_section(&mut out).unwrap();
-    man.render_description_section(&mut out).unwrap();
+    let (man, mut out) = page_head(&cmd);
     let traces = is_tracer(&cmd);
     if traces {
         let mut r = Roff::new();
@@ -81,6 +71,22 @@ pub fn man_page(tool: &Tool, prefix: &str) -> Vec<u8> {
     r.to_writer(&mut out).unwrap();
     man.render_version_section(&mut out).unwrap();
     single_preamble(out)
+}
+
+/// A page's generator for `cmd`, and the page up to its DESCRIPTION.
+fn page_head(cmd: &clap::Command) -> (clap_mangen::Man, Vec<u8>) {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(cmd.get_name().to_ascii_uppercase())
+        .section(SECTION)
+        .source(format!("bpftk {}", env!("CARGO_PKG_VERSION")))
+        .manual("bpftk");
+    let mut out = Vec::new();
+    // Writes to a Vec do not fail.
+    man.render_title(&mut out).unwrap();
+    man.render_name_section(&mut out).unwrap();
+    man.render_synopsis_section(&mut out).unwrap();
+    man.render_description_section(&mut out).unwrap();
+    (man, out)
 }
 
 /// A tool (every one but flamegraph) loads BPF and has the common options.
@@ -112,16 +118,7 @@ fn single_preamble(page: Vec<u8>) -> Vec<u8> {
 
 /// The man page of the multicall binary, bpftk(8): the tools and the links.
 pub fn multicall_man_page(prefix: &str) -> Vec<u8> {
-    let cmd = multicall_command();
-    let man = clap_mangen::Man::new(cmd)
-        .section(SECTION)
-        .source(format!("bpftk {}", env!("CARGO_PKG_VERSION")))
-        .manual("bpftk");
-    let mut out = Vec::new();
-    man.render_title(&mut out).unwrap();
-    man.render_name_section(&mut out).unwrap();
-    man.render_synopsis_section(&mut out).unwrap();
-    man.render_description_section(&mut out).unwrap();
+    let (man, mut out) = page_head(&multicall_command());
     let mut r = Roff::new();
     r.control("SH", ["TOOLS"]);
     for t in TOOLS {
