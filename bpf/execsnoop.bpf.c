@@ -72,7 +72,12 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	e->args_count = 1;
 
 	for (i = 1; i < EXECSNOOP_TOTAL_MAX_ARGS && i < max_args; i++) {
-		__u32 size = e->args_size;
+		/* Read back from the map, not carried in a register: the verifier
+		 * then knows only the bound checked below, and every pass of the
+		 * loop looks alike to it. A register would carry each path's own
+		 * range (argument cut or not), so that no pass could be pruned
+		 * and loading took about 100 ms per program. */
+		__u32 size = *(volatile __u32 *)&e->args_size;
 
 		if (bpf_probe_read_user(&argp, sizeof(argp), &argv[i]) || !argp)
 			return 0;
