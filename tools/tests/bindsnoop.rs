@@ -3,9 +3,10 @@
 //! that fails with EADDRINUSE.
 
 mod common;
-mod sockets;
+mod net;
 
 use common::*;
+use net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bindsnoop");
 
@@ -18,7 +19,7 @@ struct Binds {
 /// Four binds that work, then one that fails: the first port again,
 /// without SO_REUSEADDR.
 fn binds() -> Binds {
-    let ports = sockets::free_ports::<4>();
+    let ports = free_ports::<4>();
     let p: Vec<String> = ports.iter().map(u16::to_string).collect();
     let ran = sockets::run(&[
         "bind",
@@ -151,7 +152,7 @@ fn failed_binds_with_x_and_json() {
 
 #[test]
 fn port_filter_keeps_only_those_ports() {
-    let ports = sockets::free_ports::<2>();
+    let ports = free_ports::<2>();
     let p: Vec<String> = ports.iter().map(u16::to_string).collect();
     let t = Tracer::start(BIN, &["-P", &format!("{},1", p[1])]);
     let ran = sockets::run(&[

@@ -2,14 +2,15 @@
 //! ::1 with known backlogs and ports.
 
 mod common;
-mod sockets;
+mod net;
 
 use common::*;
+use net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_solisten");
 
 fn listeners() -> (sockets::Ran, u16, u16) {
-    let [p4, p6] = sockets::free_ports();
+    let [p4, p6] = free_ports();
     let ran = sockets::run(&[
         "listen",
         "127.0.0.1",

@@ -2,11 +2,10 @@
 //! children with known pids), on IPv4 and IPv6.
 
 mod common;
-#[path = "common/tcp.rs"]
-mod tcp;
+mod net;
 
 use common::*;
-use tcp::*;
+use net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpconnect");
 

@@ -2,11 +2,10 @@
 //! IPv4 and IPv6; the latency is attributed to the connecting process.
 
 mod common;
-#[path = "common/tcp.rs"]
-mod tcp;
+mod net;
 
 use common::*;
-use tcp::*;
+use net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpconnlat");
 

@@ -3,15 +3,16 @@
 //! with a reset), in tcp_v4_rcv or tcp_v6_rcv.
 
 mod common;
-mod sockets;
+mod net;
 
 use common::*;
+use net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpdrop");
 
 /// Connect from a known port to a closed one; returns (closed, client).
 fn refused(addr: &str) -> (u16, u16) {
-    let [closed, client] = sockets::free_ports();
+    let [closed, client] = free_ports();
     let ran = sockets::run(&["connect", addr, &closed.to_string(), &client.to_string()]);
     assert_eq!(ran.results, ["connect Connection refused"]);
     (closed, client)

@@ -5,18 +5,19 @@
 //! initial retransmission timeout (1 s), in state SYN_SENT.
 
 mod common;
-mod sockets;
+mod net;
 
 use std::time::Duration;
 
 use common::*;
+use net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpretrans");
 
 /// (listener port, second client's port): the flow that retransmits is
 /// ADDR:client > ADDR:listener.
 fn retransmit_syn(addr: &str) -> (u16, u16) {
-    let [port, first, second] = sockets::free_ports();
+    let [port, first, second] = free_ports();
     let ran = sockets::run(&[
         "listen",
         addr,

@@ -1,10 +1,10 @@
 //! tcpstates end to end, on the running kernel, with loopback traffic.
 
 mod common;
-mod loopback;
+mod net;
 
 use common::*;
-use loopback::*;
+use net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpstates");
 

@@ -2,13 +2,12 @@
 //! by the test itself shows as C, A and X rows with the right tuples.
 
 mod common;
-#[path = "common/tcp.rs"]
-mod tcp;
+mod net;
 
 use std::io::Write;
 
 use common::*;
-use tcp::*;
+use net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcptracer");
 
