@@ -11,6 +11,7 @@
 //! The other subcommands are the helpers the cases run (`noop`, `sleep`...).
 
 mod cases;
+mod kmsg;
 mod matrix;
 mod run;
 
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use cases::Case;
+use kmsg::Kmsg;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -91,6 +93,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         .collect();
     println!("GUEST kernel {release}, {} tools", tools.len());
     let skip = std::env::var("BPFTK_SKIP").unwrap_or_default();
+    let mut kmsg = kmsg::Kmsg::open().context("cannot read the kernel log (/dev/kmsg)")?;
     for tool in &tools {
         if skip.split(',').any(|s| s == tool) {
             println!("MATRIX\t{tool}\t-\t\tskipped\tBPFTK_SKIP_TOOLS");
@@ -101,12 +104,15 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
             continue;
         };
         let started = Instant::now();
-        for r in tool_results(bpftk, tool, &case) {
+        kmsg.trouble(); // what came before this tool is not its doing
+        for r in tool_results(bpftk, tool, &case, &mut kmsg) {
             let known = cases::KNOWN
                 .iter()
                 .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
             let detail = match known {
-                Some(k) if r.status != "saw" => format!("known: {}", k.why),
+                Some(k) if r.status != "saw" && r.status != KERNEL_TROUBLE => {
+                    format!("known: {}", k.why)
+                }
                 _ => r.detail.replace(['\t', '\n'], " "),
             };
             println!(
@@ -129,7 +135,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         ..cases::for_tool("funclatency").unwrap()
     };
     for kind in ["kprobe", "fentry"] {
-        let (status, detail) = attempt(bpftk, "funclatency", &broken, Some(kind));
+        let (status, detail) = attempt(bpftk, "funclatency", &broken, Some(kind), &mut kmsg);
         let detail = detail.replace(['\t', '\n'], " ");
         println!(
             "MATRIX\t{}funclatency\t{kind}\t\t{status}\t{detail}",
@@ -181,12 +187,12 @@ fn probe(
     (offers, chosen, err)
 }
 
-fn tool_results(bpftk: &str, tool: &str, case: &Case) -> Vec<Result1> {
+fn tool_results(bpftk: &str, tool: &str, case: &Case, kmsg: &mut Kmsg) -> Vec<Result1> {
     let (offers, chosen, probe_err) = probe(bpftk, tool, case);
     let mut results = Vec::new();
     if offers.is_empty() && probe_err.is_none() {
         // No hook plan: the tool samples with perf events (profile, runqlen).
-        let (status, detail) = attempt_twice(bpftk, tool, case, None);
+        let (status, detail) = attempt_twice(bpftk, tool, case, None, kmsg);
         results.push(Result1 {
             kind: "perf_event".into(),
             default: true,
@@ -205,7 +211,7 @@ fn tool_results(bpftk: &str, tool: &str, case: &Case) -> Vec<Result1> {
         return results;
     }
     // The tool's own choice first.
-    let default = attempt_twice(bpftk, tool, case, None);
+    let default = attempt_twice(bpftk, tool, case, None, kmsg);
     let default_kinds = chosen.clone();
     for (kind, offered) in &offers {
         let is_default = default_kinds.len() == 1 && default_kinds.contains(kind);
@@ -214,7 +220,7 @@ fn tool_results(bpftk: &str, tool: &str, case: &Case) -> Vec<Result1> {
         } else if !offered {
             ("not-offered", String::new())
         } else {
-            attempt_twice(bpftk, tool, case, Some(kind))
+            attempt_twice(bpftk, tool, case, Some(kind), kmsg)
         };
         results.push(Result1 {
             kind: kind.clone(),
@@ -248,9 +254,13 @@ fn attempt_twice(
     tool: &str,
     case: &Case,
     kind: Option<&str>,
+    kmsg: &mut Kmsg,
 ) -> (&'static str, String) {
-    let first = attempt(bpftk, tool, case, kind);
-    if matches!(first.0, "saw" | "load-failed" | "not-offered") {
+    let first = attempt(bpftk, tool, case, kind, kmsg);
+    if matches!(
+        first.0,
+        "saw" | "load-failed" | "not-offered" | KERNEL_TROUBLE
+    ) {
         return first;
     }
     eprintln!(
@@ -259,11 +269,35 @@ fn attempt_twice(
         first.0,
         first.1
     );
-    attempt(bpftk, tool, case, kind)
+    attempt(bpftk, tool, case, kind, kmsg)
 }
 
-/// Run the tool (with `BPFTK_HOOK=kind` when given), make its event happen, and judge.
-fn attempt(bpftk: &str, tool: &str, case: &Case, kind: Option<&str>) -> (&'static str, String) {
+/// The status of an attempt that made the kernel log a warning, a BUG or a
+/// stall (from loading the programs on): a failure, never tried again.
+const KERNEL_TROUBLE: &str = "kernel-trouble";
+
+/// Run the tool (with `BPFTK_HOOK=kind` when given), make its event happen,
+/// and judge, by its output and by what the kernel logged meanwhile.
+fn attempt(
+    bpftk: &str,
+    tool: &str,
+    case: &Case,
+    kind: Option<&str>,
+    kmsg: &mut Kmsg,
+) -> (&'static str, String) {
+    let verdict = attempt_output(bpftk, tool, case, kind);
+    match kmsg.trouble() {
+        Some(said) => (KERNEL_TROUBLE, said),
+        None => verdict,
+    }
+}
+
+fn attempt_output(
+    bpftk: &str,
+    tool: &str,
+    case: &Case,
+    kind: Option<&str>,
+) -> (&'static str, String) {
     // Progress on the console: a guest that hangs shows where.
     eprintln!("guest: {tool} {}", kind.unwrap_or("(its own choice)"));
     let env: Vec<(&str, &str)> = kind.map(|k| ("BPFTK_HOOK", k)).into_iter().collect();

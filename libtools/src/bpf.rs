@@ -7,8 +7,9 @@ use std::sync::Mutex;
 
 use anyhow::{anyhow, Result};
 use libbpf_rs::skel::OpenSkel;
-use libbpf_rs::{MapCore, Object, PrintLevel};
+use libbpf_rs::{libbpf_sys, MapCore, MapType, Object, OpenObject, PrintLevel};
 
+use crate::env;
 use crate::hooks::{self, HookPlan};
 use crate::{is_verbose, tool_name};
 
@@ -70,9 +71,34 @@ fn explain_failure(log: &VecDeque<String>) -> Option<String> {
         .map(|l| l.trim_start_matches("libbpf: ").to_string())
 }
 
+/// From 6.1 on (bpf_mem_alloc), a hash map marked BPF_F_NO_PREALLOC takes
+/// the elements a program inserts from per-CPU caches. Before, each one is
+/// a kmalloc from wherever the program runs, which under the run-queue lock
+/// in sched_switch can deadlock; the kernel warns "trace type BPF program
+/// uses run-time allocation". There such maps are preallocated.
+const RUNTIME_ALLOC_SAFE: (u32, u32) = (6, 1);
+
+fn preallocate_hash_maps(obj: &mut OpenObject) {
+    let no_prealloc = libbpf_sys::BPF_F_NO_PREALLOC;
+    for mut map in obj.maps_mut() {
+        let hash = matches!(
+            map.map_type(),
+            MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash
+        );
+        let flags = map.map_flags();
+        if hash && flags & no_prealloc != 0 {
+            // Fails only once loaded, which this object is not.
+            let _ = map.set_map_flags(flags & !no_prealloc);
+        }
+    }
+}
+
 /// Apply the hook plan, load, and stop here under `BPFTK_LOAD_ONLY=1`.
 pub fn load<'obj, S: OpenSkel<'obj>>(mut open: S, plan: &HookPlan) -> Result<S::Output> {
     plan.apply(open.open_object_mut())?;
+    if env::kernel_version().is_none_or(|v| v < RUNTIME_ALLOC_SAFE) {
+        preallocate_hash_maps(open.open_object_mut());
+    }
     LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let loaded = open.load().map_err(|e| {
         let log = LOG.lock().unwrap_or_else(|e| e.into_inner());

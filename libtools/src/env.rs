@@ -16,6 +16,19 @@ const CAP_SYS_ADMIN: u32 = 21;
 const CAP_PERFMON: u32 = 38;
 const CAP_BPF: u32 = 39;
 
+/// The running kernel's (major, minor) version, from its release string
+/// ("6.1.0-57-cloud-amd64"); None when it cannot be read.
+pub fn kernel_version() -> Option<(u32, u32)> {
+    parse_release(&fs::read_to_string("/proc/sys/kernel/osrelease").ok()?)
+}
+
+fn parse_release(release: &str) -> Option<(u32, u32)> {
+    let mut numbers = release.trim().split(|c: char| !c.is_ascii_digit());
+    let major = numbers.next()?.parse().ok()?;
+    let minor = numbers.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 /// Everything a tool needs before it opens its BPF object.
 pub fn check() -> Result<()> {
     check_privileges(effective_caps()?)?;
@@ -97,6 +110,15 @@ fn ensure_tracefs() -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_version_from_a_release_string() {
+        assert_eq!(parse_release("6.1.0-57-cloud-amd64\n"), Some((6, 1)));
+        assert_eq!(parse_release("5.10.223"), Some((5, 10)));
+        assert_eq!(parse_release("6.12.117+deb12-cloud-amd64"), Some((6, 12)));
+        assert_eq!(parse_release("weird"), None);
+        assert!(kernel_version().is_some());
+    }
 
     #[test]
     fn cap_eff_is_parsed() {
