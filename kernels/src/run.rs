@@ -119,35 +119,78 @@ pub fn start(
 }
 
 impl Running {
-    /// SIGINT, as a user stops a tool; its whole output.
+    /// SIGINT, as a user stops a tool; its whole output. A tool that does
+    /// not stop gets SIGKILL, and what its threads are doing in the kernel
+    /// (/proc/PID/task/*/stack) goes into its output: a tool stuck in the
+    /// kernel is a finding, and the guest moves on to the next tool.
     pub fn stop(mut self) -> Output {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let start = Instant::now();
-        let ok = loop {
-            match self.child.try_wait() {
-                Ok(Some(st)) => break st.success(),
-                Ok(None) if start.elapsed() < STOP_TIMEOUT => {
-                    thread::sleep(Duration::from_millis(20))
+        let pid = self.child.id() as i32;
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        let ok = match wait_for(&mut self.child, STOP_TIMEOUT) {
+            Some(st) => st.success(),
+            None => {
+                let stacks = kernel_stacks(pid);
+                eprintln!("guest: pid {pid} did not stop on SIGINT; in the kernel:\n{stacks}");
+                let _ = self.child.kill();
+                let mut err = self.stderr.lock().unwrap();
+                err.push(format!(
+                    "error: did not stop on SIGINT; in the kernel: {}",
+                    stacks.replace('\n', " / ")
+                ));
+                if wait_for(&mut self.child, KILL_TIMEOUT).is_none() {
+                    err.push("error: still there after SIGKILL".into());
                 }
-                _ => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    self.stderr
-                        .lock()
-                        .unwrap()
-                        .push("error: did not stop on SIGINT".into());
-                    break false;
-                }
+                false
             }
         };
         thread::sleep(Duration::from_millis(100));
-        let out = Output {
+        Output {
             ok,
             stdout: self.stdout.lock().unwrap().clone(),
             stderr: self.stderr.lock().unwrap().clone(),
-        };
-        out
+        }
     }
+}
+
+const KILL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The child's exit status, or None when it is still running after `limit`.
+fn wait_for(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) => return Some(st),
+            Ok(None) if start.elapsed() < limit => thread::sleep(Duration::from_millis(20)),
+            _ => return None,
+        }
+    }
+}
+
+/// Each thread's state and kernel stack, as /proc shows them.
+fn kernel_stacks(pid: i32) -> String {
+    let mut out = String::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return "(gone)".into();
+    };
+    for t in tasks.flatten() {
+        let dir = t.path();
+        let state = std::fs::read_to_string(dir.join("status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("State:"))
+                    .map(String::from)
+            })
+            .unwrap_or_default();
+        let stack = std::fs::read_to_string(dir.join("stack")).unwrap_or_default();
+        out.push_str(&format!(
+            "task {} {}\n{}",
+            t.file_name().to_string_lossy(),
+            state,
+            stack
+        ));
+    }
+    out.trim_end().to_string()
 }
 
 /// Run a helper subcommand of this program to completion; its pid.
@@ -176,4 +219,15 @@ pub fn check(ok: bool, what: &str) -> Result<()> {
         bail!("{what}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shows_each_threads_state() {
+        let me = std::process::id() as i32;
+        let s = super::kernel_stacks(me);
+        assert!(s.starts_with(&format!("task {me} State:")), "{s}");
+        assert_eq!(super::kernel_stacks(i32::MAX), "(gone)");
+    }
 }
