@@ -17,10 +17,13 @@ const volatile __u32 max_args = EXECSNOOP_DEFAULT_MAX_ARGS;
 
 static const struct event empty_event = {};
 
-/* In-flight execs by thread id; the event is too large for the BPF stack. */
+/* In-flight execs by thread id; the event is too large for the BPF stack.
+ * 1024 execs between entry and return at once is far more than a busy
+ * machine has; an exec beyond is counted as lost. The map is preallocated
+ * (8 MB): 10240 entries took 16 ms of the tool's start. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
+	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct event);
 } execs SEC(".maps");
@@ -54,8 +57,10 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	if (targ_ppid && targ_ppid != ppid)
 		return 0;
 
-	if (bpf_map_update_elem(&execs, &tid, &empty_event, BPF_ANY))
+	if (bpf_map_update_elem(&execs, &tid, &empty_event, BPF_ANY)) {
+		count_dropped();
 		return 0;
+	}
 	e = bpf_map_lookup_elem(&execs, &tid);
 	if (!e)
 		return 0;
