@@ -110,7 +110,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
                 .iter()
                 .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
             let detail = match known {
-                Some(k) if r.status != "saw" && r.status != KERNEL_TROUBLE => {
+                Some(k) if !matches!(r.status, "saw" | KERNEL_TROUBLE | STUCK) => {
                     format!("known: {}", k.why)
                 }
                 _ => r.detail.replace(['\t', '\n'], " "),
@@ -259,7 +259,7 @@ fn attempt_twice(
     let first = attempt(bpftk, tool, case, kind, kmsg);
     if matches!(
         first.0,
-        "saw" | "load-failed" | "not-offered" | KERNEL_TROUBLE
+        "saw" | "load-failed" | "not-offered" | KERNEL_TROUBLE | STUCK
     ) {
         return first;
     }
@@ -275,6 +275,10 @@ fn attempt_twice(
 /// The status of an attempt that made the kernel log a warning, a BUG or a
 /// stall (from loading the programs on): a failure, never tried again.
 const KERNEL_TROUBLE: &str = "kernel-trouble";
+
+/// The status of an attempt whose tool did not stop on SIGINT: a failure,
+/// never tried again (a second run that stops would hide it).
+const STUCK: &str = "stuck";
 
 /// Run the tool (with `BPFTK_HOOK=kind` when given), make its event happen,
 /// and judge, by its output and by what the kernel logged meanwhile.
@@ -326,6 +330,9 @@ fn attempt_output(
         Ok(n) => n,
         Err(e) => return ("failed", format!("the event could not be made: {e:#}")),
     };
+    if out.stuck {
+        return (STUCK, out.stderr.join(" / "));
+    }
     if !out.ok {
         return (
             "failed",

@@ -22,6 +22,8 @@ pub struct Running {
 /// What a tool printed, and how it ended.
 pub struct Output {
     pub ok: bool,
+    /// It did not stop on SIGINT and had to be killed.
+    pub stuck: bool,
     pub stdout: Vec<String>,
     pub stderr: Vec<String>,
 }
@@ -72,6 +74,7 @@ pub fn start(
         Err(e) => {
             return Err(Output {
                 ok: false,
+                stuck: false,
                 stdout: vec![],
                 stderr: vec![format!("{tool}: error: cannot start: {e}")],
             })
@@ -99,6 +102,7 @@ pub fn start(
             thread::sleep(Duration::from_millis(100));
             return Err(Output {
                 ok: st.success(),
+                stuck: false,
                 stdout: stdout.lock().unwrap().clone(),
                 stderr: stderr.lock().unwrap().clone(),
             });
@@ -110,6 +114,7 @@ pub fn start(
             err.push(format!("{tool}: error: not ready after {READY_TIMEOUT:?}"));
             return Err(Output {
                 ok: false,
+                stuck: false,
                 stdout: stdout.lock().unwrap().clone(),
                 stderr: err,
             });
@@ -126,8 +131,8 @@ impl Running {
     pub fn stop(mut self) -> Output {
         let pid = self.child.id() as i32;
         unsafe { libc::kill(pid, libc::SIGINT) };
-        let ok = match wait_for(&mut self.child, STOP_TIMEOUT) {
-            Some(st) => st.success(),
+        let (ok, stuck) = match wait_for(&mut self.child, STOP_TIMEOUT) {
+            Some(st) => (st.success(), false),
             None => {
                 let stacks = kernel_stacks(pid);
                 eprintln!("guest: pid {pid} did not stop on SIGINT; in the kernel:\n{stacks}");
@@ -140,12 +145,13 @@ impl Running {
                 if wait_for(&mut self.child, KILL_TIMEOUT).is_none() {
                     err.push("error: still there after SIGKILL".into());
                 }
-                false
+                (false, true)
             }
         };
         thread::sleep(Duration::from_millis(100));
         Output {
             ok,
+            stuck,
             stdout: self.stdout.lock().unwrap().clone(),
             stderr: self.stderr.lock().unwrap().clone(),
         }
