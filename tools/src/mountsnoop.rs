@@ -90,9 +90,24 @@ const MS: &[(u64, &str)] = &[
     (1 << 25, "MS_LAZYTIME"),
     (1 << 30, "MS_ACTIVE"),
     (1 << 31, "MS_NOUSER"),
-    // The magic number old programs put in the top half.
-    (0xC0ED_0000, "MS_MGC_VAL"),
 ];
+
+/// The magic number old programs put in the top half of mount(2)'s flags;
+/// the kernel then ignores that half (MS_MGC_MSK), and so do we.
+const MS_MGC_VAL: u64 = 0xC0ED_0000;
+const MS_MGC_MSK: u64 = 0xFFFF_0000;
+
+/// mount(2)'s flags by name.
+fn mount_flags(flags: u64) -> String {
+    if flags & MS_MGC_MSK == MS_MGC_VAL {
+        let rest = flags & !MS_MGC_MSK;
+        if rest == 0 {
+            return "MS_MGC_VAL".into();
+        }
+        return format!("MS_MGC_VAL | {}", flag_names(rest, MS));
+    }
+    flag_names(flags, MS)
+}
 const UMOUNT: &[(u64, &str)] = &[
     (1, "MNT_FORCE"),
     (2, "MNT_DETACH"),
@@ -221,7 +236,7 @@ fn call(e: &event, s: &[String; 4]) -> String {
             s[0],
             s[1],
             s[2],
-            flag_names(e.flags, MS),
+            mount_flags(e.flags),
             s[3]
         ),
         1 => format!(
@@ -287,7 +302,7 @@ fn detailed(e: &event, s: &[String; 4], indent: &str) -> String {
             ("SOURCE", s[0].clone()),
             ("TARGET", s[1].clone()),
             ("DATA", s[3].clone()),
-            ("FLAGS", flag_names(e.flags, MS)),
+            ("FLAGS", mount_flags(e.flags)),
         ]),
         1 => lines.extend([
             ("TARGET", s[1].clone()),
@@ -406,4 +421,21 @@ fn run(args: Args) -> Result<()> {
     })?;
     bpf::report_dropped(skel.object());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_magic_number_is_named_and_not_read_as_flags() {
+        assert_eq!(mount_flags(0xC0ED_0000), "MS_MGC_VAL");
+        assert_eq!(
+            mount_flags(0xC0ED_0000 | 1 | (1 << 12)),
+            "MS_MGC_VAL | MS_RDONLY | MS_BIND"
+        );
+        // Without the magic number the top half holds real flags.
+        assert_eq!(mount_flags((1 << 14) | (1 << 18)), "MS_REC | MS_PRIVATE");
+        assert_eq!(mount_flags(0), "0x0");
+    }
 }
