@@ -1,5 +1,6 @@
 //! biopattern: random and sequential block I/O per disk.
 
+use std::collections::HashMap;
 use std::mem::MaybeUninit;
 
 use clap::Parser;
@@ -27,7 +28,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("DISK", "the disk, named from /proc/partitions, else MAJOR:MINOR"),
         ("%RND", "the share of requests that did not start where the disk's previous completed request ended, in whole percent rounded down; --json key rnd_pct"),
         ("%SEQ", "the share of requests that started where the previous one ended, in whole percent rounded down (with %RND it may add up to 99); --json key seq_pct"),
-        ("COUNT", "the number of requests judged in the interval; a disk's first request of each interval only sets where the next should start"),
+        ("COUNT", "the number of requests judged in the interval, each against the disk's previous request, also across intervals; the disk's first request since the tool started only sets where the next should start"),
         ("KBYTES", "the bytes those requests transferred, divided by 1024"),
     ],
     overhead: "Every completed block I/O request runs one program, which updates the disk's counters \
@@ -103,11 +104,20 @@ fn run(args: Args) -> Result<()> {
     }
     out.ready("block device I/O requested seeks");
 
+    // The BPF side keeps its counters running (so that the first request
+    // of an interval is still compared with the last of the one before);
+    // each interval shows what they grew by since the last.
+    let mut before: HashMap<u32, counter> = HashMap::new();
     run::summaries(&args.interval, || {
         let parts = disks::partitions();
-        let mut counters: Vec<(u32, counter)> = maps::drain(&skel.maps.counters)?
+        let mut counters: Vec<(u32, counter)> = maps::read(&skel.maps.counters)?
             .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
+            .map(|(k, v)| {
+                let (dev, now): (u32, counter) = (libtools::decode(k), libtools::decode(v));
+                let grown = since(&now, before.get(&dev));
+                before.insert(dev, now);
+                (dev, grown)
+            })
             .collect();
         counters.sort_by_key(|c| c.0);
         let now = libtools::output::now();
@@ -133,4 +143,17 @@ fn run(args: Args) -> Result<()> {
         out.flush();
         Ok(!out.is_broken())
     })
+}
+
+/// What a disk's counters grew by since `before` (all of them, the first time).
+fn since(now: &counter, before: Option<&counter>) -> counter {
+    let Some(b) = before else {
+        return *now;
+    };
+    counter {
+        last_sector: now.last_sector,
+        bytes: now.bytes.wrapping_sub(b.bytes),
+        sequential: now.sequential.wrapping_sub(b.sequential),
+        random: now.random.wrapping_sub(b.random),
+    }
 }

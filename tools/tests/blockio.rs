@@ -115,6 +115,28 @@ fn biopattern_tells_sequential_from_random() {
 }
 
 #[test]
+fn biopattern_judges_each_intervals_first_request_too() {
+    // 120 sequential reads in three runs a second apart, so that they fall
+    // in different intervals: every one but the very first is judged, and
+    // sequential, wherever the interval boundaries fall.
+    let lo = LoopDevice::new();
+    let t = Tracer::start(BIOPATTERN, &["--json", "-d", lo.name(), "1", "5"]);
+    for run in 0..3 {
+        lo.read_direct("4k", 40, run * 40);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let f = t.finish();
+    f.assert_success();
+    let rows = f.json();
+    assert!(rows.len() >= 2, "{:?}", f.stdout);
+    let count: u64 = rows.iter().map(|o| o["count"].as_u64().unwrap()).sum();
+    assert_eq!(count, 119, "{:?}", f.stdout);
+    for o in &rows {
+        assert_eq!(o["seq_pct"], 100, "{o}");
+    }
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BITESIZE, &[]);
     assert_all_hooks_load(BITESIZE, &["-c", "dd"]);
