@@ -4,10 +4,10 @@ use std::mem::MaybeUninit;
 
 use clap::Parser;
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
-use libbpf_rs::{MapCore, MapFlags};
+use libbpf_rs::MapCore;
 use libtools::net::{self, FamilyArg};
 use libtools::{
-    bpf, run, AttachPoint, Column, Common, Context, HookPlan, Output, Prog, Result, Value,
+    bpf, maps, run, AttachPoint, Column, Common, Context, HookPlan, Output, Prog, Result, Value,
 };
 
 mod skel {
@@ -221,13 +221,7 @@ fn run(args: Args) -> Result<()> {
 /// -c at exit: one line per flow, fewest retransmits first, as bcc does.
 fn print_counts(map: &dyn MapCore, json: bool) -> Result<()> {
     let mut flows: Vec<(net_tuple, u64)> = Vec::new();
-    for key in map.keys() {
-        let Some(v) = map
-            .lookup(&key, MapFlags::ANY)
-            .context("cannot read the retransmit counts")?
-        else {
-            continue;
-        };
+    for (key, v) in maps::read(map).context("cannot read the retransmit counts")? {
         let mut t = net_tuple::default();
         plain::copy_from_bytes(&mut t, &key).expect("key is a net_tuple");
         let n = u64::from_ne_bytes(v[..8].try_into().expect("value is a u64"));
