@@ -162,6 +162,14 @@ pub fn c_bytes(s: &[std::ffi::c_char]) -> &[u8] {
     b.iter().position(|&c| c == 0).map_or(b, |n| &b[..n])
 }
 
+/// Put `src` into the C `char[]` `dst`, cut to leave room for its NUL.
+pub fn set_c_bytes(dst: &mut [std::ffi::c_char], src: &[u8]) {
+    let n = src.len().min(dst.len().saturating_sub(1));
+    for (i, d) in dst.iter_mut().enumerate() {
+        *d = if i < n { src[i] as std::ffi::c_char } else { 0 };
+    }
+}
+
 /// Substring match on bytes, as bcc's `-n NAME` filters do.
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
@@ -170,6 +178,15 @@ pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_bytes_are_cut_to_leave_the_nul() {
+        let mut comm = [7 as std::ffi::c_char; 4];
+        set_c_bytes(&mut comm, b"ab");
+        assert_eq!(c_bytes(&comm), b"ab");
+        set_c_bytes(&mut comm, b"abcdef");
+        assert_eq!(c_bytes(&comm), b"abc");
+    }
 
     #[test]
     fn c_bytes_stops_at_nul() {

@@ -88,9 +88,7 @@ fn run(args: Args) -> Result<()> {
     rodata.block_rq_queue_arg = libtools::disks::rq_queue_arg();
     if let Some(c) = &args.comm {
         rodata.filter_comm = true;
-        for (d, s) in rodata.targ_comm.iter_mut().zip(c.bytes()) {
-            *d = s as _;
-        }
+        libtools::set_c_bytes(&mut rodata.targ_comm, c.as_bytes());
     }
 
     let plan = HookPlan::select(&hooks())?;

@@ -80,10 +80,7 @@ fn known(v: u64) -> Value<'static> {
 /// from /proc, while the process is still there.
 fn victim_comm(e: &mut event) {
     if let Ok(name) = std::fs::read(format!("/proc/{}/comm", e.tpid)) {
-        let name = name.strip_suffix(b"\n").unwrap_or(&name);
-        for (d, s) in e.tcomm.iter_mut().zip(name.iter().take(15)) {
-            *d = *s as std::ffi::c_char;
-        }
+        libtools::set_c_bytes(&mut e.tcomm, name.strip_suffix(b"\n").unwrap_or(&name));
     }
 }
 
