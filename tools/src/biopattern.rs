@@ -110,15 +110,12 @@ fn run(args: Args) -> Result<()> {
     let mut before: HashMap<u32, counter> = HashMap::new();
     run::summaries(&args.interval, || {
         let parts = disks::partitions();
-        let mut counters: Vec<(u32, counter)> = maps::read(&skel.maps.counters)?
-            .iter()
-            .map(|(k, v)| {
-                let (dev, now): (u32, counter) = (libtools::decode(k), libtools::decode(v));
-                let grown = since(&now, before.get(&dev));
-                before.insert(dev, now);
-                (dev, grown)
-            })
-            .collect();
+        let mut counters: Vec<(u32, counter)> = Vec::new();
+        for (k, v) in maps::read(&skel.maps.counters)? {
+            let (dev, now): (u32, counter) = (libtools::decode(&k), libtools::decode(&v));
+            counters.push((dev, since(&now, before.get(&dev))));
+            before.insert(dev, now);
+        }
         counters.sort_by_key(|c| c.0);
         let now = libtools::output::now();
         for (dev, c) in &counters {
