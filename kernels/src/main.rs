@@ -93,7 +93,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         .collect();
     println!("GUEST kernel {release}, {} tools", tools.len());
     let skip = std::env::var("BPFTK_SKIP").unwrap_or_default();
-    let mut kmsg = kmsg::Kmsg::open().context("cannot read the kernel log (/dev/kmsg)")?;
+    let mut kmsg = Kmsg::open().context("cannot read the kernel log (/dev/kmsg)")?;
     for tool in &tools {
         if skip.split(',').any(|s| s == tool) {
             println!("MATRIX\t{tool}\t-\t\tskipped\tBPFTK_SKIP_TOOLS");

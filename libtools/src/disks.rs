@@ -4,7 +4,6 @@
 
 use anyhow::{bail, Result};
 
-/// The kernel's internal dev_t: MKDEV(major, minor) = major << 20 | minor.
 /// Whether block_rq_insert and block_rq_issue still pass the request queue
 /// before the request (kernels before 5.11, less backports): for the
 /// `block_rq_queue_arg` flag of bpf/block.bpf.h.
@@ -12,6 +11,7 @@ pub fn rq_queue_arg() -> bool {
     crate::btf::tracepoint_args("block_rq_issue") == Some(2)
 }
 
+/// The kernel's internal dev_t: MKDEV(major, minor) = major << 20 | minor.
 pub fn kernel_dev(major: u32, minor: u32) -> u32 {
     major << 20 | minor
 }

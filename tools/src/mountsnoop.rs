@@ -108,6 +108,7 @@ fn mount_flags(flags: u64) -> String {
     }
     flag_names(flags, MS)
 }
+
 const UMOUNT: &[(u64, &str)] = &[
     (1, "MNT_FORCE"),
     (2, "MNT_DETACH"),
