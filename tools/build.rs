@@ -99,7 +99,43 @@ fn build_one(src: &Path, out: &Path, clang_args: &[String]) -> Result<(), String
         .clang_args(clang_args)
         .build_and_generate(&skel)
         .map_err(|e| format!("{}: {e:#}", src.display()))?;
-    embed_object_file(&skel, &obj).map_err(|e| format!("{}: {e}", skel.display()))
+    embed_object_file(&skel, &obj).map_err(|e| format!("{}: {e}", skel.display()))?;
+    add_rodata_accessor(&skel).map_err(|e| format!("{}: {e}", skel.display()))
+}
+
+/// `open.rodata()?` on the open skeleton: the typed `const volatile`
+/// globals, or an error instead of the `Option` every tool would unwrap.
+fn add_rodata_accessor(skel: &Path) -> Result<(), String> {
+    let mut text = std::fs::read_to_string(skel).map_err(|e| e.to_string())?;
+    if !text.contains("pub rodata_data: Option<&'obj mut types::rodata>") {
+        return Ok(()); // no rodata in this object
+    }
+    let name = text
+        .match_indices("pub struct Open")
+        .map(|(i, _)| {
+            text[i + "pub struct ".len()..]
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .next()
+                .unwrap_or("")
+        })
+        .find(|n| n.ends_with("Skel"))
+        .ok_or("no open skeleton struct")?
+        .to_string();
+    text.push_str(&format!(
+        "
+impl<'obj> {name}<'obj> {{
+    /// The object's `const volatile` globals, to set before load.
+    #[allow(dead_code)]
+    pub fn rodata(&mut self) -> libtools::Result<&mut types::rodata> {{
+        self.maps
+            .rodata_data
+            .as_deref_mut()
+            .ok_or_else(|| libtools::anyhow!(\"internal error: .rodata is not mapped\"))
+    }}
+}}
+"
+    ));
+    std::fs::write(skel, text).map_err(|e| e.to_string())
 }
 
 /// The skeleton spells the BPF object out as a byte-array literal, which

@@ -1,9 +1,9 @@
 //! libtools: the shared runtime of the bpftk tools. It knows no single tool.
 //!
-//! A tool reads top to bottom like a libbpf-tools `main`:
-//! `setup` (privileges, BTF, tracefs), open the skeleton, configure its
-//! rodata, `hooks::HookPlan::select`, `bpf::load`, `plan.attach`,
-//! `Output::ready`, `run::poll_events`, `bpf::report_dropped`.
+//! A tool reads top to bottom like a libbpf-tools `main`: `setup`
+//! (privileges, BTF, tracefs), then `lifecycle::start` with its skeleton, a
+//! [`Spec`] (hooks, ring size, cgroup) and a closure that sets its rodata,
+//! then `Loaded::trace` (ready line, poll, lost events) or its own summaries.
 
 pub mod bpf;
 pub mod btf;
@@ -13,11 +13,13 @@ pub mod elf;
 pub mod env;
 pub mod hist;
 pub mod hooks;
+pub mod lifecycle;
 pub mod maps;
 pub mod names;
 pub mod net;
 pub mod output;
 pub mod perf;
+pub mod rodata;
 pub mod run;
 pub mod stacks;
 pub mod syscalls;
@@ -28,6 +30,7 @@ use std::sync::OnceLock;
 pub use anyhow::{anyhow, bail, Context, Result};
 pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
+pub use lifecycle::Spec;
 pub use output::{Column, Output, Value};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);

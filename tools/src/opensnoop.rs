@@ -4,8 +4,7 @@ use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("opensnoop");
@@ -175,25 +174,24 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.tid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = OpensnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("opensnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_pid = args.tid.unwrap_or(0);
-    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
-    rodata.targ_failed = args.failed;
-    (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
     // 256 KiB: the storm in scripts/bench loses nothing with it (the reader
     // is woken at an eighth full), and its pages, mapped twice, are most of
     // the tool's memory: 3.7 MB peak RSS against 5.1 MB with 1 MiB.
-    bpf::set_ring_size(open.open_object_mut(), 256 << 10)?;
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks()).ring_size(256 << 10);
+    let tool = lifecycle::start(
+        OpensnoopSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_tgid = args.pid.unwrap_or(0);
+            rodata.targ_pid = args.tid.unwrap_or(0);
+            rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+            rodata.targ_failed = args.failed;
+            (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
+            Ok(())
+        },
+    )?;
 
     let mut columns = Vec::new();
     if args.timestamp {
@@ -213,11 +211,10 @@ fn run(args: Args) -> Result<()> {
     }
     columns.push(Column::left("PATH", 0));
     let out = Output::stdout(args.common.json, columns);
-    out.ready("open() syscalls");
 
     let name = args.name.as_deref().map(str::as_bytes);
     let mut path = Vec::with_capacity(256);
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "open() syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
         if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
@@ -256,9 +253,7 @@ fn run(args: Args) -> Result<()> {
         }
         cells.push(Value::Bytes(&path));
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 /// The directory a relative path is resolved against: the process's cwd, or

@@ -3,10 +3,9 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bpf, CgroupArg, Common, HookPlan, Result};
+use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
 
 mod skel {
     libtools::skel!("runqlat");
@@ -84,29 +83,18 @@ pub fn main() -> ! {
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = RunqlatSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("runqlat has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_per_process = args.per_process;
-    rodata.targ_per_thread = args.per_thread;
-    rodata.targ_per_pidns = args.per_pidns;
-    rodata.targ_ms = args.milliseconds;
-    rodata.filter_cg = cgroup.is_some();
-    rodata.filter_cgid = cgroup.as_ref().map_or(0, |c| c.id());
-
-    let plan = HookPlan::select(&crate::sched::wakeup_and_switch_hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(crate::sched::wakeup_and_switch_hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(RunqlatSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_per_process = args.per_process;
+        rodata.targ_per_thread = args.per_thread;
+        rodata.targ_per_pidns = args.per_pidns;
+        rodata.targ_ms = args.milliseconds;
+        Ok(())
+    })?;
 
     let unit = if args.milliseconds { "msecs" } else { "usecs" };
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
@@ -122,7 +110,7 @@ fn run(args: Args) -> Result<()> {
         None
     };
     run::summaries(&args.interval, || {
-        crate::sched::print_hists(&summary, &skel.maps.hists, label, |h: &hist| {
+        crate::sched::print_hists(&summary, &tool.maps.hists, label, |h: &hist| {
             (&h.slots[..], &h.comm[..])
         })
     })?;
