@@ -6,6 +6,8 @@
 //! interleaved in each round, so that a noisy neighbour hits them alike.
 
 mod load;
+#[path = "../../libtools/src/ready.rs"]
+mod ready;
 mod report;
 mod tracer;
 

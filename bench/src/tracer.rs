@@ -64,7 +64,7 @@ impl Tracer {
             .spawn()
             .with_context(|| format!("cannot start {program}"))?;
         let stderr = collect(child.stderr.take().unwrap(), Some(tx.clone()), |l| {
-            l.starts_with("Tracing") || l.starts_with("Sampling")
+            crate::ready::is_ready_line(l)
         });
         let stdout = match sink {
             Sink::Lines(marker) => {

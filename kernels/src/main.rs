@@ -13,6 +13,8 @@
 mod cases;
 mod kmsg;
 mod matrix;
+#[path = "../../libtools/src/ready.rs"]
+mod ready;
 mod run;
 
 use std::collections::BTreeSet;

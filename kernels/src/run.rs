@@ -90,7 +90,7 @@ pub fn start(
                 .lock()
                 .unwrap()
                 .iter()
-                .any(|l| l.starts_with("Tracing") || l.starts_with("Sampling"));
+                .any(|l| crate::ready::is_ready_line(l));
         if ready {
             return Ok(Running {
                 child,
