@@ -20,6 +20,7 @@ pub fn open_close(path: &str, secs: f64) -> Result<()> {
             if fd < 0 {
                 bail!("open {path}: {}", std::io::Error::last_os_error());
             }
+            // SAFETY: fd was just opened here and is closed once.
             unsafe { libc::close(fd) };
             ops += 1;
         }
@@ -55,6 +56,7 @@ pub fn spawn_true(secs: f64) -> Result<()> {
             );
         }
         let mut status = 0;
+        // SAFETY: pid is the child just spawned; status is a valid out pointer.
         unsafe { libc::waitpid(pid, &mut status, 0) };
         ops += 1;
     }

@@ -178,6 +178,7 @@ fn exit_3() -> Result<String> {
 }
 
 fn sync() -> Result<String> {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
     unsafe { libc::sync() };
     Ok("sync".into())
 }
@@ -198,6 +199,7 @@ fn mount_tmpfs() -> Result<String> {
         CString::new("tmpfs")?,
         CString::new(dir.clone())?,
     );
+    // SAFETY: every pointer is a live NUL-terminated string or null (no data).
     let rc = unsafe {
         libc::mount(
             src.as_ptr(),
@@ -208,6 +210,7 @@ fn mount_tmpfs() -> Result<String> {
         )
     };
     check(rc == 0, "mount tmpfs")?;
+    // SAFETY: target is a live NUL-terminated path.
     unsafe { libc::umount(target.as_ptr()) };
     Ok(dir)
 }
@@ -240,6 +243,7 @@ fn spin_by_comm() -> Result<String> {
 
 fn getppids() -> Result<String> {
     for _ in 0..500 {
+        // SAFETY: getppid takes no arguments and touches no memory.
         unsafe { libc::syscall(libc::SYS_getppid) };
     }
     Ok("getppid".into())
@@ -326,6 +330,8 @@ fn tcp_refused() -> Result<String> {
 /// after about a second.
 fn tcp_syn_retransmit() -> Result<String> {
     let p = port();
+    // SAFETY: plain socket calls on descriptors made here, with a sockaddr
+    // and its true length; each descriptor is closed once.
     unsafe {
         let l = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
         let addr = libc::sockaddr_in {

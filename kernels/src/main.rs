@@ -59,6 +59,7 @@ fn dispatch(a: &[&str]) -> Result<()> {
         }
         ["renice"] => {
             // Raising priority needs CAP_SYS_NICE: the kernel checks it.
+            // SAFETY: setpriority(2) touches no memory.
             let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -5) };
             run::check(rc == 0, "setpriority")
         }
@@ -361,6 +362,7 @@ fn attempt_output(
 
 /// Tell qemu to exit (isa-debug-exit at port 0xf4): status (code << 1) | 1.
 fn power_off(code: u8) -> Result<()> {
+    // SAFETY: port I/O to the isa-debug-exit device only, after ioperm grants it.
     unsafe {
         if libc::ioperm(0xf4, 4, 1) != 0 {
             bail!("ioperm: {}", std::io::Error::last_os_error());
@@ -389,6 +391,7 @@ fn hog(cgroup: &str, mb: usize) -> Result<()> {
 /// Type `line` into an interactive bash on a terminal, then exit it.
 fn bash_line(line: &str) -> Result<()> {
     let (mut master, mut slave) = (0, 0);
+    // SAFETY: master and slave are valid out pointers; the rest may be null.
     let rc = unsafe {
         libc::openpty(
             &mut master,
@@ -400,7 +403,9 @@ fn bash_line(line: &str) -> Result<()> {
     };
     run::check(rc == 0, "openpty")?;
     use std::os::fd::FromRawFd;
+    // SAFETY: openpty just returned these descriptors; each gets one owner.
     let slave = unsafe { std::fs::File::from_raw_fd(slave) };
+    // SAFETY: as above.
     let mut master = unsafe { std::fs::File::from_raw_fd(master) };
     let mut child = std::process::Command::new("/bin/bash")
         .args(["--norc", "--noprofile", "-i"])

@@ -130,6 +130,7 @@ impl Running {
     /// kernel is a finding, and the guest moves on to the next tool.
     pub fn stop(mut self) -> Output {
         let pid = self.child.id() as i32;
+        // SAFETY: kill(2) touches no memory; pid is our own child.
         unsafe { libc::kill(pid, libc::SIGINT) };
         let (ok, stuck) = match wait_for(&mut self.child, STOP_TIMEOUT) {
             Some(st) => (st.success(), false),

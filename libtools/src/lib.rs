@@ -213,6 +213,7 @@ mod tests {
         a: u32,
         b: [u8; 4],
     }
+    // SAFETY: Ev is repr(C) integers and bytes without padding: any bytes are valid.
     unsafe impl plain::Plain for Ev {}
 
     #[test]

@@ -61,6 +61,8 @@ fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
     };
     loop {
         let mut count = max;
+        // SAFETY: the key and value buffers hold `max` entries of the map's
+        // sizes, and count tells the kernel so; the batch tokens are key-sized.
         let ret = unsafe {
             libbpf_sys::bpf_map_lookup_and_delete_batch(
                 map.as_fd().as_raw_fd(),

@@ -24,6 +24,7 @@ pub(crate) fn install_signal_handlers() -> Result<()> {
         SigSet::empty(),
     );
     for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
         unsafe { sigaction(sig, &action) }.context("cannot install signal handler")?;
     }
     Ok(())
@@ -155,6 +156,7 @@ pub fn sleep(d: Option<Duration>) {
             tv_nsec: step.subsec_nanos() as libc::c_long,
         };
         // EINTR (the signal) ends it early; the loop then sees `stopping`.
+        // SAFETY: ts is a valid timespec; no remainder is asked for.
         unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
     }
 }

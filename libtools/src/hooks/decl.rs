@@ -1,0 +1,205 @@
+//! What a tool declares: for each attach point, its alternatives best
+//! first, each a set of programs of one kind and their targets.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HookKind {
+    TpBtf,
+    RawTp,
+    Tracepoint,
+    Fentry,
+    Kprobe,
+    Uprobe,
+}
+
+impl HookKind {
+    pub const ALL: [HookKind; 6] = [
+        HookKind::TpBtf,
+        HookKind::RawTp,
+        HookKind::Tracepoint,
+        HookKind::Fentry,
+        HookKind::Kprobe,
+        HookKind::Uprobe,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HookKind::TpBtf => "tp_btf",
+            HookKind::RawTp => "raw_tp",
+            HookKind::Tracepoint => "tracepoint",
+            HookKind::Fentry => "fentry",
+            HookKind::Kprobe => "kprobe",
+            HookKind::Uprobe => "uprobe",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<HookKind> {
+        HookKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+impl fmt::Display for HookKind {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where one program attaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Tracepoint {
+        category: String,
+        name: String,
+    },
+    TpBtf(String),
+    RawTp(String),
+    /// fentry or fexit, as the program's section says.
+    Fentry(String),
+    Kprobe {
+        func: String,
+        ret: bool,
+    },
+    Uprobe {
+        binary: String,
+        func: String,
+        ret: bool,
+    },
+}
+
+impl Target {
+    pub fn kind(&self) -> HookKind {
+        match self {
+            Target::Tracepoint { .. } => HookKind::Tracepoint,
+            Target::TpBtf(_) => HookKind::TpBtf,
+            Target::RawTp(_) => HookKind::RawTp,
+            Target::Fentry(_) => HookKind::Fentry,
+            Target::Kprobe { .. } => HookKind::Kprobe,
+            Target::Uprobe { .. } => HookKind::Uprobe,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Target::Tracepoint { category, name } => write!(f, "{category}:{name}"),
+            Target::TpBtf(n) | Target::RawTp(n) | Target::Fentry(n) => f.write_str(n),
+            Target::Kprobe { func, ret } => write!(f, "{}{func}", if *ret { "ret:" } else { "" }),
+            Target::Uprobe { binary, func, ret } => {
+                write!(f, "{}{binary}:{func}", if *ret { "ret:" } else { "" })
+            }
+        }
+    }
+}
+
+/// One BPF program (by its function name in the C source) and its target.
+#[derive(Clone, Debug)]
+pub struct Prog {
+    pub name: &'static str,
+    pub target: Target,
+    /// Left out, rather than failing the alternative, where the target is
+    /// missing (open(2) does not exist on arm64, openat2 before 5.6).
+    pub optional: bool,
+}
+
+impl Prog {
+    /// `spec` is `category:name`, as in `syscalls:sys_enter_openat`.
+    pub fn tracepoint(name: &'static str, spec: &str) -> Prog {
+        let (category, tp) = spec
+            .split_once(':')
+            .expect("tracepoint spec is category:name");
+        Prog::new(
+            name,
+            Target::Tracepoint {
+                category: category.into(),
+                name: tp.into(),
+            },
+        )
+    }
+    pub fn tp_btf(name: &'static str, tp: &str) -> Prog {
+        Prog::new(name, Target::TpBtf(tp.into()))
+    }
+    pub fn raw_tp(name: &'static str, tp: &str) -> Prog {
+        Prog::new(name, Target::RawTp(tp.into()))
+    }
+    pub fn fentry(name: &'static str, func: &str) -> Prog {
+        Prog::new(name, Target::Fentry(func.into()))
+    }
+    pub fn kprobe(name: &'static str, func: &str) -> Prog {
+        Prog::new(
+            name,
+            Target::Kprobe {
+                func: func.into(),
+                ret: false,
+            },
+        )
+    }
+    pub fn kretprobe(name: &'static str, func: &str) -> Prog {
+        Prog::new(
+            name,
+            Target::Kprobe {
+                func: func.into(),
+                ret: true,
+            },
+        )
+    }
+    pub fn uprobe(name: &'static str, binary: &str, func: &str) -> Prog {
+        Prog::new(
+            name,
+            Target::Uprobe {
+                binary: binary.into(),
+                func: func.into(),
+                ret: false,
+            },
+        )
+    }
+    pub fn uretprobe(name: &'static str, binary: &str, func: &str) -> Prog {
+        Prog::new(
+            name,
+            Target::Uprobe {
+                binary: binary.into(),
+                func: func.into(),
+                ret: true,
+            },
+        )
+    }
+    fn new(name: &'static str, target: Target) -> Prog {
+        Prog {
+            name,
+            target,
+            optional: false,
+        }
+    }
+    pub fn optional(mut self) -> Prog {
+        self.optional = true;
+        self
+    }
+}
+
+/// A logical hook (e.g. "open entry") and its alternatives, best first. Each
+/// alternative is a set of programs of one kind that together cover the point.
+#[derive(Clone, Debug)]
+pub struct AttachPoint {
+    pub what: &'static str,
+    pub alternatives: Vec<Vec<Prog>>,
+}
+
+impl AttachPoint {
+    pub fn new(what: &'static str) -> Self {
+        AttachPoint {
+            what,
+            alternatives: Vec::new(),
+        }
+    }
+    /// Add the next alternative, in order of preference.
+    pub fn or(mut self, progs: impl IntoIterator<Item = Prog>) -> Self {
+        let progs: Vec<Prog> = progs.into_iter().collect();
+        assert!(
+            !progs.is_empty(),
+            "an alternative needs at least one program"
+        );
+        self.alternatives.push(progs);
+        self
+    }
+}

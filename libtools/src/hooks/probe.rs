@@ -1,0 +1,171 @@
+//! What the running kernel offers: tracepoints in tracefs, BTF-typed raw
+//! tracepoints and functions in the vmlinux BTF, fentry by a trial load,
+//! kprobes by the PMU and available_filter_functions, uprobes by the PMU.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::path::Path;
+
+use libbpf_rs::libbpf_sys;
+
+use super::Target;
+use crate::env;
+
+/// What this kernel offers. The live implementation asks the kernel; tests
+/// use a fake.
+pub trait Kernel {
+    fn has_tracepoint(&self, category: &str, name: &str) -> bool;
+    /// A raw tracepoint with BTF (`btf_trace_<name>`), usable by tp_btf and raw_tp.
+    fn has_btf_tracepoint(&self, name: &str) -> bool;
+    fn can_fentry(&self, func: &str) -> bool;
+    fn has_kprobe(&self, func: &str) -> bool;
+    fn has_uprobe(&self, binary: &str) -> bool;
+
+    fn offers(&self, t: &Target) -> bool {
+        match t {
+            Target::Tracepoint { category, name } => self.has_tracepoint(category, name),
+            Target::TpBtf(n) | Target::RawTp(n) => self.has_btf_tracepoint(n),
+            Target::Fentry(f) => self.can_fentry(f),
+            Target::Kprobe { func, .. } => self.has_kprobe(func),
+            Target::Uprobe { binary, .. } => self.has_uprobe(binary),
+        }
+    }
+}
+
+/// Probes the running kernel, each fact once.
+#[derive(Default)]
+pub struct LiveKernel {
+    btf: RefCell<Option<VmlinuxBtf>>,
+    kprobe_funcs: RefCell<Option<std::collections::HashSet<String>>>,
+    fentry: RefCell<HashMap<String, bool>>,
+}
+
+struct VmlinuxBtf(*mut libbpf_sys::btf);
+
+impl Drop for VmlinuxBtf {
+    fn drop(&mut self) {
+        // SAFETY: self.0 came from btf__load_vmlinux_btf and is freed once, here.
+        unsafe { libbpf_sys::btf__free(self.0) }
+    }
+}
+
+impl LiveKernel {
+    fn btf_id(&self, name: &str, kind: u32) -> Option<u32> {
+        let mut btf = self.btf.borrow_mut();
+        if btf.is_none() {
+            // SAFETY: takes no arguments; the result is checked before use.
+            let p = unsafe { libbpf_sys::btf__load_vmlinux_btf() };
+            if p.is_null() || (p as isize) < 0 && (p as isize) > -4096 {
+                return None;
+            }
+            *btf = Some(VmlinuxBtf(p));
+        }
+        let name = CString::new(name).ok()?;
+        // SAFETY: the BTF is live (owned by self.btf) and name is NUL-terminated.
+        let id =
+            unsafe { libbpf_sys::btf__find_by_name_kind(btf.as_ref()?.0, name.as_ptr(), kind) };
+        (id > 0).then_some(id as u32)
+    }
+
+    /// As libbpf-tools' fentry_can_attach: load a two-instruction fentry
+    /// program at the function and see whether the kernel takes it.
+    fn trial_fentry(&self, func: &str) -> bool {
+        let Some(id) = self.btf_id(func, libbpf_sys::BTF_KIND_FUNC) else {
+            return false;
+        };
+        let insns = [
+            // r0 = 0; exit
+            libbpf_sys::bpf_insn {
+                code: 0xb7,
+                _bitfield_align_1: [],
+                _bitfield_1: libbpf_sys::bpf_insn::new_bitfield_1(0, 0),
+                off: 0,
+                imm: 0,
+            },
+            libbpf_sys::bpf_insn {
+                code: 0x95,
+                _bitfield_align_1: [],
+                _bitfield_1: libbpf_sys::bpf_insn::new_bitfield_1(0, 0),
+                off: 0,
+                imm: 0,
+            },
+        ];
+        let mut opts = libbpf_sys::bpf_prog_load_opts {
+            sz: std::mem::size_of::<libbpf_sys::bpf_prog_load_opts>() as _,
+            expected_attach_type: libbpf_sys::BPF_TRACE_FENTRY,
+            attach_btf_id: id,
+            ..Default::default()
+        };
+        // SAFETY: insns and opts outlive the call, and insns.len() is their count.
+        let fd = unsafe {
+            libbpf_sys::bpf_prog_load(
+                libbpf_sys::BPF_PROG_TYPE_TRACING,
+                std::ptr::null(),
+                c"GPL".as_ptr(),
+                insns.as_ptr(),
+                insns.len() as _,
+                &mut opts,
+            )
+        };
+        if fd >= 0 {
+            // SAFETY: fd is the program just loaded, owned here and closed once.
+            unsafe { libc::close(fd) };
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Kernel for LiveKernel {
+    fn has_tracepoint(&self, category: &str, name: &str) -> bool {
+        env::tracefs().is_some_and(|t| {
+            Path::new(t)
+                .join("events")
+                .join(category)
+                .join(name)
+                .is_dir()
+        })
+    }
+
+    fn has_btf_tracepoint(&self, name: &str) -> bool {
+        self.btf_id(&format!("btf_trace_{name}"), libbpf_sys::BTF_KIND_TYPEDEF)
+            .is_some()
+    }
+
+    fn can_fentry(&self, func: &str) -> bool {
+        if let Some(&ok) = self.fentry.borrow().get(func) {
+            return ok;
+        }
+        let ok = self.trial_fentry(func);
+        self.fentry.borrow_mut().insert(func.to_string(), ok);
+        ok
+    }
+
+    fn has_kprobe(&self, func: &str) -> bool {
+        // Kernels without CONFIG_KPROBES have no kprobe PMU and no kprobe_events.
+        let pmu = Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
+        let legacy = env::tracefs().is_some_and(|t| Path::new(t).join("kprobe_events").exists());
+        if !pmu && !legacy {
+            return false;
+        }
+        let mut funcs = self.kprobe_funcs.borrow_mut();
+        let funcs = funcs.get_or_insert_with(|| {
+            let list = env::tracefs()
+                .and_then(|t| {
+                    std::fs::read_to_string(Path::new(t).join("available_filter_functions")).ok()
+                })
+                .unwrap_or_default();
+            list.lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect()
+        });
+        funcs.contains(func)
+    }
+
+    fn has_uprobe(&self, binary: &str) -> bool {
+        Path::new("/sys/bus/event_source/devices/uprobe/type").exists()
+            && Path::new(binary).exists()
+    }
+}
