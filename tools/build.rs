@@ -8,6 +8,9 @@ use std::thread;
 
 use libbpf_cargo::SkeletonBuilder;
 
+#[path = "../libtools/c_consts.rs"]
+mod c_consts;
+
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("..");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
@@ -93,6 +96,14 @@ fn build_one(src: &Path, out: &Path, clang_args: &[String]) -> Result<(), String
     let tool = name.trim_end_matches(".bpf.c");
     let skel = out.join(format!("{tool}.skel.rs"));
     let obj = out.join(format!("{tool}.bpf.o"));
+    // The tool's own header's defines (none without one): `skel::consts`.
+    let header = src.with_file_name(format!("{tool}.h"));
+    let consts = match std::fs::read_to_string(&header) {
+        Ok(text) => c_consts::generate(&text).map_err(|e| format!("{}: {e}", header.display()))?,
+        Err(_) => String::new(),
+    };
+    std::fs::write(out.join(format!("{tool}.consts.rs")), consts)
+        .map_err(|e| format!("{tool}.consts.rs: {e}"))?;
     SkeletonBuilder::new()
         .source(src)
         .obj(&obj)

@@ -8,6 +8,12 @@
 pub mod bpf;
 pub mod btf;
 pub mod cgroup;
+/// The integer `#define`s of the shared bpf/ headers (libtools/build.rs).
+// Generated: C's spelling and parentheses are kept.
+#[allow(non_upper_case_globals, unused_parens)]
+pub mod consts {
+    include!(concat!(env!("OUT_DIR"), "/consts.rs"));
+}
 pub mod disks;
 pub mod elf;
 pub mod env;
@@ -56,11 +62,16 @@ macro_rules! verbose {
     };
 }
 
-/// Include the skeleton that tools/build.rs generated for `bpf/<name>.bpf.c`.
+/// Include the skeleton that tools/build.rs generated for `bpf/<name>.bpf.c`,
+/// and as `consts` the integer `#define`s of `bpf/<name>.h`.
 #[macro_export]
 macro_rules! skel {
     ($name:literal) => {
         include!(concat!(env!("OUT_DIR"), "/", $name, ".skel.rs"));
+        #[allow(dead_code, non_upper_case_globals, unused_parens)]
+        pub mod consts {
+            include!(concat!(env!("OUT_DIR"), "/", $name, ".consts.rs"));
+        }
     };
 }
 
@@ -178,6 +189,10 @@ pub fn set_c_bytes(dst: &mut [std::ffi::c_char], src: &[u8]) {
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[cfg(test)]
+#[path = "../c_consts.rs"]
+mod c_consts;
 
 #[cfg(test)]
 mod tests {
