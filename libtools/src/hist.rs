@@ -4,7 +4,6 @@
 
 use std::cell::Cell;
 use std::fmt::Write as _;
-use std::io::Stdout;
 
 use chrono::{DateTime, Local, SecondsFormat};
 
@@ -145,7 +144,7 @@ pub fn json(
 /// What a summary tool prints: a `Tracing ...` line, then per interval an
 /// empty line, the time with -T, and one section per key.
 pub struct Summary {
-    out: Output<Stdout>,
+    out: Output,
     unit: &'static str,
     scale: Scale,
     timestamp: bool,

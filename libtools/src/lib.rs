@@ -105,7 +105,15 @@ pub fn main<A: clap::Parser>(tool: &'static str, run: fn(A) -> Result<()>) -> ! 
     let _ = TOOL.set(tool);
     let args = A::parse_from(tool_args(tool, std::env::args_os().collect()));
     let code = match run(args) {
-        Ok(()) => 0,
+        Ok(()) => match output::write_error() {
+            // Output that could not be written (a full disk) is a failure,
+            // not a reader that went away (EPIPE: a quiet stop, status 0).
+            Some(e) => {
+                eprintln!("{tool}: error: cannot write output: {e}");
+                1
+            }
+            None => 0,
+        },
         Err(e) => {
             eprintln!("{tool}: error: {e:#}");
             1

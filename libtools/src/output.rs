@@ -3,7 +3,9 @@
 //! events, so a storm is cheap and an interactive user still sees each event.
 
 use std::cell::{Cell, RefCell};
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Local, SecondsFormat};
 
@@ -122,18 +124,83 @@ pub enum Format {
     Json,
 }
 
-pub struct Output<W: Write = Stdout> {
+pub struct Output<W: Write = StdoutFd> {
     format: Format,
     columns: Vec<Column>,
     out: RefCell<BufWriter<W>>,
     broken: Cell<bool>,
 }
 
-impl Output<Stdout> {
+impl Output<StdoutFd> {
     pub fn stdout(json: bool, columns: Vec<Column>) -> Self {
         let format = if json { Format::Json } else { Format::Table };
-        Output::new(format, columns, io::stdout())
+        Output::new(format, columns, StdoutFd)
     }
+}
+
+/// File descriptor 1, written directly (Rust's `Stdout` would retry an
+/// interrupted write for ever): a write blocked on a reader that stalls
+/// (`| sleep 60`) gives up once a stop signal has come, so the tool exits
+/// and detaches at once; what was not written is dropped.
+pub struct StdoutFd;
+
+static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+impl Write for StdoutFd {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            if ABANDONED.load(Ordering::Relaxed) {
+                return Err(io::Error::other(STOPPED));
+            }
+            // SAFETY: buf is valid for buf.len() bytes; fd 1 is not owned by Rust here.
+            let n = unsafe { libc::write(1, buf.as_ptr().cast(), buf.len()) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+            if crate::run::stopping() {
+                ABANDONED.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The error a write abandoned at a stop signal returns: not reported.
+const STOPPED: &str = "output abandoned at a stop signal";
+
+/// The first write error that is worth reporting (not EPIPE: the reader
+/// went away, as with `| head`; not a write abandoned at a stop signal).
+/// `libtools::main` reports it as `cannot write output: ...` and exits 1.
+static WRITE_ERROR: Mutex<Option<String>> = Mutex::new(None);
+
+fn note_write_error(e: &io::Error) {
+    if e.kind() == io::ErrorKind::BrokenPipe || e.to_string() == STOPPED {
+        return;
+    }
+    let mut first = WRITE_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+    if first.is_none() {
+        // "No space left on device", without Rust's " (os error 28)".
+        let text = e.to_string();
+        let text = match text.rfind(" (os error ") {
+            Some(i) if text.ends_with(')') => text[..i].to_string(),
+            _ => text,
+        };
+        *first = Some(text);
+    }
+}
+
+/// The write error to report at exit, if any.
+pub fn write_error() -> Option<String> {
+    WRITE_ERROR
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
 }
 
 impl<W: Write> Output<W> {
@@ -258,15 +325,21 @@ impl<W: Write> Output<W> {
         if self.broken.get() {
             return;
         }
-        if f(&mut self.out.borrow_mut()).is_err() {
+        if let Err(e) = f(&mut self.out.borrow_mut()) {
+            note_write_error(&e);
             self.broken.set(true);
         }
     }
 
     /// Flush buffered rows; after a failed write (the reader went away, as
-    /// with `| head`) the output is broken and the tool should stop.
+    /// with `| head`, or the disk is full) the output is broken and the tool
+    /// should stop; `libtools::main` reports what is worth reporting.
     pub fn flush(&self) {
-        if !self.broken.get() && self.out.borrow_mut().flush().is_err() {
+        if self.broken.get() {
+            return;
+        }
+        if let Err(e) = self.out.borrow_mut().flush() {
+            note_write_error(&e);
             self.broken.set(true);
         }
     }
@@ -306,7 +379,18 @@ pub fn json_field(buf: &mut Vec<u8>, key: &str, v: &Value) {
         Value::Str(s) => json_string(buf, s.as_bytes()),
         Value::Fixed(x, _) if x.is_finite() => buf.extend_from_slice(x.to_string().as_bytes()),
         Value::Fixed(..) => buf.extend_from_slice(b"null"),
-        Value::Bytes(b) => json_string(buf, b),
+        Value::Bytes(b) => {
+            json_string(buf, b);
+            // U+FFFD in the string loses bytes: give them back, in base64.
+            if std::str::from_utf8(b).is_err() {
+                buf.push(b',');
+                json_string(buf, format!("{key}_bytes").as_bytes());
+                buf.push(b':');
+                buf.push(b'"');
+                base64(b, buf);
+                buf.push(b'"');
+            }
+        }
         Value::Errno(e) => {
             buf.extend_from_slice(e.to_string().as_bytes());
             buf.push(b',');
@@ -337,22 +421,57 @@ pub fn json_field(buf: &mut Vec<u8>, key: &str, v: &Value) {
 }
 
 /// Write a whole report to stdout; a reader that went away (`| head`) is
-/// not an error.
+/// not an error, any other failure is reported at exit.
 pub fn print_or_quit(text: &str) {
-    let mut out = io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    if let Err(e) = StdoutFd.write_all(text.as_bytes()) {
+        note_write_error(&e);
+    }
 }
 
-/// Control characters would break a row in two: show them escaped.
+/// Bytes from the kernel or a process, made safe for a terminal and a
+/// line-based reader: C0 controls, DEL and C1 controls (U+0080-U+009F,
+/// which some terminals obey: U+009B is CSI) are escaped, and so is each
+/// byte that is not UTF-8 (`\xff`), so that the bytes can be told back.
 pub fn escape_control(b: &[u8], out: &mut Vec<u8>) {
-    for &c in b {
-        match c {
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
-            _ => out.push(c),
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\0'..='\x1f' | '\x7f' => {
+                    out.extend_from_slice(format!("\\x{:02x}", c as u32).as_bytes())
+                }
+                '\u{80}'..='\u{9f}' => {
+                    out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
+                }
+                c => {
+                    let mut tmp = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+                }
+            }
+        }
+        for &byte in chunk.invalid() {
+            out.extend_from_slice(format!("\\x{byte:02x}").as_bytes());
+        }
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), for bytes that are not UTF-8.
+pub fn base64(bytes: &[u8], out: &mut Vec<u8>) {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in bytes.chunks(3) {
+        let n = chunk.len();
+        let v = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= n {
+                out.push(ABC[(v >> (18 - 6 * i) & 63) as usize]);
+            } else {
+                out.push(b'=');
+            }
         }
     }
 }
@@ -368,7 +487,7 @@ pub fn json_string(out: &mut Vec<u8>, b: &[u8]) {
                 '\n' => out.extend_from_slice(b"\\n"),
                 '\r' => out.extend_from_slice(b"\\r"),
                 '\t' => out.extend_from_slice(b"\\t"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                c if (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c) => {
                     out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
                 }
                 c => {
@@ -459,7 +578,7 @@ mod tests {
             ]],
         );
         let last = s.lines().last().unwrap();
-        assert!(last.ends_with("/tmp/a\\nb\u{fffd}"), "{last:?}");
+        assert!(last.ends_with("/tmp/a\\nb\\xff"), "{last:?}");
         assert_eq!(s.lines().count(), 2);
     }
 
@@ -481,6 +600,10 @@ mod tests {
         assert_eq!(v["err"], 2);
         assert_eq!(v["err_name"], "ENOENT");
         assert_eq!(v["path"], "/tmp/\"q\"\\\n\u{1}\u{fffd}\u{fffd}end");
+        let mut b64 = Vec::new();
+        base64(b"/tmp/\"q\"\\\n\x01\xfe\xffend", &mut b64);
+        assert_eq!(v["path_bytes"], std::str::from_utf8(&b64).unwrap());
+        assert!(v["comm"].is_string() && v.get("comm_bytes").is_none());
     }
 
     #[test]
@@ -562,5 +685,35 @@ mod tests {
             String::from_utf8(j.into_inner()).unwrap(),
             "{\"flags\":32833}\n"
         );
+    }
+
+    #[test]
+    fn c1_controls_and_stray_bytes_are_escaped() {
+        let mut t = Vec::new();
+        escape_control("a\u{9b}31mb\x1bc".as_bytes(), &mut t);
+        escape_control(b"\x9b\xc3", &mut t);
+        assert_eq!(
+            String::from_utf8(t).unwrap(),
+            "a\\u009b31mb\\x1bc\\x9b\\xc3"
+        );
+        let mut j = Vec::new();
+        json_string(&mut j, "x\u{85}é".as_bytes());
+        assert_eq!(String::from_utf8(j).unwrap(), "\"x\\u0085é\"");
+    }
+
+    #[test]
+    fn base64_as_rfc4648() {
+        for (raw, enc) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg=="),
+            (b"\xff\xfe", "//4="),
+        ] {
+            let mut out = Vec::new();
+            base64(raw, &mut out);
+            assert_eq!(out, enc.as_bytes());
+        }
     }
 }

@@ -23,14 +23,15 @@ pub(crate) fn install_signal_handlers() -> Result<()> {
         SaFlags::empty(),
         SigSet::empty(),
     );
-    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+    // SIGHUP too: a closed terminal or ssh session ends the trace with its summary.
+    for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
         unsafe { sigaction(sig, &action) }.context("cannot install signal handler")?;
     }
     Ok(())
 }
 
-/// True once SIGINT or SIGTERM arrived.
+/// True once SIGINT, SIGTERM or SIGHUP arrived.
 pub fn stopping() -> bool {
     STOP.load(Ordering::Relaxed)
 }
@@ -49,7 +50,8 @@ pub struct Deadline(Option<Instant>);
 
 impl Deadline {
     pub fn after(d: Option<Duration>) -> Self {
-        Deadline(d.map(|d| Instant::now() + d))
+        // A deadline past what the clock can hold is no deadline.
+        Deadline(d.and_then(|d| Instant::now().checked_add(d)))
     }
     pub fn passed(&self) -> bool {
         self.0.is_some_and(|t| Instant::now() >= t)
@@ -141,7 +143,7 @@ pub fn sleep_for(d: Option<Duration>) {
 /// Sleep for `d` (for ever with None), or until a stop signal. Sleeps are
 /// at most a second, so a signal that lands just before one is noticed soon.
 pub fn sleep(d: Option<Duration>) {
-    let end = d.map(|d| Instant::now() + d);
+    let end = d.and_then(|d| Instant::now().checked_add(d));
     while !stopping() {
         let left = match end {
             Some(e) => e.saturating_duration_since(Instant::now()),
