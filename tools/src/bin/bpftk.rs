@@ -18,25 +18,35 @@ fn main() {
     if let Some(tool) = tool_for_program(&program) {
         (tool.main)();
     }
-    let arg1 = std::env::args().nth(1);
-    match arg1.as_deref() {
-        Some("list") => {
-            for t in TOOLS {
-                println!("{:<14} {}", t.name, t.about);
-            }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let text = match args.first().map(String::as_str) {
+        Some("list") if args.len() == 1 => TOOLS
+            .iter()
+            .map(|t| format!("{:<14} {}\n", t.name, t.about))
+            .collect(),
+        Some("list") => usage_error("bpftk list takes no arguments"),
+        Some("-h" | "--help") => {
+            format!("bpftk: ready-made eBPF observability tools\n\n{USAGE}\n")
         }
-        Some("-h" | "--help") => println!("bpftk: ready-made eBPF observability tools\n\n{USAGE}"),
-        Some("-V" | "--version") => println!("bpftk {}", libtools::version!()),
+        Some("-V" | "--version") => format!("bpftk {}\n", libtools::version!()),
         Some(name) => match TOOLS.iter().find(|t| t.name == name) {
             Some(tool) => (tool.main)(),
-            None => {
-                eprintln!("bpftk: error: no tool named {name} (bpftk list shows them)");
-                std::process::exit(2);
-            }
+            None => usage_error(&format!("no tool named {name} (bpftk list shows them)")),
         },
-        None => {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
+        None => usage_error(""),
+    };
+    libtools::output::print_or_quit(&text);
+    if let Some(e) = libtools::output::write_error() {
+        eprintln!("bpftk: error: cannot write output: {e}");
+        std::process::exit(1);
     }
+}
+
+/// A usage error: the reason (if any) and the usage, exit status 2.
+fn usage_error(why: &str) -> ! {
+    if !why.is_empty() {
+        eprintln!("bpftk: error: {why}");
+    }
+    eprintln!("{USAGE}");
+    std::process::exit(2)
 }
