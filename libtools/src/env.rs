@@ -29,11 +29,13 @@ fn parse_release(release: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-/// Everything a tool needs before it opens its BPF object.
+/// Everything a tool needs before it opens its BPF object. tracefs is not
+/// among them: only tracepoint, kprobe and uprobe hooks need it, and the
+/// planner says so when it is what keeps a tool from every hook.
 pub fn check() -> Result<()> {
     check_privileges(effective_caps()?)?;
     check_btf()?;
-    ensure_tracefs()?;
+    ensure_tracefs();
     Ok(())
 }
 
@@ -75,17 +77,40 @@ fn check_btf() -> Result<()> {
     )
 }
 
-/// The directory where tracefs is mounted, if it is.
+/// The directory where tracefs is mounted, if it is there and readable.
 pub fn tracefs() -> Option<&'static str> {
     [TRACEFS, TRACEFS_LEGACY]
         .into_iter()
         .find(|d| Path::new(d).join("events").is_dir())
 }
 
-/// libbpf resolves tracepoints through tracefs; mount it when it is missing.
-fn ensure_tracefs() -> Result<()> {
+/// Why tracefs cannot be used, when it cannot: not mounted, or mounted
+/// where this process may not look (mode 0700 and no CAP_DAC_READ_SEARCH,
+/// as with CAP_BPF and CAP_PERFMON alone).
+pub fn tracefs_problem() -> Option<String> {
     if tracefs().is_some() {
-        return Ok(());
+        return None;
+    }
+    let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mounted = mounts.lines().find_map(|l| {
+        let mut f = l.split_whitespace();
+        let (_, dir, fstype) = (f.next()?, f.next()?, f.next()?);
+        (fstype == "tracefs").then(|| dir.to_string())
+    });
+    Some(match mounted {
+        Some(dir) => format!(
+            "tracefs at {dir} is not readable by this process: tracepoint and kprobe \
+             hooks need root or CAP_DAC_READ_SEARCH"
+        ),
+        None => format!("tracefs is not mounted: run `mount -t tracefs tracefs {TRACEFS}` as root"),
+    })
+}
+
+/// libbpf resolves tracepoints through tracefs: mount it when it is missing
+/// and we may. Failing that is no error yet: a tool may need none of it.
+fn ensure_tracefs() {
+    if tracefs_problem().is_none_or(|p| !p.starts_with("tracefs is not mounted")) {
+        return;
     }
     use nix::mount::{mount, MsFlags};
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
@@ -96,14 +121,8 @@ fn ensure_tracefs() -> Result<()> {
         flags,
         None::<&str>,
     ) {
-        Ok(()) => {
-            verbose!("mounted tracefs at {TRACEFS}");
-            Ok(())
-        }
-        Err(e) => bail!(
-            "tracefs is not mounted and mounting it at {TRACEFS} failed ({e}): \
-             run `mount -t tracefs tracefs {TRACEFS}` as root"
-        ),
+        Ok(()) => verbose!("mounted tracefs at {TRACEFS}"),
+        Err(e) => verbose!("cannot mount tracefs at {TRACEFS}: {e}"),
     }
 }
 

@@ -92,8 +92,12 @@ impl HookPlan {
                         .iter()
                         .map(|alt| format!("{} {}", alt[0].target.kind(), alt[0].target))
                         .collect();
+                    let why = kernel
+                        .limitation()
+                        .map(|l| format!(" ({l})"))
+                        .unwrap_or_default();
                     bail!(
-                        "this kernel offers no hook for {}: tried {}",
+                        "this kernel offers no hook for {}: tried {}{why}",
                         p.what,
                         tried.join(", ")
                     );
@@ -333,5 +337,34 @@ mod tests {
             assert_eq!(HookKind::from_name(k.name()), Some(k));
         }
         assert_eq!(HookKind::from_name("nope"), None);
+    }
+
+    #[test]
+    fn what_keeps_hooks_away_is_named() {
+        struct NoTracefs;
+        impl Kernel for NoTracefs {
+            fn has_tracepoint(&self, _: &str, _: &str) -> bool {
+                false
+            }
+            fn has_btf_tracepoint(&self, _: &str) -> bool {
+                false
+            }
+            fn can_fentry(&self, _: &str) -> bool {
+                false
+            }
+            fn has_kprobe(&self, _: &str) -> bool {
+                false
+            }
+            fn has_uprobe(&self, _: &str) -> bool {
+                false
+            }
+            fn limitation(&self) -> Option<String> {
+                Some("tracefs is not mounted".into())
+            }
+        }
+        let e = HookPlan::choose(&points(), &NoTracefs, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("(tracefs is not mounted)"), "{e}");
     }
 }

@@ -21,6 +21,11 @@ pub trait Kernel {
     fn can_fentry(&self, func: &str) -> bool;
     fn has_kprobe(&self, func: &str) -> bool;
     fn has_uprobe(&self, binary: &str) -> bool;
+    /// What keeps some kinds of hook from being offered at all (tracefs
+    /// missing or unreadable), to name when no alternative is left.
+    fn limitation(&self) -> Option<String> {
+        None
+    }
 
     fn offers(&self, t: &Target) -> bool {
         match t {
@@ -162,6 +167,10 @@ impl Kernel for LiveKernel {
                 .collect()
         });
         funcs.contains(func)
+    }
+
+    fn limitation(&self) -> Option<String> {
+        env::tracefs_problem()
     }
 
     fn has_uprobe(&self, binary: &str) -> bool {
