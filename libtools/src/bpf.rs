@@ -101,6 +101,9 @@ pub fn load<'obj, S: OpenSkel<'obj>>(mut open: S, plan: &HookPlan) -> Result<S::
     }
     LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let loaded = open.load().map_err(|e| {
+        if let Some(limit) = env::fd_limit_problem() {
+            return anyhow!("cannot load the BPF programs: {limit}");
+        }
         let log = LOG.lock().unwrap_or_else(|e| e.into_inner());
         let what = match explain_failure(&log) {
             Some(why) => format!("{e}; {why}"),

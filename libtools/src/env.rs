@@ -29,6 +29,33 @@ fn parse_release(release: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// Raise the soft limit on open files to the hard one: each program, map
+/// and link is a descriptor, and a tool with many hooks needs more than the
+/// usual soft limit allows on some systems.
+pub fn raise_fd_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+        }
+    }
+}
+
+/// When a failure is likely the open-files limit (a verifier complaint
+/// about an fd that is no map, say): the sentence that says so.
+pub fn fd_limit_problem() -> Option<String> {
+    use nix::sys::resource::{getrlimit, Resource};
+    let (soft, _) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    // Not even the directory listing them can be opened: the limit is reached.
+    let open = match fs::read_dir("/proc/self/fd") {
+        Ok(d) => d.count() as u64,
+        Err(e) if e.raw_os_error() == Some(libc::EMFILE) => soft,
+        Err(_) => return None,
+    };
+    (open + 8 >= soft)
+        .then(|| format!("too many open files: the limit is {soft} (raise it with ulimit -n)"))
+}
+
 /// Everything a tool needs before it opens its BPF object. tracefs is not
 /// among them: only tracepoint, kprobe and uprobe hooks need it, and the
 /// planner says so when it is what keeps a tool from every hook.
@@ -36,6 +63,7 @@ pub fn check() -> Result<()> {
     check_privileges(effective_caps()?)?;
     check_btf()?;
     ensure_tracefs();
+    raise_fd_limit();
     Ok(())
 }
 

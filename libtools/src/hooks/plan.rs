@@ -187,6 +187,11 @@ impl HookPlan {
                     },
                 ),
             };
+            if link.is_err() {
+                if let Some(limit) = crate::env::fd_limit_problem() {
+                    bail!("cannot attach {}: {limit}", g.name);
+                }
+            }
             links.push(link.with_context(|| {
                 format!(
                     "cannot attach {} to {} {}",
