@@ -139,10 +139,15 @@ impl Output<StdoutFd> {
 }
 
 /// File descriptor 1, written directly (Rust's `Stdout` would retry an
-/// interrupted write for ever): a write blocked on a reader that stalls
-/// (`| sleep 60`) gives up once a stop signal has come, so the tool exits
-/// and detaches at once; what was not written is dropped.
+/// interrupted write for ever). Once a stop signal has come, a reader that
+/// takes more than [`STALLED`] to make room (`| sleep 60`) is given up on,
+/// so the tool exits and detaches at once; what was not written is
+/// dropped. A reader that is slow but alive (`| flamegraph` taking the
+/// final report) still gets everything.
 pub struct StdoutFd;
+
+/// How long a stopping tool waits for a reader to make room.
+const STALLED: i32 = 500; // ms
 
 static ABANDONED: AtomicBool = AtomicBool::new(false);
 
@@ -151,6 +156,10 @@ impl Write for StdoutFd {
         loop {
             if ABANDONED.load(Ordering::Relaxed) {
                 return Err(io::Error::other(STOPPED));
+            }
+            if crate::run::stopping() && !writable_within(STALLED) {
+                ABANDONED.store(true, Ordering::Relaxed);
+                continue;
             }
             // SAFETY: buf is valid for buf.len() bytes; fd 1 is not owned by Rust here.
             let n = unsafe { libc::write(1, buf.as_ptr().cast(), buf.len()) };
@@ -161,14 +170,25 @@ impl Write for StdoutFd {
             if e.kind() != io::ErrorKind::Interrupted {
                 return Err(e);
             }
-            if crate::run::stopping() {
-                ABANDONED.store(true, Ordering::Relaxed);
-            }
+            // Interrupted by a signal: if it was a stop, the check above
+            // now waits for the reader at most STALLED.
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// True when fd 1 can take a write within `ms` (or poll cannot tell).
+fn writable_within(ms: i32) -> bool {
+    let mut fd = libc::pollfd {
+        fd: 1,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, and the count says one.
+    let n = unsafe { libc::poll(&mut fd, 1, ms) };
+    n != 0
 }
 
 /// The error a write abandoned at a stop signal returns: not reported.
