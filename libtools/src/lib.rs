@@ -5,6 +5,7 @@
 //! [`Spec`] (hooks, ring size, cgroup) and a closure that sets its rodata,
 //! then `Loaded::trace` (ready line, poll, lost events) or its own summaries.
 
+pub mod argv;
 pub mod bpf;
 pub mod btf;
 pub mod cgroup;
@@ -15,6 +16,7 @@ pub mod hist;
 pub mod hooks;
 pub mod lifecycle;
 pub mod maps;
+pub mod mount;
 pub mod names;
 pub mod net;
 pub mod output;
@@ -24,6 +26,7 @@ pub mod rodata;
 pub mod run;
 pub mod stacks;
 pub mod syscalls;
+pub mod table;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -33,6 +36,7 @@ pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
 pub use lifecycle::Spec;
 pub use output::{Column, Output, Value};
+pub use table::{Columns, SinceFirst, Table};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 static TOOL: OnceLock<&'static str> = OnceLock::new();

@@ -279,9 +279,36 @@ pub fn flag_names(flags: u64, table: &[(u64, &str)]) -> String {
     parts.join(" | ")
 }
 
+/// A return value as libbpf-tools shows it: `0`, a count or fd, or `-ENOENT`.
+pub fn return_value(ret: i32) -> String {
+    match ret {
+        r if r < 0 => errno_name(-r).map_or_else(|| r.to_string(), |n| format!("-{n}")),
+        r => r.to_string(),
+    }
+}
+
+/// A directory fd argument: `AT_FDCWD`, or its number.
+pub fn dirfd(fd: i32) -> String {
+    if fd == libc::AT_FDCWD {
+        "AT_FDCWD".into()
+    } else {
+        fd.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn return_values_and_dirfds() {
+        assert_eq!(return_value(0), "0");
+        assert_eq!(return_value(3), "3");
+        assert_eq!(return_value(-2), "-ENOENT");
+        assert_eq!(return_value(-41), "-41");
+        assert_eq!(dirfd(-100), "AT_FDCWD");
+        assert_eq!(dirfd(4), "4");
+    }
 
     #[test]
     fn errnos_by_name_or_number() {

@@ -3,9 +3,9 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::{
-    bpf, names, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+    lifecycle, names, run, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, Spec,
+    Value,
 };
 
 mod skel {
@@ -13,6 +13,7 @@ mod skel {
 }
 use skel::{types::event, ExitsnoopSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -104,61 +105,46 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = ExitsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("exitsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.trace_failed_only = args.failed;
-    rodata.trace_by_process = !args.threaded;
-    rodata.filter_cg = cgroup.is_some();
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(
+        ExitsnoopSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_tgid = args.pid.unwrap_or(0);
+            rodata.trace_failed_only = args.failed;
+            rodata.trace_by_process = !args.threaded;
+            Ok(())
+        },
+    )?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME", 8)])
+        .always([
+            Column::left("PCOMM", 16),
+            Column::left("PID", 7),
+            Column::left("PPID", 7),
+            Column::left("TID", 7),
+            Column::left("AGE(s)", 7),
+            Column::left("EXIT_CODE", 0),
+        ])
+        .stdout(args.common.json);
 
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME", 8));
-    }
-    columns.extend([
-        Column::left("PCOMM", 16),
-        Column::left("PID", 7),
-        Column::left("PPID", 7),
-        Column::left("TID", 7),
-        Column::left("AGE(s)", 7),
-        Column::left("EXIT_CODE", 0),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
-    out.ready("process exits");
-
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "process exits", duration, |data| {
         let e: event = libtools::decode(data);
-        let exit = describe_exit(e.exit_code);
-        let mut cells = Vec::with_capacity(7);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        cells.extend([
+        out.row(&[
+            Value::Time(libtools::output::now()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Uint(e.pid.into()),
             Value::Uint(e.ppid.into()),
             Value::Uint(e.tid.into()),
             Value::Fixed(e.age_ns as f64 / 1e9, 2),
-            Value::Str(&exit),
+            Value::Str(&describe_exit(e.exit_code)),
         ]);
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 #[cfg(test)]
