@@ -11,7 +11,7 @@ use libtools::{
 mod skel {
     libtools::skel!("bashreadline");
 }
-use skel::{types::event, BashreadlineSkelBuilder};
+use skel::{types::event, BashreadlineSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -109,15 +109,10 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(&binary, func));
-    let tool = lifecycle::start(
-        BashreadlineSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            open.rodata()?.bash_only = shared;
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.bash_only = shared;
+        Ok(())
+    })?;
 
     let columns = vec![
         Column::left("TIME", 9),

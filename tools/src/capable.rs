@@ -12,7 +12,7 @@ use libtools::{
 mod skel {
     libtools::skel!("capable");
 }
-use skel::{types::event, CapableSkelBuilder};
+use skel::{types::event, CapableSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -114,7 +114,7 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(CapableSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.my_tgid = std::process::id();

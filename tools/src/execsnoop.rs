@@ -11,7 +11,7 @@ use libtools::{
 mod skel {
     libtools::skel!("execsnoop");
 }
-use skel::{types::event, ExecsnoopSkelBuilder};
+use skel::{types::event, ExecsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -119,19 +119,14 @@ fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks())
         .ring_size(1 << 20)
         .cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(
-        ExecsnoopSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
-            rodata.targ_ppid = args.ppid.unwrap_or(0);
-            rodata.targ_failed = args.fails;
-            rodata.max_args = args.max_args;
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.targ_ppid = args.ppid.unwrap_or(0);
+        rodata.targ_failed = args.fails;
+        rodata.max_args = args.max_args;
+        Ok(())
+    })?;
 
     let json = args.common.json;
     let out = Columns::new()

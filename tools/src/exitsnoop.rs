@@ -11,7 +11,7 @@ use libtools::{
 mod skel {
     libtools::skel!("exitsnoop");
 }
-use skel::{types::event, ExitsnoopSkelBuilder};
+use skel::{types::event, ExitsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -77,26 +77,6 @@ fn hooks() -> Vec<AttachPoint> {
         .or([Prog::tracepoint("tp_exit", "sched:sched_process_exit")])]
 }
 
-/// How a task ended, from its `exit_code` as libbpf-tools shows it:
-/// `0`, `code N`, or `signal N (NAME)` with `, core dumped`.
-pub fn describe_exit(exit_code: u32) -> String {
-    if exit_code == 0 {
-        return "0".into();
-    }
-    let code = (exit_code >> 8) & 0xff;
-    let sig = (exit_code & 0x7f) as i32;
-    let core = exit_code & 0x80 != 0;
-    if code != 0 {
-        return format!("code {code}");
-    }
-    let name = names::signal_name(sig).unwrap_or("unknown");
-    let mut s = format!("signal {sig} ({name})");
-    if core {
-        s.push_str(", core dumped");
-    }
-    s
-}
-
 pub fn main() -> ! {
     libtools::main("exitsnoop", run)
 }
@@ -108,18 +88,13 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(
-        ExitsnoopSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.trace_failed_only = args.failed;
-            rodata.trace_by_process = !args.threaded;
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.trace_failed_only = args.failed;
+        rodata.trace_by_process = !args.threaded;
+        Ok(())
+    })?;
 
     let out = Columns::new()
         .when(args.timestamp, [Column::left("TIME", 8)])
@@ -142,20 +117,7 @@ fn run(args: Args) -> Result<()> {
             Value::Uint(e.ppid.into()),
             Value::Uint(e.tid.into()),
             Value::Fixed(e.age_ns as f64 / 1e9, 2),
-            Value::Str(&describe_exit(e.exit_code)),
+            Value::Str(&names::exit_status(e.exit_code)),
         ]);
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_codes_read_like_libbpf_tools() {
-        assert_eq!(describe_exit(0), "0");
-        assert_eq!(describe_exit(3 << 8), "code 3");
-        assert_eq!(describe_exit(9), "signal 9 (SIGKILL)");
-        assert_eq!(describe_exit(0x80 | 11), "signal 11 (SIGSEGV), core dumped");
-    }
 }

@@ -10,7 +10,7 @@ use libtools::{
 mod skel {
     libtools::skel!("mountsnoop");
 }
-use skel::{types::event, MountsnoopSkelBuilder};
+use skel::{types::event, MountsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -188,15 +188,10 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(
-        MountsnoopSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
     let json = args.common.json;
     let detailed = args.detailed && !json;

@@ -8,7 +8,7 @@ use libtools::{lifecycle, run, AttachPoint, Column, Columns, Common, Prog, Resul
 mod skel {
     libtools::skel!("oomkill");
 }
-use skel::{types::event, OomkillSkelBuilder};
+use skel::{types::event, OomkillSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -57,6 +57,10 @@ pub struct Args {
     #[command(flatten)]
     common: Common,
 }
+
+/// The columns --json has in place of EVENT.
+const JSON_ONLY: &str = "FPID FCOMM TPID TCOMM PAGES TOTAL_VM_KB ANON_RSS_KB FILE_RSS_KB \
+SHMEM_RSS_KB PGTABLES_KB UID OOM_SCORE_ADJ LOADAVG";
 
 fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("OOM kill")
@@ -124,36 +128,13 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(
-        OomkillSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |_| Ok(()),
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |_| Ok(()))?;
 
     let json = args.common.json;
     let out = Columns::new()
         .always([Column::left("TIME", 8)])
         .when(!json, [Column::left("EVENT", 0)])
-        .when(
-            json,
-            [
-                "FPID",
-                "FCOMM",
-                "TPID",
-                "TCOMM",
-                "PAGES",
-                "TOTAL_VM_KB",
-                "ANON_RSS_KB",
-                "FILE_RSS_KB",
-                "SHMEM_RSS_KB",
-                "PGTABLES_KB",
-                "UID",
-                "OOM_SCORE_ADJ",
-                "LOADAVG",
-            ]
-            .map(|h| Column::left(h, 0)),
-        )
+        .when(json, JSON_ONLY.split(' ').map(|h| Column::left(h, 0)))
         .stdout(json);
     if json {
         out.ready("OOM kills");

@@ -11,7 +11,7 @@ use libtools::{
 mod skel {
     libtools::skel!("sigsnoop");
 }
-use skel::{types::event, SigsnoopSkelBuilder};
+use skel::{types::event, SigsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -168,7 +168,7 @@ fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(killsnoop));
-    let tool = lifecycle::start(SigsnoopSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = f.pid.unwrap_or(0);
         rodata.targ_signals = f.signal.iter().fold(0u64, |m, &s| m | 1 << (s - 1));

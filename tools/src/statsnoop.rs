@@ -10,7 +10,7 @@ use libtools::{
 mod skel {
     libtools::skel!("statsnoop");
 }
-use skel::{types::event, StatsnoopSkelBuilder};
+use skel::{types::event, StatsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -82,17 +82,12 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
-    let tool = lifecycle::start(
-        StatsnoopSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.targ_failed = args.failed;
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_failed = args.failed;
+        Ok(())
+    })?;
 
     let out = Columns::new()
         .when(args.timestamp, [Column::left("TIME(s)", 14)])

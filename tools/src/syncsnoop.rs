@@ -10,7 +10,7 @@ use libtools::{
 mod skel {
     libtools::skel!("syncsnoop");
 }
-use skel::{types::event, SyncsnoopSkelBuilder};
+use skel::{types::event, SyncsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -71,15 +71,10 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(
-        SyncsnoopSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
     let out = Columns::new()
         .when(args.timestamp, [Column::left("TIME", 8)])

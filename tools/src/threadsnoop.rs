@@ -14,7 +14,7 @@ use libtools::{
 mod skel {
     libtools::skel!("threadsnoop");
 }
-use skel::{types::event, ThreadsnoopSkelBuilder};
+use skel::{types::event, ThreadsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
@@ -97,15 +97,10 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(&lib));
-    let tool = lifecycle::start(
-        ThreadsnoopSkelBuilder::default(),
-        &mut storage,
-        spec,
-        |open| {
-            open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
     let columns = vec![
         Column::left("TIME(ms)", 10).key("time_ms"),
