@@ -36,40 +36,20 @@ static __always_inline int trace(__u32 sys)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_sync")
-int tp_sync(void *ctx)
-{
-	return trace(SYS_SYNC);
-}
+/* One program per call, each named for the syscall_hooks! convention;
+ * the number in the context names the call. */
+#define SYNC_CALL(call)                                             \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                 \
+	int tp_enter_##call(struct syscall_trace_enter *ctx)        \
+	{                                                           \
+		return trace(ctx->nr);                              \
+	}
 
-SEC("tracepoint/syscalls/sys_enter_fsync")
-int tp_fsync(void *ctx)
-{
-	return trace(SYS_FSYNC);
-}
-
-SEC("tracepoint/syscalls/sys_enter_fdatasync")
-int tp_fdatasync(void *ctx)
-{
-	return trace(SYS_FDATASYNC);
-}
-
-SEC("tracepoint/syscalls/sys_enter_msync")
-int tp_msync(void *ctx)
-{
-	return trace(SYS_MSYNC);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sync_file_range")
-int tp_sync_file_range(void *ctx)
-{
-	return trace(SYS_SYNC_FILE_RANGE);
-}
-
-SEC("tracepoint/syscalls/sys_enter_syncfs")
-int tp_syncfs(void *ctx)
-{
-	return trace(SYS_SYNCFS);
-}
+SYNC_CALL(sync)
+SYNC_CALL(fsync)
+SYNC_CALL(fdatasync)
+SYNC_CALL(msync)
+SYNC_CALL(sync_file_range)
+SYNC_CALL(syncfs)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

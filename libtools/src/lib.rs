@@ -5,6 +5,7 @@
 //! [`Spec`] (hooks, ring size, cgroup) and a closure that sets its rodata,
 //! then `Loaded::trace` (ready line, poll, lost events) or its own summaries.
 
+pub mod argv;
 pub mod bpf;
 pub mod btf;
 pub mod cgroup;
@@ -21,6 +22,7 @@ pub mod hist;
 pub mod hooks;
 pub mod lifecycle;
 pub mod maps;
+pub mod mount;
 pub mod names;
 pub mod net;
 pub mod output;
@@ -30,6 +32,7 @@ pub mod rodata;
 pub mod run;
 pub mod stacks;
 pub mod syscalls;
+pub mod table;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -39,6 +42,7 @@ pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
 pub use lifecycle::Spec;
 pub use output::{Column, Output, Value};
+pub use table::{Columns, SinceFirst, Table};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 static TOOL: OnceLock<&'static str> = OnceLock::new();

@@ -279,9 +279,65 @@ pub fn flag_names(flags: u64, table: &[(u64, &str)]) -> String {
     parts.join(" | ")
 }
 
+/// A return value as libbpf-tools shows it: `0`, a count or fd, or `-ENOENT`.
+pub fn return_value(ret: i32) -> String {
+    match ret {
+        r if r < 0 => errno_name(-r).map_or_else(|| r.to_string(), |n| format!("-{n}")),
+        r => r.to_string(),
+    }
+}
+
+/// A directory fd argument: `AT_FDCWD`, or its number.
+pub fn dirfd(fd: i32) -> String {
+    if fd == libc::AT_FDCWD {
+        "AT_FDCWD".into()
+    } else {
+        fd.to_string()
+    }
+}
+
+/// How a task ended, from its `exit_code` (a wait(2) status) as
+/// libbpf-tools' exitsnoop shows it: `0`, `code N`, or `signal N (NAME)`
+/// with `, core dumped`.
+pub fn exit_status(exit_code: u32) -> String {
+    if exit_code == 0 {
+        return "0".into();
+    }
+    let code = (exit_code >> 8) & 0xff;
+    let sig = (exit_code & 0x7f) as i32;
+    let core = exit_code & 0x80 != 0;
+    if code != 0 {
+        return format!("code {code}");
+    }
+    let name = signal_name(sig).unwrap_or("unknown");
+    let mut s = format!("signal {sig} ({name})");
+    if core {
+        s.push_str(", core dumped");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exit_statuses_read_like_libbpf_tools() {
+        assert_eq!(exit_status(0), "0");
+        assert_eq!(exit_status(3 << 8), "code 3");
+        assert_eq!(exit_status(9), "signal 9 (SIGKILL)");
+        assert_eq!(exit_status(0x80 | 11), "signal 11 (SIGSEGV), core dumped");
+    }
+
+    #[test]
+    fn return_values_and_dirfds() {
+        assert_eq!(return_value(0), "0");
+        assert_eq!(return_value(3), "3");
+        assert_eq!(return_value(-2), "-ENOENT");
+        assert_eq!(return_value(-41), "-41");
+        assert_eq!(dirfd(-100), "AT_FDCWD");
+        assert_eq!(dirfd(4), "4");
+    }
 
     #[test]
     fn errnos_by_name_or_number() {

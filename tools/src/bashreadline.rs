@@ -4,16 +4,16 @@ use std::mem::MaybeUninit;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::{
-    bail, bpf, elf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+    bail, elf, lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
 mod skel {
     libtools::skel!("bashreadline");
 }
-use skel::{types::event, BashreadlineSkelBuilder};
+use skel::{types::event, BashreadlineSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -89,6 +89,14 @@ fn target(shared: Option<&Path>) -> Result<(PathBuf, &'static str, bool)> {
     )
 }
 
+fn hooks(binary: &Path, func: &str) -> Vec<AttachPoint> {
+    vec![AttachPoint::new("readline return").or([Prog::uretprobe(
+        "uretprobe_readline",
+        &binary.to_string_lossy(),
+        func,
+    )])]
+}
+
 pub fn main() -> ! {
     libtools::main("bashreadline", run)
 }
@@ -100,22 +108,11 @@ fn run(args: Args) -> Result<()> {
     libtools::verbose!("probing {func} in {}", binary.display());
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = BashreadlineSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("bashreadline has rodata");
-    rodata.bash_only = shared;
-
-    let hooks = [AttachPoint::new("readline return").or([Prog::uretprobe(
-        "uretprobe_readline",
-        &binary.to_string_lossy(),
-        func,
-    )])];
-    let plan = HookPlan::select(&hooks)?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks(&binary, func));
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.bash_only = shared;
+        Ok(())
+    })?;
 
     let columns = vec![
         Column::left("TIME", 9),
@@ -123,10 +120,9 @@ fn run(args: Args) -> Result<()> {
         Column::left("COMMAND", 0),
     ];
     let out = Output::stdout(args.common.json, columns);
-    out.ready("bash commands");
 
     let mut line = Vec::with_capacity(256);
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "bash commands", duration, |data| {
         let e: event = libtools::decode(data);
         line.clear();
         libtools::append_sized(&mut line, &e.line, e.len, e.truncated);
@@ -135,7 +131,5 @@ fn run(args: Args) -> Result<()> {
             Value::Uint(e.pid.into()),
             Value::Bytes(&line),
         ]);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }

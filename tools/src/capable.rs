@@ -3,17 +3,18 @@
 use std::mem::MaybeUninit;
 
 use clap::{Parser, ValueEnum};
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::stacks::{self, StackResolver, StackStorage};
 use libtools::{
-    bpf, names, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+    lifecycle, names, run, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, Spec,
+    Value,
 };
 
 mod skel {
     libtools::skel!("capable");
 }
-use skel::{types::event, CapableSkelBuilder};
+use skel::{types::event, CapableSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -110,64 +111,45 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = CapableSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("capable has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.my_tgid = std::process::id();
-    rodata.kernel_stack = args.kernel_stack;
-    rodata.user_stack = args.user_stack;
-    rodata.unique_type = match args.unique {
-        None => 0,
-        Some(Unique::Pid) => 1,
-        Some(Unique::Cgroup) => 2,
-    };
-    rodata.filter_cg = cgroup.is_some();
-    args.storage.apply(&mut open.maps.stackmap)?;
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.my_tgid = std::process::id();
+        rodata.kernel_stack = args.kernel_stack;
+        rodata.user_stack = args.user_stack;
+        rodata.unique_type = match args.unique {
+            None => 0,
+            Some(Unique::Pid) => 1,
+            Some(Unique::Cgroup) => 2,
+        };
+        args.storage.apply(&mut open.maps.stackmap)
+    })?;
 
     let json = args.common.json;
-    let mut columns = vec![
-        Column::left("TIME", 8),
-        Column::left("UID", 5),
-        Column::left("PID", 7),
-    ];
-    if args.extra {
-        columns.push(Column::left("TID", 7));
-    }
-    columns.extend([
-        Column::left("COMM", 16),
-        Column::left("CAP", 7),
-        Column::left("NAME", 20),
-        Column::left("AUDIT", 7),
-        Column::left("VERDICT", 7),
-    ]);
-    if args.extra {
-        columns.push(Column::left("INSETID", 7));
-    }
-    if json && args.kernel_stack {
-        columns.push(Column::left("KERNEL_STACK", 0));
-    }
-    if json && args.user_stack {
-        columns.push(Column::left("USER_STACK", 0));
-    }
-    let out = Output::stdout(json, columns);
-    out.ready("security capability checks");
+    let out = Columns::new()
+        .always([
+            Column::left("TIME", 8),
+            Column::left("UID", 5),
+            Column::left("PID", 7),
+        ])
+        .when(args.extra, [Column::left("TID", 7)])
+        .always([
+            Column::left("COMM", 16),
+            Column::left("CAP", 7),
+            Column::left("NAME", 20),
+            Column::left("AUDIT", 7),
+            Column::left("VERDICT", 7),
+        ])
+        .when(args.extra, [Column::left("INSETID", 7)])
+        .when(json && args.kernel_stack, [Column::left("KERNEL_STACK", 0)])
+        .when(json && args.user_stack, [Column::left("USER_STACK", 0)])
+        .stdout(json);
 
     let mut resolver = StackResolver::new();
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "security capability checks", duration, |data| {
         let e: event = libtools::decode(data);
         let known = |v: i32| {
             if v < 0 {
@@ -176,69 +158,48 @@ fn run(args: Args) -> Result<()> {
                 Value::Int(v.into())
             }
         };
-        let mut cells = vec![
+        let mut frames = |id: i32, user: bool, on: bool| -> Vec<String> {
+            if !on {
+                Vec::new()
+            } else if stacks::stack_lost(id) {
+                let missed = [stacks::MISSED_KERNEL, stacks::MISSED_USER][user as usize];
+                vec![missed.into()]
+            } else {
+                let addrs = stacks::stack_addrs(&tool.maps.stackmap, id).unwrap_or_default();
+                if user {
+                    resolver.user(e.pid, &addrs)
+                } else {
+                    resolver.kernel(&addrs)
+                }
+            }
+        };
+        let kernel = frames(e.kern_stack_id, false, args.kernel_stack);
+        let user = frames(e.user_stack_id, true, args.user_stack);
+        let kb: Vec<&[u8]> = kernel.iter().map(|s| s.as_bytes()).collect();
+        let ub: Vec<&[u8]> = user.iter().map(|s| s.as_bytes()).collect();
+        out.row(&[
             Value::Time(libtools::output::now()),
             Value::Uint(e.uid.into()),
             Value::Uint(e.pid.into()),
-        ];
-        if args.extra {
-            cells.push(Value::Uint(e.tid.into()));
-        }
-        let name = names::capability_name(e.cap).unwrap_or("?");
-        cells.extend([
+            Value::Uint(e.tid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Int(e.cap.into()),
-            Value::Str(name),
+            Value::Str(names::capability_name(e.cap).unwrap_or("?")),
             known(e.audit),
             Value::Str(if e.ret == 0 { "allow" } else { "deny" }),
+            known(e.insetid),
+            Value::Strings(&kb),
+            Value::Strings(&ub),
         ]);
-        if args.extra {
-            cells.push(known(e.insetid));
-        }
-        let frames = |id: i32, user: bool, r: &mut StackResolver| -> Vec<String> {
-            if stacks::stack_lost(id) {
-                return vec![if user {
-                    stacks::MISSED_USER
-                } else {
-                    stacks::MISSED_KERNEL
-                }
-                .into()];
-            }
-            let addrs = stacks::stack_addrs(&skel.maps.stackmap, id).unwrap_or_default();
-            if user {
-                r.user(e.pid, &addrs)
-            } else {
-                r.kernel(&addrs)
-            }
-        };
-        let kernel = args
-            .kernel_stack
-            .then(|| frames(e.kern_stack_id, false, &mut resolver));
-        let user = args
-            .user_stack
-            .then(|| frames(e.user_stack_id, true, &mut resolver));
-        let kb: Vec<&[u8]> = kernel.iter().flatten().map(|s| s.as_bytes()).collect();
-        let ub: Vec<&[u8]> = user.iter().flatten().map(|s| s.as_bytes()).collect();
-        if json {
-            if kernel.is_some() {
-                cells.push(Value::Strings(&kb));
-            }
-            if user.is_some() {
-                cells.push(Value::Strings(&ub));
-            }
-        }
-        out.row(&cells);
         if !json {
             // bcc's layout: the frames under the row, innermost first.
             let mut text = String::new();
-            for f in kernel.iter().chain(user.iter()).flatten() {
+            for f in kernel.iter().chain(&user) {
                 text.push_str("        ");
                 text.push_str(f);
                 text.push('\n');
             }
             out.text(&text);
         }
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }

@@ -4,16 +4,16 @@ use std::mem::MaybeUninit;
 use std::time::Instant;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libtools::{
-    bpf, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+    argv, lifecycle, run, AttachPoint, CgroupArg, Column, Columns, Common, Result, Spec, Value,
 };
 
 mod skel {
     libtools::skel!("execsnoop");
 }
-use skel::{types::event, ExecsnoopSkelBuilder};
+use skel::{types::event, ExecsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 /// The most arguments the BPF side can hold (EXECSNOOP_TOTAL_MAX_ARGS).
@@ -103,20 +103,7 @@ pub struct Args {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    vec![
-        AttachPoint::new("exec entry")
-            .or([
-                Prog::tracepoint("tp_enter_execve", "syscalls:sys_enter_execve"),
-                Prog::tracepoint("tp_enter_execveat", "syscalls:sys_enter_execveat").optional(),
-            ])
-            .or([Prog::raw_tp("raw_sys_enter", "sys_enter")]),
-        AttachPoint::new("exec exit")
-            .or([
-                Prog::tracepoint("tp_exit_execve", "syscalls:sys_exit_execve"),
-                Prog::tracepoint("tp_exit_execveat", "syscalls:sys_exit_execveat").optional(),
-            ])
-            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")]),
-    ]
+    libtools::syscall_hooks!("exec entry", "exec exit"; execve, execveat?; raw)
 }
 
 pub fn main() -> ! {
@@ -127,173 +114,71 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.ppid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = ExecsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("execsnoop has rodata");
-    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
-    rodata.targ_ppid = args.ppid.unwrap_or(0);
-    rodata.targ_failed = args.fails;
-    rodata.max_args = args.max_args;
-    rodata.filter_cg = cgroup.is_some();
-    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+    let spec = Spec::hooks(hooks())
+        .ring_size(1 << 20)
+        .cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.targ_ppid = args.ppid.unwrap_or(0);
+        rodata.targ_failed = args.fails;
+        rodata.max_args = args.max_args;
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 8).key("time_s"));
-    }
-    if args.time {
-        columns.push(Column::left("TIME", 8));
-    }
-    if args.print_uid {
-        columns.push(Column::left("UID", 6));
-    }
-    columns.extend([
-        Column::left("PCOMM", 16),
-        Column::left("PID", 6),
-        Column::left("PPID", 6),
-        Column::right("RET", 3),
-        Column::left("ARGS", 0),
-    ]);
-    if args.common.json {
-        columns.push(Column::left("ARGS_TRUNCATED", 0));
-    }
-    let out = Output::stdout(args.common.json, columns);
-    out.ready("exec() syscalls");
+    let json = args.common.json;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME(s)", 8).key("time_s")])
+        .when(args.time, [Column::left("TIME", 8)])
+        .when(args.print_uid, [Column::left("UID", 6)])
+        .always([
+            Column::left("PCOMM", 16),
+            Column::left("PID", 6),
+            Column::left("PPID", 6),
+            Column::right("RET", 3),
+            Column::left("ARGS", 0),
+        ])
+        .when(json, [Column::left("ARGS_TRUNCATED", 0)])
+        .stdout(json);
 
     let start = Instant::now();
     let name = args.name.as_deref().map(str::as_bytes);
     let line = args.line.as_deref().map(str::as_bytes);
     let mut joined = Vec::with_capacity(256);
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "exec() syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
         if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
             return;
         }
         let raw = libtools::raw_bytes(&e.args);
-        let list = split_args(&raw[..(e.args_size as usize).min(raw.len())], e.args_count);
-        let marked = mark_cut_args(&list, e.cut_args);
-        let list: Vec<&[u8]> = marked.iter().map(|a| a.as_ref()).collect();
+        let raw = &raw[..(e.args_size as usize).min(raw.len())];
+        let split = argv::split(raw, e.args_count, e.cut_args);
+        let list: Vec<&[u8]> = split.iter().map(|a| a.as_ref()).collect();
         let truncated = e.truncated != 0;
         if let Some(l) = line {
-            format_args_into(&list, false, false, &mut joined);
+            argv::join_into(&list, false, false, &mut joined);
             if !libtools::contains_bytes(&joined, l) {
                 return;
             }
         }
-        format_args_into(&list, args.quote, truncated, &mut joined);
-
-        let mut cells = Vec::with_capacity(9);
-        if args.timestamp {
-            cells.push(Value::Fixed(start.elapsed().as_secs_f64(), 3));
-        }
-        if args.time {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        if args.print_uid {
-            cells.push(Value::Uint(e.uid.into()));
-        }
-        cells.extend([
+        argv::join_into(&list, args.quote, truncated, &mut joined);
+        out.row(&[
+            Value::Fixed(start.elapsed().as_secs_f64(), 3),
+            Value::Time(libtools::output::now()),
+            Value::Uint(e.uid.into()),
             Value::Bytes(comm),
             Value::Uint(e.pid.into()),
             Value::Uint(e.ppid.into()),
             Value::Int(e.ret.into()),
-        ]);
-        if args.common.json {
-            cells.push(Value::Strings(&list));
-            cells.push(Value::Uint(truncated.into()));
-        } else {
-            cells.push(Value::Bytes(&joined));
-        }
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
-}
-
-/// Arguments cut at the BPF side's per-argument size end with `...`.
-fn mark_cut_args<'a>(list: &[&'a [u8]], cut: u64) -> Vec<std::borrow::Cow<'a, [u8]>> {
-    list.iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if i < 64 && cut & (1 << i) != 0 {
-                std::borrow::Cow::Owned([*a, b"..."].concat())
+            if json {
+                Value::Strings(&list)
             } else {
-                std::borrow::Cow::Borrowed(*a)
-            }
-        })
-        .collect()
-}
-
-/// The `count` NUL-terminated strings at the start of `buf`.
-fn split_args(buf: &[u8], count: u32) -> Vec<&[u8]> {
-    let mut list = Vec::with_capacity(count as usize);
-    let mut rest = buf;
-    while list.len() < count as usize && !rest.is_empty() {
-        let n = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
-        list.push(&rest[..n]);
-        rest = &rest[(n + 1).min(rest.len())..];
-    }
-    list
-}
-
-/// Arguments joined by spaces as given; with `quote`, each in "quotes" (inner
-/// quotes escaped); a list cut short at --max-args ends with " ...".
-fn format_args_into(list: &[&[u8]], quote: bool, truncated: bool, out: &mut Vec<u8>) {
-    out.clear();
-    for (i, a) in list.iter().enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        if quote {
-            out.push(b'"');
-            for &c in *a {
-                if c == b'"' {
-                    out.push(b'\\');
-                }
-                out.push(c);
-            }
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(a);
-        }
-    }
-    if truncated {
-        out.extend_from_slice(b" ...");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn args_split_on_nul_keeping_empty_ones() {
-        let list = split_args(b"/bin/echo\0a b\0\0x\0", 4);
-        assert_eq!(list, [&b"/bin/echo"[..], b"a b", b"", b"x"]);
-        assert_eq!(split_args(b"a\0b\0", 1), [&b"a"[..]]);
-    }
-
-    #[test]
-    fn args_are_joined_faithfully() {
-        let list: Vec<&[u8]> = vec![b"echo", b"a b", b"", b"say \"hi\""];
-        let mut out = Vec::new();
-        format_args_into(&list, false, false, &mut out);
-        assert_eq!(out, b"echo a b  say \"hi\"");
-        format_args_into(&list, true, true, &mut out);
-        assert_eq!(out, b"\"echo\" \"a b\" \"\" \"say \\\"hi\\\"\" ...");
-    }
+                Value::Bytes(&joined)
+            },
+            Value::Uint(truncated.into()),
+        ]);
+    })
 }

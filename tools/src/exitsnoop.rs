@@ -3,16 +3,17 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::{
-    bpf, names, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+    lifecycle, names, run, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, Spec,
+    Value,
 };
 
 mod skel {
     libtools::skel!("exitsnoop");
 }
-use skel::{types::event, ExitsnoopSkelBuilder};
+use skel::{types::event, ExitsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -76,26 +77,6 @@ fn hooks() -> Vec<AttachPoint> {
         .or([Prog::tracepoint("tp_exit", "sched:sched_process_exit")])]
 }
 
-/// How a task ended, from its `exit_code` as libbpf-tools shows it:
-/// `0`, `code N`, or `signal N (NAME)` with `, core dumped`.
-pub fn describe_exit(exit_code: u32) -> String {
-    if exit_code == 0 {
-        return "0".into();
-    }
-    let code = (exit_code >> 8) & 0xff;
-    let sig = (exit_code & 0x7f) as i32;
-    let core = exit_code & 0x80 != 0;
-    if code != 0 {
-        return format!("code {code}");
-    }
-    let name = names::signal_name(sig).unwrap_or("unknown");
-    let mut s = format!("signal {sig} ({name})");
-    if core {
-        s.push_str(", core dumped");
-    }
-    s
-}
-
 pub fn main() -> ! {
     libtools::main("exitsnoop", run)
 }
@@ -104,72 +85,39 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = ExitsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("exitsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.trace_failed_only = args.failed;
-    rodata.trace_by_process = !args.threaded;
-    rodata.filter_cg = cgroup.is_some();
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.trace_failed_only = args.failed;
+        rodata.trace_by_process = !args.threaded;
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME", 8)])
+        .always([
+            Column::left("PCOMM", 16),
+            Column::left("PID", 7),
+            Column::left("PPID", 7),
+            Column::left("TID", 7),
+            Column::left("AGE(s)", 7),
+            Column::left("EXIT_CODE", 0),
+        ])
+        .stdout(args.common.json);
 
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME", 8));
-    }
-    columns.extend([
-        Column::left("PCOMM", 16),
-        Column::left("PID", 7),
-        Column::left("PPID", 7),
-        Column::left("TID", 7),
-        Column::left("AGE(s)", 7),
-        Column::left("EXIT_CODE", 0),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
-    out.ready("process exits");
-
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "process exits", duration, |data| {
         let e: event = libtools::decode(data);
-        let exit = describe_exit(e.exit_code);
-        let mut cells = Vec::with_capacity(7);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        cells.extend([
+        out.row(&[
+            Value::Time(libtools::output::now()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Uint(e.pid.into()),
             Value::Uint(e.ppid.into()),
             Value::Uint(e.tid.into()),
             Value::Fixed(e.age_ns as f64 / 1e9, 2),
-            Value::Str(&exit),
+            Value::Str(&names::exit_status(e.exit_code)),
         ]);
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_codes_read_like_libbpf_tools() {
-        assert_eq!(describe_exit(0), "0");
-        assert_eq!(describe_exit(3 << 8), "code 3");
-        assert_eq!(describe_exit(9), "signal 9 (SIGKILL)");
-        assert_eq!(describe_exit(0x80 | 11), "signal 11 (SIGSEGV), core dumped");
-    }
+    })
 }

@@ -3,15 +3,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::names::{errno_name, flag_names};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{
+    lifecycle, mount, names, run, AttachPoint, Column, Columns, Common, Result, Spec, Value,
+};
 
 mod skel {
     libtools::skel!("mountsnoop");
 }
-use skel::{types::event, MountsnoopSkelBuilder};
+use skel::{types::event, MountsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -62,275 +63,117 @@ pub struct Args {
     common: Common,
 }
 
-const MS: &[(u64, &str)] = &[
-    (1 << 0, "MS_RDONLY"),
-    (1 << 1, "MS_NOSUID"),
-    (1 << 2, "MS_NODEV"),
-    (1 << 3, "MS_NOEXEC"),
-    (1 << 4, "MS_SYNCHRONOUS"),
-    (1 << 5, "MS_REMOUNT"),
-    (1 << 6, "MS_MANDLOCK"),
-    (1 << 7, "MS_DIRSYNC"),
-    (1 << 8, "MS_NOSYMFOLLOW"),
-    (1 << 10, "MS_NOATIME"),
-    (1 << 11, "MS_NODIRATIME"),
-    (1 << 12, "MS_BIND"),
-    (1 << 13, "MS_MOVE"),
-    (1 << 14, "MS_REC"),
-    (1 << 15, "MS_SILENT"),
-    (1 << 16, "MS_POSIXACL"),
-    (1 << 17, "MS_UNBINDABLE"),
-    (1 << 18, "MS_PRIVATE"),
-    (1 << 19, "MS_SLAVE"),
-    (1 << 20, "MS_SHARED"),
-    (1 << 21, "MS_RELATIME"),
-    (1 << 22, "MS_KERNMOUNT"),
-    (1 << 23, "MS_I_VERSION"),
-    (1 << 24, "MS_STRICTATIME"),
-    (1 << 25, "MS_LAZYTIME"),
-    (1 << 30, "MS_ACTIVE"),
-    (1 << 31, "MS_NOUSER"),
-];
-
-/// The magic number old programs put in the top half of mount(2)'s flags;
-/// the kernel then ignores that half (MS_MGC_MSK), and so do we.
-const MS_MGC_VAL: u64 = 0xC0ED_0000;
-const MS_MGC_MSK: u64 = 0xFFFF_0000;
-
-/// mount(2)'s flags by name.
-fn mount_flags(flags: u64) -> String {
-    if flags & MS_MGC_MSK == MS_MGC_VAL {
-        let rest = flags & !MS_MGC_MSK;
-        if rest == 0 {
-            return "MS_MGC_VAL".into();
-        }
-        return format!("MS_MGC_VAL | {}", flag_names(rest, MS));
-    }
-    flag_names(flags, MS)
+/// The calls by `enum mount_op` (bpf/mountsnoop.h), as libbpf-tools names them.
+fn op_name(op: u32) -> &'static str {
+    const OPS: [&str; 6] = [
+        "MOUNT",
+        "UMOUNT",
+        "FSOPEN",
+        "FSCONFIG",
+        "FSMOUNT",
+        "MOVE_MOUNT",
+    ];
+    OPS.get(op as usize).copied().unwrap_or("?")
 }
 
-const UMOUNT: &[(u64, &str)] = &[
-    (1, "MNT_FORCE"),
-    (2, "MNT_DETACH"),
-    (4, "MNT_EXPIRE"),
-    (8, "UMOUNT_NOFOLLOW"),
-];
-const FSOPEN: &[(u64, &str)] = &[(1, "FSOPEN_CLOEXEC")];
-const FSMOUNT: &[(u64, &str)] = &[(1, "FSMOUNT_CLOEXEC")];
-const MOUNT_ATTR: &[(u64, &str)] = &[
-    (0x01, "MOUNT_ATTR_RDONLY"),
-    (0x02, "MOUNT_ATTR_NOSUID"),
-    (0x04, "MOUNT_ATTR_NODEV"),
-    (0x08, "MOUNT_ATTR_NOEXEC"),
-    (0x10, "MOUNT_ATTR_NOATIME"),
-    (0x20, "MOUNT_ATTR_STRICTATIME"),
-    (0x80, "MOUNT_ATTR_NODIRATIME"),
-    (0x10_0000, "MOUNT_ATTR_IDMAP"),
-    (0x20_0000, "MOUNT_ATTR_NOSYMFOLLOW"),
-];
-const MOVE_MOUNT: &[(u64, &str)] = &[
-    (0x001, "MOVE_MOUNT_F_SYMLINKS"),
-    (0x002, "MOVE_MOUNT_F_AUTOMOUNTS"),
-    (0x004, "MOVE_MOUNT_F_EMPTY_PATH"),
-    (0x010, "MOVE_MOUNT_T_SYMLINKS"),
-    (0x020, "MOVE_MOUNT_T_AUTOMOUNTS"),
-    (0x040, "MOVE_MOUNT_T_EMPTY_PATH"),
-    (0x100, "MOVE_MOUNT_SET_GROUP"),
-    (0x200, "MOVE_MOUNT_BENEATH"),
-];
-const FSCONFIG_CMDS: [&str; 9] = [
-    "FSCONFIG_SET_FLAG",
-    "FSCONFIG_SET_STRING",
-    "FSCONFIG_SET_BINARY",
-    "FSCONFIG_SET_PATH",
-    "FSCONFIG_SET_PATH_EMPTY",
-    "FSCONFIG_SET_FD",
-    "FSCONFIG_CMD_CREATE",
-    "FSCONFIG_CMD_RECONFIGURE",
-    "FSCONFIG_CMD_CREATE_EXCL",
-];
-const OPS: [&str; 6] = [
-    "MOUNT",
-    "UMOUNT",
-    "FSOPEN",
-    "FSCONFIG",
-    "FSMOUNT",
-    "MOVE_MOUNT",
-];
-
 fn hooks() -> Vec<AttachPoint> {
-    let calls = [
-        "mount",
-        "umount",
-        "fsopen",
-        "fsconfig",
-        "fsmount",
-        "move_mount",
-    ];
-    let progs = |dir: &'static str, names: [&'static str; 6]| -> Vec<Prog> {
-        calls
-            .iter()
-            .zip(names)
-            .map(|(c, n)| {
-                let p = Prog::tracepoint(n, &format!("syscalls:sys_{dir}_{c}"));
-                // The new mount API arrived in 5.2.
-                if *c == "mount" || *c == "umount" {
-                    p
-                } else {
-                    p.optional()
-                }
-            })
-            .collect()
-    };
-    vec![
-        AttachPoint::new("mount calls").or(progs(
-            "enter",
-            [
-                "tp_enter_mount",
-                "tp_enter_umount",
-                "tp_enter_fsopen",
-                "tp_enter_fsconfig",
-                "tp_enter_fsmount",
-                "tp_enter_move_mount",
-            ],
-        )),
-        AttachPoint::new("mount returns").or(progs(
-            "exit",
-            [
-                "tp_exit_mount",
-                "tp_exit_umount",
-                "tp_exit_fsopen",
-                "tp_exit_fsconfig",
-                "tp_exit_fsmount",
-                "tp_exit_move_mount",
-            ],
-        )),
-    ]
+    // The new mount API arrived in 5.2.
+    libtools::syscall_hooks!("mount calls", "mount returns";
+        mount, umount, fsopen?, fsconfig?, fsmount?, move_mount?)
 }
 
 pub fn main() -> ! {
     libtools::main("mountsnoop", run)
 }
 
-/// A return value as libbpf-tools shows it: `0`, `-ENOENT`, or an fd.
-fn result(ret: i32) -> String {
-    match ret {
-        r if r < 0 => errno_name(-r).map_or_else(|| r.to_string(), |n| format!("-{n}")),
-        r => r.to_string(),
-    }
-}
-
-fn fd(fd: i32) -> String {
-    if fd == -100 {
-        "AT_FDCWD".into()
-    } else {
-        fd.to_string()
+/// The call's flags by name; fsconfig(2) has none.
+fn flags(e: &event) -> String {
+    match e.op {
+        0 => mount::mount_flags(e.flags),
+        1 => mount::umount_flags(e.flags),
+        2 => mount::fsopen_flags(e.flags),
+        3 => String::new(),
+        4 => mount::fsmount_flags(e.flags),
+        _ => mount::move_mount_flags(e.flags),
     }
 }
 
 /// The call as C: `mount("none", "/mnt", "tmpfs", MS_NOSUID, "size=1m") = 0`.
-fn call(e: &event, s: &[String; 4]) -> String {
-    let ret = result(e.ret);
+fn call(e: &event, [s0, s1, s2, s3]: &[String; 4]) -> String {
+    let (ret, flags) = (names::return_value(e.ret), flags(e));
     match e.op {
-        0 => format!(
-            "mount(\"{}\", \"{}\", \"{}\", {}, \"{}\") = {ret}",
-            s[0],
-            s[1],
-            s[2],
-            mount_flags(e.flags),
-            s[3]
-        ),
-        1 => format!(
-            "umount(\"{}\", {}) = {ret}",
-            s[1],
-            flag_names(e.flags, UMOUNT)
-        ),
-        2 => format!(
-            "fsopen(\"{}\", {}) = {ret}",
-            s[2],
-            flag_names(e.flags, FSOPEN)
-        ),
-        3 => format!(
-            "fsconfig({}, {}, \"{}\", \"{}\", {}) = {ret}",
-            e.fd1,
-            cmd(e.cmd),
-            s[0],
-            s[1],
-            e.aux
-        ),
-        4 => format!(
-            "fsmount({}, {}, {}) = {ret}",
-            e.fd1,
-            flag_names(e.flags, FSMOUNT),
-            flag_names(e.attr.into(), MOUNT_ATTR)
-        ),
-        _ => format!(
-            "move_mount({}, \"{}\", {}, \"{}\", {}) = {ret}",
-            fd(e.fd1),
-            s[0],
-            fd(e.fd2),
-            s[1],
-            flag_names(e.flags, MOVE_MOUNT)
-        ),
+        0 => format!("mount(\"{s0}\", \"{s1}\", \"{s2}\", {flags}, \"{s3}\") = {ret}"),
+        1 => format!("umount(\"{s1}\", {flags}) = {ret}"),
+        2 => format!("fsopen(\"{s2}\", {flags}) = {ret}"),
+        3 => {
+            let cmd = mount::fsconfig_cmd(e.cmd);
+            format!(
+                "fsconfig({}, {cmd}, \"{s0}\", \"{s1}\", {}) = {ret}",
+                e.fd1, e.aux
+            )
+        }
+        4 => {
+            let attrs = mount::mount_attrs(e.attr.into());
+            format!("fsmount({}, {flags}, {attrs}) = {ret}", e.fd1)
+        }
+        _ => {
+            let (from, to) = (names::dirfd(e.fd1), names::dirfd(e.fd2));
+            format!("move_mount({from}, \"{s0}\", {to}, \"{s1}\", {flags}) = {ret}")
+        }
     }
 }
 
-fn cmd(c: i32) -> &'static str {
-    usize::try_from(c)
-        .ok()
-        .and_then(|c| FSCONFIG_CMDS.get(c))
-        .copied()
-        .unwrap_or("UNKNOWN")
-}
-
-/// libbpf-tools' -d layout: one `KEY:   value` line per field.
-fn detailed(e: &event, s: &[String; 4], indent: &str) -> String {
+/// libbpf-tools' -d layout: one `KEY:   value` line per field, under the
+/// time with -t.
+fn detailed(e: &event, [s0, s1, s2, s3]: &[String; 4], time: bool) -> String {
+    let comm = String::from_utf8_lossy(libtools::c_bytes(&e.comm)).into_owned();
     let mut lines = vec![
         ("PID", e.pid.to_string()),
         ("TID", e.tid.to_string()),
-        (
-            "COMM",
-            String::from_utf8_lossy(libtools::c_bytes(&e.comm)).into_owned(),
-        ),
-        ("OP", OPS.get(e.op as usize).unwrap_or(&"?").to_string()),
-        ("RET", result(e.ret)),
+        ("COMM", comm),
+        ("OP", op_name(e.op).to_string()),
+        ("RET", names::return_value(e.ret)),
         ("LAT", format!("{}us", e.delta_ns / 1000)),
         ("MNT_NS", e.mnt_ns.to_string()),
     ];
+    let flags = ("FLAGS", flags(e));
     match e.op {
         0 => lines.extend([
-            ("FS", s[2].clone()),
-            ("SOURCE", s[0].clone()),
-            ("TARGET", s[1].clone()),
-            ("DATA", s[3].clone()),
-            ("FLAGS", mount_flags(e.flags)),
+            ("FS", s2.clone()),
+            ("SOURCE", s0.clone()),
+            ("TARGET", s1.clone()),
+            ("DATA", s3.clone()),
+            flags,
         ]),
-        1 => lines.extend([
-            ("TARGET", s[1].clone()),
-            ("FLAGS", flag_names(e.flags, UMOUNT)),
-        ]),
-        2 => lines.extend([("FS", s[2].clone()), ("FLAGS", flag_names(e.flags, FSOPEN))]),
+        1 => lines.extend([("TARGET", s1.clone()), flags]),
+        2 => lines.extend([("FS", s2.clone()), flags]),
         3 => lines.extend([
             ("FD", e.fd1.to_string()),
-            ("CMD", cmd(e.cmd).to_string()),
-            ("KEY", s[0].clone()),
-            ("VALUE", s[1].clone()),
+            ("CMD", mount::fsconfig_cmd(e.cmd).to_string()),
+            ("KEY", s0.clone()),
+            ("VALUE", s1.clone()),
         ]),
         4 => lines.extend([
             ("FS_FD", e.fd1.to_string()),
-            ("FLAGS", flag_names(e.flags, FSMOUNT)),
-            ("ATTR_FLAGS", flag_names(e.attr.into(), MOUNT_ATTR)),
+            flags,
+            ("ATTR_FLAGS", mount::mount_attrs(e.attr.into())),
         ]),
         _ => lines.extend([
-            ("FROM_DFD", fd(e.fd1)),
-            ("FROM_PATHNAME", s[0].clone()),
-            ("TO_DFD", fd(e.fd2)),
-            ("TO_PATHNAME", s[1].clone()),
-            ("FLAGS", flag_names(e.flags, MOVE_MOUNT)),
+            ("FROM_DFD", names::dirfd(e.fd1)),
+            ("FROM_PATHNAME", s0.clone()),
+            ("TO_DFD", names::dirfd(e.fd2)),
+            ("TO_PATHNAME", s1.clone()),
+            flags,
         ]),
     }
-    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
     let mut out = String::new();
+    let indent = if time {
+        out.push_str(&format!("{}\n", libtools::output::now().format("%H:%M:%S")));
+        "    "
+    } else {
+        ""
+    };
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
     for (k, v) in lines {
         out.push_str(&format!("{indent}{:<width$}{v}\n", format!("{k}:")));
     }
@@ -344,99 +187,55 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = MountsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("mountsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks());
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
     let json = args.common.json;
-    let table = !json && !args.detailed;
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME", 8));
-    }
-    columns.extend([
-        Column::left("COMM", 16),
-        Column::left("PID", 7),
-        Column::left("TID", 7),
-        Column::left("MNT_NS", 11),
-    ]);
-    if json {
-        columns.extend([
-            Column::left("OP", 0),
-            Column::left("RET", 0),
-            Column::left("LAT_US", 0),
-        ]);
-    }
-    columns.push(Column::left("CALL", 0));
-    let out = Output::stdout(json, columns);
-    if table || json {
-        out.ready("mount family syscalls");
-    } else {
+    let detailed = args.detailed && !json;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME", 8)])
+        .always([
+            Column::left("COMM", 16),
+            Column::left("PID", 7),
+            Column::left("TID", 7),
+            Column::left("MNT_NS", 11),
+        ])
+        .when(
+            json,
+            [
+                Column::left("OP", 0),
+                Column::left("RET", 0),
+                Column::left("LAT_US", 0),
+            ],
+        )
+        .always([Column::left("CALL", 0)])
+        .stdout(json);
+    if detailed {
         eprintln!("Tracing mount family syscalls... Hit Ctrl-C to end.");
+    } else {
+        out.ready("mount family syscalls");
     }
 
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.poll(&out, duration, |data| {
         let e: event = libtools::decode(data);
         let s = [&e.str0, &e.str1, &e.str2, &e.str3]
             .map(|b| String::from_utf8_lossy(libtools::c_bytes(b)).into_owned());
-        if args.detailed && !json {
-            let mut text = String::new();
-            let indent = if args.timestamp {
-                text.push_str(&format!("{}\n", libtools::output::now().format("%H:%M:%S")));
-                "    "
-            } else {
-                ""
-            };
-            text.push_str(&detailed(&e, &s, indent));
-            out.text(&text);
-            return;
+        if detailed {
+            return out.text(&self::detailed(&e, &s, args.timestamp));
         }
-        let call = call(&e, &s);
-        let mut cells = Vec::with_capacity(9);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        cells.extend([
+        out.row(&[
+            Value::Time(libtools::output::now()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Uint(e.pid.into()),
             Value::Uint(e.tid.into()),
             Value::Uint(e.mnt_ns.into()),
+            Value::Str(op_name(e.op)),
+            Value::Int(e.ret.into()),
+            Value::Uint(e.delta_ns / 1000),
+            Value::Str(&call(&e, &s)),
         ]);
-        if json {
-            cells.extend([
-                Value::Str(OPS.get(e.op as usize).unwrap_or(&"?")),
-                Value::Int(e.ret.into()),
-                Value::Uint(e.delta_ns / 1000),
-            ]);
-        }
-        cells.push(Value::Str(&call));
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn old_magic_number_is_named_and_not_read_as_flags() {
-        assert_eq!(mount_flags(0xC0ED_0000), "MS_MGC_VAL");
-        assert_eq!(
-            mount_flags(0xC0ED_0000 | 1 | (1 << 12)),
-            "MS_MGC_VAL | MS_RDONLY | MS_BIND"
-        );
-        // Without the magic number the top half holds real flags.
-        assert_eq!(mount_flags((1 << 14) | (1 << 18)), "MS_REC | MS_PRIVATE");
-        assert_eq!(mount_flags(0), "0x0");
-    }
+    })
 }

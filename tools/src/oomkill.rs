@@ -3,14 +3,14 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{lifecycle, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("oomkill");
 }
-use skel::{types::event, OomkillSkelBuilder};
+use skel::{types::event, OomkillSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const UNKNOWN: u64 = u64::MAX;
@@ -57,6 +57,10 @@ pub struct Args {
     #[command(flatten)]
     common: Common,
 }
+
+/// The columns --json has in place of EVENT.
+const JSON_ONLY: &str = "FPID FCOMM TPID TCOMM PAGES TOTAL_VM_KB ANON_RSS_KB FILE_RSS_KB \
+SHMEM_RSS_KB PGTABLES_KB UID OOM_SCORE_ADJ LOADAVG";
 
 fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("OOM kill")
@@ -123,36 +127,15 @@ fn run(args: Args) -> Result<()> {
     let duration = run::duration(args.duration)?;
 
     let mut storage = MaybeUninit::uninit();
-    let open = OomkillSkelBuilder::default().open(&mut storage)?;
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks());
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |_| Ok(()))?;
 
     let json = args.common.json;
-    let columns = if json {
-        [
-            "TIME",
-            "FPID",
-            "FCOMM",
-            "TPID",
-            "TCOMM",
-            "PAGES",
-            "TOTAL_VM_KB",
-            "ANON_RSS_KB",
-            "FILE_RSS_KB",
-            "SHMEM_RSS_KB",
-            "PGTABLES_KB",
-            "UID",
-            "OOM_SCORE_ADJ",
-            "LOADAVG",
-        ]
-        .into_iter()
-        .map(|h| Column::left(h, 0))
-        .collect()
-    } else {
-        vec![Column::left("TIME", 8), Column::left("EVENT", 0)]
-    };
-    let out = Output::stdout(json, columns);
+    let out = Columns::new()
+        .always([Column::left("TIME", 8)])
+        .when(!json, [Column::left("EVENT", 0)])
+        .when(json, JSON_ONLY.split(' ').map(|h| Column::left(h, 0)))
+        .stdout(json);
     if json {
         out.ready("OOM kills");
     } else {
@@ -161,30 +144,24 @@ fn run(args: Args) -> Result<()> {
         out.flush();
     }
 
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.poll(&out, duration, |data| {
         let mut e: event = libtools::decode(data);
         if e.tcomm[0] == 0 {
             victim_comm(&mut e);
         }
         let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         let loadavg = loadavg.trim();
-        let now = libtools::output::now();
-        if !json {
-            out.row(&[Value::Time(now), Value::Str(&sentence(&e, loadavg))]);
-            return;
-        }
-        let uid = if e.uid == u32::MAX {
-            Value::Null
+        let (uid, adj) = if e.uid == u32::MAX {
+            (Value::Null, Value::Null)
         } else {
-            Value::Uint(e.uid.into())
-        };
-        let adj = if e.uid == u32::MAX {
-            Value::Null
-        } else {
-            Value::Int(e.oom_score_adj.into())
+            (
+                Value::Uint(e.uid.into()),
+                Value::Int(e.oom_score_adj.into()),
+            )
         };
         out.row(&[
-            Value::Time(now),
+            Value::Time(libtools::output::now()),
+            Value::Str(&sentence(&e, loadavg)),
             Value::Uint(e.fpid.into()),
             Value::Bytes(libtools::c_bytes(&e.fcomm)),
             Value::Uint(e.tpid.into()),
@@ -199,7 +176,5 @@ fn run(args: Args) -> Result<()> {
             adj,
             Value::Str(loadavg),
         ]);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }

@@ -4,16 +4,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::{
-    bpf, names, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+    lifecycle, names, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value,
 };
 
 mod skel {
     libtools::skel!("sigsnoop");
 }
-use skel::{types::event, SigsnoopSkelBuilder};
+use skel::{types::event, SigsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const SIGSNOOP_EXAMPLES: &str = "EXAMPLES:
@@ -139,24 +139,16 @@ pub struct KillArgs {
 }
 
 fn hooks(kill_only: bool) -> Vec<AttachPoint> {
-    let mut enter = vec![Prog::tracepoint("tp_enter_kill", "syscalls:sys_enter_kill")];
-    let mut exit = vec![Prog::tracepoint("tp_exit_kill", "syscalls:sys_exit_kill")];
-    if !kill_only {
-        enter.extend([
-            Prog::tracepoint("tp_enter_tkill", "syscalls:sys_enter_tkill"),
-            Prog::tracepoint("tp_enter_tgkill", "syscalls:sys_enter_tgkill"),
-        ]);
-        exit.extend([
-            Prog::tracepoint("tp_exit_tkill", "syscalls:sys_exit_tkill"),
-            Prog::tracepoint("tp_exit_tgkill", "syscalls:sys_exit_tgkill"),
-        ]);
-    }
-    vec![
-        AttachPoint::new("kill entry").or(enter),
-        AttachPoint::new("kill exit").or(exit),
+    let mut points = if kill_only {
+        libtools::syscall_hooks!("kill entry", "kill exit"; kill)
+    } else {
+        libtools::syscall_hooks!("kill entry", "kill exit"; kill, tkill, tgkill)
+    };
+    points.push(
         AttachPoint::new("signal generated")
             .or([Prog::tracepoint("tp_generate", "signal:signal_generate")]),
-    ]
+    );
+    points
 }
 
 pub fn main() -> ! {
@@ -175,52 +167,35 @@ fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
     libtools::check_pid(f.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = SigsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("sigsnoop has rodata");
-    rodata.targ_tgid = f.pid.unwrap_or(0);
-    rodata.targ_signals = f.signal.iter().fold(0u64, |m, &s| m | 1 << (s - 1));
-    rodata.failed_only = f.failed;
-    rodata.syscalls_only = syscalls_only;
-    rodata.kill_only = killsnoop;
+    let spec = Spec::hooks(hooks(killsnoop));
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = f.pid.unwrap_or(0);
+        rodata.targ_signals = f.signal.iter().fold(0u64, |m, &s| m | 1 << (s - 1));
+        rodata.failed_only = f.failed;
+        rodata.syscalls_only = syscalls_only;
+        rodata.kill_only = killsnoop;
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks(killsnoop))?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
-
+    // killsnoop keeps bcc's narrower layout, a number for SIG and no TCOMM.
     let json = f.common.json;
-    let mut columns = if killsnoop {
-        vec![
-            Column::left("TIME", 9),
+    let width = |kill: usize, sig: usize| if killsnoop { kill } else { sig };
+    let out = Columns::new()
+        .always([
+            Column::left("TIME", width(9, 8)),
             Column::left("PID", 7),
             Column::left("COMM", 16),
-            Column::left("SIG", 4),
+            Column::left("SIG", width(4, 12)),
             Column::left("TPID", 7),
-            Column::left("RESULT", 0),
-        ]
-    } else {
-        vec![
-            Column::left("TIME", 8),
-            Column::left("PID", 7),
-            Column::left("COMM", 16),
-            Column::left("SIG", 12),
-            Column::left("TPID", 7),
-            Column::left("TCOMM", 16),
-            Column::left("RESULT", 6),
-        ]
-    };
-    if json {
-        columns.push(Column::left("SIG_NAME", 0));
-        columns.push(Column::left("VIA", 0));
-    }
-    let out = Output::stdout(json, columns);
-    out.ready("signals");
+        ])
+        .when(!killsnoop, [Column::left("TCOMM", 16)])
+        .always([Column::left("RESULT", width(0, 6))])
+        .when(json, [Column::left("SIG_NAME", 0), Column::left("VIA", 0)])
+        .stdout(json);
 
     let name = f.name.as_deref().map(str::as_bytes);
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "signals", duration, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
         if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
@@ -229,28 +204,24 @@ fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
         let sig_name =
             names::signal_name(e.sig).map_or_else(|| format!("SIG{}", e.sig), String::from);
         let tcomm = libtools::c_bytes(&e.tcomm);
-        let mut cells = vec![
+        out.row(&[
             Value::Time(libtools::output::now()),
             Value::Uint(e.pid.into()),
             Value::Bytes(comm),
-        ];
-        if killsnoop {
-            cells.extend([Value::Int(e.sig.into()), Value::Int((e.tpid as i32).into())]);
-        } else {
-            cells.extend([Value::Str(&sig_name), Value::Int((e.tpid as i32).into())]);
-            cells.push(if tcomm.is_empty() {
+            if killsnoop {
+                Value::Int(e.sig.into())
+            } else {
+                Value::Str(&sig_name)
+            },
+            Value::Int((e.tpid as i32).into()),
+            if tcomm.is_empty() {
                 Value::NullAs("-")
             } else {
                 Value::Bytes(tcomm)
-            });
-        }
-        cells.push(Value::Int(e.ret.into()));
-        if json {
-            cells.push(Value::Str(&sig_name));
-            cells.push(Value::Str(HOW.get(e.how as usize).copied().unwrap_or("?")));
-        }
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+            },
+            Value::Int(e.ret.into()),
+            Value::Str(&sig_name),
+            Value::Str(HOW.get(e.how as usize).copied().unwrap_or("?")),
+        ]);
+    })
 }

@@ -1,17 +1,18 @@
 //! statsnoop: trace the stat family of syscalls system-wide.
 
-use std::cell::Cell;
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{
+    lifecycle, run, AttachPoint, Column, Columns, Common, Result, SinceFirst, Spec, Value,
+};
 
 mod skel {
     libtools::skel!("statsnoop");
 }
-use skel::{types::event, StatsnoopSkelBuilder};
+use skel::{types::event, StatsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -66,26 +67,8 @@ pub struct Args {
 fn hooks() -> Vec<AttachPoint> {
     // statx(2) is in every kernel bpftk supports; the others depend on the
     // architecture (arm64 has no newstat/newlstat).
-    vec![
-        AttachPoint::new("stat entry")
-            .or([
-                Prog::tracepoint("tp_enter_statfs", "syscalls:sys_enter_statfs").optional(),
-                Prog::tracepoint("tp_enter_newstat", "syscalls:sys_enter_newstat").optional(),
-                Prog::tracepoint("tp_enter_statx", "syscalls:sys_enter_statx"),
-                Prog::tracepoint("tp_enter_newfstatat", "syscalls:sys_enter_newfstatat").optional(),
-                Prog::tracepoint("tp_enter_newlstat", "syscalls:sys_enter_newlstat").optional(),
-            ])
-            .or([Prog::raw_tp("raw_sys_enter", "sys_enter")]),
-        AttachPoint::new("stat exit")
-            .or([
-                Prog::tracepoint("tp_exit_statfs", "syscalls:sys_exit_statfs").optional(),
-                Prog::tracepoint("tp_exit_newstat", "syscalls:sys_exit_newstat").optional(),
-                Prog::tracepoint("tp_exit_statx", "syscalls:sys_exit_statx"),
-                Prog::tracepoint("tp_exit_newfstatat", "syscalls:sys_exit_newfstatat").optional(),
-                Prog::tracepoint("tp_exit_newlstat", "syscalls:sys_exit_newlstat").optional(),
-            ])
-            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")]),
-    ]
+    libtools::syscall_hooks!("stat entry", "stat exit";
+        statfs?, newstat?, statx, newfstatat?, newlstat?; raw)
 }
 
 pub fn main() -> ! {
@@ -98,58 +81,39 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = StatsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("statsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_failed = args.failed;
-    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
+    let spec = Spec::hooks(hooks()).ring_size(1 << 20);
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_failed = args.failed;
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME(s)", 14)])
+        .always([
+            Column::left("PID", 7),
+            Column::left("COMM", 16),
+            Column::right("RET", 4),
+            Column::right("ERR", 4),
+            Column::left("PATH", 0),
+        ])
+        .stdout(args.common.json);
 
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 14));
-    }
-    columns.extend([
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-        Column::right("RET", 4),
-        Column::right("ERR", 4),
-        Column::left("PATH", 0),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
-    out.ready("stat syscalls");
-
-    let first_ts = Cell::new(0u64);
+    let since = SinceFirst::new();
     let mut path = Vec::with_capacity(256);
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "stat syscalls", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = Vec::with_capacity(6);
-        if args.timestamp {
-            if first_ts.get() == 0 {
-                first_ts.set(e.ts_ns);
-            }
-            let secs = e.ts_ns.saturating_sub(first_ts.get()) as f64 / 1e9;
-            cells.push(Value::Fixed(secs, 3));
-        }
         let (ret, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
         path.clear();
         libtools::append_sized(&mut path, &e.path, e.path_len, e.truncated);
-        cells.extend([
+        out.row(&[
+            Value::Fixed(since.ns(e.ts_ns) as f64 / 1e9, 3),
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Int(ret.into()),
             Value::Errno(err),
             Value::Bytes(&path),
         ]);
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }

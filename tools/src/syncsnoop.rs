@@ -3,14 +3,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{
+    lifecycle, run, syscalls, AttachPoint, Column, Columns, Common, Result, Spec, Value,
+};
 
 mod skel {
     libtools::skel!("syncsnoop");
 }
-use skel::{types::event, SyncsnoopSkelBuilder};
+use skel::{types::event, SyncsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -54,29 +56,8 @@ pub struct Args {
     common: Common,
 }
 
-/// Names by `enum sync_syscall` (bpf/syncsnoop.h).
-const SYSCALLS: &[&str] = &[
-    "sync",
-    "fsync",
-    "fdatasync",
-    "msync",
-    "sync_file_range",
-    "syncfs",
-];
-
-fn syscall_name(sys: u32) -> &'static str {
-    SYSCALLS.get(sys as usize).copied().unwrap_or("unknown")
-}
-
 fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("sync entry").or([
-        Prog::tracepoint("tp_sync", "syscalls:sys_enter_sync"),
-        Prog::tracepoint("tp_fsync", "syscalls:sys_enter_fsync").optional(),
-        Prog::tracepoint("tp_fdatasync", "syscalls:sys_enter_fdatasync").optional(),
-        Prog::tracepoint("tp_msync", "syscalls:sys_enter_msync").optional(),
-        Prog::tracepoint("tp_sync_file_range", "syscalls:sys_enter_sync_file_range").optional(),
-        Prog::tracepoint("tp_syncfs", "syscalls:sys_enter_syncfs").optional(),
-    ])]
+    libtools::syscall_hooks!("sync entry"; sync, fsync?, fdatasync?, msync?, sync_file_range?, syncfs?)
 }
 
 pub fn main() -> ! {
@@ -89,56 +70,28 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = SyncsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("syncsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
+    let spec = Spec::hooks(hooks());
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME", 8)])
+        .always([
+            Column::left("PID", 7),
+            Column::left("COMM", 16),
+            Column::left("SYSCALL", 0),
+        ])
+        .stdout(args.common.json);
 
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME", 8));
-    }
-    columns.extend([
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-        Column::left("SYSCALL", 0),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
-    out.ready("sync syscalls");
-
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "sync syscalls", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = Vec::with_capacity(4);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        cells.extend([
+        out.row(&[
+            Value::Time(libtools::output::now()),
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
-            Value::Str(syscall_name(e.sys)),
+            Value::Str(syscalls::name(e.sys).unwrap_or("unknown")),
         ]);
-        out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn syscall_names_follow_the_c_enum() {
-        assert_eq!(syscall_name(0), "sync");
-        assert_eq!(syscall_name(1), "fsync");
-        assert_eq!(syscall_name(5), "syncfs");
-        assert_eq!(syscall_name(99), "unknown");
-    }
+    })
 }

@@ -1,22 +1,22 @@
 //! threadsnoop: threads created with pthread_create(3), with their start
 //! functions by name.
 
-use std::cell::Cell;
 use std::mem::MaybeUninit;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::stacks::StackResolver;
 use libtools::{
-    bail, bpf, elf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+    bail, elf, lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, SinceFirst, Spec,
+    Value,
 };
 
 mod skel {
     libtools::skel!("threadsnoop");
 }
-use skel::{types::event, ThreadsnoopSkelBuilder};
+use skel::{types::event, ThreadsnoopSkelBuilder as Builder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -77,6 +77,14 @@ fn library(given: Option<PathBuf>) -> Result<PathBuf> {
         })
 }
 
+fn hooks(lib: &Path) -> Vec<AttachPoint> {
+    vec![AttachPoint::new("thread creation").or([Prog::uprobe(
+        "uprobe_pthread_create",
+        &lib.to_string_lossy(),
+        "pthread_create",
+    )])]
+}
+
 pub fn main() -> ! {
     libtools::main("threadsnoop", run)
 }
@@ -88,22 +96,11 @@ fn run(args: Args) -> Result<()> {
     let lib = library(args.library.clone())?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = ThreadsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("threadsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-
-    let hooks = [AttachPoint::new("thread creation").or([Prog::uprobe(
-        "uprobe_pthread_create",
-        &lib.to_string_lossy(),
-        "pthread_create",
-    )])];
-    let plan = HookPlan::select(&hooks)?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks(&lib));
+    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
     let columns = vec![
         Column::left("TIME(ms)", 10).key("time_ms"),
@@ -112,15 +109,11 @@ fn run(args: Args) -> Result<()> {
         Column::left("FUNC", 0),
     ];
     let out = Output::stdout(args.common.json, columns);
-    out.ready("thread creation");
 
     let mut resolver = StackResolver::new();
-    let first = Cell::new(0u64);
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    let since = SinceFirst::new();
+    tool.trace(&out, "thread creation", duration, |data| {
         let e: event = libtools::decode(data);
-        if first.get() == 0 {
-            first.set(e.ts_ns);
-        }
         // Named now, while the process that made the thread still lives.
         let func = resolver.user(e.pid, &[e.start]).remove(0);
         let func = if func.starts_with('[') {
@@ -129,12 +122,10 @@ fn run(args: Args) -> Result<()> {
             func
         };
         out.row(&[
-            Value::Uint((e.ts_ns - first.get()) / 1_000_000),
+            Value::Uint(since.ns(e.ts_ns) / 1_000_000),
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Str(&func),
         ]);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
