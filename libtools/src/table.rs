@@ -4,7 +4,6 @@
 //! with no `if args.timestamp { cells.push(..) }` in between.
 
 use std::cell::Cell;
-use std::io::Stdout;
 use std::ops::Deref;
 
 use crate::output::{Column, Output, Value};
@@ -42,7 +41,7 @@ impl Columns {
 
 /// An [`Output`] whose rows have a cell for every declared column, shown or not.
 pub struct Table {
-    out: Output<Stdout>,
+    out: Output,
     shown: Vec<bool>,
 }
 
@@ -64,8 +63,8 @@ impl Table {
 }
 
 impl Deref for Table {
-    type Target = Output<Stdout>;
-    fn deref(&self) -> &Output<Stdout> {
+    type Target = Output;
+    fn deref(&self) -> &Output {
         &self.out
     }
 }
