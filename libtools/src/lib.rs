@@ -19,6 +19,7 @@ pub mod names;
 pub mod net;
 pub mod output;
 pub mod perf;
+pub mod periodic;
 pub mod ready;
 pub mod rodata;
 pub mod run;
