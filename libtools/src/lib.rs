@@ -13,6 +13,7 @@ pub mod elf;
 pub mod env;
 pub mod hist;
 pub mod hooks;
+pub mod irqs;
 pub mod lifecycle;
 pub mod maps;
 pub mod names;
