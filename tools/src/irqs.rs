@@ -7,10 +7,10 @@ use clap::Parser;
 use libbpf_rs::skel::{OpenSkel, SkelBuilder};
 use libbpf_rs::OpenObject;
 use libtools::hist::{Scale, Summary};
-use libtools::irqs::SOFTIRQ_VECTORS;
+use libtools::irqs::{self, Irq, Show, SOFTIRQ_VECTORS};
 use libtools::lifecycle::{self, Loaded};
 use libtools::run::{self, Interval};
-use libtools::{maps, rodata, AttachPoint, CgroupArg, Common, Prog, Result, Spec, Value};
+use libtools::{maps, rodata, AttachPoint, CgroupArg, Common, Prog, Result, Spec};
 
 mod hard {
     libtools::skel!("hardirqs");
@@ -143,81 +143,6 @@ fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
     ]
 }
 
-/// One interrupt action's or softirq vector's figures.
-struct Row {
-    name: String,
-    info: Info,
-}
-
-/// What both tools print each interval, in libbpf-tools' layouts.
-fn print(summary: &Summary, o: &Options, soft: bool, mut rows: Vec<Row>) {
-    let units = if o.nanoseconds { "nsecs" } else { "usecs" };
-    let time = |r: &Row| {
-        if o.nanoseconds {
-            r.info.total_ns
-        } else {
-            r.info.total_ns / 1000
-        }
-    };
-    let (label, kind) = if soft {
-        ("SOFTIRQ", "softirq")
-    } else {
-        ("HARDIRQ", "hardirq")
-    };
-    rows.retain(|r| r.info.count > 0);
-    summary.begin();
-    if o.distributed {
-        rows.sort_by(|a, b| a.name.cmp(&b.name));
-        for r in &rows {
-            let heading = format!("{kind} = {}", r.name);
-            summary.section(
-                Some(&heading),
-                &[(kind, Value::Str(&r.name))],
-                &r.info.hist.slots,
-            );
-        }
-        return;
-    }
-    let by_count = o.counts && !soft;
-    rows.sort_by_key(|r| {
-        std::cmp::Reverse(if by_count {
-            r.info.count
-        } else {
-            r.info.total_ns
-        })
-    });
-    let mut text = if soft {
-        let counts = if o.counts { "TOTAL_count" } else { "" };
-        format!("{label:<16} {:>6}{units:>5}  {counts:<11}\n", "TOTAL_")
-    } else if o.counts {
-        format!("{label:<26} {:>11}\n", "TOTAL_count")
-    } else {
-        format!("{label:<26} {:>6}{units:>5}\n", "TOTAL_")
-    };
-    for r in &rows {
-        let mut fields = vec![(kind, Value::Str(&r.name))];
-        if soft {
-            text.push_str(&format!("{:<16} {:>11}", r.name, time(r)));
-            if o.counts {
-                text.push_str(&format!("  {:<11}", r.info.count));
-            }
-            text.push('\n');
-            fields.push((units, Value::Uint(time(r))));
-            fields.push(("count", Value::Uint(r.info.count)));
-        } else if o.counts {
-            text.push_str(&format!("{:<26} {:>11}\n", r.name, r.info.count));
-            fields.push(("count", Value::Uint(r.info.count)));
-        } else {
-            text.push_str(&format!("{:<26} {:>11}\n", r.name, time(r)));
-            fields.push((units, Value::Uint(time(r))));
-        }
-        if summary.is_json() {
-            summary.record("", &fields);
-        }
-    }
-    summary.text(&text);
-}
-
 pub fn hardirqs_main() -> ! {
     libtools::main("hardirqs", |a: HardArgs| hardirqs(a.opts))
 }
@@ -245,10 +170,7 @@ fn hardirqs(o: Options) -> Result<()> {
         let infos: Vec<(hard::types::irqs_key, Info)> = maps::drain_as(&tool.maps.infos)?;
         Ok(infos
             .into_iter()
-            .map(|(key, info)| Row {
-                name: String::from_utf8_lossy(libtools::c_bytes(&key.name)).into_owned(),
-                info,
-            })
+            .map(|(key, info)| (libtools::c_bytes(&key.name).to_vec(), info))
             .collect())
     })
 }
@@ -258,16 +180,13 @@ fn softirqs(o: Options) -> Result<()> {
     let builder = soft::SoftirqsSkelBuilder::default();
     let tool = start(builder, &mut storage, &o, "softirq_entry", "softirq_exit")?;
     summaries(&o, true, "soft irq event time", || {
-        let mut rows = Vec::with_capacity(SOFTIRQ_VECTORS.len());
+        let mut infos = Vec::with_capacity(SOFTIRQ_VECTORS.len());
         for (vec, name) in SOFTIRQ_VECTORS.iter().enumerate() {
             if let Some(info) = maps::take(&tool.maps.infos, vec as u32)? {
-                rows.push(Row {
-                    name: name.to_string(),
-                    info,
-                });
+                infos.push((name.as_bytes().to_vec(), info));
             }
         }
-        Ok(rows)
+        Ok(infos)
     })
 }
 
@@ -294,18 +213,34 @@ fn start<'obj, B: SkelBuilder<'obj>>(
     })
 }
 
-/// The ready line, then each interval's rows from `read`.
+/// The ready line, then each interval's figures from `read`, by name.
 fn summaries(
     o: &Options,
     soft: bool,
     what: &str,
-    mut read: impl FnMut() -> Result<Vec<Row>>,
+    mut read: impl FnMut() -> Result<Vec<(Vec<u8>, Info)>>,
 ) -> Result<()> {
     let unit = if o.nanoseconds { "nsecs" } else { "usecs" };
     let summary = Summary::new(o.common.json, unit, Scale::Log2, o.timestamp);
     summary.ready(what);
+    let show = Show {
+        soft,
+        counts: o.counts,
+        distributed: o.distributed,
+        nanoseconds: o.nanoseconds,
+    };
     run::summaries(&o.interval, || {
-        print(&summary, o, soft, read()?);
+        let infos = read()?;
+        let irqs = infos
+            .iter()
+            .map(|(name, i)| Irq {
+                name: String::from_utf8_lossy(name).into_owned(),
+                count: i.count,
+                total_ns: i.total_ns,
+                slots: &i.hist.slots,
+            })
+            .collect();
+        irqs::print(&summary, &show, irqs);
         Ok(summary.end())
     })
 }
