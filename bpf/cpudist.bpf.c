@@ -94,16 +94,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(tp_btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(prev, next);
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(prev, next);
-}
+#define SCHED_HOOKS_SWITCH_ONLY
+#include "sched_hooks.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -5,8 +5,11 @@
 use std::cell::Cell;
 use std::fmt::Write as _;
 
+use anyhow::Result;
 use chrono::{DateTime, Local, SecondsFormat};
+use libbpf_rs::MapCore;
 
+use crate::maps;
 use crate::output::{json_field, Format, Output, Value};
 
 /// How slot i of a histogram maps to values.
@@ -165,12 +168,12 @@ impl Summary {
     /// Tracing has started (every program attached): `Tracing WHAT... Hit
     /// Ctrl-C to end.` on stdout, or on stderr with --json.
     pub fn ready(&self, what: &str) {
-        let line = format!("Tracing {what}... Hit Ctrl-C to end.\n");
-        match self.out.format() {
-            Format::Table => self.out.text(&line),
-            Format::Json => eprint!("{line}"),
-        }
-        self.out.flush();
+        self.ready_line(&format!("Tracing {what}... Hit Ctrl-C to end."));
+    }
+
+    /// [`Summary::ready`] for tools that word their own line.
+    pub fn ready_line(&self, line: &str) {
+        crate::periodic::ready_line(&self.out, line);
     }
 
     /// Start an interval's output.
@@ -247,6 +250,46 @@ impl Summary {
     pub fn end(&self) -> bool {
         self.out.flush();
         !self.out.is_broken()
+    }
+}
+
+/// One interval of per-key histograms from a hash map of bpf/hist.h's
+/// `struct hist` (or a struct holding one) by u32 key, read and cleared:
+/// `LABEL = KEY COMM` sections by key, or one histogram without a label.
+/// `parts` gives a value's slots and comm.
+pub fn print_hists<H: plain::Plain + Default>(
+    summary: &Summary,
+    map: &dyn MapCore,
+    label: Option<&str>,
+    parts: impl Fn(&H) -> (&[u64], &[std::ffi::c_char]),
+) -> Result<bool> {
+    let mut hists: Vec<(u32, H)> = maps::drain_as(map)?;
+    hists.sort_by_key(|(k, _)| *k);
+    summary.begin();
+    for (key, h) in &hists {
+        let (slots, comm) = parts(h);
+        let comm = crate::c_bytes(comm);
+        match label {
+            Some(label) => {
+                let heading = format!("{label} = {key} {}", String::from_utf8_lossy(comm));
+                let fields = [
+                    (label, Value::Uint((*key).into())),
+                    ("comm", Value::Bytes(comm)),
+                ];
+                summary.section(Some(&heading), &fields, slots);
+            }
+            None => summary.section(None, &[], slots),
+        }
+    }
+    Ok(summary.end())
+}
+
+/// The unit of a time histogram in micro- or (`-m`) milliseconds.
+pub fn us_or_ms(milliseconds: bool) -> &'static str {
+    if milliseconds {
+        "msecs"
+    } else {
+        "usecs"
     }
 }
 

@@ -40,6 +40,47 @@ pub fn read(map: &dyn MapCore) -> Result<Entries> {
     Ok(out)
 }
 
+/// [`drain`], each entry decoded as the map's key and value types.
+pub fn drain_as<K: plain::Plain + Default, V: plain::Plain + Default>(
+    map: &dyn MapCore,
+) -> Result<Vec<(K, V)>> {
+    Ok(decoded(drain(map)?))
+}
+
+/// [`read`], each entry decoded as the map's key and value types.
+pub fn read_as<K: plain::Plain + Default, V: plain::Plain + Default>(
+    map: &dyn MapCore,
+) -> Result<Vec<(K, V)>> {
+    Ok(decoded(read(map)?))
+}
+
+fn decoded<K: plain::Plain + Default, V: plain::Plain + Default>(items: Entries) -> Vec<(K, V)> {
+    items
+        .iter()
+        .map(|(k, v)| (crate::decode(k), crate::decode(v)))
+        .collect()
+}
+
+/// The value at `key` of an array map, decoded, and zeroed in the map for
+/// the next interval; None where the map has no such entry.
+pub fn take<T: plain::Plain + Default>(map: &dyn MapCore, key: u32) -> Result<Option<T>> {
+    let key = key.to_ne_bytes();
+    let Some(v) = map.lookup(&key, MapFlags::ANY)? else {
+        return Ok(None);
+    };
+    map.update(&key, &vec![0; v.len()], MapFlags::ANY)?;
+    Ok(Some(crate::decode(&v)))
+}
+
+/// [`take`] for a per-CPU array map: the value of every CPU, by CPU number.
+pub fn take_percpu<T: plain::Plain + Default>(map: &dyn MapCore, key: u32) -> Result<Vec<T>> {
+    let key = key.to_ne_bytes();
+    let per_cpu = map.lookup_percpu(&key, MapFlags::ANY)?.unwrap_or_default();
+    let zeros = vec![0u8; map.value_size() as usize];
+    map.update_percpu(&key, &vec![zeros; per_cpu.len()], MapFlags::ANY)?;
+    Ok(per_cpu.iter().map(|v| crate::decode(v)).collect())
+}
+
 /// The batch read; `Err(errno)` when the kernel refuses it.
 fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
     let (ks, vs) = (map.key_size() as usize, map.value_size() as usize);
@@ -61,8 +102,8 @@ fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
     };
     loop {
         let mut count = max;
-        // SAFETY: the key and value buffers hold `max` entries of the map's
-        // sizes, and count tells the kernel so; the batch tokens are key-sized.
+        // SAFETY: the key and value buffers hold `max` entries each, as
+        // `count` tells the kernel, and the batch cursors one key each.
         let ret = unsafe {
             libbpf_sys::bpf_map_lookup_and_delete_batch(
                 map.as_fd().as_raw_fd(),

@@ -4,17 +4,18 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::hist::{Scale, Summary};
+use libtools::hist::{self, Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bpf, disks, maps, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+use libtools::{disks, lifecycle, maps, AttachPoint, CgroupArg, Common, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("biolatency");
 }
 use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder};
 
+// SAFETY: hist_key is a C struct of integers, valid for any bytes.
 unsafe impl plain::Plain for hist_key {}
+// SAFETY: hist_ext is a C struct of integers and a char array, valid for any bytes.
 unsafe impl plain::Plain for hist_ext {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -108,40 +109,32 @@ pub fn main() -> ! {
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let dev = args.disk_name.as_deref().map(disks::lookup).transpose()?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = BiolatencySkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("biolatency has rodata");
-    rodata.targ_per_disk = args.disk;
-    rodata.targ_per_flag = args.flag;
-    rodata.targ_queued = args.queued;
-    rodata.targ_ms = args.milliseconds;
-    rodata.targ_dev = dev.unwrap_or(0);
-    rodata.block_rq_queue_arg = libtools::disks::rq_queue_arg();
-    rodata.filter_cg = cgroup.is_some();
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(
+        BiolatencySkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_per_disk = args.disk;
+            rodata.targ_per_flag = args.flag;
+            rodata.targ_queued = args.queued;
+            rodata.targ_ms = args.milliseconds;
+            rodata.targ_dev = dev.unwrap_or(0);
+            rodata.block_rq_queue_arg = disks::rq_queue_arg();
+            Ok(())
+        },
+    )?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let unit = if args.milliseconds { "msecs" } else { "usecs" };
+    let unit = hist::us_or_ms(args.milliseconds);
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
     summary.ready("block device I/O");
     let flags = disks::ReqFlags::load();
     run::summaries(&args.interval, || {
         let parts = disks::partitions();
-        let mut hists: Vec<(hist_key, hist_ext)> = maps::drain(&skel.maps.hists)?
-            .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-            .collect();
+        let mut hists: Vec<(hist_key, hist_ext)> = maps::drain_as(&tool.maps.hists)?;
         hists.sort_by_key(|(k, _)| (k.dev, k.cmd_flags));
         summary.begin();
         for (key, h) in &hists {

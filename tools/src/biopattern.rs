@@ -4,10 +4,9 @@ use std::collections::HashMap;
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::run::{self, Interval};
 use libtools::{
-    bpf, disks, maps, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value,
+    disks, lifecycle, maps, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
 mod skel {
@@ -15,6 +14,7 @@ mod skel {
 }
 use skel::{types::counter, BiopatternSkelBuilder};
 
+// SAFETY: counter is a C struct of integers, valid for any bytes.
 unsafe impl plain::Plain for counter {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -75,17 +75,16 @@ fn run(args: Args) -> Result<()> {
     let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = BiopatternSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("biopattern has rodata");
-    rodata.targ_dev = dev.unwrap_or(0);
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks());
+    let tool = lifecycle::start(
+        BiopatternSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            open.rodata()?.targ_dev = dev.unwrap_or(0);
+            Ok(())
+        },
+    )?;
 
     let mut columns = Vec::new();
     if args.timestamp {
@@ -111,8 +110,7 @@ fn run(args: Args) -> Result<()> {
     run::summaries(&args.interval, || {
         let parts = disks::partitions();
         let mut counters: Vec<(u32, counter)> = Vec::new();
-        for (k, v) in maps::read(&skel.maps.counters)? {
-            let (dev, now): (u32, counter) = (libtools::decode(&k), libtools::decode(&v));
+        for (dev, now) in maps::read_as::<u32, counter>(&tool.maps.counters)? {
             counters.push((dev, since(&now, before.get(&dev))));
             before.insert(dev, now);
         }

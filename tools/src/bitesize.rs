@@ -3,17 +3,18 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bail, bpf, disks, maps, AttachPoint, Common, HookPlan, Prog, Result, Value};
+use libtools::{bail, disks, lifecycle, maps, AttachPoint, Common, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("bitesize");
 }
 use skel::{types::comm_key, types::hist, BitesizeSkelBuilder};
 
+// SAFETY: comm_key is a C struct of a char array, valid for any bytes.
 unsafe impl plain::Plain for comm_key {}
+// SAFETY: hist is a C struct of integers and a char array, valid for any bytes.
 unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -78,30 +79,26 @@ fn run(args: Args) -> Result<()> {
     }
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = BitesizeSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("bitesize has rodata");
-    rodata.targ_dev = dev.unwrap_or(0);
-    rodata.block_rq_queue_arg = libtools::disks::rq_queue_arg();
-    if let Some(c) = &args.comm {
-        rodata.filter_comm = true;
-        libtools::set_c_bytes(&mut rodata.targ_comm, c.as_bytes());
-    }
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let tool = lifecycle::start(
+        BitesizeSkelBuilder::default(),
+        &mut storage,
+        Spec::hooks(hooks()),
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_dev = dev.unwrap_or(0);
+            rodata.block_rq_queue_arg = disks::rq_queue_arg();
+            if let Some(c) = &args.comm {
+                rodata.filter_comm = true;
+                libtools::set_c_bytes(&mut rodata.targ_comm, c.as_bytes());
+            }
+            Ok(())
+        },
+    )?;
 
     let summary = Summary::new(args.common.json, "Kbytes", Scale::Log2, args.timestamp);
     summary.ready("block device I/O");
     run::summaries(&args.interval, || {
-        let mut hists: Vec<(comm_key, hist)> = maps::drain(&skel.maps.hists)?
-            .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-            .collect();
+        let mut hists: Vec<(comm_key, hist)> = maps::drain_as(&tool.maps.hists)?;
         hists.sort_by_key(|h| h.0.comm);
         summary.begin();
         for (key, h) in &hists {

@@ -4,16 +4,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::hist::{Scale, Summary};
+use libtools::hist::{print_hists, us_or_ms, Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bpf, CgroupArg, Common, HookPlan, Result};
+use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
 
 mod skel {
     libtools::skel!("cpudist");
 }
 use skel::{types::hist, CpudistSkelBuilder};
 
+// SAFETY: hist is a C struct of integers and a char array, valid for any bytes.
 unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -85,31 +85,20 @@ pub fn main() -> ! {
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = CpudistSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("cpudist has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_offcpu = args.offcpu;
-    rodata.targ_per_process = args.per_process;
-    rodata.targ_per_thread = args.per_thread;
-    rodata.targ_ms = args.milliseconds;
-    rodata.filter_cg = cgroup.is_some();
-    rodata.filter_cgid = cgroup.as_ref().map_or(0, |c| c.id());
+    let spec = Spec::hooks(crate::sched::switch_hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(CpudistSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_offcpu = args.offcpu;
+        rodata.targ_per_process = args.per_process;
+        rodata.targ_per_thread = args.per_thread;
+        rodata.targ_ms = args.milliseconds;
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&crate::sched::switch_hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let unit = if args.milliseconds { "msecs" } else { "usecs" };
+    let unit = us_or_ms(args.milliseconds);
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
     summary.ready(if args.offcpu {
         "off-CPU time"
@@ -118,13 +107,11 @@ fn run(args: Args) -> Result<()> {
     });
     let label = if args.per_process {
         Some("pid")
-    } else if args.per_thread {
-        Some("tid")
     } else {
-        None
+        args.per_thread.then_some("tid")
     };
     run::summaries(&args.interval, || {
-        crate::sched::print_hists(&summary, &skel.maps.hists, label, |h: &hist| {
+        print_hists(&summary, &tool.maps.hists, label, |h: &hist| {
             (&h.slots[..], &h.comm[..])
         })
     })

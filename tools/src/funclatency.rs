@@ -1,19 +1,18 @@
 //! funclatency: a function's latency, entry to return, as a histogram.
 
 use std::mem::MaybeUninit;
-use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
-use libbpf_rs::{MapCore, MapFlags};
 use libtools::hist::{Scale, Summary};
-use libtools::{bpf, elf, run, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+use libtools::{elf, lifecycle, maps, periodic, AttachPoint, CgroupArg, Common, Prog, Result};
+use libtools::{Spec, Value};
 
 mod skel {
     libtools::skel!("funclatency");
 }
 use skel::{types::latency, FunclatencySkelBuilder};
 
+// SAFETY: latency is a C struct of integers, valid for any bytes.
 unsafe impl plain::Plain for latency {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -112,87 +111,53 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
     let point = hooks(&args.function)?;
-    let cgroup = args.cgroup.open()?;
+    let (units, unit) = if args.milliseconds {
+        (2, "msecs")
+    } else if args.microseconds {
+        (1, "usecs")
+    } else {
+        (0, "nsecs")
+    };
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = FunclatencySkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("funclatency has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.units = if args.milliseconds {
-        2
-    } else if args.microseconds {
-        1
-    } else {
-        0
-    };
-    rodata.filter_cg = cgroup.is_some();
+    let spec = Spec::hooks(vec![point])
+        .chosen_only()
+        .cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(
+        FunclatencySkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_tgid = args.pid.unwrap_or(0);
+            rodata.units = units;
+            Ok(())
+        },
+    )?;
 
-    let plan = HookPlan::select(&[point])?;
-    plan.load_chosen_only(open.open_object_mut());
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let unit = if args.milliseconds {
-        "msecs"
-    } else if args.microseconds {
-        "usecs"
-    } else {
-        "nsecs"
-    };
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
-    if args.common.json {
-        eprintln!("Tracing {}.  Hit Ctrl-C to exit", args.function);
-    } else {
-        summary.text(&format!("Tracing {}.  Hit Ctrl-C to exit\n", args.function));
-        summary.end();
-    }
-
-    let zero = vec![0u8; std::mem::size_of::<latency>()];
-    let key = 0u32.to_ne_bytes();
-    let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
-    loop {
-        let wait = match args.interval {
-            Some(i) => Some(deadline.remaining(Duration::from_secs(i))),
-            None => args.duration.map(|_| deadline.remaining(Duration::MAX)),
-        };
-        run::sleep_for(wait);
-        let bytes = skel
-            .maps
-            .latencies
-            .lookup(&key, MapFlags::ANY)?
-            .unwrap_or_default();
-        skel.maps.latencies.update(&key, &zero, MapFlags::ANY)?;
-        let l: latency = libtools::decode(&bytes);
+    summary.ready_line(&format!("Tracing {}.  Hit Ctrl-C to exit", args.function));
+    let function = [("function", Value::Str(&args.function))];
+    periodic::reports(args.interval, args.duration, || {
+        let l: latency = maps::take(&tool.maps.latencies, 0)?.unwrap_or_default();
         summary.begin();
-        summary.section(
-            None,
-            &[("function", Value::Str(&args.function))],
-            &l.hist.slots,
-        );
+        summary.section(None, &function, &l.hist.slots);
         let avg = l.total / l.count.max(1);
+        let line = format!(
+            "\navg = {avg} {unit}, total: {} {unit}, count: {}\n",
+            l.total, l.count
+        );
         summary.record(
-            &format!(
-                "\navg = {avg} {unit}, total: {} {unit}, count: {}\n",
-                l.total, l.count
-            ),
+            &line,
             &[
-                ("function", Value::Str(&args.function)),
+                function[0],
                 ("avg", Value::Uint(avg)),
                 ("total", Value::Uint(l.total)),
                 ("count", Value::Uint(l.count)),
             ],
         );
-        if !summary.end() || args.interval.is_none() || run::stopping() || deadline.passed() {
-            break;
-        }
-    }
+        Ok(summary.end())
+    })?;
     summary.text(&format!("Exiting trace of {}\n", args.function));
     summary.end();
     Ok(())

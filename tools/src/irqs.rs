@@ -4,11 +4,13 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libbpf_rs::{MapCore, MapFlags};
+use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+use libbpf_rs::OpenObject;
 use libtools::hist::{Scale, Summary};
+use libtools::irqs::{self, Irq, Show, SOFTIRQ_VECTORS};
+use libtools::lifecycle::{self, Loaded};
 use libtools::run::{self, Interval};
-use libtools::{bpf, maps, AttachPoint, CgroupArg, Common, HookPlan, Prog, Result, Value};
+use libtools::{maps, rodata, AttachPoint, CgroupArg, Common, Prog, Result, Spec};
 
 mod hard {
     libtools::skel!("hardirqs");
@@ -17,9 +19,15 @@ mod soft {
     libtools::skel!("softirqs");
 }
 
+// bpf/irqs.h's struct, the same in both objects: softirqs' values are read
+// as hardirqs' type.
+use hard::types::irqs_info as Info;
+
+// SAFETY: irqs_key is a C struct of a char array, valid for any bytes.
 unsafe impl plain::Plain for hard::types::irqs_key {}
-unsafe impl plain::Plain for hard::types::irqs_info {}
-unsafe impl plain::Plain for soft::types::irqs_info {}
+// SAFETY: irqs_info is a C struct of integers and a char array, valid for any bytes.
+unsafe impl plain::Plain for Info {}
+
 pub const HARDIRQS_DOC: crate::Doc = crate::Doc {
     columns: &[
         ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
@@ -124,10 +132,6 @@ pub struct SoftArgs {
     opts: Options,
 }
 
-const VECTORS: [&str; 10] = [
-    "hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu",
-];
-
 fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
     vec![
         AttachPoint::new("handler entry")
@@ -139,82 +143,6 @@ fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
     ]
 }
 
-/// One interrupt's figures, whichever skeleton they came from.
-struct Row {
-    name: String,
-    count: u64,
-    total_ns: u64,
-    slots: [u64; 32],
-}
-
-/// What both tools print each interval, in libbpf-tools' layouts.
-fn print(summary: &Summary, o: &Options, soft: bool, mut rows: Vec<Row>) {
-    let units = if o.nanoseconds { "nsecs" } else { "usecs" };
-    let time = |r: &Row| {
-        if o.nanoseconds {
-            r.total_ns
-        } else {
-            r.total_ns / 1000
-        }
-    };
-    let (label, kind) = if soft {
-        ("SOFTIRQ", "softirq")
-    } else {
-        ("HARDIRQ", "hardirq")
-    };
-    summary.begin();
-    if o.distributed {
-        rows.sort_by(|a, b| a.name.cmp(&b.name));
-        for r in rows.iter().filter(|r| r.count > 0) {
-            let heading = format!("{kind} = {}", r.name);
-            summary.section(Some(&heading), &[(kind, Value::Str(&r.name))], &r.slots);
-        }
-        return;
-    }
-    rows.sort_by_key(|r| {
-        std::cmp::Reverse(if o.counts && !soft {
-            r.count
-        } else {
-            r.total_ns
-        })
-    });
-    let mut text = if soft {
-        let counts = if o.counts { "TOTAL_count" } else { "" };
-        format!("{label:<16} {:>6}{units:>5}  {counts:<11}\n", "TOTAL_")
-    } else if o.counts {
-        format!("{label:<26} {:>11}\n", "TOTAL_count")
-    } else {
-        format!("{label:<26} {:>6}{units:>5}\n", "TOTAL_")
-    };
-    for r in rows.iter().filter(|r| r.count > 0) {
-        let mut fields = vec![(kind, Value::Str(&r.name))];
-        if soft {
-            text.push_str(&format!("{:<16} {:>11}", r.name, time(r)));
-            if o.counts {
-                text.push_str(&format!("  {:<11}", r.count));
-            }
-            text.push('\n');
-            fields.push((units, Value::Uint(time(r))));
-            fields.push(("count", Value::Uint(r.count)));
-        } else if o.counts {
-            text.push_str(&format!("{:<26} {:>11}\n", r.name, r.count));
-            fields.push(("count", Value::Uint(r.count)));
-        } else {
-            text.push_str(&format!("{:<26} {:>11}\n", r.name, time(r)));
-            fields.push((units, Value::Uint(time(r))));
-        }
-        if summary.is_json() {
-            summary.record("", &fields);
-        }
-    }
-    summary.text(&text);
-}
-
-fn summary(o: &Options) -> Summary {
-    let unit = if o.nanoseconds { "nsecs" } else { "usecs" };
-    Summary::new(o.common.json, unit, Scale::Log2, o.timestamp)
-}
-
 pub fn hardirqs_main() -> ! {
     libtools::main("hardirqs", |a: HardArgs| hardirqs(a.opts))
 }
@@ -224,92 +152,95 @@ pub fn softirqs_main() -> ! {
 }
 
 fn hardirqs(o: Options) -> Result<()> {
-    libtools::setup(&o.common)?;
-    let cgroup = o.cgroup.open()?;
     let mut storage = MaybeUninit::uninit();
-    let mut open = hard::HardirqsSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("hardirqs has rodata");
-    rodata.targ_dist = o.distributed;
-    rodata.targ_ns = o.nanoseconds;
-    rodata.targ_cpu = o.cpu.map_or(-1, |c| c as i32);
-    rodata.filter_cg = cgroup.is_some();
-    let plan = HookPlan::select(&hooks("irq_handler_entry", "irq_handler_exit"))?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let summary = summary(&o);
-    summary.ready(if o.counts {
+    let builder = hard::HardirqsSkelBuilder::default();
+    let tool = start(
+        builder,
+        &mut storage,
+        &o,
+        "irq_handler_entry",
+        "irq_handler_exit",
+    )?;
+    let what = if o.counts {
         "hard irq events"
     } else {
         "hard irq event time"
-    });
-    run::summaries(&o.interval, || {
-        let rows = maps::drain(&skel.maps.infos)?
-            .iter()
-            .map(|(k, v)| {
-                let key: hard::types::irqs_key = libtools::decode(k);
-                let info: hard::types::irqs_info = libtools::decode(v);
-                Row {
-                    name: String::from_utf8_lossy(libtools::c_bytes(&key.name)).into_owned(),
-                    count: info.count,
-                    total_ns: info.total_ns,
-                    slots: info.hist.slots,
-                }
-            })
-            .collect();
-        print(&summary, &o, false, rows);
-        Ok(summary.end())
+    };
+    summaries(&o, false, what, || {
+        let infos: Vec<(hard::types::irqs_key, Info)> = maps::drain_as(&tool.maps.infos)?;
+        Ok(infos
+            .into_iter()
+            .map(|(key, info)| (libtools::c_bytes(&key.name).to_vec(), info))
+            .collect())
     })
 }
 
 fn softirqs(o: Options) -> Result<()> {
-    libtools::setup(&o.common)?;
-    let cgroup = o.cgroup.open()?;
     let mut storage = MaybeUninit::uninit();
-    let mut open = soft::SoftirqsSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("softirqs has rodata");
-    rodata.targ_dist = o.distributed;
-    rodata.targ_ns = o.nanoseconds;
-    rodata.targ_cpu = o.cpu.map_or(-1, |c| c as i32);
-    rodata.filter_cg = cgroup.is_some();
-    let plan = HookPlan::select(&hooks("softirq_entry", "softirq_exit"))?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let summary = summary(&o);
-    summary.ready("soft irq event time");
-    let zero = vec![0u8; std::mem::size_of::<soft::types::irqs_info>()];
-    run::summaries(&o.interval, || {
-        let mut rows = Vec::with_capacity(VECTORS.len());
-        for (vec, name) in VECTORS.iter().enumerate() {
-            let key = (vec as u32).to_ne_bytes();
-            let Some(v) = skel.maps.infos.lookup(&key, MapFlags::ANY)? else {
-                continue;
-            };
-            skel.maps.infos.update(&key, &zero, MapFlags::ANY)?;
-            let info: soft::types::irqs_info = libtools::decode(&v);
-            rows.push(Row {
-                name: name.to_string(),
-                count: info.count,
-                total_ns: info.total_ns,
-                slots: info.hist.slots,
-            });
+    let builder = soft::SoftirqsSkelBuilder::default();
+    let tool = start(builder, &mut storage, &o, "softirq_entry", "softirq_exit")?;
+    summaries(&o, true, "soft irq event time", || {
+        let mut infos = Vec::with_capacity(SOFTIRQ_VECTORS.len());
+        for (vec, name) in SOFTIRQ_VECTORS.iter().enumerate() {
+            if let Some(info) = maps::take(&tool.maps.infos, vec as u32)? {
+                infos.push((name.as_bytes().to_vec(), info));
+            }
         }
-        print(&summary, &o, true, rows);
+        Ok(infos)
+    })
+}
+
+/// Either tool's object, loaded and attached. Their rodata (bpf/irqs.bpf.h)
+/// is the same but their skeletons' types are not: it is set by name.
+fn start<'obj, B: SkelBuilder<'obj>>(
+    builder: B,
+    storage: &'obj mut MaybeUninit<OpenObject>,
+    o: &Options,
+    entry: &str,
+    exit: &str,
+) -> Result<Loaded<<B::Output as OpenSkel<'obj>>::Output>> {
+    libtools::setup(&o.common)?;
+    let spec = Spec::hooks(hooks(entry, exit)).cgroup(&o.cgroup)?;
+    lifecycle::start(builder, storage, spec, |open| {
+        let obj = open.open_object_mut();
+        rodata::set(obj, "targ_dist", &[o.distributed.into()])?;
+        rodata::set(obj, "targ_ns", &[o.nanoseconds.into()])?;
+        rodata::set(
+            obj,
+            "targ_cpu",
+            &o.cpu.map_or(-1, |c| c as i32).to_ne_bytes(),
+        )
+    })
+}
+
+/// The ready line, then each interval's figures from `read`, by name.
+fn summaries(
+    o: &Options,
+    soft: bool,
+    what: &str,
+    mut read: impl FnMut() -> Result<Vec<(Vec<u8>, Info)>>,
+) -> Result<()> {
+    let unit = if o.nanoseconds { "nsecs" } else { "usecs" };
+    let summary = Summary::new(o.common.json, unit, Scale::Log2, o.timestamp);
+    summary.ready(what);
+    let show = Show {
+        soft,
+        counts: o.counts,
+        distributed: o.distributed,
+        nanoseconds: o.nanoseconds,
+    };
+    run::summaries(&o.interval, || {
+        let infos = read()?;
+        let irqs = infos
+            .iter()
+            .map(|(name, i)| Irq {
+                name: String::from_utf8_lossy(name).into_owned(),
+                count: i.count,
+                total_ns: i.total_ns,
+                slots: &i.hist.slots,
+            })
+            .collect();
+        irqs::print(&summary, &show, irqs);
         Ok(summary.end())
     })
 }

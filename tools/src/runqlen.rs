@@ -4,17 +4,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::SkelBuilder;
-use libbpf_rs::{MapCore, MapFlags};
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
-use libtools::{bpf, perf, Common, HookPlan, Result, Value};
+use libtools::{lifecycle, maps, perf, Common, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("runqlen");
 }
 use skel::{types::hist, RunqlenSkelBuilder};
 
+// SAFETY: hist is a C struct of integers and a char array, valid for any bytes.
 unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -77,17 +76,13 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = RunqlenSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("runqlen has rodata");
-    rodata.targ_host = args.host;
-
-    let plan = HookPlan::select(&[])?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = perf::attach_sampling(&skel.progs.do_sample, args.frequency, None)?;
+    let spec = Spec::no_hook_plan();
+    let mut tool = lifecycle::start(RunqlenSkelBuilder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_host = args.host;
+        Ok(())
+    })?;
+    let links = perf::attach_sampling(&tool.progs.do_sample, args.frequency, None)?;
+    tool.keep(links);
 
     let summary = Summary::new(
         args.common.json,
@@ -96,18 +91,8 @@ fn run(args: Args) -> Result<()> {
         args.timestamp,
     );
     summary.ready("run queue length");
-    let zeros = vec![0u8; std::mem::size_of::<hist>()];
     run::summaries(&args.interval, || {
-        let key = 0u32.to_ne_bytes();
-        let per_cpu = skel
-            .maps
-            .hists
-            .lookup_percpu(&key, MapFlags::ANY)?
-            .unwrap_or_default();
-        skel.maps
-            .hists
-            .update_percpu(&key, &vec![zeros.clone(); per_cpu.len()], MapFlags::ANY)?;
-        let hists: Vec<hist> = per_cpu.iter().map(|b| libtools::decode(b)).collect();
+        let hists: Vec<hist> = maps::take_percpu(&tool.maps.hists, 0)?;
         summary.begin();
         let cpus = perf::online_cpus()?;
         if args.per_cpu {
@@ -125,8 +110,7 @@ fn run(args: Args) -> Result<()> {
             show(&summary, &args, None, &total);
         }
         Ok(summary.end())
-    })?;
-    Ok(())
+    })
 }
 
 /// One histogram, or one occupancy figure, for one CPU or for all.

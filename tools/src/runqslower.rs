@@ -3,14 +3,14 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::{bpf, run, Column, Common, HookPlan, Output, Result, Value};
+use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("runqslower");
 }
 use skel::{types::event, RunqslowerSkelBuilder};
 
+// SAFETY: event is a C struct of integers and char arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -79,19 +79,19 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.tid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = RunqslowerSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("runqslower has rodata");
-    rodata.min_us = args.min_us;
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_tid = args.tid.unwrap_or(0);
-
-    let plan = HookPlan::select(&crate::sched::wakeup_and_switch_hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(crate::sched::wakeup_and_switch_hooks());
+    let tool = lifecycle::start(
+        RunqslowerSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.min_us = args.min_us;
+            rodata.targ_tgid = args.pid.unwrap_or(0);
+            rodata.targ_tid = args.tid.unwrap_or(0);
+            Ok(())
+        },
+    )?;
 
     let mut columns = vec![
         Column::left("TIME", 8),
@@ -100,8 +100,7 @@ fn run(args: Args) -> Result<()> {
         Column::right("LAT(us)", 14),
     ];
     if args.previous {
-        // libbpf-tools puts two spaces before these.
-        columns.push(Column::left("PREV COMM", 16).gap(1));
+        columns.push(Column::left("PREV COMM", 16));
         columns.push(Column::left("PREV TID", 6));
     }
     if args.common.json {
@@ -114,9 +113,7 @@ fn run(args: Args) -> Result<()> {
             args.min_us
         ));
     }
-    out.ready("run queue latency");
-
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "run queue latency", duration, |data| {
         let e: event = libtools::decode(data);
         let mut cells = vec![
             Value::Time(libtools::output::now()),
@@ -132,7 +129,5 @@ fn run(args: Args) -> Result<()> {
             cells.push(Value::Uint(e.pid.into()));
         }
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }

@@ -1,20 +1,17 @@
 //! syscount: system calls counted (and timed) by syscall or by process.
 
 use std::mem::MaybeUninit;
-use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::{
-    bpf, maps, names, run, syscalls, AttachPoint, CgroupArg, Column, Common, HookPlan, Output,
-    Prog, Result, Value,
-};
+use libtools::{lifecycle, maps, names, periodic, syscalls, AttachPoint, CgroupArg, Column};
+use libtools::{Common, Output, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("syscount");
 }
 use skel::{types::data_t, SyscountSkelBuilder};
 
+// SAFETY: data_t is a C struct of integers and a char array, valid for any bytes.
 unsafe impl plain::Plain for data_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -120,28 +117,18 @@ fn run(args: Args) -> Result<()> {
     }
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = SyscountSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("syscount has rodata");
-    rodata.filter_tgid = args.pid.unwrap_or(0);
-    rodata.filter_failed = args.failures;
-    rodata.filter_errno = args.errno.unwrap_or(0);
-    rodata.measure_latency = args.latency;
-    rodata.count_by_process = args.process;
-    rodata.filter_cg = cgroup.is_some();
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(SyscountSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.filter_tgid = args.pid.unwrap_or(0);
+        rodata.filter_failed = args.failures;
+        rodata.filter_errno = args.errno.unwrap_or(0);
+        rodata.measure_latency = args.latency;
+        rodata.count_by_process = args.process;
+        Ok(())
+    })?;
 
     let json = args.common.json;
     let unit = if args.milliseconds { "ms" } else { "us" };
@@ -160,28 +147,16 @@ fn run(args: Args) -> Result<()> {
         }));
     }
     let out = Output::stdout(json, columns);
-    let ready = format!(
-        "Tracing syscalls, printing top {}... Ctrl+C to quit.",
-        args.top
+    periodic::ready_line(
+        &out,
+        &format!(
+            "Tracing syscalls, printing top {}... Ctrl+C to quit.",
+            args.top
+        ),
     );
-    if json {
-        eprintln!("{ready}");
-    } else {
-        out.text(&format!("{ready}\n"));
-        out.flush();
-    }
 
-    let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
-    loop {
-        let wait = match args.interval {
-            Some(i) => Some(deadline.remaining(Duration::from_secs(i))),
-            None => args.duration.map(|_| deadline.remaining(Duration::MAX)),
-        };
-        run::sleep_for(wait);
-        let mut vals: Vec<(u32, data_t)> = maps::drain(&skel.maps.data)?
-            .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-            .collect();
+    periodic::reports(args.interval, args.duration, || {
+        let mut vals: Vec<(u32, data_t)> = maps::drain_as(&tool.maps.data)?;
         if args.latency {
             vals.sort_by_key(|v| std::cmp::Reverse(v.1.total_ns));
         } else {
@@ -249,11 +224,8 @@ fn run(args: Args) -> Result<()> {
             out.text(&s);
         }
         out.flush();
-        if args.interval.is_none() || run::stopping() || deadline.passed() || out.is_broken() {
-            break;
-        }
-    }
-    Ok(())
+        Ok(!out.is_broken())
+    })
 }
 
 fn syscall_label(nr: u32) -> String {
