@@ -24,8 +24,6 @@ pub struct Column {
     pub header: &'static str,
     pub width: usize,
     pub align: Align,
-    /// Extra spaces before the column, where a printf layout has them.
-    pub gap: usize,
     key: String,
     /// Shown in the table only, left out of JSON (a `->` between states).
     pub table_only: bool,
@@ -37,7 +35,6 @@ impl Column {
             header,
             width,
             align: Align::Left,
-            gap: 0,
             key: json_key(header),
             table_only: false,
         }
@@ -47,15 +44,9 @@ impl Column {
             header,
             width,
             align: Align::Right,
-            gap: 0,
             key: json_key(header),
             table_only: false,
         }
-    }
-    /// `n` more spaces before this column than the one that separates all.
-    pub fn gap(mut self, n: usize) -> Self {
-        self.gap = n;
-        self
     }
     /// Leave this column out of JSON rows.
     pub fn table_only(mut self) -> Self {
@@ -246,7 +237,6 @@ impl<W: Write> Output<W> {
                 let mut line = String::new();
                 for (i, c) in self.columns.iter().enumerate() {
                     let last = i + 1 == self.columns.len();
-                    line.extend(std::iter::repeat_n(' ', c.gap));
                     pad_into(&mut line, c.header, c.width, c.align, last);
                 }
                 self.write(|w| writeln!(w, "{line}"));
@@ -313,7 +303,6 @@ impl<W: Write> Output<W> {
                 Value::Bytes(_) => unreachable!(),
             }
             let mut s = String::new();
-            s.extend(std::iter::repeat_n(' ', c.gap));
             pad_into(&mut s, &cell, c.width, c.align, last);
             buf.extend_from_slice(s.as_bytes());
         }
