@@ -11,6 +11,7 @@ pub mod cgroup;
 pub mod disks;
 pub mod elf;
 pub mod env;
+pub mod filters;
 pub mod hist;
 pub mod hooks;
 pub mod lifecycle;
