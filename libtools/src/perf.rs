@@ -34,6 +34,8 @@ fn open_cpu_clock(cpu: u32, freq: u64) -> std::io::Result<OwnedFd> {
     attr.config = libbpf_sys::PERF_COUNT_SW_CPU_CLOCK as u64;
     attr.__bindgen_anon_1.sample_freq = freq;
     attr.set_freq(1);
+    // SAFETY: attr is a valid perf_event_attr that outlives the call, and
+    // the other arguments are plain integers.
     let fd = unsafe {
         libc::syscall(
             libc::SYS_perf_event_open,
@@ -47,6 +49,7 @@ fn open_cpu_clock(cpu: u32, freq: u64) -> std::io::Result<OwnedFd> {
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
+    // SAFETY: fd is a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
@@ -82,6 +85,7 @@ pub fn attach_sampling(prog: &ProgramMut, freq: u64, only: Option<u32>) -> Resul
         match link {
             Ok(l) => links.push(l),
             Err(e) => {
+                // SAFETY: the attach failed, so the fd is ours again to close.
                 drop(unsafe { OwnedFd::from_raw_fd(raw) });
                 return Err(e);
             }

@@ -11,9 +11,9 @@ mod skel {
 }
 use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
 
-// SAFETY: key_t and val_t are C structs of integers and arrays, valid for any bytes.
+// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for key_t {}
-// SAFETY: as key_t.
+// SAFETY: val_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for val_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
