@@ -18,6 +18,7 @@ pub mod consts {
 pub mod disks;
 pub mod elf;
 pub mod env;
+pub mod filters;
 pub mod hist;
 pub mod hooks;
 pub mod irqs;

@@ -1,20 +1,19 @@
 //! offcputime: time threads spend blocked (off CPU), summed by stack.
 
 use std::mem::MaybeUninit;
-use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libbpf_rs::{MapCore, MapFlags};
-use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
-use libtools::{bail, bpf, maps, Common, HookPlan, Result};
+use libtools::stacks::{Counted, ReportArgs, ShownStacks, StackParts, StackReport};
+use libtools::{filters, lifecycle, Common, Result, Spec};
 
 mod skel {
     libtools::skel!("offcputime");
 }
 use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
 
+// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for key_t {}
+// SAFETY: val_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for val_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -77,16 +76,8 @@ pub struct Args {
     /// Kernel threads only (no user threads)
     #[arg(short = 'k', long = "kernel-threads-only")]
     kernel_threads_only: bool,
-    /// Show stacks from user space only (no kernel space stacks)
-    #[arg(
-        short = 'U',
-        long = "user-stacks-only",
-        conflicts_with = "kernel_stacks_only"
-    )]
-    user_stacks_only: bool,
-    /// Show stacks from kernel space only (no user space stacks)
-    #[arg(short = 'K', long = "kernel-stacks-only")]
-    kernel_stacks_only: bool,
+    #[command(flatten)]
+    stacks: ShownStacks,
     /// The amount of time in microseconds over which we store traces
     #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
     min_block_time: u64,
@@ -100,14 +91,8 @@ pub struct Args {
     /// Insert a delimiter between kernel and user stacks
     #[arg(short, long)]
     delimited: bool,
-    /// Output folded format, one line per stack (for flame graphs)
-    #[arg(short, long)]
-    folded: bool,
     #[command(flatten)]
-    storage: StackStorage,
-    /// Duration of the trace, in seconds (default: until Ctrl-C)
-    #[arg(value_parser = clap::value_parser!(u64).range(1..))]
-    duration: Option<u64>,
+    report: ReportArgs,
     #[command(flatten)]
     common: Common,
 }
@@ -118,99 +103,48 @@ pub fn main() -> ! {
 
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    for &p in args.pid.iter().chain(&args.tid) {
-        libtools::check_pid(Some(p))?;
-    }
-    if args.pid.len() > 1024 || args.tid.len() > 1024 {
-        bail!("at most 1024 PIDs or TIDs");
-    }
-    if args.min_block_time > args.max_block_time {
-        bail!(
-            "min block time {} us is over max block time {} us",
-            args.min_block_time,
-            args.max_block_time
-        );
-    }
+    filters::check_id_lists(&args.pid, &args.tid)?;
+    filters::check_block_times(args.min_block_time, args.max_block_time)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = OffcputimeSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("offcputime has rodata");
-    rodata.user_threads_only = args.user_threads_only;
-    rodata.kernel_threads_only = args.kernel_threads_only;
-    rodata.user_stacks = !args.kernel_stacks_only;
-    rodata.kernel_stacks = !args.user_stacks_only;
-    rodata.min_block_us = args.min_block_time;
-    rodata.max_block_us = args.max_block_time;
-    rodata.filter_by_tgid = !args.pid.is_empty();
-    rodata.filter_by_pid = !args.tid.is_empty();
-    rodata.state = args.state.map_or(-1, i64::from);
-    args.storage.apply(&mut open.maps.stackmap)?;
-
-    let plan = HookPlan::select(&crate::sched::switch_hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    for (map, ids) in [(&skel.maps.tgids, &args.pid), (&skel.maps.pids, &args.tid)] {
-        for id in ids {
-            map.update(&id.to_ne_bytes(), &[1], MapFlags::ANY)?;
-        }
-    }
-    let links = plan.attach(skel.object())?;
-
-    let header = header(&args);
-    if args.folded || args.common.json {
-        eprintln!("{header}");
-    } else {
-        println!("{header}");
-    }
-
-    // Remember the memory map of each new process while it lives, so that
-    // those that exit before the report still get named frames.
-    let mut resolver = StackResolver::new();
-    resolver.trace(
-        args.duration.map(Duration::from_secs),
-        &skel.maps.info,
-        |k, v| {
-            let comm = libtools::c_bytes(&libtools::decode::<val_t>(v).comm).to_vec();
-            (libtools::decode::<key_t>(k).tgid, comm)
+    let spec = Spec::hooks(crate::sched::switch_hooks());
+    let tool = lifecycle::load(
+        OffcputimeSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.user_threads_only = args.user_threads_only;
+            rodata.kernel_threads_only = args.kernel_threads_only;
+            rodata.user_stacks = !args.stacks.kernel_stacks_only;
+            rodata.kernel_stacks = !args.stacks.user_stacks_only;
+            rodata.min_block_us = args.min_block_time;
+            rodata.max_block_us = args.max_block_time;
+            rodata.filter_by_tgid = !args.pid.is_empty();
+            rodata.filter_by_pid = !args.tid.is_empty();
+            rodata.state = args.state.map_or(-1, i64::from);
+            args.report.storage.apply(&mut open.maps.stackmap)
         },
-    );
-    // Detach before the final read: the scheduler hooks would otherwise
-    // keep changing the map under the batch read, which on 5.10 has spun
-    // in the kernel (soft lockups found by scripts/test-kernels).
-    drop(links);
+    )?;
+    filters::fill_id_set(&tool.maps.tgids, &args.pid)?;
+    filters::fill_id_set(&tool.maps.pids, &args.tid)?;
+    let mut tool = tool.attach()?;
 
-    let mut counted: Vec<Counted> = maps::drain(&skel.maps.info)?
-        .iter()
-        .filter_map(|(k, v)| {
-            let key: key_t = libtools::decode(k);
-            let val: val_t = libtools::decode(v);
-            (val.delta_us > 0).then(|| Counted {
-                pid: key.pid,
-                tgid: key.tgid,
-                comm: libtools::c_bytes(&val.comm).to_vec(),
-                user_stack_id: key.user_stack_id,
-                kern_stack_id: key.kern_stack_id,
-                count: val.delta_us,
-            })
-        })
-        .collect();
     let parts = StackParts {
-        user: !args.kernel_stacks_only,
-        kernel: !args.user_stacks_only,
         delimiter: args.delimited,
-        annotate: false,
+        ..args.stacks.parts()
     };
-    let form = Form::new(args.folded, args.common.json);
-    stacks::print_report(
-        &mut counted,
-        parts,
-        form,
-        &skel.maps.stackmap,
-        &mut resolver,
-    );
+    let mut report = StackReport::new(parts, args.report.folded, args.common.json);
+    report.ready(&header(&args));
+    let entry = |k: key_t, v: val_t| {
+        let ids = (k.user_stack_id, k.kern_stack_id);
+        Counted::new(k.pid, k.tgid, &v.comm, ids, v.delta_us)
+    };
+    report.trace(args.report.duration(), &tool.maps.info, entry);
+    // Hooks still attached keep changing the map under the final batch
+    // read, which on 5.10 has spun in the kernel (scripts/test-kernels).
+    tool.detach();
+    report.print(&tool.maps.info, &tool.maps.stackmap, entry)?;
     Ok(())
 }
 
@@ -223,14 +157,8 @@ fn header(args: &Args) -> String {
     } else {
         "all threads"
     };
-    let target = stacks::describe_target(
-        &args.pid,
-        &args.tid,
-        all,
-        args.user_stacks_only,
-        args.kernel_stacks_only,
-    );
-    match args.duration {
+    let target = args.stacks.describe(&args.pid, &args.tid, all);
+    match args.report.duration {
         Some(d) => format!("Tracing off-CPU time (us) of {target} for {d} secs."),
         None => format!("Tracing off-CPU time (us) of {target}... Hit Ctrl-C to end."),
     }

@@ -2,19 +2,17 @@
 //! them by count, as bcc's multi-line form, folded lines or JSON.
 
 use std::mem::MaybeUninit;
-use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::skel::SkelBuilder;
-use libbpf_rs::{MapCore, MapFlags};
-use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
-use libtools::{bail, bpf, maps, perf, Common, HookPlan, Result};
+use libtools::stacks::{self, Counted, ReportArgs, ShownStacks, StackParts, StackReport};
+use libtools::{filters, lifecycle, perf, Common, Result, Spec};
 
 mod skel {
     libtools::skel!("profile");
 }
 use skel::{types::key_t, ProfileSkelBuilder};
 
+// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for key_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -65,16 +63,8 @@ pub struct Args {
     /// Profile these threads only (comma-separated TIDs)
     #[arg(short = 'L', long, value_delimiter = ',')]
     tid: Vec<u32>,
-    /// Show stacks from user space only (no kernel space stacks)
-    #[arg(
-        short = 'U',
-        long = "user-stacks-only",
-        conflicts_with = "kernel_stacks_only"
-    )]
-    user_stacks_only: bool,
-    /// Show stacks from kernel space only (no user space stacks)
-    #[arg(short = 'K', long = "kernel-stacks-only")]
-    kernel_stacks_only: bool,
+    #[command(flatten)]
+    stacks: ShownStacks,
     /// Sample frequency in Hertz
     #[arg(short = 'F', long, default_value_t = 49, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     frequency: u64,
@@ -87,17 +77,11 @@ pub struct Args {
     /// Include CPU idle stacks
     #[arg(short = 'I', long = "include-idle")]
     include_idle: bool,
-    /// Output folded format, one line per stack (for flame graphs)
-    #[arg(short, long)]
-    folded: bool,
     #[command(flatten)]
-    storage: StackStorage,
+    report: ReportArgs,
     /// CPU number to run profile on
     #[arg(short = 'C', long)]
     cpu: Option<u32>,
-    /// Duration of the trace, in seconds (default: until Ctrl-C)
-    #[arg(value_parser = clap::value_parser!(u64).range(1..))]
-    duration: Option<u64>,
     #[command(flatten)]
     common: Common,
 }
@@ -108,120 +92,51 @@ pub fn main() -> ! {
 
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    for &p in args.pid.iter().chain(&args.tid) {
-        libtools::check_pid(Some(p))?;
-    }
-    if args.pid.len() > 1024 || args.tid.len() > 1024 {
-        bail!("at most 1024 PIDs or TIDs");
-    }
+    filters::check_id_lists(&args.pid, &args.tid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = ProfileSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("profile has rodata");
-    rodata.user_stacks_only = args.user_stacks_only;
-    rodata.kernel_stacks_only = args.kernel_stacks_only;
-    rodata.include_idle = args.include_idle;
-    rodata.filter_by_pid = !args.pid.is_empty();
-    rodata.filter_by_tid = !args.tid.is_empty();
-    args.storage.apply(&mut open.maps.stackmap)?;
-    open.maps
-        .counts
-        .set_max_entries(args.storage.stack_storage_size)?;
-
-    let plan = HookPlan::select(&[])?;
-    let skel = bpf::load(open, &plan)?;
-    for (map, ids) in [(&skel.maps.pids, &args.pid), (&skel.maps.tids, &args.tid)] {
-        for id in ids {
-            map.update(&id.to_ne_bytes(), &[1], MapFlags::ANY)?;
-        }
-    }
-    let _links = perf::attach_sampling(&skel.progs.do_sample, args.frequency, args.cpu)?;
-
-    let header = header(&args);
-    if args.folded || args.common.json {
-        eprintln!("{header}");
-    } else {
-        println!("{header}");
-    }
-
-    // Sample; five times a second, remember the memory map of each new
-    // process, so that those that exit before the report still get named
-    // frames. A batched read of the counts costs a few system calls.
-    let mut resolver = StackResolver::new();
-    resolver.trace(
-        args.duration.map(Duration::from_secs),
-        &skel.maps.counts,
-        |k, _| {
-            let key: key_t = libtools::decode(k);
-            (key.pid, libtools::c_bytes(&key.comm).to_vec())
-        },
-    );
+    let spec = Spec::no_hook_plan();
+    let mut tool = lifecycle::load(ProfileSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.user_stacks_only = args.stacks.user_stacks_only;
+        rodata.kernel_stacks_only = args.stacks.kernel_stacks_only;
+        rodata.include_idle = args.include_idle;
+        rodata.filter_by_pid = !args.pid.is_empty();
+        rodata.filter_by_tid = !args.tid.is_empty();
+        args.report.storage.apply(&mut open.maps.stackmap)?;
+        let size = args.report.storage.stack_storage_size;
+        Ok(open.maps.counts.set_max_entries(size)?)
+    })?;
+    filters::fill_id_set(&tool.maps.pids, &args.pid)?;
+    filters::fill_id_set(&tool.maps.tids, &args.tid)?;
+    let links = perf::attach_sampling(&tool.progs.do_sample, args.frequency, args.cpu)?;
+    tool.keep(links);
 
     let parts = StackParts {
-        user: !args.kernel_stacks_only,
-        kernel: !args.user_stacks_only,
         delimiter: args.delimited,
         annotate: args.annotations,
+        ..args.stacks.parts()
     };
-    let mut counted: Vec<Counted> = maps::drain(&skel.maps.counts)?
-        .iter()
-        .map(|(k, v)| {
-            let key: key_t = libtools::decode(k);
-            Counted {
-                pid: key.pid,
-                tgid: key.pid,
-                comm: libtools::c_bytes(&key.comm).to_vec(),
-                user_stack_id: key.user_stack_id,
-                kern_stack_id: key.kern_stack_id,
-                count: libtools::decode(v),
-            }
-        })
-        .collect();
-    let form = Form::new(args.folded, args.common.json);
-    stacks::print_report(
-        &mut counted,
-        parts,
-        form,
-        &skel.maps.stackmap,
-        &mut resolver,
-    );
-
-    let lost: u64 = skel
-        .maps
-        .lost_samples
-        .lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY)?
-        .unwrap_or_default()
-        .iter()
-        .map(|b| libtools::decode::<u64>(b))
-        .sum();
-    if lost > 0 {
-        eprintln!(
-            "WARNING: {lost} samples lost: more distinct stacks than --stack-storage-size {}.",
-            args.storage.stack_storage_size
-        );
-    }
-    Ok(())
+    let mut report = StackReport::new(parts, args.report.folded, args.common.json);
+    report.ready(&header(&args));
+    let entry = |k: key_t, count: u64| {
+        let ids = (k.user_stack_id, k.kern_stack_id);
+        Counted::new(k.pid, k.pid, &k.comm, ids, count)
+    };
+    report.trace(args.report.duration(), &tool.maps.counts, entry);
+    report.print(&tool.maps.counts, &tool.maps.stackmap, entry)?;
+    stacks::warn_lost_samples(&tool.maps.lost_samples, &args.report.storage)
 }
 
 /// bcc's header: `Sampling at 49 Hertz of all threads by user + kernel
 /// stack... Hit Ctrl-C to end.`
 fn header(args: &Args) -> String {
-    let target = stacks::describe_target(
-        &args.pid,
-        &args.tid,
-        "all threads",
-        args.user_stacks_only,
-        args.kernel_stacks_only,
-    );
+    let target = args.stacks.describe(&args.pid, &args.tid, "all threads");
     let mut h = format!("Sampling at {} Hertz of {target}", args.frequency);
     if let Some(c) = args.cpu {
         h.push_str(&format!(" on CPU#{c}"));
     }
-    match args.duration {
+    match args.report.duration {
         Some(d) => h.push_str(&format!(" for {d} secs.")),
         None => h.push_str("... Hit Ctrl-C to end."),
     }

@@ -5,15 +5,15 @@ use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
-use libtools::stacks::{self, Counted, Form, StackParts, StackResolver, StackStorage};
-use libtools::{bail, bpf, elf, maps, run, AttachPoint, Common, HookPlan, Prog, Result};
+use libtools::stacks::{Counted, StackParts, StackReport, StackStorage};
+use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
 mod skel {
     libtools::skel!("stackcount");
 }
 use skel::{types::key_t, StackcountSkelBuilder};
 
+// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for key_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -129,90 +129,50 @@ pub fn main() -> ! {
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    let point = hooks(&args.pattern)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = StackcountSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("stackcount has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_cpu = args.cpu.map_or(-1, |c| c as i32);
-    rodata.per_process = args.per_process;
-    rodata.user_stacks = !args.kernel_stacks_only;
-    rodata.kernel_stacks = !args.user_stacks_only;
-    args.storage.apply(&mut open.maps.stackmap)?;
-
-    let plan = HookPlan::select(&[point])?;
     // One program per kind of event; those for the other kinds stay out.
-    plan.load_chosen_only(open.open_object_mut());
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
-
-    let header = format!("Tracing \"{}\"... Hit Ctrl-C to end.", args.pattern);
-    if args.folded || args.common.json {
-        eprintln!("{header}");
-    } else {
-        println!("{header}");
-    }
+    let spec = Spec::hooks(vec![hooks(&args.pattern)?]).chosen_only();
+    let tool = lifecycle::start(
+        StackcountSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_tgid = args.pid.unwrap_or(0);
+            rodata.targ_cpu = args.cpu.map_or(-1, |c| c as i32);
+            rodata.per_process = args.per_process;
+            rodata.user_stacks = !args.kernel_stacks_only;
+            rodata.kernel_stacks = !args.user_stacks_only;
+            args.storage.apply(&mut open.maps.stackmap)
+        },
+    )?;
 
     let parts = StackParts {
-        user: !args.kernel_stacks_only,
-        kernel: !args.user_stacks_only,
         delimiter: args.delimited,
-        annotate: false,
+        ..StackParts::shown(args.user_stacks_only, args.kernel_stacks_only)
     };
-    let form = Form::new(args.folded, args.common.json);
-    let mut resolver = StackResolver::new();
+    let mut report = StackReport::new(parts, args.folded, args.common.json);
+    let header = format!("Tracing \"{}\"... Hit Ctrl-C to end.", args.pattern);
+    report.ready(&header);
+    // The key has no tgid only when no user stacks are taken (-K without -P).
+    let entry = |k: key_t, count: u64| {
+        let ids = (k.user_stack_id, k.kern_stack_id);
+        Counted::new(k.tgid, k.tgid, &k.comm, ids, count)
+    };
     let deadline = run::Deadline::after(args.duration.map(Duration::from_secs));
     loop {
-        let step = args.interval.map(Duration::from_secs);
-        let wait = match step {
-            Some(s) => Some(deadline.remaining(s)),
+        let wait = match args.interval {
+            Some(s) => Some(deadline.remaining(Duration::from_secs(s))),
             None => args.duration.map(|_| deadline.remaining(Duration::MAX)),
         };
-        // Remember each new process's memory map while it lives.
-        resolver.trace(wait, &skel.maps.counts, |k, _| {
-            let key: key_t = libtools::decode(k);
-            (key.tgid, libtools::c_bytes(&key.comm).to_vec())
-        });
-        let mut counted: Vec<Counted> = maps::drain(&skel.maps.counts)?
-            .iter()
-            .map(|(k, v)| {
-                let key: key_t = libtools::decode(k);
-                Counted {
-                    pid: key.tgid,
-                    tgid: if key.tgid != 0 {
-                        key.tgid
-                    } else {
-                        args.pid.unwrap_or(0)
-                    },
-                    comm: libtools::c_bytes(&key.comm).to_vec(),
-                    user_stack_id: key.user_stack_id,
-                    kern_stack_id: key.kern_stack_id,
-                    count: libtools::decode(v),
-                }
-            })
-            .collect();
-        if args.interval.is_some() && !args.folded && !args.common.json {
-            let mut h = String::from("\n");
-            if args.timestamp {
-                h.push_str(&format!("{}\n", libtools::output::now().format("%H:%M:%S")));
-            }
-            libtools::output::print_or_quit(&h);
+        report.trace(wait, &tool.maps.counts, entry);
+        if args.interval.is_some() {
+            report.interval_heading(args.timestamp);
         }
-        stacks::print_report(
-            &mut counted,
-            parts,
-            form,
-            &skel.maps.stackmap,
-            &mut resolver,
-        );
+        report.print(&tool.maps.counts, &tool.maps.stackmap, entry)?;
         if args.interval.is_none() || run::stopping() || deadline.passed() {
-            break;
+            return Ok(());
         }
     }
-    Ok(())
 }

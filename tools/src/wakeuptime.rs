@@ -5,16 +5,15 @@ use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::output::{json_field, json_string, Value};
-use libtools::stacks::{self, StackResolver, StackStorage};
-use libtools::{bail, bpf, maps, run, AttachPoint, Common, HookPlan, Prog, Result};
+use libtools::stacks::{StackParts, StackReport, StackStorage};
+use libtools::{filters, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
 mod skel {
     libtools::skel!("wakeuptime");
 }
 use skel::{types::key_t, WakeuptimeSkelBuilder};
 
+// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for key_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -75,15 +74,15 @@ pub struct Args {
     common: Common,
 }
 
+/// sched_switch, then sched_wakeup alone: a new task has not blocked yet.
 fn hooks() -> Vec<AttachPoint> {
-    vec![
-        AttachPoint::new("switch")
-            .or([Prog::tp_btf("tp_btf_switch", "sched_switch")])
-            .or([Prog::raw_tp("raw_switch", "sched_switch")]),
+    let mut points = crate::sched::switch_hooks();
+    points.push(
         AttachPoint::new("wakeup")
             .or([Prog::tp_btf("tp_btf_wakeup", "sched_wakeup")])
             .or([Prog::raw_tp("raw_wakeup", "sched_wakeup")]),
-    ]
+    );
+    points
 }
 
 pub fn main() -> ! {
@@ -93,103 +92,46 @@ pub fn main() -> ! {
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    if args.min_block_time > args.max_block_time {
-        bail!(
-            "min block time {} us is over max block time {} us",
-            args.min_block_time,
-            args.max_block_time
-        );
-    }
+    filters::check_block_times(args.min_block_time, args.max_block_time)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = WakeuptimeSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("wakeuptime has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.user_threads_only = args.user_threads_only;
-    rodata.min_block_us = args.min_block_time;
-    rodata.max_block_us = args.max_block_time;
-    args.storage.apply(&mut open.maps.stackmap)?;
+    let spec = Spec::hooks(hooks());
+    let mut tool = lifecycle::start(
+        WakeuptimeSkelBuilder::default(),
+        &mut storage,
+        spec,
+        |open| {
+            let rodata = open.rodata()?;
+            rodata.targ_tgid = args.pid.unwrap_or(0);
+            rodata.user_threads_only = args.user_threads_only;
+            rodata.min_block_us = args.min_block_time;
+            rodata.max_block_us = args.max_block_time;
+            args.storage.apply(&mut open.maps.stackmap)
+        },
+    )?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let links = plan.attach(skel.object())?;
+    let mut report = StackReport::new(StackParts::default(), args.folded, args.common.json);
+    report.ready(&header(&args));
+    run::sleep_for(args.duration.map(Duration::from_secs));
+    // Hooks still attached keep changing the map under the final batch
+    // read, which on 5.10 has spun in the kernel (scripts/test-kernels).
+    tool.detach();
+    report.print_wakeups(&tool.maps.counts, &tool.maps.stackmap, |k: &key_t| {
+        (&k.waker[..], &k.target[..], k.w_k_stack_id)
+    })?;
+    Ok(())
+}
 
+/// `Tracing blocked time (us) by kernel stack of the waker, of all threads...`
+fn header(args: &Args) -> String {
     let target = match args.pid {
         Some(p) => format!("PID {p}"),
         None if args.user_threads_only => "user threads".into(),
         None => "all threads".into(),
     };
-    let header = match args.duration {
-        Some(d) => format!("Tracing blocked time (us) by kernel stack of the waker, of {target}, for {d} secs."),
-        None => format!("Tracing blocked time (us) by kernel stack of the waker, of {target}... Hit Ctrl-C to end."),
-    };
-    if args.folded || args.common.json {
-        eprintln!("{header}");
-    } else {
-        println!("{header}");
+    let what = format!("Tracing blocked time (us) by kernel stack of the waker, of {target}");
+    match args.duration {
+        Some(d) => format!("{what}, for {d} secs."),
+        None => format!("{what}... Hit Ctrl-C to end."),
     }
-    run::sleep_for(args.duration.map(Duration::from_secs));
-    // Detach before the final read: the scheduler hooks would otherwise
-    // keep changing the map under the batch read, which on 5.10 has spun
-    // in the kernel (soft lockups found by scripts/test-kernels).
-    drop(links);
-
-    let mut counted: Vec<(key_t, u64)> = maps::drain(&skel.maps.counts)?
-        .iter()
-        .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-        .collect();
-    counted.sort_by_key(|(k, us)| (*us, k.w_k_stack_id));
-    let mut resolver = StackResolver::new();
-    let mut lost = 0u64;
-    let mut out = String::new();
-    for (key, us) in &counted {
-        let waker = String::from_utf8_lossy(libtools::c_bytes(&key.waker)).into_owned();
-        let target = String::from_utf8_lossy(libtools::c_bytes(&key.target)).into_owned();
-        let frames = if stacks::stack_lost(key.w_k_stack_id) {
-            lost += 1;
-            vec![stacks::MISSED_KERNEL.to_string()]
-        } else {
-            let addrs =
-                stacks::stack_addrs(&skel.maps.stackmap, key.w_k_stack_id).unwrap_or_default();
-            resolver.kernel(&addrs)
-        };
-        if args.common.json {
-            let mut buf = Vec::with_capacity(256);
-            buf.push(b'{');
-            json_field(&mut buf, "waker", &Value::Str(&waker));
-            buf.push(b',');
-            json_field(&mut buf, "target", &Value::Str(&target));
-            buf.push(b',');
-            json_field(&mut buf, "us", &Value::Uint(*us));
-            buf.extend_from_slice(b",\"waker_stack\":[");
-            for (i, f) in frames.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                json_string(&mut buf, f.as_bytes());
-            }
-            buf.extend_from_slice(b"]}\n");
-            out.push_str(&String::from_utf8_lossy(&buf));
-        } else if args.folded {
-            let mut line = vec![waker.as_str()];
-            line.extend(frames.iter().rev().map(String::as_str));
-            line.push(&target);
-            out.push_str(&format!("{} {us}\n", line.join(";")));
-        } else {
-            out.push_str(&format!("\n    {:<16} {target}\n", "target:"));
-            for f in &frames {
-                out.push_str(&format!("    {f}\n"));
-            }
-            out.push_str(&format!("    {:<16} {waker}\n        {us}\n", "waker:"));
-        }
-    }
-    libtools::output::print_or_quit(&out);
-    if lost > 0 {
-        eprintln!("WARNING: {lost} stack traces could not be displayed. Consider increasing --stack-storage-size.");
-    }
-    Ok(())
 }

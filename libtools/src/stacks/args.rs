@@ -1,0 +1,77 @@
+//! The command-line options of the stack tools.
+
+use super::{describe_target, StackParts};
+
+/// The `--stack-storage-size` and `--perf-max-stack-depth` options of the
+/// stack tools, and sizing the BPF side's `stackmap` (bpf/stacks.bpf.h).
+#[derive(clap::Args, Debug, Clone)]
+pub struct StackStorage {
+    /// The number of unique stack traces that can be stored and displayed
+    #[arg(long, default_value_t = 16384, value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
+    pub stack_storage_size: u32,
+    /// The limit for both kernel and user stack traces
+    #[arg(long, default_value_t = 127, value_parser = clap::value_parser!(u32).range(1..=127))]
+    pub perf_max_stack_depth: u32,
+}
+
+impl StackStorage {
+    /// Size the (not yet loaded) stack map.
+    pub fn apply(&self, stackmap: &mut libbpf_rs::OpenMapMut) -> anyhow::Result<()> {
+        stackmap.set_value_size(self.perf_max_stack_depth * 8)?;
+        stackmap.set_max_entries(self.stack_storage_size)?;
+        Ok(())
+    }
+}
+
+/// `-U` and `-K` as profile and offcputime spell them: which of a
+/// thread's two stacks to leave out.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ShownStacks {
+    /// Show stacks from user space only (no kernel space stacks)
+    #[arg(
+        short = 'U',
+        long = "user-stacks-only",
+        conflicts_with = "kernel_stacks_only"
+    )]
+    pub user_stacks_only: bool,
+    /// Show stacks from kernel space only (no user space stacks)
+    #[arg(short = 'K', long = "kernel-stacks-only")]
+    pub kernel_stacks_only: bool,
+}
+
+impl ShownStacks {
+    pub fn parts(&self) -> StackParts {
+        StackParts::shown(self.user_stacks_only, self.kernel_stacks_only)
+    }
+
+    /// `PID 185 by user + kernel stack`, for the header; see [`describe_target`].
+    pub fn describe(&self, pids: &[u32], tids: &[u32], all: &str) -> String {
+        describe_target(
+            pids,
+            tids,
+            all,
+            self.user_stacks_only,
+            self.kernel_stacks_only,
+        )
+    }
+}
+
+/// `-f`, the stack map's size and `[DURATION]`, as profile and offcputime
+/// spell them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Output folded format, one line per stack (for flame graphs)
+    #[arg(short, long)]
+    pub folded: bool,
+    #[command(flatten)]
+    pub storage: StackStorage,
+    /// Duration of the trace, in seconds (default: until Ctrl-C)
+    #[arg(value_parser = clap::value_parser!(u64).range(1..))]
+    pub duration: Option<u64>,
+}
+
+impl ReportArgs {
+    pub fn duration(&self) -> Option<std::time::Duration> {
+        self.duration.map(std::time::Duration::from_secs)
+    }
+}
