@@ -24,6 +24,8 @@ pub mod rodata;
 pub mod run;
 pub mod stacks;
 pub mod syscalls;
+pub mod tcp;
+pub mod top;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;

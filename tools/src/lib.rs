@@ -28,7 +28,6 @@ pub mod stackcount;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
-mod tcpconn;
 pub mod tcpconnect;
 pub mod tcpconnlat;
 pub mod tcpdrop;
