@@ -81,6 +81,19 @@ static __always_inline struct sock *fd_sock(int fd)
 	return socket ? BPF_CORE_READ(socket, sk) : NULL;
 }
 
+/* The sock of a bind or listen call: from the struct socket the kernel
+ * function had (`sock`, fexit and kprobe alternatives), else from the
+ * descriptor the syscall had (`sock` 0, the tracepoints). */
+static __always_inline struct sock *call_sock(__u64 sock, int fd)
+{
+	if (sock) {
+		struct socket *socket = (struct socket *)sock;
+
+		return BPF_CORE_READ(socket, sk);
+	}
+	return fd_sock(fd);
+}
+
 /* -4/-6: 0 for both families, else the one family to keep. */
 const volatile __u16 filter_family = 0;
 

@@ -48,4 +48,27 @@ static __always_inline void sock_state_from_tp(struct sock_state *s,
 	}
 }
 
+/* The two programs of libtools::tcp::state_change_hooks() (tcplife,
+ * tcpstates): tp_btf_set_state and tp_set_state, each handing the change
+ * to HANDLER, an `int HANDLER(struct sock_state *)`. */
+#define SOCK_STATE_PROGRAMS(HANDLER)						\
+SEC("tp_btf/inet_sock_set_state")						\
+int BPF_PROG(tp_btf_set_state, const struct sock *sk, const int oldstate,	\
+	     const int newstate)						\
+{										\
+	struct sock_state s;							\
+										\
+	sock_state_from_sock(&s, sk, oldstate, newstate);			\
+	return HANDLER(&s);							\
+}										\
+										\
+SEC("tracepoint/sock/inet_sock_set_state")					\
+int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)		\
+{										\
+	struct sock_state s;							\
+										\
+	sock_state_from_tp(&s, ctx);						\
+	return HANDLER(&s);							\
+}
+
 #endif /* __BPFTK_SOCK_STATE_BPF_H */

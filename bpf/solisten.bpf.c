@@ -69,17 +69,10 @@ static __always_inline void leave(int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct call *c = bpf_map_lookup_elem(&calls, &tid);
-	struct sock *sk;
 
 	if (!c)
 		return;
-	if (c->sock) {
-		struct socket *sock = (struct socket *)c->sock;
-
-		sk = BPF_CORE_READ(sock, sk);
-	} else
-		sk = fd_sock(c->fd);
-	report(sk, c->backlog, ret);
+	report(call_sock(c->sock, c->fd), c->backlog, ret);
 	bpf_map_delete_elem(&calls, &tid);
 }
 

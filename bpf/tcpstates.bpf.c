@@ -65,22 +65,6 @@ static __always_inline int handle(struct sock_state *s)
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tp_btf_set_state, const struct sock *sk, const int oldstate, const int newstate)
-{
-	struct sock_state s;
-
-	sock_state_from_sock(&s, sk, oldstate, newstate);
-	return handle(&s);
-}
-
-SEC("tracepoint/sock/inet_sock_set_state")
-int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	struct sock_state s;
-
-	sock_state_from_tp(&s, ctx);
-	return handle(&s);
-}
+SOCK_STATE_PROGRAMS(handle)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -26,8 +26,9 @@
 
 const volatile __u32 filter_pid = 0;
 const volatile __u32 filter_netns = 0;
-/* Closes come from the state changes (the tracepoint close hooks). */
-const volatile bool close_by_state = false;
+/* Closes come from the state changes (the tracepoint close hooks). Set
+ * after load, when the hook plan has chosen, so not a const volatile. */
+bool close_by_state = false;
 
 /* The TCP socket each thread is closing with close(2). */
 struct {

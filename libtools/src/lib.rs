@@ -36,6 +36,8 @@ pub mod run;
 pub mod stacks;
 pub mod syscalls;
 pub mod table;
+pub mod tcp;
+pub mod top;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;

@@ -1,10 +1,13 @@
 //! The network tools' shared half: addresses from the `struct net_tuple`
-//! bytes of bpf/net.h, port lists (-P/-L/-D) and the -4/-6 choice, whose
-//! BPF side is bpf/net.bpf.h.
+//! bytes of bpf/net.h and the columns they fill, TCP state and flag names,
+//! port lists (-P/-L/-D) and the -4/-6 choice, whose BPF side is
+//! bpf/net.bpf.h.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use anyhow::{bail, Result};
+
+use crate::output::{Column, Value};
 
 pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
@@ -35,8 +38,9 @@ pub fn addr_port(a: IpAddr, port: u16) -> String {
     format!("{a}:{port}")
 }
 
-/// TCP states by number (include/net/tcp_states.h), as bcc names them.
-const TCP_STATES: [&str; 13] = [
+/// TCP states by number (include/net/tcp_states.h), as bcc and
+/// libbpf-tools name them: the one table of every tool. 0 is no state.
+const TCP_STATES: [&str; 14] = [
     "UNKNOWN",
     "ESTABLISHED",
     "SYN_SENT",
@@ -50,11 +54,125 @@ const TCP_STATES: [&str; 13] = [
     "LISTEN",
     "CLOSING",
     "NEW_SYN_RECV",
+    "BOUND_INACTIVE",
 ];
 
 /// The name of TCP state `state` (`SYN_SENT`), `UNKNOWN` when out of range.
-pub fn tcp_state_name(state: u32) -> &'static str {
-    TCP_STATES.get(state as usize).copied().unwrap_or("UNKNOWN")
+pub fn tcp_state_name(state: i64) -> &'static str {
+    usize::try_from(state)
+        .ok()
+        .and_then(|i| TCP_STATES.get(i))
+        .copied()
+        .unwrap_or("UNKNOWN")
+}
+
+/// A connection's two ends as the tools print them, from the fields of a
+/// `struct net_tuple` (bpf/net.h); [`ends!`](crate::ends) builds one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ends {
+    pub family: u16,
+    pub src: IpAddr,
+    pub sport: u16,
+    pub dst: IpAddr,
+    pub dport: u16,
+}
+
+/// [`Ends`] of any skeleton's `net_tuple` (each skeleton has its own type).
+#[macro_export]
+macro_rules! ends {
+    ($t:expr) => {{
+        let t = &$t;
+        $crate::net::Ends::new(t.family, &t.saddr, t.sport, &t.daddr, t.dport)
+    }};
+}
+
+impl Ends {
+    pub fn new(family: u16, saddr: &[u8; 16], sport: u16, daddr: &[u8; 16], dport: u16) -> Ends {
+        Ends {
+            family,
+            src: addr(family, saddr),
+            sport,
+            dst: addr(family, daddr),
+            dport,
+        }
+    }
+
+    /// Source address, source port, destination address, destination port.
+    pub fn cells(&self) -> [Value<'static>; 4] {
+        [
+            Value::Addr(self.src),
+            Value::Uint(self.sport.into()),
+            Value::Addr(self.dst),
+            Value::Uint(self.dport.into()),
+        ]
+    }
+
+    /// The cells of [`flow_columns`]: in the table `ADDR:PORT`, `between`,
+    /// `ADDR:PORT` (their text kept in `text`); in JSON addresses and ports
+    /// apart, with `between` after the source.
+    pub fn flow_cells<'a>(
+        &self,
+        json: bool,
+        between: Option<Value<'a>>,
+        text: &'a mut [String; 2],
+    ) -> Vec<Value<'a>> {
+        let [src, sport, dst, dport] = self.cells();
+        let mut cells = Vec::with_capacity(5);
+        if json {
+            cells.extend([src, sport]);
+            cells.extend(between);
+            cells.extend([dst, dport]);
+        } else {
+            *text = [
+                addr_port(self.src, self.sport),
+                addr_port(self.dst, self.dport),
+            ];
+            let [s, d] = &*text;
+            cells.push(Value::Str(s));
+            cells.extend(between);
+            cells.push(Value::Str(d));
+        }
+        cells
+    }
+}
+
+/// bindsnoop's and solisten's `TIME(s)` when `on` (-t): libbpf-tools
+/// heads their wall-clock time so; `time` in JSON.
+pub fn wall_time_column(on: bool) -> Option<Column> {
+    on.then(|| Column::left("TIME(s)", 8).key("time"))
+}
+
+/// `LADDR LPORT RADDR RPORT`, the addresses `addr_width` wide.
+pub fn ends_columns(addr_width: usize) -> [Column; 4] {
+    [
+        Column::left("LADDR", addr_width),
+        Column::left("LPORT", 5),
+        Column::left("RADDR", addr_width),
+        Column::left("RPORT", 5),
+    ]
+}
+
+/// A flow's two ends as bcc's tcpretrans and tcpdrop show them: one
+/// `ADDR:PORT` column each (`src`, `dst`, `width` wide) in the table, with
+/// `between` (an arrow) between; in JSON the address and port apart,
+/// named by the halves of `src` and `dst`.
+pub fn flow_columns(
+    json: bool,
+    src: &'static str,
+    between: Option<Column>,
+    dst: &'static str,
+    width: usize,
+) -> Vec<Column> {
+    let end = |name: &'static str| -> Vec<Column> {
+        match name.split_once(':') {
+            Some((a, p)) if json => vec![Column::left(a, 0), Column::left(p, 0)],
+            _ => vec![Column::left(name, width)],
+        }
+    };
+    let mut columns = end(src);
+    columns.extend(between);
+    columns.extend(end(dst));
+    columns
 }
 
 /// TCP header flags as bcc prints them: `SYN|ACK`.
@@ -130,6 +248,9 @@ mod tests {
     fn states_flags_and_endpoints() {
         assert_eq!(tcp_state_name(2), "SYN_SENT");
         assert_eq!(tcp_state_name(12), "NEW_SYN_RECV");
+        assert_eq!(tcp_state_name(13), "BOUND_INACTIVE");
+        assert_eq!(tcp_state_name(0), "UNKNOWN");
+        assert_eq!(tcp_state_name(-1), "UNKNOWN");
         assert_eq!(tcp_state_name(99), "UNKNOWN");
         assert_eq!(tcp_flags(0x12), "SYN|ACK");
         assert_eq!(tcp_flags(0), "");
@@ -148,5 +269,38 @@ mod tests {
         let err = set_ports(&mut dst, &mut len, &many, "-P").unwrap_err();
         assert_eq!(err.to_string(), "-P: at most 64 ports, got 65");
         assert!(set_ports(&mut dst, &mut len, &[0], "-P").is_err());
+    }
+
+    #[test]
+    fn flows_split_in_json_only() {
+        let mut b = [0u8; 16];
+        b[..4].copy_from_slice(&[10, 0, 0, 1]);
+        let ends = Ends::new(AF_INET, &b, 22, &b, 80);
+        let mut text = Default::default();
+        let t = ends.flow_cells(false, Some(Value::Str(">")), &mut text);
+        assert!(matches!(
+            t[..],
+            [
+                Value::Str("10.0.0.1:22"),
+                Value::Str(">"),
+                Value::Str("10.0.0.1:80")
+            ]
+        ));
+        let j = ends.flow_cells(true, None, &mut text);
+        assert!(matches!(
+            j[..],
+            [
+                Value::Addr(_),
+                Value::Uint(22),
+                Value::Addr(_),
+                Value::Uint(80)
+            ]
+        ));
+        let c = flow_columns(true, "LADDR:LPORT", None, "RADDR:RPORT", 20);
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            flow_columns(false, "LADDR:LPORT", None, "RADDR:RPORT", 20).len(),
+            2
+        );
     }
 }

@@ -3,9 +3,8 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::{
-    bpf, net, run, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog, Result, Value,
+    lifecycle, net, run, AttachPoint, CgroupArg, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
 mod skel {
@@ -13,6 +12,7 @@ mod skel {
 }
 use skel::{types::event, BindsnoopSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -140,40 +140,21 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = BindsnoopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("bindsnoop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
-    rodata.ignore_errors = !args.failed;
-    net::set_ports(
-        &mut rodata.target_ports,
-        &mut rodata.target_ports_len,
-        &args.ports,
-        "-P",
-    )?;
-    rodata.filter_cg = cgroup.is_some();
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let builder = BindsnoopSkelBuilder::default();
+    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.ignore_errors = !args.failed;
+        let ports = &mut rodata.target_ports;
+        net::set_ports(ports, &mut rodata.target_ports_len, &args.ports, "-P")
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
-
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 8).key("time"));
-    }
-    if args.print_uid {
-        columns.push(Column::left("UID", 6));
-    }
+    let mut columns = Vec::from_iter(net::wall_time_column(args.timestamp));
+    columns.extend(args.print_uid.then(|| Column::left("UID", 6)));
     columns.extend([
         Column::left("PID", 7),
         Column::left("COMM", 16),
@@ -185,18 +166,12 @@ fn run(args: Args) -> Result<()> {
         Column::left("ADDR", 48),
     ]);
     let out = Output::stdout(args.common.json, columns);
-    out.ready("binds");
-
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "binds", duration, |data| {
         let e: event = libtools::decode(data);
         let opts = opts(e.opts);
         let mut cells = Vec::with_capacity(10);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        if args.print_uid {
-            cells.push(Value::Uint(e.uid.into()));
-        }
+        cells.extend(args.timestamp.then(|| Value::Time(libtools::output::now())));
+        cells.extend(args.print_uid.then(|| Value::Uint(e.uid.into())));
         cells.extend([
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
@@ -208,9 +183,7 @@ fn run(args: Args) -> Result<()> {
             Value::Addr(net::addr(e.family, &e.addr)),
         ]);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 pub mod docs;
 pub mod irqs;
 mod sched;
-mod tcpconn;
 
 pub struct Tool {
     pub name: &'static str,

@@ -3,14 +3,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
-use libtools::{bpf, net, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{
+    lifecycle, net, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
+};
 
 mod skel {
     libtools::skel!("solisten");
 }
 use skel::{types::event, SolistenSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -96,22 +98,13 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = SolistenSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("solisten has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
+    let spec = Spec::hooks(hooks());
+    let tool = lifecycle::start(SolistenSkelBuilder::default(), &mut storage, spec, |open| {
+        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
-
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 8).key("time"));
-    }
+    let mut columns = Vec::from_iter(net::wall_time_column(args.timestamp));
     columns.extend([
         Column::left("PID", 7),
         Column::left("COMM", 16),
@@ -122,21 +115,16 @@ fn run(args: Args) -> Result<()> {
         Column::left("ADDR", 32),
     ]);
     let out = Output::stdout(args.common.json, columns);
-    out.ready("listen syscalls");
-
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    let name = args.name.as_deref().map(str::as_bytes);
+    tool.trace(&out, "listen syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
-        if let Some(n) = &args.name {
-            if !libtools::contains_bytes(comm, n.as_bytes()) {
-                return;
-            }
+        if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
+            return;
         }
         let proto = proto(e.r#type, e.family);
         let mut cells = Vec::with_capacity(8);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
+        cells.extend(args.timestamp.then(|| Value::Time(libtools::output::now())));
         cells.extend([
             Value::Uint(e.pid.into()),
             Value::Bytes(comm),
@@ -147,9 +135,7 @@ fn run(args: Args) -> Result<()> {
             Value::Addr(net::addr(e.family, &e.addr)),
         ]);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 #[cfg(test)]

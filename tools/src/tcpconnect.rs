@@ -5,17 +5,16 @@ use std::mem::MaybeUninit;
 use std::net::IpAddr;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libtools::net::{self, FamilyArg};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
-
-use crate::tcpconn::{self, RelTime};
+use libtools::tcp::{self, RelTime};
+use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcpconnect");
 }
 use skel::{types::event, TcpconnectSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -143,42 +142,25 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcpconnectSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcpconnect has rodata");
-    rodata.filter_pid = args.pid.unwrap_or(0);
-    rodata.filter_uid = args.uid.unwrap_or(u32::MAX);
-    rodata.filter_family = args.family.family();
-    net::set_ports(
-        &mut rodata.filter_ports,
-        &mut rodata.filter_ports_len,
-        &args.ports,
-        "-P",
-    )?;
-    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
-
+    let spec = Spec::hooks(hooks()).ring_size(1 << 20);
+    let builder = TcpconnectSkelBuilder::default();
+    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.filter_pid = args.pid.unwrap_or(0);
+        rodata.filter_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.filter_family = args.family.family();
+        let ports = &mut rodata.filter_ports;
+        net::set_ports(ports, &mut rodata.filter_ports_len, &args.ports, "-P")
+    })?;
     if args.count {
-        count(&args, &skel.maps.events, duration)?;
-        bpf::report_dropped(skel.object());
-        return Ok(());
+        return count(&args, &tool, duration);
     }
 
     let json = args.common.json;
     let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 8).key("time_s"));
-    }
-    if args.print_uid {
-        columns.push(Column::left("UID", 5));
-    }
-    columns.extend(tcpconn::task_columns(12));
+    columns.extend(RelTime::column(args.timestamp, 8));
+    columns.extend(args.print_uid.then(|| Column::left("UID", 5)));
+    columns.extend(tcp::task_columns(12));
     columns.push(Column::left("SADDR", 16));
     if args.lport {
         columns.push(Column::left("LPORT", 6));
@@ -189,39 +171,31 @@ fn run(args: Args) -> Result<()> {
     }
     columns.push(Column::left("DPORT", 5));
     let out = Output::stdout(json, columns);
-    out.ready("connect");
-
     let mut time = RelTime::default();
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "connect", duration, |data| {
         let e: event = libtools::decode(data);
-        let t = &e.t;
+        let [saddr, sport, daddr, dport] = libtools::ends!(e.t).cells();
         let mut cells = Vec::with_capacity(11);
-        if args.timestamp {
-            cells.push(time.cell(e.ts_ns));
-        }
-        if args.print_uid {
-            cells.push(Value::Uint(e.uid.into()));
-        }
-        cells.extend(tcpconn::task_cells(json, 12, e.pid, &e.comm, t.family));
-        cells.push(Value::Addr(net::addr(t.family, &t.saddr)));
+        cells.extend(args.timestamp.then(|| time.cell(e.ts_ns)));
+        cells.extend(args.print_uid.then(|| Value::Uint(e.uid.into())));
+        cells.extend(tcp::task_cells(json, 12, e.pid, &e.comm, e.t.family));
+        cells.push(saddr);
         if args.lport {
-            cells.push(Value::Uint(t.sport.into()));
+            cells.push(sport);
         }
-        cells.push(Value::Addr(net::addr(t.family, &t.daddr)));
+        cells.push(daddr);
         if args.source_port {
-            cells.push(Value::Uint(t.sport.into()));
+            cells.push(sport);
         }
-        cells.push(Value::Uint(t.dport.into()));
+        cells.push(dport);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 /// -c: count in user space, print once at the end (busiest first).
-fn count(
+fn count<'obj>(
     args: &Args,
-    events: &dyn libbpf_rs::MapCore,
+    tool: &lifecycle::Loaded<skel::TcpconnectSkel<'obj>>,
     duration: Option<std::time::Duration>,
 ) -> Result<()> {
     let json = args.common.json;
@@ -232,32 +206,23 @@ fn count(
     }
     columns.extend([Column::left("RPORT", 20), Column::left("CONNECTS", 10)]);
     let out = Output::stdout(json, columns);
-    let ready = "Tracing connect ... Hit Ctrl-C to end";
-    if json {
-        eprintln!("{ready}");
-    } else {
-        out.text(&format!("{ready}\n"));
-        out.flush();
-    }
+    tcp::note(&out, "Tracing connect ... Hit Ctrl-C to end\n");
 
     let mut counts: HashMap<CountKey, u64> = HashMap::new();
-    run::poll_events(events, duration, &out, |data| {
+    tool.poll(&out, duration, |data| {
         let e: event = libtools::decode(data);
-        let t = &e.t;
+        let ends = libtools::ends!(e.t);
         let key = (
-            net::addr(t.family, &t.saddr),
-            net::addr(t.family, &t.daddr),
-            by_port.then_some(t.sport),
-            t.dport,
+            ends.src,
+            ends.dst,
+            by_port.then_some(ends.sport),
+            ends.dport,
         );
         *counts.entry(key).or_default() += 1;
     })?;
 
-    if !json {
-        out.text("\n");
-        out.ready("connect");
-    }
-    for ((saddr, daddr, sport, dport), n) in sorted_counts(counts) {
+    tcp::counts_header(&out, "connect");
+    for ((saddr, daddr, sport, dport), n) in tcp::busiest_first(counts) {
         let mut cells = vec![Value::Addr(saddr), Value::Addr(daddr)];
         if let Some(p) = sport {
             cells.push(Value::Uint(p.into()));
@@ -269,30 +234,9 @@ fn count(
     Ok(())
 }
 
-/// Busiest first; ties in address and port order, so that output is stable.
-fn sorted_counts(counts: HashMap<CountKey, u64>) -> Vec<(CountKey, u64)> {
-    let mut v: Vec<_> = counts.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counts_busiest_first() {
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "::1".parse().unwrap();
-        let mut m = HashMap::new();
-        m.insert((a, a, None, 80), 1);
-        m.insert((b, b, None, 443), 3);
-        m.insert((a, a, None, 22), 1);
-        let v = sorted_counts(m);
-        assert_eq!(v[0], ((b, b, None, 443), 3));
-        assert_eq!(v[1].0 .3, 22);
-        assert_eq!(v[2].0 .3, 80);
-    }
 
     #[test]
     fn ports_are_a_comma_separated_list() {

@@ -3,17 +3,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libtools::net;
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
-
-use crate::tcpconn::{self, RelTime};
+use libtools::tcp::{self, RelTime};
+use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcpconnlat");
 }
 use skel::{types::event, TcpconnlatSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -84,19 +83,11 @@ fn parse_min_ms(s: &str) -> std::result::Result<f64, String> {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("connect")
-        .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state")])
-        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])
-        .or([
-            Prog::fentry("fentry_v4_connect", "tcp_v4_connect"),
-            Prog::fentry("fentry_v6_connect", "tcp_v6_connect").optional(),
-            Prog::fentry("fentry_rcv_state_process", "tcp_rcv_state_process"),
-        ])
-        .or([
-            Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
-            Prog::kprobe("kp_v6_connect", "tcp_v6_connect").optional(),
-            Prog::kprobe("kp_rcv_state_process", "tcp_rcv_state_process"),
-        ])]
+    vec![tcp::connect_hooks(
+        "tcp_rcv_state_process",
+        "fentry_rcv_state_process",
+        "kp_rcv_state_process",
+    )]
 }
 
 pub fn main() -> ! {
@@ -109,26 +100,19 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcpconnlatSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcpconnlat has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
-    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks()).ring_size(1 << 20);
+    let builder = TcpconnlatSkelBuilder::default();
+    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
+        Ok(())
+    })?;
 
     let json = args.common.json;
     let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 9).key("time_s"));
-    }
-    columns.extend(tcpconn::task_columns(12));
+    columns.extend(RelTime::column(args.timestamp, 9));
+    columns.extend(tcp::task_columns(12));
     columns.push(Column::left("SADDR", 16));
     if args.lport {
         columns.push(Column::left("LPORT", 6));
@@ -139,17 +123,13 @@ fn run(args: Args) -> Result<()> {
         Column::left("LAT(ms)", 0).key("lat_ms"),
     ]);
     let out = Output::stdout(json, columns);
-    out.ready("TCP connects");
-
     let mut time = RelTime::default();
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "TCP connects", duration, |data| {
         let e: event = libtools::decode(data);
         let t = &e.t;
         let mut cells = Vec::with_capacity(10);
-        if args.timestamp {
-            cells.push(time.cell(e.ts_ns));
-        }
-        cells.extend(tcpconn::task_cells(json, 12, e.pid, &e.comm, t.family));
+        cells.extend(args.timestamp.then(|| time.cell(e.ts_ns)));
+        cells.extend(tcp::task_cells(json, 12, e.pid, &e.comm, t.family));
         cells.push(Value::Addr(net::addr(t.family, &t.saddr)));
         if args.lport {
             cells.push(Value::Uint(t.sport.into()));
@@ -160,9 +140,7 @@ fn run(args: Args) -> Result<()> {
             Value::Fixed(e.delta_ns as f64 / 1e6, 2),
         ]);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 #[cfg(test)]

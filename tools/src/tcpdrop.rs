@@ -4,16 +4,16 @@ use std::collections::HashMap;
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::net::{self, FamilyArg};
 use libtools::stacks::{self, StackResolver, StackStorage};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcpdrop");
 }
 use skel::{types::event, TcpdropSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -110,21 +110,15 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
 
-    let mut storage = MaybeUninit::uninit();
-    let mut open = TcpdropSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcpdrop has rodata");
-    rodata.filter_family = args.family.family();
-    rodata.kernel_stack = !args.no_stack;
-    args.storage.apply(&mut open.maps.stackmap)?;
-
     let reasons = drop_reasons();
-    let plan = HookPlan::select(&hooks(!reasons.is_empty()))?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let mut storage = MaybeUninit::uninit();
+    let spec = Spec::hooks(hooks(!reasons.is_empty()));
+    let tool = lifecycle::start(TcpdropSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.filter_family = args.family.family();
+        rodata.kernel_stack = !args.no_stack;
+        args.storage.apply(&mut open.maps.stackmap)
+    })?;
 
     let json = args.common.json;
     let stack = !args.no_stack;
@@ -133,42 +127,34 @@ fn run(args: Args) -> Result<()> {
         Column::left("PID", 7),
         Column::left("IP", 2),
     ];
-    if json {
-        columns.extend([
-            Column::left("SADDR", 0),
-            Column::left("SPORT", 0),
-            Column::left("DADDR", 0),
-            Column::left("DPORT", 0),
-            Column::left("STATE", 0),
-            Column::left("FLAGS", 0),
-            Column::left("REASON", 0),
-        ]);
-        if stack {
-            columns.push(Column::left("KERNEL_STACK", 0));
-        }
-    } else {
-        columns.extend([
-            Column::left("SADDR:SPORT", 20),
-            Column::left(">", 1),
-            Column::left("DADDR:DPORT", 20),
-            Column::left("STATE", 12),
-            Column::left("(FLAGS)", 9),
-            Column::left("REASON", 0),
-        ]);
+    let arrow = Column::left(">", 1).table_only();
+    columns.extend(net::flow_columns(
+        json,
+        "SADDR:SPORT",
+        Some(arrow),
+        "DADDR:DPORT",
+        20,
+    ));
+    columns.extend([
+        Column::left("STATE", 12),
+        Column::left("(FLAGS)", 9),
+        Column::left("REASON", 0),
+    ]);
+    if json && stack {
+        columns.push(Column::left("KERNEL_STACK", 0));
     }
     let out = Output::stdout(json, columns);
-    out.ready("TCP drops");
 
     let mut resolver = StackResolver::new();
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    let mut text = Default::default();
+    tool.trace(&out, "TCP drops", duration, |data| {
         let e: event = libtools::decode(data);
-        let t = &e.t;
-        let (saddr, daddr) = (net::addr(t.family, &t.saddr), net::addr(t.family, &t.daddr));
         let state = match e.state {
             0 => Value::Null,
             s => Value::Str(net::tcp_state_name(s.into())),
         };
         let flags = net::tcp_flags(e.tcpflags);
+        let flags = if json { flags } else { format!("({flags})") };
         let reason = match reasons.get(&e.reason) {
             Some(r) => Value::Str(r),
             None if e.reason == u32::MAX => Value::Null,
@@ -179,57 +165,34 @@ fn run(args: Args) -> Result<()> {
         } else if stacks::stack_lost(e.kern_stack_id) {
             vec![stacks::MISSED_KERNEL.into()]
         } else {
-            let addrs = stacks::stack_addrs(&skel.maps.stackmap, e.kern_stack_id);
+            let addrs = stacks::stack_addrs(&tool.maps.stackmap, e.kern_stack_id);
             resolver.kernel(&addrs.unwrap_or_default())
         };
         let mut cells = vec![
             Value::Time(libtools::output::now()),
             Value::Uint(e.pid.into()),
-            Value::Uint(net::ip_version(t.family)),
+            Value::Uint(net::ip_version(e.t.family)),
         ];
+        let ends = libtools::ends!(e.t);
+        cells.extend(ends.flow_cells(json, Some(Value::Str(">")), &mut text));
+        cells.extend([state, Value::Str(&flags), reason]);
         let fb: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
-        let (src, dst, paren);
-        if json {
-            cells.extend([
-                Value::Addr(saddr),
-                Value::Uint(t.sport.into()),
-                Value::Addr(daddr),
-                Value::Uint(t.dport.into()),
-                state,
-                Value::Str(&flags),
-                reason,
-            ]);
-            if stack {
-                cells.push(Value::Strings(&fb));
-            }
-        } else {
-            src = net::addr_port(saddr, t.sport);
-            dst = net::addr_port(daddr, t.dport);
-            paren = format!("({flags})");
-            cells.extend([
-                Value::Str(&src),
-                Value::Str(">"),
-                Value::Str(&dst),
-                state,
-                Value::Str(&paren),
-                reason,
-            ]);
+        if json && stack {
+            cells.push(Value::Strings(&fb));
         }
         out.row(&cells);
         if !json && stack {
             // bcc's layout: the frames under the row, then an empty line.
-            let mut text = String::new();
+            let mut below = String::new();
             for f in &frames {
-                text.push('\t');
-                text.push_str(f);
-                text.push('\n');
+                below.push('\t');
+                below.push_str(f);
+                below.push('\n');
             }
-            text.push('\n');
-            out.text(&text);
+            below.push('\n');
+            out.text(&below);
         }
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -4,15 +4,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::net::{self, FamilyArg};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::tcp::{self, PortsArg, Stamps};
+use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcplife");
 }
 use skel::{types::event, TcplifeSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -74,33 +75,13 @@ pub struct Args {
     /// Include a timestamp column (seconds since the first connection closed)
     #[arg(short = 't', long)]
     timestamp: bool,
-    /// Comma-separated list of local ports to trace
-    #[arg(
-        short = 'L',
-        long = "localport",
-        value_name = "PORTS",
-        value_delimiter = ','
-    )]
-    lports: Vec<u16>,
-    /// Comma-separated list of remote ports to trace
-    #[arg(
-        short = 'D',
-        long = "remoteport",
-        value_name = "PORTS",
-        value_delimiter = ','
-    )]
-    rports: Vec<u16>,
+    #[command(flatten)]
+    ports: PortsArg,
     /// Trace for this many seconds
     #[arg(short, long, allow_negative_numbers = true)]
     duration: Option<i64>,
     #[command(flatten)]
     common: Common,
-}
-
-fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("TCP state change")
-        .or([Prog::tp_btf("tp_btf_set_state", "inet_sock_set_state")])
-        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])]
 }
 
 pub fn main() -> ! {
@@ -113,77 +94,37 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcplifeSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcplife has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.filter_family = args.family.family();
-    net::set_ports(
-        &mut rodata.lports,
-        &mut rodata.lports_len,
-        &args.lports,
-        "-L",
-    )?;
-    net::set_ports(
-        &mut rodata.rports,
-        &mut rodata.rports_len,
-        &args.rports,
-        "-D",
-    )?;
+    let spec = Spec::hooks(tcp::state_change_hooks());
+    let tool = lifecycle::start(TcplifeSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.filter_family = args.family.family();
+        libtools::set_lr_ports!(args.ports, rodata)
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
-
-    let addr_width = if args.wide { 39 } else { 15 };
-    let mut columns = Vec::new();
-    if args.time {
-        columns.push(Column::left("TIME", 8));
-    }
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 9));
-    }
+    let mut stamps = Stamps::new(args.time, args.timestamp);
+    let mut columns = stamps.columns();
+    columns.extend([Column::left("PID", 7), Column::left("COMM", 16)]);
+    columns.extend(net::ends_columns(if args.wide { 39 } else { 15 }));
     columns.extend([
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-        Column::left("LADDR", addr_width),
-        Column::left("LPORT", 5),
-        Column::left("RADDR", addr_width),
-        Column::left("RPORT", 5),
         Column::left("TX_KB", 6),
         Column::left("RX_KB", 6),
         Column::left("MS", 0),
     ]);
     let out = Output::stdout(args.common.json, columns);
-    out.ready("TCP connections");
-
-    let mut first_us = None;
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "TCP connections", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = Vec::with_capacity(11);
-        if args.time {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        if args.timestamp {
-            let first = *first_us.get_or_insert(e.ts_us);
-            cells.push(Value::Fixed(e.ts_us.saturating_sub(first) as f64 / 1e6, 3));
-        }
+        let mut cells = stamps.cells(e.ts_us);
         cells.extend([
             Value::Uint(e.pid.into()),
             Value::Bytes(libtools::c_bytes(&e.comm)),
-            Value::Addr(net::addr(e.t.family, &e.t.saddr)),
-            Value::Uint(e.t.sport.into()),
-            Value::Addr(net::addr(e.t.family, &e.t.daddr)),
-            Value::Uint(e.t.dport.into()),
+        ]);
+        cells.extend(libtools::ends!(e.t).cells());
+        cells.extend([
             Value::Fixed(e.tx_b as f64 / 1024.0, 2),
             Value::Fixed(e.rx_b as f64 / 1024.0, 2),
             Value::Fixed(e.span_us as f64 / 1000.0, 2),
         ]);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }

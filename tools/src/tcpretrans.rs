@@ -3,11 +3,11 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::MapCore;
 use libtools::net::{self, FamilyArg};
+use libtools::tcp;
 use libtools::{
-    bpf, maps, run, AttachPoint, Column, Common, Context, HookPlan, Output, Prog, Result, Value,
+    lifecycle, maps, run, AttachPoint, Column, Common, Context, Output, Prog, Result, Spec, Value,
 };
 
 mod skel {
@@ -18,7 +18,9 @@ use skel::{
     TcpretransSkelBuilder,
 };
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
+// SAFETY: net_tuple is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for net_tuple {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -105,117 +107,70 @@ pub fn main() -> ! {
     libtools::main("tcpretrans", run)
 }
 
-fn endpoint(family: u16, bytes: &[u8; 16], port: u16) -> String {
-    net::addr_port(net::addr(family, bytes), port)
-}
-
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcpretransSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcpretrans has rodata");
-    rodata.filter_family = args.family.family();
-    rodata.do_count = args.count;
-
-    let plan = HookPlan::select(&hooks(&args)).map_err(|e| {
+    // Without -l the loss probe programs are not declared: leave them out too.
+    let spec = Spec::hooks(hooks(&args)).chosen_only();
+    let builder = TcpretransSkelBuilder::default();
+    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.filter_family = args.family.family();
+        rodata.do_count = args.count;
+        Ok(())
+    })
+    .map_err(|e| {
         if args.lossprobe && e.to_string().contains(LOSS_PROBES) {
             e.context("-l (tail loss probes) is unavailable on this kernel")
         } else {
             e
         }
     })?;
-    if !args.lossprobe {
-        for name in ["fentry_tlp", "kprobe_tlp"] {
-            if let Some(mut p) = open
-                .open_object_mut()
-                .progs_mut()
-                .find(|p| p.name().to_string_lossy() == name)
-            {
-                p.set_autoload(false);
-            }
-        }
-    }
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
 
     if args.count {
         eprintln!("Tracing retransmits ... Hit Ctrl-C to end.");
         run::sleep_for(duration);
-        return print_counts(&skel.maps.counts, args.common.json);
+        return print_counts(&tool.maps.counts, args.common.json);
     }
 
     let json = args.common.json;
-    let columns = if json {
-        vec![
-            Column::left("TIME", 8),
-            Column::left("PID", 6),
-            Column::left("IP", 2),
-            Column::left("LADDR", 0),
-            Column::left("LPORT", 0),
-            Column::left("TYPE", 0),
-            Column::left("RADDR", 0),
-            Column::left("RPORT", 0),
-            Column::left("STATE", 0),
-        ]
+    let mut columns = vec![
+        Column::left("TIME", 8),
+        Column::left("PID", 6),
+        Column::left("IP", 2),
+    ];
+    let kind = if json {
+        Column::left("TYPE", 0)
     } else {
-        vec![
-            Column::left("TIME", 8),
-            Column::left("PID", 6),
-            Column::left("IP", 2),
-            Column::left("LADDR:LPORT", 20),
-            Column::left("T>", 2),
-            Column::left("RADDR:RPORT", 20),
-            Column::left("STATE", 4),
-        ]
+        Column::left("T>", 2)
     };
+    columns.extend(net::flow_columns(
+        json,
+        "LADDR:LPORT",
+        Some(kind),
+        "RADDR:RPORT",
+        20,
+    ));
+    columns.push(Column::left("STATE", 4));
     let out = Output::stdout(json, columns);
-    out.ready("retransmits");
 
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    let mut text = Default::default();
+    tool.trace(&out, "retransmits", duration, |data| {
         let e: event = libtools::decode(data);
-        let t = &e.t;
-        let (laddr, raddr) = (net::addr(t.family, &t.saddr), net::addr(t.family, &t.daddr));
         let kind = if e.r#type == 2 { "L" } else { "R" };
-        let state = net::tcp_state_name(e.state);
-        let time = Value::Time(libtools::output::now());
-        let ip = Value::Uint(net::ip_version(t.family));
-        if json {
-            out.row(&[
-                time,
-                Value::Uint(e.pid.into()),
-                ip,
-                Value::Addr(laddr),
-                Value::Uint(t.sport.into()),
-                Value::Str(kind),
-                Value::Addr(raddr),
-                Value::Uint(t.dport.into()),
-                Value::Str(state),
-            ]);
-        } else {
-            let (l, r) = (
-                net::addr_port(laddr, t.sport),
-                net::addr_port(raddr, t.dport),
-            );
-            let arrow = format!("{kind}>");
-            out.row(&[
-                time,
-                Value::Uint(e.pid.into()),
-                ip,
-                Value::Str(&l),
-                Value::Str(&arrow),
-                Value::Str(&r),
-                Value::Str(state),
-            ]);
-        }
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+        let arrow = format!("{kind}>");
+        let mut cells = vec![
+            Value::Time(libtools::output::now()),
+            Value::Uint(e.pid.into()),
+            Value::Uint(net::ip_version(e.t.family)),
+        ];
+        let kind = Value::Str(if json { kind } else { arrow.as_str() });
+        cells.extend(libtools::ends!(e.t).flow_cells(json, Some(kind), &mut text));
+        cells.push(Value::Str(net::tcp_state_name(e.state.into())));
+        out.row(&cells);
+    })
 }
 
 /// -c at exit: one line per flow, fewest retransmits first, as bcc does.
@@ -228,42 +183,15 @@ fn print_counts(map: &dyn MapCore, json: bool) -> Result<()> {
         flows.push((t, n));
     }
     flows.sort_by_key(|f| f.1);
-    let columns = if json {
-        vec![
-            Column::left("LADDR", 0),
-            Column::left("LPORT", 0),
-            Column::left("RADDR", 0),
-            Column::left("RPORT", 0),
-            Column::left("RETRANSMITS", 0),
-        ]
-    } else {
-        vec![
-            Column::left("LADDR:LPORT", 25),
-            Column::left("RADDR:RPORT", 25),
-            Column::left("RETRANSMITS", 10),
-        ]
-    };
+    let mut columns = net::flow_columns(json, "LADDR:LPORT", None, "RADDR:RPORT", 25);
+    columns.push(Column::left("RETRANSMITS", 10));
     let out = Output::stdout(json, columns);
-    if !json {
-        out.text("\n");
-        out.ready("retransmits");
-    }
+    tcp::counts_header(&out, "retransmits");
+    let mut text = Default::default();
     for (t, n) in &flows {
-        if json {
-            out.row(&[
-                Value::Addr(net::addr(t.family, &t.saddr)),
-                Value::Uint(t.sport.into()),
-                Value::Addr(net::addr(t.family, &t.daddr)),
-                Value::Uint(t.dport.into()),
-                Value::Uint(*n),
-            ]);
-        } else {
-            let (l, r) = (
-                endpoint(t.family, &t.saddr, t.sport),
-                endpoint(t.family, &t.daddr, t.dport),
-            );
-            out.row(&[Value::Str(&l), Value::Str(&r), Value::Uint(*n)]);
-        }
+        let mut cells = libtools::ends!(t).flow_cells(json, None, &mut text);
+        cells.push(Value::Uint(*n));
+        out.row(&cells);
     }
     out.flush();
     Ok(())

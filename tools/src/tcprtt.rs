@@ -5,18 +5,19 @@ use std::mem::MaybeUninit;
 use std::net::IpAddr;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::hist::{Scale, Summary};
 use libtools::net::{self, FamilyArg};
 use libtools::run::{self, Interval};
-use libtools::{bail, bpf, maps, AttachPoint, Common, HookPlan, Prog, Result, Value};
+use libtools::{bail, lifecycle, top, AttachPoint, Common, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcprtt");
 }
 use skel::{types::rtt_hist, types::rtt_key, TcprttSkelBuilder};
 
+// SAFETY: rtt_key is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for rtt_key {}
+// SAFETY: rtt_hist is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for rtt_hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -145,26 +146,21 @@ fn run(args: Args) -> Result<()> {
     }
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcprttSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcprtt has rodata");
-    rodata.targ_laddr_hist = args.laddr_hist;
-    rodata.targ_raddr_hist = args.raddr_hist;
-    rodata.targ_ms = args.milliseconds;
-    rodata.targ_lport = args.lport.unwrap_or(0);
-    rodata.targ_rport = args.rport.unwrap_or(0);
-    rodata.targ_laddr_family = lfam;
-    rodata.targ_laddr = laddr;
-    rodata.targ_raddr_family = rfam;
-    rodata.targ_raddr = raddr;
-    rodata.filter_family = family;
-
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let spec = Spec::hooks(hooks());
+    let tool = lifecycle::start(TcprttSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_laddr_hist = args.laddr_hist;
+        rodata.targ_raddr_hist = args.raddr_hist;
+        rodata.targ_ms = args.milliseconds;
+        rodata.targ_lport = args.lport.unwrap_or(0);
+        rodata.targ_rport = args.rport.unwrap_or(0);
+        rodata.targ_laddr_family = lfam;
+        rodata.targ_laddr = laddr;
+        rodata.targ_raddr_family = rfam;
+        rodata.targ_raddr = raddr;
+        rodata.filter_family = family;
+        Ok(())
+    })?;
 
     let unit = if args.milliseconds { "msecs" } else { "usecs" };
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
@@ -176,10 +172,7 @@ fn run(args: Args) -> Result<()> {
         _ => None,
     };
     run::summaries(&Interval { interval, count }, || {
-        let mut hists: Vec<(rtt_key, rtt_hist)> = maps::drain(&skel.maps.hists)?
-            .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-            .collect();
+        let mut hists: Vec<(rtt_key, rtt_hist)> = top::drain(&tool.maps.hists)?;
         hists.sort_by_key(|(k, _)| (k.family, k.addr));
         summary.begin();
         for (k, h) in &hists {

@@ -3,15 +3,16 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::net::{self, FamilyArg};
-use libtools::{bpf, run, AttachPoint, Column, Common, HookPlan, Output, Prog, Result, Value};
+use libtools::tcp::{self, PortsArg, Stamps};
+use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcpstates");
 }
 use skel::{types::event, TcpstatesSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -69,59 +70,13 @@ pub struct Args {
     /// Wide column output (fits IPv6 addresses), with the IP version
     #[arg(short, long)]
     wide: bool,
-    /// Comma-separated list of local ports to trace
-    #[arg(
-        short = 'L',
-        long = "localport",
-        value_name = "PORTS",
-        value_delimiter = ','
-    )]
-    lports: Vec<u16>,
-    /// Comma-separated list of remote ports to trace
-    #[arg(
-        short = 'D',
-        long = "remoteport",
-        value_name = "PORTS",
-        value_delimiter = ','
-    )]
-    rports: Vec<u16>,
+    #[command(flatten)]
+    ports: PortsArg,
     /// Trace for this many seconds
     #[arg(short, long, allow_negative_numbers = true)]
     duration: Option<i64>,
     #[command(flatten)]
     common: Common,
-}
-
-/// The kernel's TCP states (include/net/tcp_states.h), as libbpf-tools names them.
-const STATES: &[&str] = &[
-    "UNKNOWN",
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
-    "NEW_SYN_RECV",
-    "BOUND_INACTIVE",
-];
-
-pub fn state_name(state: i32) -> &'static str {
-    usize::try_from(state)
-        .ok()
-        .and_then(|i| STATES.get(i))
-        .copied()
-        .unwrap_or("UNKNOWN")
-}
-
-fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("TCP state change")
-        .or([Prog::tp_btf("tp_btf_set_state", "inet_sock_set_state")])
-        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])]
 }
 
 pub fn main() -> ! {
@@ -133,48 +88,27 @@ fn run(args: Args) -> Result<()> {
     let duration = run::duration(args.duration)?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcpstatesSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcpstates has rodata");
-    rodata.filter_family = args.family.family();
-    net::set_ports(
-        &mut rodata.lports,
-        &mut rodata.lports_len,
-        &args.lports,
-        "-L",
-    )?;
-    net::set_ports(
-        &mut rodata.rports,
-        &mut rodata.rports_len,
-        &args.rports,
-        "-D",
-    )?;
+    let spec = Spec::hooks(tcp::state_change_hooks());
+    let builder = TcpstatesSkelBuilder::default();
+    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.filter_family = args.family.family();
+        libtools::set_lr_ports!(args.ports, rodata)
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
-
-    let mut columns = Vec::new();
-    if args.time {
-        columns.push(Column::left("TIME", 8));
-    }
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 9));
-    }
+    let mut stamps = Stamps::new(args.time, args.timestamp);
+    let mut columns = stamps.columns();
     let (comm_width, addr_width) = if args.wide { (16, 26) } else { (10, 15) };
-    columns.extend([Column::left("SKADDR", 16), Column::left("PID", 7)]);
-    columns.push(Column::left("COMM", comm_width));
+    columns.extend([
+        Column::left("SKADDR", 16),
+        Column::left("PID", 7),
+        Column::left("COMM", comm_width),
+    ]);
     if args.wide {
         columns.push(Column::left("IP", 2));
     }
+    columns.extend(net::ends_columns(addr_width));
     columns.extend([
-        Column::left("LADDR", addr_width),
-        Column::left("LPORT", 5),
-        Column::left("RADDR", addr_width),
-        Column::left("RPORT", 5),
         Column::left("OLDSTATE", 11),
         Column::left("->", 2).table_only(),
         Column::left("NEWSTATE", 11),
@@ -182,62 +116,25 @@ fn run(args: Args) -> Result<()> {
     ]);
     let json = args.common.json;
     let out = Output::stdout(json, columns);
-    out.ready("TCP state changes");
-
-    let mut first_us = None;
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "TCP state changes", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = Vec::with_capacity(15);
-        if args.time {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        if args.timestamp {
-            let first = *first_us.get_or_insert(e.ts_us);
-            cells.push(Value::Fixed(e.ts_us.saturating_sub(first) as f64 / 1e6, 3));
-        }
+        let mut cells = stamps.cells(e.ts_us);
         let skaddr = format!("{:x}", e.skaddr);
-        let comm = libtools::c_bytes(&e.comm);
-        // libbpf-tools cuts the name to the column; JSON has all of it.
-        let comm = if json {
-            comm
-        } else {
-            &comm[..comm.len().min(comm_width)]
-        };
         cells.extend([
             Value::Str(&skaddr),
             Value::Uint(e.pid.into()),
-            Value::Bytes(comm),
+            tcp::comm_cell(json, comm_width, &e.comm),
         ]);
         if args.wide {
             cells.push(Value::Uint(net::ip_version(e.t.family)));
         }
+        cells.extend(libtools::ends!(e.t).cells());
         cells.extend([
-            Value::Addr(net::addr(e.t.family, &e.t.saddr)),
-            Value::Uint(e.t.sport.into()),
-            Value::Addr(net::addr(e.t.family, &e.t.daddr)),
-            Value::Uint(e.t.dport.into()),
-            Value::Str(state_name(e.oldstate)),
+            Value::Str(net::tcp_state_name(e.oldstate.into())),
             Value::Str("->"),
-            Value::Str(state_name(e.newstate)),
+            Value::Str(net::tcp_state_name(e.newstate.into())),
             Value::Fixed(e.delta_us as f64 / 1000.0, 3),
         ]);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn states_by_number() {
-        assert_eq!(state_name(1), "ESTABLISHED");
-        assert_eq!(state_name(7), "CLOSE");
-        assert_eq!(state_name(12), "NEW_SYN_RECV");
-        assert_eq!(state_name(0), "UNKNOWN");
-        assert_eq!(state_name(-1), "UNKNOWN");
-        assert_eq!(state_name(99), "UNKNOWN");
-    }
+    })
 }

@@ -1,23 +1,24 @@
 //! tcptop: the busiest TCP connections, like top: kilobytes received and
 //! sent per connection and process, every interval.
 
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 use std::mem::MaybeUninit;
 
 use clap::{Parser, ValueEnum};
-use libbpf_rs::skel::{Skel, SkelBuilder};
 use libtools::net::{self, FamilyArg};
 use libtools::output::Format;
 use libtools::run::{self, Interval};
-use libtools::{bpf, maps, AttachPoint, CgroupArg, Column, Common, HookPlan, Output, Prog};
-use libtools::{Result, Value};
+use libtools::{lifecycle, tcp, top, AttachPoint, CgroupArg, Column, Common, Output, Prog};
+use libtools::{Result, Spec, Value};
 
 mod skel {
     libtools::skel!("tcptop");
 }
 use skel::{types::traffic, types::traffic_key, TcptopSkelBuilder};
 
+// SAFETY: traffic_key is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for traffic_key {}
+// SAFETY: traffic is a C struct of integers, valid for any bytes.
 unsafe impl plain::Plain for traffic {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -134,176 +135,114 @@ fn sort(rows: &mut [(traffic_key, traffic)], by: Sort) {
     });
 }
 
-/// The PID column fits the largest pid (kernel.pid_max), 6 at least.
-fn pid_width() -> usize {
-    std::fs::read_to_string("/proc/sys/kernel/pid_max")
-        .map(|s| s.trim().len())
-        .unwrap_or(7)
-        .max(6)
-}
-
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    let cgroup = args.cgroup.open()?;
 
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcptopSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcptop has rodata");
-    rodata.targ_tgid = args.pid.unwrap_or(0);
-    rodata.filter_family = args.family.family();
-    rodata.filter_cg = cgroup.is_some();
+    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(TcptopSkelBuilder::default(), &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.filter_family = args.family.family();
+        Ok(())
+    })?;
 
-    let plan = HookPlan::select(&hooks())?;
-    let skel = bpf::load(open, &plan)?;
-    if let Some(cg) = &cgroup {
-        cg.install(&skel.maps.cgroup_map)?;
-    }
-    let _links = plan.attach(skel.object())?;
+    let mut columns = vec![
+        Column::left("TIME", 8),
+        Column::left("PID", 7),
+        Column::left("COMM", 16),
+    ];
+    columns.extend(net::ends_columns(15));
+    columns.extend([
+        Column::left("RX_KB", 6),
+        Column::left("TX_KB", 6),
+        Column::left("RX_BYTES", 0),
+        Column::left("TX_BYTES", 0),
+    ]);
+    let out = Output::stdout(args.common.json, columns);
+    let every = args.interval;
+    let tracing = format!("Tracing... Output every {every} secs. Hit Ctrl-C to end.\n");
+    tcp::note(&out, &tracing);
 
-    let out = Output::stdout(
-        args.common.json,
-        vec![
-            Column::left("TIME", 8),
-            Column::left("PID", 7),
-            Column::left("COMM", 16),
-            Column::left("LADDR", 15),
-            Column::left("LPORT", 5),
-            Column::left("RADDR", 15),
-            Column::left("RPORT", 5),
-            Column::left("RX_KB", 6),
-            Column::left("TX_KB", 6),
-            Column::left("RX_BYTES", 0),
-            Column::left("TX_BYTES", 0),
-        ],
-    );
-    let tracing = format!(
-        "Tracing... Output every {} secs. Hit Ctrl-C to end.\n",
-        args.interval
-    );
-    if out.format() == Format::Json {
-        eprint!("{tracing}");
-    } else {
-        out.text(&tracing);
-        out.flush();
-    }
-
-    let pid_w = pid_width();
+    let pid_w = top::pid_width();
     let iv = Interval {
         interval: Some(args.interval),
         count: args.count,
     };
     run::summaries(&iv, || {
-        let mut rows: Vec<(traffic_key, traffic)> = maps::drain(&skel.maps.traffic)?
-            .iter()
-            .map(|(k, v)| (libtools::decode(k), libtools::decode(v)))
-            .collect();
+        let mut rows = top::drain(&tool.maps.traffic)?;
         sort(&mut rows, args.sort);
         rows.truncate(args.rows as usize);
         let now = libtools::output::now();
         if out.format() == Format::Json {
             for (k, v) in &rows {
-                out.row(&[
-                    Value::Time(now),
-                    Value::Uint(k.pid.into()),
-                    Value::Bytes(libtools::c_bytes(&k.comm)),
-                    Value::Addr(net::addr(k.t.family, &k.t.saddr)),
-                    Value::Uint(k.t.sport.into()),
-                    Value::Addr(net::addr(k.t.family, &k.t.daddr)),
-                    Value::Uint(k.t.dport.into()),
-                    Value::Uint(v.received / 1024),
-                    Value::Uint(v.sent / 1024),
-                    Value::Uint(v.received),
-                    Value::Uint(v.sent),
-                ]);
+                let mut cells = vec![Value::Time(now), Value::Uint(k.pid.into())];
+                cells.push(Value::Bytes(libtools::c_bytes(&k.comm)));
+                cells.extend(libtools::ends!(k.t).cells());
+                let bytes = [v.received / 1024, v.sent / 1024, v.received, v.sent];
+                cells.extend(bytes.map(Value::Uint));
+                out.row(&cells);
             }
         } else {
-            out.text(&table(
-                &args,
-                pid_w,
-                &now.format("%H:%M:%S").to_string(),
-                &rows,
-            ));
+            let mut s = top::screen(!args.no_clear, args.no_summary, now);
+            table(&mut s, pid_w, &rows);
+            out.text(&s);
         }
         out.flush();
         Ok(!out.is_broken())
     })
 }
 
-/// One interval as libbpf-tools prints it.
-fn table(args: &Args, pid_w: usize, now_hms: &str, rows: &[(traffic_key, traffic)]) -> String {
-    let mut s = String::new();
-    if !args.no_clear {
-        s.push_str("\x1b[H\x1b[2J");
-    }
-    if !args.no_summary {
-        if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-            let _ = writeln!(s, "{:>8} loadavg: {load}", now_hms);
-        }
-    }
-    let _ = writeln!(
-        s,
-        "{:<pid_w$} {:<12} {:<21} {:<21} {:>6} {:>6}",
-        "PID", "COMM", "LADDR", "RADDR", "RX_KB", "TX_KB"
-    );
-    let mut v6_header = false;
-    for (k, v) in rows {
-        let mut width = 21;
-        if k.t.family == net::AF_INET6 {
-            width = 51;
-            if !v6_header {
-                let _ = writeln!(
-                    s,
-                    "\n{:<pid_w$} {:<12} {:<51} {:<51} {:>6} {:>6}",
-                    "PID", "COMM", "LADDR6", "RADDR6", "RX_KB", "TX_KB"
-                );
-                v6_header = true;
-            }
+/// One interval's rows as libbpf-tools prints them: IPv4, then IPv6 under
+/// a heading of its own with wider columns.
+fn table(s: &mut String, pid_w: usize, rows: &[(traffic_key, traffic)]) {
+    let line = |s: &mut String, w: usize, [p, c, l, r, rx, tx]: [&dyn Display; 6]| {
+        let _ = writeln!(s, "{p:<pid_w$} {c:<12} {l:<w$} {r:<w$} {rx:>6} {tx:>6}");
+    };
+    let header = |s: &mut String, w: usize, six: &str| {
+        let (l, r) = (format!("LADDR{six}"), format!("RADDR{six}"));
+        line(s, w, [&"PID", &"COMM", &l, &r, &"RX_KB", &"TX_KB"]);
+    };
+    header(s, 21, "");
+    // Sorted IPv4 first: the IPv6 rows follow under their own heading.
+    let first_v6 = rows.partition_point(|(k, _)| k.t.family != net::AF_INET6);
+    for (i, (k, v)) in rows.iter().enumerate() {
+        if i == first_v6 {
+            s.push('\n');
+            header(s, 51, "6");
         }
         let comm = String::from_utf8_lossy(libtools::c_bytes(&k.comm));
         let comm: String = comm.chars().take(12).collect();
-        let laddr = format!("{}:{}", net::addr(k.t.family, &k.t.saddr), k.t.sport);
-        let raddr = format!("{}:{}", net::addr(k.t.family, &k.t.daddr), k.t.dport);
-        let _ = writeln!(
-            s,
-            "{:<pid_w$} {comm:<12} {laddr:<width$} {raddr:<width$} {:>6} {:>6}",
-            k.pid,
-            v.received / 1024,
-            v.sent / 1024
-        );
+        let ends = libtools::ends!(k.t);
+        let l = net::addr_port(ends.src, ends.sport);
+        let r = net::addr_port(ends.dst, ends.dport);
+        let (rx, tx) = (v.received / 1024, v.sent / 1024);
+        let w = if i >= first_v6 { 51 } else { 21 };
+        line(s, w, [&k.pid, &comm, &l, &r, &rx, &tx]);
     }
     s.push('\n');
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn conn(family: u16, sent: u64, received: u64) -> (traffic_key, traffic) {
-        let mut k = traffic_key::default();
-        k.t.family = family;
-        k.pid = sent as u32;
-        (k, traffic { sent, received })
-    }
-
     #[test]
     fn ipv4_first_then_busiest() {
-        let mut rows = vec![
-            conn(net::AF_INET6, 900, 0),
-            conn(net::AF_INET, 10, 5),
-            conn(net::AF_INET, 20, 0),
-            conn(net::AF_INET, 1, 100),
-        ];
+        let (v4, v6) = (net::AF_INET, net::AF_INET6);
+        let mut rows = [(v6, 900, 0), (v4, 10, 5), (v4, 20, 0), (v4, 1, 100)].map(
+            |(family, sent, received)| {
+                let mut k = traffic_key::default();
+                (k.t.family, k.pid) = (family, sent as u32);
+                (k, traffic { sent, received })
+            },
+        );
+        let pids =
+            |rows: &[(traffic_key, traffic)]| rows.iter().map(|r| r.0.pid).collect::<Vec<_>>();
         sort(&mut rows, Sort::All);
-        let pids: Vec<u32> = rows.iter().map(|(k, _)| k.pid).collect();
-        assert_eq!(pids, [1, 20, 10, 900]);
+        assert_eq!(pids(&rows), [1, 20, 10, 900]);
         sort(&mut rows, Sort::Sent);
-        let pids: Vec<u32> = rows.iter().map(|(k, _)| k.pid).collect();
-        assert_eq!(pids, [20, 10, 1, 900]);
+        assert_eq!(pids(&rows), [20, 10, 1, 900]);
     }
 }

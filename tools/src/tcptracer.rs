@@ -3,19 +3,19 @@
 use std::mem::MaybeUninit;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libtools::net::{self, FamilyArg};
+use libtools::tcp::{self, RelTime};
 use libtools::{
-    bpf, run, AttachPoint, Column, Common, HookKind, HookPlan, Output, Prog, Result, Value,
+    anyhow, lifecycle, run, AttachPoint, Column, Common, HookKind, Output, Prog, Result, Spec,
+    Value,
 };
-
-use crate::tcpconn::{self, RelTime};
 
 mod skel {
     libtools::skel!("tcptracer");
 }
 use skel::{types::event, TcptracerSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -81,19 +81,7 @@ pub struct Args {
 
 fn hooks() -> Vec<AttachPoint> {
     vec![
-        AttachPoint::new("connect")
-            .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state")])
-            .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])
-            .or([
-                Prog::fentry("fentry_v4_connect", "tcp_v4_connect"),
-                Prog::fentry("fentry_v6_connect", "tcp_v6_connect").optional(),
-                Prog::fentry("fentry_set_state", "tcp_set_state"),
-            ])
-            .or([
-                Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
-                Prog::kprobe("kp_v6_connect", "tcp_v6_connect").optional(),
-                Prog::kprobe("kp_set_state", "tcp_set_state"),
-            ]),
+        tcp::connect_hooks("tcp_set_state", "fentry_set_state", "kp_set_state"),
         AttachPoint::new("accept")
             .or([
                 Prog::tracepoint("tp_exit_accept", "syscalls:sys_exit_accept").optional(),
@@ -130,31 +118,30 @@ fn run(args: Args) -> Result<()> {
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let plan = HookPlan::select(&hooks())?;
     let mut storage = MaybeUninit::uninit();
-    let mut open = TcptracerSkelBuilder::default().open(&mut storage)?;
-    let rodata = open
-        .maps
-        .rodata_data
-        .as_deref_mut()
-        .expect("tcptracer has rodata");
-    rodata.filter_pid = args.pid.unwrap_or(0);
-    rodata.filter_netns = args.netns.unwrap_or(0);
-    rodata.filter_family = args.family.family();
+    let spec = Spec::hooks(hooks()).ring_size(1 << 20);
+    let builder = TcptracerSkelBuilder::default();
+    let mut tool = lifecycle::load(builder, &mut storage, spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.filter_pid = args.pid.unwrap_or(0);
+        rodata.filter_netns = args.netns.unwrap_or(0);
+        rodata.filter_family = args.family.family();
+        Ok(())
+    })?;
     // Without tcp_close, closes are read from the state changes.
-    rodata.close_by_state = plan.kind_of("close") == Some(HookKind::Tracepoint);
-    bpf::set_ring_size(open.open_object_mut(), 1 << 20)?;
-
-    let skel = bpf::load(open, &plan)?;
-    let _links = plan.attach(skel.object())?;
+    let close_by_state = tool.plan().kind_of("close") == Some(HookKind::Tracepoint);
+    tool.maps
+        .bss_data
+        .as_deref_mut()
+        .ok_or_else(|| anyhow!("internal error: .bss is not mapped"))?
+        .close_by_state = close_by_state;
+    let tool = tool.attach()?;
 
     let json = args.common.json;
     let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME(s)", 8).key("time_s"));
-    }
+    columns.extend(RelTime::column(args.timestamp, 8));
     columns.push(Column::left("T", 2).key("type"));
-    columns.extend(tcpconn::task_columns(16));
+    columns.extend(tcp::task_columns(16));
     columns.extend([
         Column::left("SADDR", 16),
         Column::left("DADDR", 16),
@@ -162,19 +149,15 @@ fn run(args: Args) -> Result<()> {
         Column::left("DPORT", 6),
     ]);
     let out = Output::stdout(json, columns);
-    out.ready("TCP established connections");
-
     let mut time = RelTime::default();
-    run::poll_events(&skel.maps.events, duration, &out, |data| {
+    tool.trace(&out, "TCP established connections", duration, |data| {
         let e: event = libtools::decode(data);
         let t = &e.t;
         let mut cells = Vec::with_capacity(10);
-        if args.timestamp {
-            cells.push(time.cell(e.ts_ns));
-        }
+        cells.extend(args.timestamp.then(|| time.cell(e.ts_ns)));
         let (letter, name) = type_names(e.kind);
         cells.push(Value::Str(if json { name } else { letter }));
-        cells.extend(tcpconn::task_cells(json, 16, e.pid, &e.comm, t.family));
+        cells.extend(tcp::task_cells(json, 16, e.pid, &e.comm, t.family));
         cells.extend([
             Value::Addr(net::addr(t.family, &t.saddr)),
             Value::Addr(net::addr(t.family, &t.daddr)),
@@ -182,9 +165,7 @@ fn run(args: Args) -> Result<()> {
             Value::Uint(t.dport.into()),
         ]);
         out.row(&cells);
-    })?;
-    bpf::report_dropped(skel.object());
-    Ok(())
+    })
 }
 
 #[cfg(test)]

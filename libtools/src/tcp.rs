@@ -1,0 +1,271 @@
+//! What the TCP tools share: the state-change hook of tcplife and
+//! tcpstates, the connect hook of tcpconnlat and tcptracer; and what they
+//! print alike: the PID, COMM and IP columns of
+//! tcpconnect, tcpconnlat and tcptracer; the TIME and TIME(s) columns of
+//! seconds since the first event; the -L/-D port lists of tcplife and
+//! tcpstates.
+
+use std::collections::HashMap;
+use std::ffi::c_char;
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::hooks::{AttachPoint, Prog};
+use crate::net::{self, MAX_PORTS};
+use crate::output::{self, Column, Format, Output, Value};
+
+/// sock:inet_sock_set_state, the one hook of tcplife and tcpstates: as
+/// tp_btf, else as a tracepoint (programs `tp_btf_set_state`, `tp_set_state`).
+pub fn state_change_hooks() -> Vec<AttachPoint> {
+    vec![AttachPoint::new("TCP state change")
+        .or([Prog::tp_btf("tp_btf_set_state", "inet_sock_set_state")])
+        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])]
+}
+
+/// The connect hook of tcpconnlat and tcptracer: sock:inet_sock_set_state
+/// (tp_btf `btf_set_state`, else tracepoint `tp_set_state`); else fentry,
+/// else kprobe, on tcp_v4_connect, tcp_v6_connect (optional: IPv6 may be
+/// a module) and `func`, whose programs are named `fentry` and `kprobe`.
+pub fn connect_hooks(func: &str, fentry: &'static str, kprobe: &'static str) -> AttachPoint {
+    AttachPoint::new("connect")
+        .or([Prog::tp_btf("btf_set_state", "inet_sock_set_state")])
+        .or([Prog::tracepoint("tp_set_state", "sock:inet_sock_set_state")])
+        .or([
+            Prog::fentry("fentry_v4_connect", "tcp_v4_connect"),
+            Prog::fentry("fentry_v6_connect", "tcp_v6_connect").optional(),
+            Prog::fentry(fentry, func),
+        ])
+        .or([
+            Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
+            Prog::kprobe("kp_v6_connect", "tcp_v6_connect").optional(),
+            Prog::kprobe(kprobe, func),
+        ])
+}
+
+/// `PID COMM IP`, with libbpf-tools' widths (COMM is cut to its width in
+/// the table, as their `%-12.12s`; JSON gets the whole name).
+pub fn task_columns(comm_width: usize) -> [Column; 3] {
+    [
+        Column::left("PID", 6),
+        Column::left("COMM", comm_width),
+        Column::left("IP", 2),
+    ]
+}
+
+pub fn task_cells<'a>(
+    json: bool,
+    comm_width: usize,
+    pid: u32,
+    comm: &'a [c_char],
+    family: u16,
+) -> [Value<'a>; 3] {
+    [
+        Value::Uint(pid.into()),
+        comm_cell(json, comm_width, comm),
+        Value::Uint(net::ip_version(family)),
+    ]
+}
+
+/// A task's name cut to `width` in the table, as libbpf-tools' `%-N.Ns`;
+/// JSON has all of it.
+pub fn comm_cell(json: bool, width: usize, comm: &[c_char]) -> Value<'_> {
+    let comm = crate::c_bytes(comm);
+    Value::Bytes(if json {
+        comm
+    } else {
+        &comm[..comm.len().min(width)]
+    })
+}
+
+/// A line of text that is not a row: in the table on stdout, now; with
+/// --json on stderr, so that stdout stays JSON Lines.
+pub fn note<W: Write>(out: &Output<W>, text: &str) {
+    if out.format() == Format::Json {
+        eprint!("{text}");
+    } else {
+        out.text(text);
+        out.flush();
+    }
+}
+
+/// Counts busiest first; ties in key order, so that output is stable.
+pub fn busiest_first<K: Ord>(counts: HashMap<K, u64>) -> Vec<(K, u64)> {
+    let mut v: Vec<_> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// Counts printed at exit: in the table a blank line after the ^C and the
+/// header; JSON rows need neither.
+pub fn counts_header<W: Write>(out: &Output<W>, what: &str) {
+    if out.format() == Format::Table {
+        out.text("\n");
+        out.ready(what);
+    }
+}
+
+/// `TIME(s)`: seconds since the first event, from the events' own clock.
+#[derive(Default)]
+pub struct RelTime {
+    first_ns: Option<u64>,
+}
+
+impl RelTime {
+    /// The column when `on` (-t): `TIME(s)`, `time_s` in JSON.
+    pub fn column(on: bool, width: usize) -> Option<Column> {
+        on.then(|| Column::left("TIME(s)", width).key("time_s"))
+    }
+
+    pub fn cell(&mut self, ts_ns: u64) -> Value<'static> {
+        let first = *self.first_ns.get_or_insert(ts_ns);
+        Value::Fixed(ts_ns.saturating_sub(first) as f64 / 1e9, 3)
+    }
+}
+
+/// tcplife's and tcpstates' leading columns: `TIME` (HH:MM:SS, -T) and
+/// `TIME(s)` (seconds since the first event, -t).
+pub struct Stamps {
+    time: bool,
+    timestamp: bool,
+    rel: RelTime,
+}
+
+impl Stamps {
+    pub fn new(time: bool, timestamp: bool) -> Stamps {
+        Stamps {
+            time,
+            timestamp,
+            rel: RelTime::default(),
+        }
+    }
+
+    pub fn columns(&self) -> Vec<Column> {
+        let mut columns = Vec::new();
+        if self.time {
+            columns.push(Column::left("TIME", 8));
+        }
+        if self.timestamp {
+            columns.push(Column::left("TIME(s)", 9));
+        }
+        columns
+    }
+
+    /// The cells of an event stamped `ts_us` by the kernel.
+    pub fn cells(&mut self, ts_us: u64) -> Vec<Value<'static>> {
+        let mut cells = Vec::with_capacity(2);
+        if self.time {
+            cells.push(Value::Time(output::now()));
+        }
+        if self.timestamp {
+            cells.push(self.rel.cell(ts_us * 1000));
+        }
+        cells
+    }
+}
+
+/// `-L/--localport` and `-D/--remoteport`, flattened into a tool's arguments.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PortsArg {
+    /// Comma-separated list of local ports to trace
+    #[arg(
+        short = 'L',
+        long = "localport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
+    pub lports: Vec<u16>,
+    /// Comma-separated list of remote ports to trace
+    #[arg(
+        short = 'D',
+        long = "remoteport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
+    pub rports: Vec<u16>,
+}
+
+/// The rodata of a tool with -L/-D: `lports`, `rports` and their lengths.
+pub struct PortsRodata<'a> {
+    pub lports: &'a mut [u16; MAX_PORTS],
+    pub lports_len: &'a mut u32,
+    pub rports: &'a mut [u16; MAX_PORTS],
+    pub rports_len: &'a mut u32,
+}
+
+impl PortsArg {
+    pub fn apply(&self, r: PortsRodata) -> Result<()> {
+        net::set_ports(r.lports, r.lports_len, &self.lports, "-L")?;
+        net::set_ports(r.rports, r.rports_len, &self.rports, "-D")
+    }
+}
+
+/// [`PortsArg::apply`] to any skeleton's rodata (each has its own type).
+#[macro_export]
+macro_rules! set_lr_ports {
+    ($args:expr, $rodata:expr) => {{
+        let r = &mut *$rodata;
+        $args.apply($crate::tcp::PortsRodata {
+            lports: &mut r.lports,
+            lports_len: &mut r.lports_len,
+            rports: &mut r.rports,
+            rports_len: &mut r.rports_len,
+        })
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comm_is_cut_in_the_table_only() {
+        let comm: Vec<c_char> = b"averyveryverylong\0"
+            .iter()
+            .map(|&b| b as c_char)
+            .collect();
+        let t = task_cells(false, 12, 7, &comm, net::AF_INET6);
+        assert!(matches!(t[1], Value::Bytes(b"averyveryver")));
+        assert!(matches!(t[2], Value::Uint(6)));
+        let j = task_cells(true, 12, 7, &comm, net::AF_INET);
+        assert!(matches!(j[1], Value::Bytes(b"averyveryverylong")));
+    }
+
+    #[test]
+    fn time_counts_from_the_first_event() {
+        let mut t = RelTime::default();
+        assert!(matches!(t.cell(5_000_000_000), Value::Fixed(x, 3) if x == 0.0));
+        assert!(matches!(t.cell(6_500_000_000), Value::Fixed(x, 3) if x == 1.5));
+        let mut s = Stamps::new(false, true);
+        assert_eq!(s.columns().len(), 1);
+        s.cells(1_000_000);
+        assert!(matches!(s.cells(1_250_000)[..], [Value::Fixed(x, 3)] if x == 0.25));
+    }
+
+    #[test]
+    fn counts_busiest_first() {
+        let m = HashMap::from([((1, 80), 1), ((2, 443), 3), ((1, 22), 1)]);
+        assert_eq!(
+            busiest_first(m),
+            [((2, 443), 3), ((1, 22), 1), ((1, 80), 1)]
+        );
+    }
+
+    #[test]
+    fn port_lists_go_to_both_arrays() {
+        let (mut l, mut r) = ([0u16; MAX_PORTS], [0u16; MAX_PORTS]);
+        let (mut ll, mut rl) = (0, 0);
+        let arg = PortsArg {
+            lports: vec![80],
+            rports: vec![443, 8443],
+        };
+        arg.apply(PortsRodata {
+            lports: &mut l,
+            lports_len: &mut ll,
+            rports: &mut r,
+            rports_len: &mut rl,
+        })
+        .unwrap();
+        assert_eq!((ll, rl, l[0], r[1]), (1, 2, 80, 8443));
+    }
+}
