@@ -33,6 +33,7 @@ pub mod periodic;
 pub mod ready;
 pub mod rodata;
 pub mod run;
+pub mod sched;
 pub mod stacks;
 pub mod syscalls;
 pub mod table;

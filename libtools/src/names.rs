@@ -317,6 +317,48 @@ pub fn exit_status(exit_code: u32) -> String {
     s
 }
 
+/// open(2)'s flags by name, for -f filters.
+pub const OPEN_FLAGS: &[(&str, i32)] = &[
+    ("O_RDONLY", libc::O_RDONLY),
+    ("O_WRONLY", libc::O_WRONLY),
+    ("O_RDWR", libc::O_RDWR),
+    ("O_CREAT", libc::O_CREAT),
+    ("O_EXCL", libc::O_EXCL),
+    ("O_NOCTTY", libc::O_NOCTTY),
+    ("O_TRUNC", libc::O_TRUNC),
+    ("O_APPEND", libc::O_APPEND),
+    ("O_NONBLOCK", libc::O_NONBLOCK),
+    ("O_DSYNC", libc::O_DSYNC),
+    ("O_ASYNC", libc::O_ASYNC),
+    ("O_DIRECT", libc::O_DIRECT),
+    ("O_LARGEFILE", libc::O_LARGEFILE),
+    ("O_DIRECTORY", libc::O_DIRECTORY),
+    ("O_NOFOLLOW", libc::O_NOFOLLOW),
+    ("O_NOATIME", libc::O_NOATIME),
+    ("O_CLOEXEC", libc::O_CLOEXEC),
+    ("O_SYNC", libc::O_SYNC),
+    ("O_PATH", libc::O_PATH),
+    ("O_TMPFILE", libc::O_TMPFILE),
+];
+
+/// An open(2) flag by name, with or without its O_ (any case).
+pub fn parse_open_flag(s: &str) -> std::result::Result<i32, String> {
+    let want = s.to_ascii_uppercase();
+    let want = if want.starts_with("O_") {
+        want
+    } else {
+        format!("O_{want}")
+    };
+    OPEN_FLAGS
+        .iter()
+        .find(|(n, _)| *n == want)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = OPEN_FLAGS.iter().map(|(n, _)| *n).collect();
+            format!("unknown flag {s} (one of {})", names.join(", "))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,5 +437,14 @@ mod tests {
         assert_eq!(errno_name(133), Some("EHWPOISON"));
         assert_eq!(errno_name(0), None);
         assert_eq!(errno_name(500), None);
+    }
+
+    #[test]
+    fn open_flags_parse_by_name() {
+        assert_eq!(parse_open_flag("O_WRONLY"), Ok(libc::O_WRONLY));
+        assert_eq!(parse_open_flag("creat"), Ok(libc::O_CREAT));
+        assert!(parse_open_flag("O_BOGUS")
+            .unwrap_err()
+            .contains("unknown flag O_BOGUS"));
     }
 }

@@ -87,7 +87,7 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let spec = Spec::hooks(crate::sched::switch_hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(libtools::sched::switch_hooks()).cgroup(&args.cgroup)?;
     let tool = lifecycle::start(CpudistSkelBuilder::default(), &mut storage, spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);

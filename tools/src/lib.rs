@@ -3,7 +3,6 @@
 
 pub mod docs;
 pub mod irqs;
-mod sched;
 
 pub struct Tool {
     pub name: &'static str,

@@ -107,7 +107,7 @@ fn run(args: Args) -> Result<()> {
     filters::check_block_times(args.min_block_time, args.max_block_time)?;
 
     let mut storage = MaybeUninit::uninit();
-    let spec = Spec::hooks(crate::sched::switch_hooks());
+    let spec = Spec::hooks(libtools::sched::switch_hooks());
     let tool = lifecycle::load(
         OffcputimeSkelBuilder::default(),
         &mut storage,

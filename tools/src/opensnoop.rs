@@ -4,7 +4,7 @@ use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 
 use clap::Parser;
-use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
+use libtools::{lifecycle, names, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
 mod skel {
     libtools::skel!("opensnoop");
@@ -83,53 +83,13 @@ pub struct Args {
     #[arg(short = 'x', long)]
     failed: bool,
     /// Only show opens with this flag (O_WRONLY, O_CREAT, ...); repeatable, any matches
-    #[arg(short = 'f', long = "flag", value_parser = parse_flag)]
+    #[arg(short = 'f', long = "flag", value_parser = names::parse_open_flag)]
     flags: Vec<i32>,
     /// Show the full path of relative paths (resolved against the process's cwd or dirfd)
     #[arg(short = 'F', long = "full-path")]
     full_path: bool,
     #[command(flatten)]
     common: Common,
-}
-
-const OPEN_FLAGS: &[(&str, i32)] = &[
-    ("O_RDONLY", libc::O_RDONLY),
-    ("O_WRONLY", libc::O_WRONLY),
-    ("O_RDWR", libc::O_RDWR),
-    ("O_CREAT", libc::O_CREAT),
-    ("O_EXCL", libc::O_EXCL),
-    ("O_NOCTTY", libc::O_NOCTTY),
-    ("O_TRUNC", libc::O_TRUNC),
-    ("O_APPEND", libc::O_APPEND),
-    ("O_NONBLOCK", libc::O_NONBLOCK),
-    ("O_DSYNC", libc::O_DSYNC),
-    ("O_ASYNC", libc::O_ASYNC),
-    ("O_DIRECT", libc::O_DIRECT),
-    ("O_LARGEFILE", libc::O_LARGEFILE),
-    ("O_DIRECTORY", libc::O_DIRECTORY),
-    ("O_NOFOLLOW", libc::O_NOFOLLOW),
-    ("O_NOATIME", libc::O_NOATIME),
-    ("O_CLOEXEC", libc::O_CLOEXEC),
-    ("O_SYNC", libc::O_SYNC),
-    ("O_PATH", libc::O_PATH),
-    ("O_TMPFILE", libc::O_TMPFILE),
-];
-
-fn parse_flag(s: &str) -> std::result::Result<i32, String> {
-    let want = s.to_ascii_uppercase();
-    let want = if want.starts_with("O_") {
-        want
-    } else {
-        format!("O_{want}")
-    };
-    OPEN_FLAGS
-        .iter()
-        .find(|(n, _)| *n == want)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = OPEN_FLAGS.iter().map(|(n, _)| *n).collect();
-            format!("unknown flag {s} (one of {})", names.join(", "))
-        })
 }
 
 /// -f filters: the O_* bits of which one must be set, and the accepted access modes.
@@ -275,15 +235,6 @@ fn resolve_dir(pid: u32, dfd: i32, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flags_parse_by_name() {
-        assert_eq!(parse_flag("O_WRONLY"), Ok(libc::O_WRONLY));
-        assert_eq!(parse_flag("creat"), Ok(libc::O_CREAT));
-        assert!(parse_flag("O_BOGUS")
-            .unwrap_err()
-            .contains("unknown flag O_BOGUS"));
-    }
 
     #[test]
     fn access_modes_and_bits_filter_apart() {

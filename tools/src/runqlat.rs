@@ -85,7 +85,7 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.pid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let spec = Spec::hooks(crate::sched::wakeup_and_switch_hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks()).cgroup(&args.cgroup)?;
     let tool = lifecycle::start(RunqlatSkelBuilder::default(), &mut storage, spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
@@ -110,7 +110,7 @@ fn run(args: Args) -> Result<()> {
         None
     };
     run::summaries(&args.interval, || {
-        crate::sched::print_hists(&summary, &tool.maps.hists, label, |h: &hist| {
+        libtools::hist::print_hists(&summary, &tool.maps.hists, label, |h: &hist| {
             (&h.slots[..], &h.comm[..])
         })
     })?;

@@ -79,7 +79,7 @@ fn run(args: Args) -> Result<()> {
     libtools::check_pid(args.tid)?;
 
     let mut storage = MaybeUninit::uninit();
-    let spec = Spec::hooks(crate::sched::wakeup_and_switch_hooks());
+    let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks());
     let tool = lifecycle::start(
         RunqslowerSkelBuilder::default(),
         &mut storage,

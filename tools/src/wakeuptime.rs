@@ -76,7 +76,7 @@ pub struct Args {
 
 /// sched_switch, then sched_wakeup alone: a new task has not blocked yet.
 fn hooks() -> Vec<AttachPoint> {
-    let mut points = crate::sched::switch_hooks();
+    let mut points = libtools::sched::switch_hooks();
     points.push(
         AttachPoint::new("wakeup")
             .or([Prog::tp_btf("tp_btf_wakeup", "sched_wakeup")])

@@ -1,9 +1,9 @@
 //! Hooks shared by the scheduler tools (runqlat, runqslower, cpudist,
-//! offcputime): a task made runnable (sched_wakeup, sched_wakeup_new) and a
+//! offcputime, wakeuptime): a task made runnable (sched_wakeup, sched_wakeup_new) and a
 //! task switched to (sched_switch). Their BPF programs carry these names
 //! (bpf/sched_hooks.bpf.h).
 
-use libtools::{AttachPoint, Prog};
+use crate::{AttachPoint, Prog};
 
 pub fn wakeup_and_switch_hooks() -> Vec<AttachPoint> {
     vec![
@@ -27,6 +27,3 @@ pub fn switch_hooks() -> Vec<AttachPoint> {
         .or([Prog::tp_btf("tp_btf_switch", "sched_switch")])
         .or([Prog::raw_tp("raw_switch", "sched_switch")])]
 }
-
-/// runqlat still calls it here.
-pub use libtools::hist::print_hists;
