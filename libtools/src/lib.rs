@@ -72,15 +72,23 @@ macro_rules! verbose {
     };
 }
 
-/// Include the skeleton that tools/build.rs generated for `bpf/<name>.bpf.c`,
-/// and as `consts` the integer `#define`s of `bpf/<name>.h`.
+/// The skeleton that tools/build.rs generated for `bpf/<name>.bpf.c`, as
+/// module `skel` (or the name given), with the integer `#define`s of
+/// `bpf/<name>.h` as its `consts`. Generated code: its unsafe blocks carry
+/// libbpf-cargo's comments, not ours.
 #[macro_export]
 macro_rules! skel {
     ($name:literal) => {
-        include!(concat!(env!("OUT_DIR"), "/", $name, ".skel.rs"));
-        #[allow(dead_code, non_upper_case_globals, unused_parens)]
-        pub mod consts {
-            include!(concat!(env!("OUT_DIR"), "/", $name, ".consts.rs"));
+        $crate::skel!(skel: $name);
+    };
+    ($module:ident: $name:literal) => {
+        #[allow(clippy::undocumented_unsafe_blocks)]
+        mod $module {
+            include!(concat!(env!("OUT_DIR"), "/", $name, ".skel.rs"));
+            #[allow(dead_code, non_upper_case_globals, unused_parens)]
+            pub mod consts {
+                include!(concat!(env!("OUT_DIR"), "/", $name, ".consts.rs"));
+            }
         }
     };
 }

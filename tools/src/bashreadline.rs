@@ -8,9 +8,7 @@ use libtools::{
     bail, elf, lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("bashreadline");
-}
+libtools::skel!("bashreadline");
 use skel::{types::event, BashreadlineSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

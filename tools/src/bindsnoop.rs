@@ -7,9 +7,7 @@ use libtools::{
     lifecycle, net, run, AttachPoint, CgroupArg, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("bindsnoop");
-}
+libtools::skel!("bindsnoop");
 use skel::{types::event, BindsnoopSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -8,9 +8,7 @@ use libtools::hist::{self, Scale, Summary};
 use libtools::run::{self, Interval};
 use libtools::{disks, lifecycle, maps, AttachPoint, CgroupArg, Common, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("biolatency");
-}
+libtools::skel!("biolatency");
 use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder};
 
 // SAFETY: hist_key is a C struct of integers, valid for any bytes.

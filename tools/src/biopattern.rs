@@ -9,9 +9,7 @@ use libtools::{
     disks, lifecycle, maps, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("biopattern");
-}
+libtools::skel!("biopattern");
 use skel::{types::counter, BiopatternSkelBuilder};
 
 // SAFETY: counter is a C struct of integers, valid for any bytes.

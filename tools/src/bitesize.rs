@@ -7,9 +7,7 @@ use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
 use libtools::{bail, disks, lifecycle, maps, AttachPoint, Common, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("bitesize");
-}
+libtools::skel!("bitesize");
 use skel::{types::comm_key, types::hist, BitesizeSkelBuilder};
 
 // SAFETY: comm_key is a C struct of a char array, valid for any bytes.

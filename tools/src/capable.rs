@@ -9,9 +9,7 @@ use libtools::{
     Value,
 };
 
-mod skel {
-    libtools::skel!("capable");
-}
+libtools::skel!("capable");
 use skel::{types::event, CapableSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -8,9 +8,7 @@ use libtools::hist::{print_hists, us_or_ms, Scale, Summary};
 use libtools::run::{self, Interval};
 use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
 
-mod skel {
-    libtools::skel!("cpudist");
-}
+libtools::skel!("cpudist");
 use skel::{types::hist, CpudistSkelBuilder};
 
 // SAFETY: hist is a C struct of integers and a char array, valid for any bytes.

@@ -8,9 +8,7 @@ use libtools::{
     argv, lifecycle, run, AttachPoint, CgroupArg, Column, Columns, Common, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("execsnoop");
-}
+libtools::skel!("execsnoop");
 use skel::{types::event, ExecsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

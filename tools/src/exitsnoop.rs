@@ -8,9 +8,7 @@ use libtools::{
     Value,
 };
 
-mod skel {
-    libtools::skel!("exitsnoop");
-}
+libtools::skel!("exitsnoop");
 use skel::{types::event, ExitsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -7,9 +7,7 @@ use libtools::hist::{Scale, Summary};
 use libtools::{elf, lifecycle, maps, periodic, AttachPoint, CgroupArg, Common, Prog, Result};
 use libtools::{Spec, Value};
 
-mod skel {
-    libtools::skel!("funclatency");
-}
+libtools::skel!("funclatency");
 use skel::{types::latency, FunclatencySkelBuilder};
 
 // SAFETY: latency is a C struct of integers, valid for any bytes.

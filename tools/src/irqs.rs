@@ -12,12 +12,8 @@ use libtools::lifecycle::{self, Loaded};
 use libtools::run::{self, Interval};
 use libtools::{maps, rodata, AttachPoint, CgroupArg, Common, Prog, Result, Spec};
 
-mod hard {
-    libtools::skel!("hardirqs");
-}
-mod soft {
-    libtools::skel!("softirqs");
-}
+libtools::skel!(hard: "hardirqs");
+libtools::skel!(soft: "softirqs");
 
 // bpf/irqs.h's struct, the same in both objects: softirqs' values are read
 // as hardirqs' type.

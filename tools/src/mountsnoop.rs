@@ -7,9 +7,7 @@ use libtools::{
     lifecycle, mount, names, run, AttachPoint, Column, Columns, Common, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("mountsnoop");
-}
+libtools::skel!("mountsnoop");
 use skel::{types::event, MountsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -6,9 +6,7 @@ use clap::Parser;
 use libtools::stacks::{Counted, ReportArgs, ShownStacks, StackParts, StackReport};
 use libtools::{filters, lifecycle, Common, Result, Spec};
 
-mod skel {
-    libtools::skel!("offcputime");
-}
+libtools::skel!("offcputime");
 use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
 
 // SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.

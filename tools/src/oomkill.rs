@@ -5,9 +5,7 @@ use std::mem::MaybeUninit;
 use clap::Parser;
 use libtools::{lifecycle, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("oomkill");
-}
+libtools::skel!("oomkill");
 use skel::{types::event, OomkillSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -6,11 +6,10 @@ use std::os::unix::ffi::OsStrExt;
 use clap::Parser;
 use libtools::{lifecycle, names, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("opensnoop");
-}
+libtools::skel!("opensnoop");
 use skel::{types::event, OpensnoopSkelBuilder};
 
+// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:

@@ -7,9 +7,7 @@ use clap::Parser;
 use libtools::stacks::{self, Counted, ReportArgs, ShownStacks, StackParts, StackReport};
 use libtools::{filters, lifecycle, perf, Common, Result, Spec};
 
-mod skel {
-    libtools::skel!("profile");
-}
+libtools::skel!("profile");
 use skel::{types::key_t, ProfileSkelBuilder};
 
 // SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.

@@ -7,11 +7,10 @@ use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
 use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
 
-mod skel {
-    libtools::skel!("runqlat");
-}
+libtools::skel!("runqlat");
 use skel::{types::hist, RunqlatSkelBuilder};
 
+// SAFETY: hist is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:

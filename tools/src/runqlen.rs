@@ -8,9 +8,7 @@ use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
 use libtools::{lifecycle, maps, perf, Common, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("runqlen");
-}
+libtools::skel!("runqlen");
 use skel::{types::hist, RunqlenSkelBuilder};
 
 // SAFETY: hist is a C struct of integers and a char array, valid for any bytes.

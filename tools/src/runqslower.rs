@@ -5,9 +5,7 @@ use std::mem::MaybeUninit;
 use clap::Parser;
 use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("runqslower");
-}
+libtools::skel!("runqslower");
 use skel::{types::event, RunqslowerSkelBuilder};
 
 // SAFETY: event is a C struct of integers and char arrays, valid for any bytes.

@@ -8,9 +8,7 @@ use libtools::{
     lifecycle, names, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("sigsnoop");
-}
+libtools::skel!("sigsnoop");
 use skel::{types::event, SigsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

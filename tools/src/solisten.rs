@@ -7,9 +7,7 @@ use libtools::{
     lifecycle, net, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("solisten");
-}
+libtools::skel!("solisten");
 use skel::{types::event, SolistenSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

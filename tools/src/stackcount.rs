@@ -8,9 +8,7 @@ use clap::Parser;
 use libtools::stacks::{Counted, StackParts, StackReport, StackStorage};
 use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
-mod skel {
-    libtools::skel!("stackcount");
-}
+libtools::skel!("stackcount");
 use skel::{types::key_t, StackcountSkelBuilder};
 
 // SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.

@@ -7,9 +7,7 @@ use libtools::{
     lifecycle, run, AttachPoint, Column, Columns, Common, Result, SinceFirst, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("statsnoop");
-}
+libtools::skel!("statsnoop");
 use skel::{types::event, StatsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

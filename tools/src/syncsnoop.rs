@@ -7,9 +7,7 @@ use libtools::{
     lifecycle, run, syscalls, AttachPoint, Column, Columns, Common, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("syncsnoop");
-}
+libtools::skel!("syncsnoop");
 use skel::{types::event, SyncsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -6,9 +6,7 @@ use clap::Parser;
 use libtools::{lifecycle, maps, names, periodic, syscalls, AttachPoint, CgroupArg, Column};
 use libtools::{Common, Output, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("syscount");
-}
+libtools::skel!("syscount");
 use skel::{types::data_t, SyscountSkelBuilder};
 
 // SAFETY: data_t is a C struct of integers and a char array, valid for any bytes.

@@ -9,9 +9,7 @@ use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, RelTime};
 use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcpconnect");
-}
+libtools::skel!("tcpconnect");
 use skel::{types::event, TcpconnectSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -7,9 +7,7 @@ use libtools::net;
 use libtools::tcp::{self, RelTime};
 use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcpconnlat");
-}
+libtools::skel!("tcpconnlat");
 use skel::{types::event, TcpconnlatSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -8,9 +8,7 @@ use libtools::net::{self, FamilyArg};
 use libtools::stacks::{self, StackResolver, StackStorage};
 use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcpdrop");
-}
+libtools::skel!("tcpdrop");
 use skel::{types::event, TcpdropSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

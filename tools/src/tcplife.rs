@@ -8,9 +8,7 @@ use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, PortsArg, Stamps};
 use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcplife");
-}
+libtools::skel!("tcplife");
 use skel::{types::event, TcplifeSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -10,9 +10,7 @@ use libtools::{
     lifecycle, maps, run, AttachPoint, Column, Common, Context, Output, Prog, Result, Spec, Value,
 };
 
-mod skel {
-    libtools::skel!("tcpretrans");
-}
+libtools::skel!("tcpretrans");
 use skel::{
     types::{event, net_tuple},
     TcpretransSkelBuilder,

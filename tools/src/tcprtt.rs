@@ -10,9 +10,7 @@ use libtools::net::{self, FamilyArg};
 use libtools::run::{self, Interval};
 use libtools::{bail, lifecycle, top, AttachPoint, Common, Prog, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcprtt");
-}
+libtools::skel!("tcprtt");
 use skel::{types::rtt_hist, types::rtt_key, TcprttSkelBuilder};
 
 // SAFETY: rtt_key is a C struct of integers and arrays, valid for any bytes.

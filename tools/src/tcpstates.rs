@@ -7,9 +7,7 @@ use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, PortsArg, Stamps};
 use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcpstates");
-}
+libtools::skel!("tcpstates");
 use skel::{types::event, TcpstatesSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -11,9 +11,7 @@ use libtools::run::{self, Interval};
 use libtools::{lifecycle, tcp, top, AttachPoint, CgroupArg, Column, Common, Output, Prog};
 use libtools::{Result, Spec, Value};
 
-mod skel {
-    libtools::skel!("tcptop");
-}
+libtools::skel!("tcptop");
 use skel::{types::traffic, types::traffic_key, TcptopSkelBuilder};
 
 // SAFETY: traffic_key is a C struct of integers and arrays, valid for any bytes.

@@ -10,9 +10,7 @@ use libtools::{
     Value,
 };
 
-mod skel {
-    libtools::skel!("tcptracer");
-}
+libtools::skel!("tcptracer");
 use skel::{types::event, TcptracerSkelBuilder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -11,9 +11,7 @@ use libtools::{
     Value,
 };
 
-mod skel {
-    libtools::skel!("threadsnoop");
-}
+libtools::skel!("threadsnoop");
 use skel::{types::event, ThreadsnoopSkelBuilder as Builder};
 
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.

@@ -8,9 +8,7 @@ use clap::Parser;
 use libtools::stacks::{StackParts, StackReport, StackStorage};
 use libtools::{filters, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
-mod skel {
-    libtools::skel!("wakeuptime");
-}
+libtools::skel!("wakeuptime");
 use skel::{types::key_t, WakeuptimeSkelBuilder};
 
 // SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
