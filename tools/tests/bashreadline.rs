@@ -1,12 +1,10 @@
 //! bashreadline end to end: a real interactive bash on a pseudo-terminal.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bashreadline");
 
@@ -54,7 +52,11 @@ fn a_command_typed_into_bash_is_shown_with_its_pid() {
     assert!(t.wait_for_text(&word), "the command was not reported");
     let f = t.stop();
     f.assert_success();
-    assert_eq!(f.stdout[0], "TIME      PID     COMMAND");
+    // bcc's layout.
+    let layout = Printf::new("%-9s %-7d %s");
+    layout.assert_header(&f.stdout[0], &["TIME", "PID", "COMMAND"]);
+    layout.find(&f.stdout, &[Cell::Time, is(pid), is(&command)]);
+    layout.find(&f.stdout, &[Cell::Time, is(pid), is("exit")]);
     let line = f.stdout.iter().find(|l| l.contains(&word)).unwrap();
     assert_eq!(
         line[10..].split_whitespace().next(),

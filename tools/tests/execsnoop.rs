@@ -1,10 +1,8 @@
 //! execsnoop end to end, on the running kernel.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_execsnoop");
 
@@ -48,28 +46,56 @@ fn line_with<'a>(lines: &'a [String], text: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line with {text} in {lines:?}"))
 }
 
+/// libbpf-tools' layout.
+const LAYOUT: &str = "%-16s %-6d %-6d %3d %s";
+
 #[test]
 fn sees_a_child_exec_with_its_arguments() {
     let word = unique("exec");
-    let t = Tracer::start(BIN, &[]);
-    let pid = echo(&word);
-    assert!(t.wait_for_text(&word), "the exec of echo was not reported");
-    let f = t.stop();
-    f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PCOMM", "PID", "PPID", "RET", "ARGS"]
-    );
-    let line = line_with(&f.stdout, &word);
-    let cols: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(cols[0], "echo");
-    assert_eq!(cols[1], pid.to_string());
-    assert_eq!(cols[2], std::process::id().to_string());
-    assert_eq!(cols[3], "0");
+    let (f, pid) = trace(BIN, &[], |t| {
+        let pid = echo(&word);
+        t.expect_text(&word);
+        pid
+    });
+    let layout = Printf::new(LAYOUT);
+    layout.assert_header(&f.stdout[0], &["PCOMM", "PID", "PPID", "RET", "ARGS"]);
     // Spaces inside an argument kept, the empty argument kept.
-    assert!(
-        line.ends_with(&format!(" /bin/echo {word} a b ")),
-        "{line:?}"
+    layout.find(
+        &f.stdout,
+        &[
+            is("echo"),
+            is(pid),
+            is(std::process::id()),
+            is(0),
+            is(format!("/bin/echo {word} a b ")),
+        ],
+    );
+}
+
+#[test]
+fn time_and_uid_columns_line_up() {
+    let word = unique("exec-tu");
+    let (f, pid) = trace(BIN, &["-T", "-U"], |t| {
+        let pid = echo(&word);
+        t.expect_text(&word);
+        pid
+    });
+    let layout = Printf::new(&format!("%-8s %-6d {LAYOUT}"));
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME", "UID", "PCOMM", "PID", "PPID", "RET", "ARGS"],
+    );
+    layout.find(
+        &f.stdout,
+        &[
+            Cell::Time,
+            is(0),
+            is("echo"),
+            is(pid),
+            is(std::process::id()),
+            is(0),
+            is(format!("/bin/echo {word} a b ")),
+        ],
     );
 }
 

@@ -1,8 +1,6 @@
 //! funclatency end to end: a helper function that sleeps 100 ms.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_funclatency");
 

@@ -1,8 +1,6 @@
 //! offcputime end to end, on the running kernel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_offcputime");
 const TARGET: &str = "bpftk_sleep_target";

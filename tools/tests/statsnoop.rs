@@ -1,8 +1,6 @@
 //! statsnoop end to end, on the running kernel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_statsnoop");
 
@@ -27,9 +25,13 @@ fn sees_a_child_stat_a_present_and_a_missing_file() {
     );
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "RET", "ERR", "PATH"]
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-7d %-16s %4d %4d %s");
+    layout.assert_header(&f.stdout[0], &["PID", "COMM", "RET", "ERR", "PATH"]);
+    layout.find(&f.stdout, &[is(pid), is("stat"), is(0), is(0), is(&file)]);
+    layout.find(
+        &f.stdout,
+        &[is(mpid), is("stat"), is(-1), is(2), is(&missing)],
     );
     let rows = f.rows();
     let r = row_ending_with(&rows, &file);

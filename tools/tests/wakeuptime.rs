@@ -1,11 +1,9 @@
 //! wakeuptime end to end: a reader blocked on a pipe for 300 ms until a
 //! writer wakes it.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_wakeuptime");
 
