@@ -7,6 +7,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_cpudist");
 
 #[test]
 fn off_cpu_time_of_a_sleeper_lands_in_its_bucket() {
+    let _cpus = timing();
     let child = GatedChild::spawn(&format!("{} 10 100", c_helper("sleeper", false).display()));
     let pid = child.pid();
     let t = Tracer::start(BIN, &["-O", "-m", "-P", "-p", &pid.to_string(), "3", "1"]);

@@ -63,11 +63,11 @@ fn time_and_uid_columns_line_up() {
 #[test]
 fn json_has_the_same_event() {
     let file = unique_file("json");
-    let t = Tracer::start(BIN, &["--json", "-T", "-U", "-e"]);
-    let pid = cat(&file);
-    assert!(t.wait_for_text(&file));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["--json", "-T", "-U", "-e"], |t| {
+        let pid = cat(&file);
+        t.expect_text(&file);
+        pid
+    });
     let events = f.json();
     let e = events
         .iter()
@@ -127,12 +127,11 @@ fn pid_filter_keeps_only_that_process() {
     let other = unique_file("pid-other");
     let sh = GatedChild::spawn(&format!("cat {mine}"));
     let pid = sh.pid().to_string();
-    let t = Tracer::start(BIN, &["-p", &pid]);
-    cat(&other);
-    sh.release();
-    assert!(t.wait_for_text(&mine));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &["-p", &pid], |t| {
+        cat(&other);
+        sh.release();
+        t.expect_text(&mine);
+    });
     let rows = f.rows();
     assert!(!rows.is_empty());
     assert!(
@@ -201,11 +200,11 @@ fn duration_ends_the_trace_with_status_0() {
 #[test]
 fn raw_tp_alternative_attaches_and_sees_events() {
     let file = unique_file("rawtp");
-    let t = Tracer::start_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")]);
-    let pid = cat(&file);
-    assert!(t.wait_for_text(&file));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")], |t| {
+        let pid = cat(&file);
+        t.expect_text(&file);
+        pid
+    });
     assert!(
         f.stderr
             .iter()

@@ -8,7 +8,7 @@ pub use layout::*;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -229,14 +229,20 @@ pub fn trace_env<T>(
 }
 
 /// Tests that keep the CPUs busy on purpose (spinning children, threads
-/// crowding the run queues) take turns: all the tools' tests run at once
-/// in this one process, and two such tests together would take each other's
-/// CPU time (the samples of a spinner, the run queue waits counted).
-/// Hold the guard for the whole test.
-pub fn cpu_hog() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
+/// crowding the run queues) take turns, and tests that measure how long a
+/// child sleeps or blocks do not run beside them: all the tools' tests run
+/// at once in this one process, and a crowd would take a spinner's samples
+/// or stretch a 100 ms sleep past its histogram bucket. Hold the guard for
+/// the whole test: `cpu_hog()` alone, `timing()` with one another.
+static CPUS: RwLock<()> = RwLock::new(());
+
+pub fn cpu_hog() -> RwLockWriteGuard<'static, ()> {
     // A test that failed holding it leaves it poisoned, not taken.
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    CPUS.write().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn timing() -> RwLockReadGuard<'static, ()> {
+    CPUS.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A test that fails before stopping its tracer leaves no tracer running.
