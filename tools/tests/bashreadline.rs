@@ -1,12 +1,10 @@
 //! bashreadline end to end: a real interactive bash on a pseudo-terminal.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bashreadline");
 
@@ -49,12 +47,16 @@ fn a_command_typed_into_bash_is_shown_with_its_pid() {
         .to_string_lossy()
         .into_owned();
     let command = format!("echo {word}  'two  spaces'");
-    let t = Tracer::start(BIN, &[]);
-    let pid = type_into_bash(&[&command]);
-    assert!(t.wait_for_text(&word), "the command was not reported");
-    let f = t.stop();
-    f.assert_success();
-    assert_eq!(f.stdout[0], "TIME      PID     COMMAND");
+    let (f, pid) = trace(BIN, &[], |t| {
+        let pid = type_into_bash(&[&command]);
+        t.expect_text(&word);
+        pid
+    });
+    // bcc's layout.
+    let layout = Printf::new("%-9s %-7d %s");
+    layout.assert_header(&f.stdout[0], &["TIME", "PID", "COMMAND"]);
+    layout.find(&f.stdout, &[Cell::Time, is(pid), is(&command)]);
+    layout.find(&f.stdout, &[Cell::Time, is(pid), is("exit")]);
     let line = f.stdout.iter().find(|l| l.contains(&word)).unwrap();
     assert_eq!(
         line[10..].split_whitespace().next(),
@@ -78,11 +80,11 @@ fn json_and_an_explicit_binary() {
         .to_string_lossy()
         .into_owned();
     let bash = std::fs::canonicalize("/bin/bash").unwrap();
-    let t = Tracer::start(BIN, &["--json", "-s", bash.to_str().unwrap()]);
-    let pid = type_into_bash(&[&format!("true {word}")]);
-    assert!(t.wait_for_text(&word));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["--json", "-s", bash.to_str().unwrap()], |t| {
+        let pid = type_into_bash(&[&format!("true {word}")]);
+        t.expect_text(&word);
+        pid
+    });
     let events = f.json();
     let e = events
         .iter()

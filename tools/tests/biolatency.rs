@@ -1,8 +1,6 @@
 //! biolatency end to end: direct reads from a loop device.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_biolatency");
 

@@ -1,8 +1,6 @@
 //! bitesize and biopattern end to end: direct reads from a loop device.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BITESIZE: &str = env!("CARGO_BIN_EXE_bitesize");
 const BIOPATTERN: &str = env!("CARGO_BIN_EXE_biopattern");

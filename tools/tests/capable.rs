@@ -1,8 +1,6 @@
 //! capable end to end, on the running kernel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_capable");
 const NICE: &str = "nice -n -5 true";
@@ -36,10 +34,27 @@ fn allowed_and_denied_checks() {
     assert!(t.wait_for(has_nice_check(npid), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0],
-        "TIME     UID   PID     COMM             CAP     NAME                 AUDIT   VERDICT"
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-8s %-5d %-7d %-16s %-7d %-20s %-7s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "TIME", "UID", "PID", "COMM", "CAP", "NAME", "AUDIT", "VERDICT",
+        ],
     );
+    for (uid, pid, verdict) in [(0, rpid, "allow"), (65534, npid, "deny")] {
+        let cells = [
+            Cell::Time,
+            is(uid),
+            is(pid),
+            is("nice"),
+            is(23),
+            is("CAP_SYS_NICE"),
+            is("-"),
+            is(verdict),
+        ];
+        layout.find(&f.stdout, &cells);
+    }
     let rows = f.rows();
     let r = &nice_rows(&rows, rpid)[0];
     assert_eq!(

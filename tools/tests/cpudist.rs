@@ -1,14 +1,13 @@
 //! cpudist end to end: a child that sleeps 100 ms at a time, and one that
 //! burns CPU.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cpudist");
 
 #[test]
 fn off_cpu_time_of_a_sleeper_lands_in_its_bucket() {
+    let _cpus = timing();
     let child = GatedChild::spawn(&format!("{} 10 100", c_helper("sleeper", false).display()));
     let pid = child.pid();
     let t = Tracer::start(BIN, &["-O", "-m", "-P", "-p", &pid.to_string(), "3", "1"]);
@@ -48,11 +47,18 @@ fn off_cpu_time_of_a_sleeper_lands_in_its_bucket() {
 
 #[test]
 fn on_cpu_slices_per_thread_in_json() {
-    let child = GatedChild::spawn(&format!("{} 2", c_helper("spin", false).display()));
-    let pid = child.pid();
+    let _cpus = cpu_hog();
+    // Started (exec'd) before the tool: a task first seen as the shell of
+    // a GatedChild would keep the shell's comm in its histogram.
+    let mut child = std::process::Command::new(c_helper("spin", false))
+        .arg("600")
+        .spawn()
+        .unwrap();
+    let pid = child.id();
     let t = Tracer::start(BIN, &["--json", "-L", "-p", &pid.to_string(), "2", "1"]);
-    assert!(child.release());
     let f = t.finish();
+    child.kill().unwrap();
+    child.wait().unwrap();
     f.assert_success();
     let objects = f.json();
     let o = objects

@@ -1,10 +1,8 @@
 //! execsnoop end to end, on the running kernel.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_execsnoop");
 
@@ -48,39 +46,66 @@ fn line_with<'a>(lines: &'a [String], text: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line with {text} in {lines:?}"))
 }
 
+/// libbpf-tools' layout.
+const LAYOUT: &str = "%-16s %-6d %-6d %3d %s";
+
 #[test]
 fn sees_a_child_exec_with_its_arguments() {
     let word = unique("exec");
-    let t = Tracer::start(BIN, &[]);
-    let pid = echo(&word);
-    assert!(t.wait_for_text(&word), "the exec of echo was not reported");
-    let f = t.stop();
-    f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PCOMM", "PID", "PPID", "RET", "ARGS"]
-    );
-    let line = line_with(&f.stdout, &word);
-    let cols: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(cols[0], "echo");
-    assert_eq!(cols[1], pid.to_string());
-    assert_eq!(cols[2], std::process::id().to_string());
-    assert_eq!(cols[3], "0");
+    let (f, pid) = trace(BIN, &[], |t| {
+        let pid = echo(&word);
+        t.expect_text(&word);
+        pid
+    });
+    let layout = Printf::new(LAYOUT);
+    layout.assert_header(&f.stdout[0], &["PCOMM", "PID", "PPID", "RET", "ARGS"]);
     // Spaces inside an argument kept, the empty argument kept.
-    assert!(
-        line.ends_with(&format!(" /bin/echo {word} a b ")),
-        "{line:?}"
+    layout.find(
+        &f.stdout,
+        &[
+            is("echo"),
+            is(pid),
+            is(std::process::id()),
+            is(0),
+            is(format!("/bin/echo {word} a b ")),
+        ],
+    );
+}
+
+#[test]
+fn time_and_uid_columns_line_up() {
+    let word = unique("exec-tu");
+    let (f, pid) = trace(BIN, &["-T", "-U"], |t| {
+        let pid = echo(&word);
+        t.expect_text(&word);
+        pid
+    });
+    let layout = Printf::new(&format!("%-8s %-6d {LAYOUT}"));
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME", "UID", "PCOMM", "PID", "PPID", "RET", "ARGS"],
+    );
+    layout.find(
+        &f.stdout,
+        &[
+            Cell::Time,
+            is(0),
+            is("echo"),
+            is(pid),
+            is(std::process::id()),
+            is(0),
+            is(format!("/bin/echo {word} a b ")),
+        ],
     );
 }
 
 #[test]
 fn quote_marks_every_argument() {
     let word = unique("quote");
-    let t = Tracer::start(BIN, &["-q"]);
-    echo(&word);
-    assert!(t.wait_for_text(&word));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &["-q"], |t| {
+        echo(&word);
+        t.expect_text(&word);
+    });
     let line = line_with(&f.stdout, &word);
     assert!(
         line.ends_with(&format!(" \"/bin/echo\" \"{word}\" \"a b\" \"\"")),
@@ -91,11 +116,11 @@ fn quote_marks_every_argument() {
 #[test]
 fn json_has_the_args_array() {
     let word = unique("json");
-    let t = Tracer::start(BIN, &["--json", "-T", "-U"]);
-    let pid = echo(&word);
-    assert!(t.wait_for_text(&word));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["--json", "-T", "-U"], |t| {
+        let pid = echo(&word);
+        t.expect_text(&word);
+        pid
+    });
     let events = f.json();
     let e = events
         .iter()
@@ -117,11 +142,11 @@ fn json_has_the_args_array() {
 #[test]
 fn failed_execs_only_with_x() {
     let word = unique("fail");
-    let t = Tracer::start(BIN, &["-x"]);
-    let pid = failed_exec(&word);
-    assert!(t.wait_for_text(&word));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["-x"], |t| {
+        let pid = failed_exec(&word);
+        t.expect_text(&word);
+        pid
+    });
     let target = format!("/nonexistent-{word}");
     let rows = f.rows();
     let r = rows
@@ -134,11 +159,10 @@ fn failed_execs_only_with_x() {
 
     // Without -x: the shell's own (successful) exec shows, the failed one not.
     let word = unique("nofail");
-    let t = Tracer::start(BIN, &[]);
-    failed_exec(&word);
-    assert!(t.wait_for_text(&format!("exec /nonexistent-{word}")));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &[], |t| {
+        failed_exec(&word);
+        t.expect_text(&format!("exec /nonexistent-{word}"));
+    });
     assert!(
         f.rows().iter().all(|r| r[3] == "0"),
         "a failed exec without -x: {:?}",
@@ -156,12 +180,11 @@ fn failed_execs_only_with_x() {
 fn line_filter_matches_the_arguments() {
     let seen = unique("line-seen");
     let hidden = unique("line-hidden");
-    let t = Tracer::start(BIN, &["-l", &seen]);
-    echo(&hidden);
-    echo(&seen);
-    assert!(t.wait_for_text(&seen));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &["-l", &seen], |t| {
+        echo(&hidden);
+        echo(&seen);
+        t.expect_text(&seen);
+    });
     assert!(
         f.stdout.iter().skip(1).all(|l| l.contains(&seen)),
         "{:?}",
@@ -173,11 +196,10 @@ fn line_filter_matches_the_arguments() {
 #[test]
 fn max_args_cuts_the_list_and_says_so() {
     let word = unique("max");
-    let t = Tracer::start(BIN, &["--max-args", "2"]);
-    echo(&word);
-    assert!(t.wait_for_text(&word));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &["--max-args", "2"], |t| {
+        echo(&word);
+        t.expect_text(&word);
+    });
     let line = line_with(&f.stdout, &word);
     assert!(
         line.ends_with(&format!(" /bin/echo {word} ...")),
@@ -190,12 +212,12 @@ fn cgroup_filter_keeps_only_tasks_inside() {
     let cg = TestCgroup::new("execsnoop");
     let inside = unique("cg-in");
     let outside = unique("cg-out");
-    let t = Tracer::start(BIN, &["-c", cg.arg()]);
-    echo(&outside);
-    let pid = cg.run("/bin/echo", &[&inside]);
-    assert!(t.wait_for_text(&inside), "the exec inside the cgroup");
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["-c", cg.arg()], |t| {
+        echo(&outside);
+        let pid = cg.run("/bin/echo", &[&inside]);
+        t.expect_text(&inside);
+        pid
+    });
     let line = line_with(&f.stdout, &inside);
     assert_eq!(
         line.split_whitespace().nth(1),
@@ -212,11 +234,11 @@ fn cgroup_filter_keeps_only_tasks_inside() {
 #[test]
 fn raw_tp_alternative_attaches_and_sees_events() {
     let word = unique("rawtp");
-    let t = Tracer::start_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")]);
-    let pid = echo(&word);
-    assert!(t.wait_for_text(&word));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")], |t| {
+        let pid = echo(&word);
+        t.expect_text(&word);
+        pid
+    });
     assert!(
         f.stderr
             .iter()

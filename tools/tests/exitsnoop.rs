@@ -1,10 +1,8 @@
 //! exitsnoop end to end, on the running kernel.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_exitsnoop");
 
@@ -69,9 +67,11 @@ fn sees_exits_with_codes_and_signals() {
     }
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE"]
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-16s %-7d %-7d %-7d %-7s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &["PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE"],
     );
     let rows = f.rows();
     for (pid, comm, exit) in [
@@ -79,6 +79,8 @@ fn sees_exits_with_codes_and_signals() {
         (three, "sh", "code 3"),
         (killed, "sleep", "signal 9 (SIGKILL)"),
     ] {
+        let cells = [is(comm), is(pid), is(&me), is(pid), Cell::Num, is(exit)];
+        layout.find(&f.stdout, &cells);
         let r = row_for(&rows, pid);
         assert_eq!(r[0], comm, "{r:?}");
         assert_eq!(r[2], me, "PPID {r:?}");

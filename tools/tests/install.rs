@@ -4,12 +4,10 @@
 //! real tool from where it was installed. The scripts take this build's
 //! binaries (BPFTK_BIN_DIR) rather than building a release.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const BPFTK: &str = env!("CARGO_BIN_EXE_bpftk");
 const DOCS: &str = env!("CARGO_BIN_EXE_bpftk-docs");

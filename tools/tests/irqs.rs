@@ -1,12 +1,10 @@
 //! hardirqs and softirqs end to end: direct disk I/O and loopback traffic
 //! make interrupts that must show up by name.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
-use common::*;
+use crate::common::*;
 
 const HARDIRQS: &str = env!("CARGO_BIN_EXE_hardirqs");
 const SOFTIRQS: &str = env!("CARGO_BIN_EXE_softirqs");

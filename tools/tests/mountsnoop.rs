@@ -1,9 +1,7 @@
 //! mountsnoop end to end, on the running kernel: tmpfs mounts under a
 //! temporary directory, by mount(8) and by the new mount API.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mountsnoop");
 
@@ -54,26 +52,20 @@ fn mount_and_umount_of_a_tmpfs() {
     let f = t.stop();
     f.assert_success();
     std::fs::remove_dir(&dir).unwrap();
-    assert_eq!(
-        f.stdout[0],
-        "COMM             PID     TID     MNT_NS      CALL"
-    );
-    let l = call_of(&f.stdout, m, "mount(");
-    assert!(
-        l.ends_with(&format!(
-            " mount(\"none\", \"{d}\", \"tmpfs\", MS_NOSUID | MS_NODEV, \"size=1m\") = 0"
-        )),
-        "{l}"
-    );
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-16s %-7d %-7d %-11u %s");
+    layout.assert_header(&f.stdout[0], &["COMM", "PID", "TID", "MNT_NS", "CALL"]);
     let ns = std::fs::read_link("/proc/self/ns/mnt").unwrap();
     let ns = ns
         .to_str()
         .unwrap()
         .trim_start_matches("mnt:[")
         .trim_end_matches(']');
-    assert_eq!(l.split_whitespace().nth(3), Some(ns), "MNT_NS: {l}");
-    let l = call_of(&f.stdout, u, "umount(");
-    assert!(l.ends_with(&format!(" umount(\"{d}\", 0x0) = 0")), "{l}");
+    let call =
+        format!("mount(\"none\", \"{d}\", \"tmpfs\", MS_NOSUID | MS_NODEV, \"size=1m\") = 0");
+    layout.find(&f.stdout, &[is("mount"), is(m), is(m), is(ns), is(call)]);
+    let call = format!("umount(\"{d}\", 0x0) = 0");
+    layout.find(&f.stdout, &[is("umount"), is(u), is(u), is(ns), is(call)]);
     let l = call_of(&f.stdout, bad, "mount(");
     assert!(l.ends_with(" = -ENOENT"), "{l}");
 }

@@ -1,8 +1,6 @@
 //! offcputime end to end, on the running kernel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_offcputime");
 const TARGET: &str = "bpftk_sleep_target";
@@ -30,6 +28,7 @@ fn target_lines(lines: &[String]) -> Vec<(Vec<String>, u64)> {
 
 #[test]
 fn folded_user_stacks_carry_the_blocked_time() {
+    let _cpus = timing();
     let child = sleeper();
     let pid = child.pid().to_string();
     let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "3"]);
@@ -52,6 +51,7 @@ fn folded_user_stacks_carry_the_blocked_time() {
 
 #[test]
 fn multiline_and_json_show_kernel_and_user_frames() {
+    let _cpus = timing();
     let child = sleeper();
     let pid = child.pid();
     let t = Tracer::start(BIN, &["-p", &pid.to_string(), "-d", "3"]);
@@ -112,6 +112,7 @@ fn multiline_and_json_show_kernel_and_user_frames() {
 
 #[test]
 fn min_block_time_drops_shorter_blocks_and_raw_tp_works() {
+    let _cpus = timing();
     let child = sleeper();
     let pid = child.pid().to_string();
     let t = Tracer::start_env(

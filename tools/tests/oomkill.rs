@@ -1,13 +1,11 @@
 //! oomkill end to end: a child in its own small memory cgroup allocates past
 //! the limit and is killed; nothing outside that cgroup is at risk.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_oomkill");
 const LIMIT: u64 = 48 << 20;
@@ -94,6 +92,17 @@ fn a_child_over_its_memory_limit_is_reported() {
         "{line}"
     );
     assert!(line.contains(", loadavg: "), "{line}");
+    // libbpf-tools' layout: the time, then the sentence.
+    let layout = Printf::new("%-8s Triggered by PID %d (\"%s\"), OOM kill of PID %d (\"%s\")%s");
+    let cells = [
+        Cell::Time,
+        is(pid),
+        is("python3"),
+        is(pid),
+        is("python3"),
+        Cell::Rest,
+    ];
+    assert!(layout.matches(line, &cells), "{line:?}");
     assert_eq!(line.as_bytes()[2], b':', "HH:MM:SS first: {line}");
 }
 

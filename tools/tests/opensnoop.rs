@@ -1,10 +1,8 @@
 //! opensnoop end to end, on the running kernel.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_opensnoop");
 
@@ -12,38 +10,64 @@ fn cat(path: &str) -> u32 {
     run_child("cat", &[path])
 }
 
+/// libbpf-tools' layout (`-T` adds `%-8s ` in front, `-U` `%-7d `).
+const LAYOUT: &str = "%-6d %-16s %3d %3d %s";
+
 #[test]
 fn sees_a_child_open_a_file() {
     let file = unique_file("open");
-    let t = Tracer::start(BIN, &[]);
-    let pid = cat(&file);
-    assert!(
-        t.wait_for_text(&file),
-        "the open of {file} was not reported"
+    let (f, pid) = trace(BIN, &[], |t| {
+        let pid = cat(&file);
+        t.expect_text(&file);
+        pid
+    });
+    let layout = Printf::new(LAYOUT);
+    layout.assert_header(&f.stdout[0], &["PID", "COMM", "FD", "ERR", "PATH"]);
+    let line = layout.find(
+        &f.stdout,
+        &[is(pid), is("cat"), Cell::Num, is(0), is(&file)],
     );
-    let f = t.stop();
-    f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "FD", "ERR", "PATH"]
+    let fd: i32 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(fd >= 3, "fd {fd}");
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn time_and_uid_columns_line_up() {
+    let file = unique_file("open-tu");
+    let (f, pid) = trace(BIN, &["-T", "-U"], |t| {
+        let pid = cat(&file);
+        t.expect_text(&file);
+        pid
+    });
+    let layout = Printf::new(&format!("%-8s %-7d {LAYOUT}"));
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME", "UID", "PID", "COMM", "FD", "ERR", "PATH"],
     );
-    let rows = f.rows();
-    let r = row_ending_with(&rows, &file);
-    assert_eq!(r[0], pid.to_string());
-    assert_eq!(r[1], "cat");
-    assert!(r[2].parse::<i32>().unwrap() >= 3, "fd {}", r[2]);
-    assert_eq!(r[3], "0");
+    layout.find(
+        &f.stdout,
+        &[
+            Cell::Time,
+            is(0),
+            is(pid),
+            is("cat"),
+            Cell::Num,
+            is(0),
+            is(&file),
+        ],
+    );
     std::fs::remove_file(&file).unwrap();
 }
 
 #[test]
 fn json_has_the_same_event() {
     let file = unique_file("json");
-    let t = Tracer::start(BIN, &["--json", "-T", "-U", "-e"]);
-    let pid = cat(&file);
-    assert!(t.wait_for_text(&file));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["--json", "-T", "-U", "-e"], |t| {
+        let pid = cat(&file);
+        t.expect_text(&file);
+        pid
+    });
     let events = f.json();
     let e = events
         .iter()
@@ -65,18 +89,17 @@ fn json_has_the_same_event() {
 fn failed_open_shows_enoent_and_x_shows_only_failures() {
     let missing = unique_path("missing").to_string_lossy().into_owned();
     let present = unique_file("present");
-    let t = Tracer::start(BIN, &["-x"]);
-    cat(&present);
-    let pid = cat(&missing);
-    assert!(t.wait_for_text(&missing));
-    let f = t.stop();
-    f.assert_success();
-    let rows = f.rows();
-    let r = row_ending_with(&rows, &missing);
-    assert_eq!(
-        (r[0].as_str(), r[1].as_str(), r[2].as_str(), r[3].as_str()),
-        (pid.to_string().as_str(), "cat", "-1", "2")
+    let (f, pid) = trace(BIN, &["-x"], |t| {
+        cat(&present);
+        let pid = cat(&missing);
+        t.expect_text(&missing);
+        pid
+    });
+    Printf::new(LAYOUT).find(
+        &f.stdout,
+        &[is(pid), is("cat"), is(-1), is(2), is(&missing)],
     );
+    let rows = f.rows();
     assert!(
         rows.iter().all(|r| r[3] != "0"),
         "-x printed a successful open: {rows:?}"
@@ -104,12 +127,11 @@ fn pid_filter_keeps_only_that_process() {
     let other = unique_file("pid-other");
     let sh = GatedChild::spawn(&format!("cat {mine}"));
     let pid = sh.pid().to_string();
-    let t = Tracer::start(BIN, &["-p", &pid]);
-    cat(&other);
-    sh.release();
-    assert!(t.wait_for_text(&mine));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &["-p", &pid], |t| {
+        cat(&other);
+        sh.release();
+        t.expect_text(&mine);
+    });
     let rows = f.rows();
     assert!(!rows.is_empty());
     assert!(
@@ -178,11 +200,11 @@ fn duration_ends_the_trace_with_status_0() {
 #[test]
 fn raw_tp_alternative_attaches_and_sees_events() {
     let file = unique_file("rawtp");
-    let t = Tracer::start_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")]);
-    let pid = cat(&file);
-    assert!(t.wait_for_text(&file));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")], |t| {
+        let pid = cat(&file);
+        t.expect_text(&file);
+        pid
+    });
     assert!(
         f.stderr
             .iter()

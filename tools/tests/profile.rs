@@ -1,24 +1,39 @@
 //! profile and flamegraph end to end, on the running kernel.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_profile");
 const FLAMEGRAPH: &str = env!("CARGO_BIN_EXE_flamegraph");
 const TARGET: &str = "bpftk_spin_target";
 
-/// The spin helper for `secs` seconds (with getppid bursts when `syscalls`).
-fn spin(secs: &str, syscalls: bool, stripped: bool) -> Child {
+/// The spin helper (with getppid bursts when `syscalls`), spinning until
+/// the test is done with it: killed on drop. It outlives the profiles of
+/// it however long a loaded machine takes to start them.
+struct Spin(Child);
+
+impl Spin {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Spin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spin(syscalls: bool, stripped: bool) -> Spin {
     let mut c = Command::new(c_helper("spin", stripped));
-    c.arg(secs);
+    c.arg("600");
     if syscalls {
         c.arg("syscalls");
     }
-    c.spawn().unwrap()
+    Spin(c.spawn().unwrap())
 }
 
 /// (frames, count) of each folded line.
@@ -37,11 +52,12 @@ fn folded(lines: &[String]) -> Vec<(Vec<String>, u64)> {
 
 #[test]
 fn folded_profile_of_a_child_finds_its_hot_function() {
-    let mut child = spin("4", false, false);
+    let _cpus = cpu_hog();
+    let child = spin(false, false);
     let pid = child.id().to_string();
     let t = Tracer::start(BIN, &["-f", "-p", &pid, "2"]);
     let f = t.finish();
-    child.wait().unwrap();
+    drop(child);
     f.assert_success();
     let lines = folded(&f.stdout);
     let total: u64 = lines.iter().map(|l| l.1).sum();
@@ -71,11 +87,12 @@ fn folded_profile_of_a_child_finds_its_hot_function() {
 
 #[test]
 fn kernel_only_and_user_only_stacks() {
-    let mut child = spin("5", true, false);
+    let _cpus = cpu_hog();
+    let child = spin(true, false);
     let pid = child.id().to_string();
     let k = Tracer::start(BIN, &["-K", "-f", "-p", &pid, "2"]).finish();
     let u = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "2"]).finish();
-    child.wait().unwrap();
+    drop(child);
     k.assert_success();
     u.assert_success();
     let kernel = folded(&k.stdout);
@@ -110,7 +127,8 @@ fn kernel_only_and_user_only_stacks() {
 
 #[test]
 fn multiline_and_json_forms() {
-    let mut child = spin("4", false, false);
+    let _cpus = cpu_hog();
+    let child = spin(false, false);
     let pid = child.id();
     let t = Tracer::start(BIN, &["-p", &pid.to_string(), "1"]);
     let f = t.finish();
@@ -135,7 +153,7 @@ fn multiline_and_json_forms() {
 
     let t = Tracer::start(BIN, &["--json", "-p", &pid.to_string(), "1"]);
     let f = t.finish();
-    child.wait().unwrap();
+    drop(child);
     f.assert_success();
     let objects = f.json();
     let hot = objects
@@ -149,11 +167,12 @@ fn multiline_and_json_forms() {
 
 #[test]
 fn stripped_binaries_and_exited_processes_give_placeholders_not_errors() {
+    let _cpus = cpu_hog();
     // A stripped copy: its own frames show as module+offset.
-    let mut child = spin("3", false, true);
+    let child = spin(false, true);
     let pid = child.id().to_string();
     let f = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "1"]).finish();
-    child.wait().unwrap();
+    drop(child);
     f.assert_success();
     let module = format!("spin-stripped-{}+0x", std::process::id());
     assert!(
@@ -167,11 +186,11 @@ fn stripped_binaries_and_exited_processes_give_placeholders_not_errors() {
         f.stdout
     );
 
-    // A process that exits a second before the report: still named.
-    let mut child = spin("1", false, false);
-    let pid = child.id().to_string();
-    let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "2"]);
-    child.wait().unwrap();
+    // A process that exits two seconds before the report: still named.
+    let child = GatedChild::spawn(&format!("{} 1", c_helper("spin", false).display()));
+    let pid = child.pid().to_string();
+    let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "4"]);
+    assert!(child.release());
     let f = t.finish();
     f.assert_success();
     assert!(
@@ -183,10 +202,11 @@ fn stripped_binaries_and_exited_processes_give_placeholders_not_errors() {
 
 #[test]
 fn folded_output_makes_a_flame_graph() {
-    let mut child = spin("4", true, false);
+    let _cpus = cpu_hog();
+    let child = spin(true, false);
     let pid = child.id().to_string();
     let f = Tracer::start(BIN, &["-a", "-f", "-p", &pid, "2"]).finish();
-    child.wait().unwrap();
+    drop(child);
     f.assert_success();
     let mut fg = Command::new(FLAMEGRAPH)
         .args(["--title", "bpftk test", "--countname", "samples"])

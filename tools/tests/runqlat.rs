@@ -1,11 +1,9 @@
 //! runqlat end to end, on the running kernel.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_runqlat");
 
@@ -52,6 +50,7 @@ fn sections(lines: &[String]) -> Vec<(String, u64)> {
 
 #[test]
 fn per_process_histogram_of_a_crowded_process() {
+    let _cpus = cpu_hog();
     let me = std::process::id();
     let t = Tracer::start(BIN, &["-P", "-p", &me.to_string()]);
     crowd_the_cpus(Duration::from_millis(1500));
@@ -103,6 +102,7 @@ fn json_intervals_end_after_count() {
 
 #[test]
 fn raw_tp_alternative_counts_per_thread() {
+    let _cpus = cpu_hog();
     let me = std::process::id();
     let t = Tracer::start_env(
         BIN,

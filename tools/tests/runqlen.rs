@@ -1,10 +1,8 @@
 //! runqlen end to end, on the running kernel.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_runqlen");
 
@@ -27,6 +25,7 @@ fn crowd_the_cpus(d: Duration) {
 
 #[test]
 fn histogram_shows_waiting_tasks_when_cpus_are_crowded() {
+    let _cpus = cpu_hog();
     let t = Tracer::start(BIN, &["2", "1"]);
     crowd_the_cpus(Duration::from_millis(2500));
     let f = t.finish();
@@ -54,6 +53,7 @@ fn histogram_shows_waiting_tasks_when_cpus_are_crowded() {
 
 #[test]
 fn occupancy_per_cpu_in_json() {
+    let _cpus = cpu_hog();
     let t = Tracer::start(BIN, &["--json", "-O", "-C", "2", "1"]);
     crowd_the_cpus(Duration::from_millis(2500));
     let f = t.finish();
@@ -80,6 +80,7 @@ fn occupancy_per_cpu_in_json() {
 
 #[test]
 fn occupancy_line_in_the_table() {
+    let _cpus = cpu_hog();
     let t = Tracer::start(BIN, &["-O", "-T", "1", "1"]);
     crowd_the_cpus(Duration::from_millis(1500));
     let f = t.finish();

@@ -1,11 +1,9 @@
 //! runqslower end to end, on the running kernel.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_runqslower");
 
@@ -31,23 +29,60 @@ fn crowd_the_cpus(d: Duration) -> BTreeSet<u32> {
 
 #[test]
 fn crowded_threads_wait_longer_than_the_threshold() {
+    let _cpus = cpu_hog();
     let me = std::process::id().to_string();
     let t = Tracer::start(BIN, &["-P", "-p", &me, "1000"]);
     let tids = crowd_the_cpus(Duration::from_millis(1500));
     let f = t.stop();
     f.assert_success();
     assert_eq!(f.stdout[0], "Tracing run queue latency higher than 1000 us");
-    assert_eq!(
-        f.stdout[1],
-        "TIME     COMM             TID           LAT(us)  PREV COMM        PREV TID"
+    // libbpf-tools' layout, two spaces before PREV COMM.
+    let layout = Printf::new("%-8s %-16s %-6d %14llu  %-16s %-6d");
+    layout.assert_header(
+        &f.stdout[1],
+        &["TIME", "COMM", "TID", "LAT(us)", "PREV COMM", "PREV TID"],
+    );
+    // A busy thread's wait as a whole line: the busy threads have this
+    // thread's name; the one that ran before is most often another of them.
+    let comm = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+    let comm = comm.trim_end();
+    let busy = |l: &&String| {
+        let c: Vec<&str> = l.split_whitespace().collect();
+        c.len() == 6 && c[2].parse().is_ok_and(|t: u32| tids.contains(&t))
+    };
+    let line = f.stdout[2..]
+        .iter()
+        .filter(busy)
+        .max_by_key(|l| {
+            l.split_whitespace()
+                .nth(5)
+                .and_then(|t| t.parse().ok())
+                .is_some_and(|t: u32| tids.contains(&t))
+        })
+        .unwrap_or_else(|| panic!("no wait of the busy threads {tids:?}: {:?}", f.stdout));
+    let c: Vec<&str> = line.split_whitespace().collect();
+    let prev_busy = c[5].parse().is_ok_and(|t: u32| tids.contains(&t));
+    let cells = [
+        Cell::Time,
+        is(comm),
+        is(c[2]),
+        Cell::Num,
+        if prev_busy { is(comm) } else { Cell::Word },
+        is(c[5]),
+    ];
+    assert!(
+        layout.matches(line, &cells),
+        "want {:?}\ngot  {line:?}",
+        layout.shown(&cells)
     );
     let rows: Vec<&String> = f.stdout[2..].iter().collect();
     assert!(!rows.is_empty(), "no slow wakeup with 2x CPUs busy threads");
     let mut seen_busy = false;
     for l in rows {
         let c: Vec<&str> = l.split_whitespace().collect();
-        let tid: u32 = c[c.len() - 4].parse().unwrap();
-        let lat: u64 = c[c.len() - 3].parse().unwrap();
+        // From the left: the previous task's name may have spaces.
+        let tid: u32 = c[2].parse().unwrap();
+        let lat: u64 = c[3].parse().unwrap();
         assert!(lat > 1000, "{l}");
         seen_busy |= tids.contains(&tid);
     }
@@ -60,6 +95,7 @@ fn crowded_threads_wait_longer_than_the_threshold() {
 
 #[test]
 fn json_events_and_the_raw_tp_alternative() {
+    let _cpus = cpu_hog();
     let me = std::process::id().to_string();
     let t = Tracer::start_env(
         BIN,

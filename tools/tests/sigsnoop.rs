@@ -1,10 +1,8 @@
 //! sigsnoop and killsnoop end to end, on the running kernel.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sigsnoop");
 const KILLSNOOP: &str = env!("CARGO_BIN_EXE_killsnoop");
@@ -49,10 +47,21 @@ fn kill_with_target_name_and_kernel_signals() {
     assert!(t.wait_for(from(tpid), EVENT_TIMEOUT), "SIGCHLD from {tpid}");
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0],
-        "TIME     PID     COMM             SIG          TPID    TCOMM            RESULT"
+    let layout = Printf::new("%-8s %-7d %-16s %-12s %-7d %-16s %d");
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME", "PID", "COMM", "SIG", "TPID", "TCOMM", "RESULT"],
     );
+    let sent = [
+        Cell::Time,
+        is(spid),
+        is("kill"),
+        is("SIGUSR1"),
+        is(tpid),
+        is("sleep"),
+        is(0),
+    ];
+    layout.find(&f.stdout, &sent);
     let rows = f.rows();
     assert_eq!(
         row_from(&rows, spid)[1..],
@@ -68,7 +77,21 @@ fn kill_with_target_name_and_kernel_signals() {
     // SIGCHLD goes to the thread that started the child: this test's.
     let me = nix::unistd::gettid().as_raw().to_string();
     let chld = row_from(&rows, tpid);
-    assert_eq!(chld[2..5], ["sleep".to_string(), "SIGCHLD".into(), me]);
+    assert_eq!(
+        chld[2..5],
+        ["sleep".to_string(), "SIGCHLD".into(), me.clone()]
+    );
+    let comm = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+    let chld = [
+        Cell::Time,
+        is(tpid),
+        is("sleep"),
+        is("SIGCHLD"),
+        is(me),
+        is(comm.trim_end()),
+        is(0),
+    ];
+    layout.find(&f.stdout, &chld);
 }
 
 #[test]
@@ -151,10 +174,14 @@ fn killsnoop_has_bcc_columns() {
     assert!(t.wait_for(from(spid), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0],
-        "TIME      PID     COMM             SIG  TPID    RESULT"
+    // bcc's layout.
+    let layout = Printf::new("%-9s %-7d %-16s %-4d %-7d %d");
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME", "PID", "COMM", "SIG", "TPID", "RESULT"],
     );
+    let sent = [Cell::Time, is(spid), is("kill"), is(10), is(tpid), is(0)];
+    layout.find(&f.stdout, &sent);
     let rows = f.rows();
     assert_eq!(
         row_from(&rows, spid)[1..],

@@ -1,11 +1,8 @@
 //! solisten end to end, on the running kernel: listeners on 127.0.0.1 and
 //! ::1 with known backlogs and ports.
 
-mod common;
-mod net;
-
-use common::*;
-use net::{free_ports, sockets};
+use crate::common::*;
+use crate::net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_solisten");
 
@@ -32,10 +29,24 @@ fn sees_listens_on_both_families() {
     assert!(t.wait_for(|l| l.contains(&format!(" {p6} ")), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "RET", "BACKLOG", "PROTO", "PORT", "ADDR"]
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-7d %-16s %-3d %-7d %-5s %-5d %-32s");
+    layout.assert_header(
+        &f.stdout[0],
+        &["PID", "COMM", "RET", "BACKLOG", "PROTO", "PORT", "ADDR"],
     );
+    for (backlog, proto, port, addr) in [(7, "TCPv4", p4, "127.0.0.1"), (12, "TCPv6", p6, "::1")] {
+        let cells = [
+            is(ran.pid),
+            is(&ran.comm),
+            is(0),
+            is(backlog),
+            is(proto),
+            is(port),
+            is(addr),
+        ];
+        layout.find(&f.stdout, &cells);
+    }
     let rows = f.rows();
     let pid = ran.pid.to_string();
     let (comm, s4, s6) = (ran.comm.as_str(), p4.to_string(), p6.to_string());
@@ -56,19 +67,6 @@ fn sees_listens_on_both_families() {
             "no row {want:?} in {rows:?}"
         );
     }
-    // libbpf-tools' layout: %-7d %-16s %-3d %-7d %-5s %-5d %s.
-    let line = f
-        .stdout
-        .iter()
-        .find(|l| l.contains("TCPv4") && l.starts_with(&pid))
-        .unwrap();
-    assert_eq!(
-        line.trim_end(),
-        format!(
-            "{:<7} {:<16} {:<3} {:<7} {:<5} {:<5} 127.0.0.1",
-            pid, ran.comm, 0, 7, "TCPv4", p4
-        )
-    );
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! stackcount end to end: a child calls getppid(2) a known number of times.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_stackcount");
 const CALLS: u64 = 500;

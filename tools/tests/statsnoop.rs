@@ -1,8 +1,6 @@
 //! statsnoop end to end, on the running kernel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_statsnoop");
 
@@ -27,9 +25,13 @@ fn sees_a_child_stat_a_present_and_a_missing_file() {
     );
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "RET", "ERR", "PATH"]
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-7d %-16s %4d %4d %s");
+    layout.assert_header(&f.stdout[0], &["PID", "COMM", "RET", "ERR", "PATH"]);
+    layout.find(&f.stdout, &[is(pid), is("stat"), is(0), is(0), is(&file)]);
+    layout.find(
+        &f.stdout,
+        &[is(mpid), is("stat"), is(-1), is(2), is(&missing)],
     );
     let rows = f.rows();
     let r = row_ending_with(&rows, &file);
@@ -85,12 +87,12 @@ fn json_has_the_same_events() {
 fn x_shows_only_failures() {
     let present = unique_file("stat-x-present");
     let missing = unique_path("stat-x-missing").to_string_lossy().into_owned();
-    let t = Tracer::start(BIN, &["-x"]);
-    stat(&present);
-    let pid = stat(&missing);
-    assert!(t.wait_for_text(&missing));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &["-x"], |t| {
+        stat(&present);
+        let pid = stat(&missing);
+        t.expect_text(&missing);
+        pid
+    });
     let rows = f.rows();
     assert_eq!(row_ending_with(&rows, &missing)[0], pid.to_string());
     assert!(
@@ -107,12 +109,11 @@ fn pid_filter_keeps_only_that_process() {
     let other = unique_file("stat-pid-other");
     let sh = GatedChild::spawn(&format!("stat {mine}"));
     let pid = sh.pid().to_string();
-    let t = Tracer::start(BIN, &["-p", &pid]);
-    stat(&other);
-    sh.release();
-    assert!(t.wait_for_text(&mine));
-    let f = t.stop();
-    f.assert_success();
+    let (f, _) = trace(BIN, &["-p", &pid], |t| {
+        stat(&other);
+        sh.release();
+        t.expect_text(&mine);
+    });
     let rows = f.rows();
     assert!(
         rows.iter().all(|r| r[0] == pid),
@@ -135,11 +136,11 @@ fn a_path_longer_than_the_buffer_is_marked() {
     // 4096 bytes and more: the kernel refuses it (ENAMETOOLONG), statsnoop
     // shows the first 4095 bytes and "...".
     let long = format!("/{}", "d/".repeat(2100));
-    let t = Tracer::start(BIN, &[]);
-    let pid = stat(&long);
-    assert!(t.wait_for_text("..."));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace(BIN, &[], |t| {
+        let pid = stat(&long);
+        t.expect_text("...");
+        pid
+    });
     let shown = format!("{}...", &long[..4095]);
     let r = row_ending_with(&f.rows(), &shown).clone();
     assert_eq!(
@@ -151,11 +152,11 @@ fn a_path_longer_than_the_buffer_is_marked() {
 #[test]
 fn raw_tp_alternative_attaches_and_sees_events() {
     let file = unique_file("rawtp");
-    let t = Tracer::start_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")]);
-    let pid = stat(&file);
-    assert!(t.wait_for_text(&file));
-    let f = t.stop();
-    f.assert_success();
+    let (f, pid) = trace_env(BIN, &["-v"], &[("BPFTK_HOOK", "raw_tp")], |t| {
+        let pid = stat(&file);
+        t.expect_text(&file);
+        pid
+    });
     assert!(
         f.stderr
             .iter()

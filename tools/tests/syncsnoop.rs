@@ -1,10 +1,8 @@
 //! syncsnoop end to end, on the running kernel.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_syncsnoop");
 
@@ -57,10 +55,10 @@ fn sees_sync_and_fsync_from_children() {
     ));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "SYSCALL"]
-    );
+    let layout = Printf::new("%-7d %-16s %s");
+    layout.assert_header(&f.stdout[0], &["PID", "COMM", "SYSCALL"]);
+    layout.find(&f.stdout, &[is(sync_pid), is("sync"), is("sync")]);
+    layout.find(&f.stdout, &[is(dd_pid), is("dd"), is("fsync")]);
     let rows = f.rows();
     assert!(
         has_row(&rows, sync_pid, "sync", "sync"),

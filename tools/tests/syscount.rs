@@ -1,8 +1,6 @@
 //! syscount end to end: a child makes known numbers of system calls.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_syscount");
 

@@ -1,11 +1,8 @@
 //! tcpconnect end to end: loopback connects made by the test itself (and by
 //! children with known pids), on IPv4 and IPv6.
 
-mod common;
-mod net;
-
-use common::*;
-use net::*;
+use crate::common::*;
+use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpconnect");
 
@@ -43,10 +40,20 @@ fn sees_ipv4_ipv6_and_refused_connects() {
     assert!(t.wait_for(|l| ends_with_port(l, refused_port), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "IP", "SADDR", "DADDR", "DPORT"]
+    // libbpf-tools' layout (COMM as %-12.12s).
+    let layout = Printf::new("%-6d %-12.12s %-2d %-16s %-16s %-5d");
+    layout.assert_header(
+        &f.stdout[0],
+        &["PID", "COMM", "IP", "SADDR", "DADDR", "DPORT"],
     );
+    for (ip, addr, port) in [
+        (4, "127.0.0.1", c4.dport),
+        (6, "::1", c6.dport),
+        (4, "127.0.0.1", refused_port),
+    ] {
+        let cells = [is(pid()), is(&comm), is(ip), is(addr), is(addr), is(port)];
+        layout.find(&f.stdout, &cells);
+    }
     let rows = f.rows();
     let pid = pid().to_string();
     let want = |ip: &str, addr: &str, port: u16| {
@@ -83,10 +90,25 @@ fn local_port_uid_and_timestamp_columns() {
     assert!(t.wait_for(|l| ends_with_port(l, c.dport), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["TIME(s)", "UID", "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT"]
+    let layout = Printf::new("%-8s %-5d %-6d %-12.12s %-2d %-16s %-6d %-16s %-5d");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "TIME(s)", "UID", "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT",
+        ],
     );
+    let cells = [
+        Cell::Num,
+        is(0),
+        is(pid()),
+        is(&comm),
+        is(6),
+        is("::1"),
+        is(c.sport),
+        is("::1"),
+        is(c.dport),
+    ];
+    layout.find(&f.stdout, &cells);
     let rows = f.rows();
     let r = row_to(&rows, c.dport);
     assert!(r[0].parse::<f64>().unwrap() >= 0.0, "{r:?}");

@@ -1,11 +1,8 @@
 //! tcpconnlat end to end: loopback connects made by the test itself, on
 //! IPv4 and IPv6; the latency is attributed to the connecting process.
 
-mod common;
-mod net;
-
-use common::*;
-use net::*;
+use crate::common::*;
+use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpconnlat");
 
@@ -37,10 +34,27 @@ fn latency_of_ipv4_and_ipv6_connects() {
     assert!(t.wait_for(|l| has_port(l, c6.dport), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT", "LAT(ms)"]
+    // libbpf-tools' layout with -L (COMM as %-12.12s).
+    let layout = Printf::new("%-6d %-12.12s %-2d %-16s %-6d %-16s %-5d %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT", "LAT(ms)",
+        ],
     );
+    for (c, ip, addr) in [(&c4, 4, "127.0.0.1"), (&c6, 6, "::1")] {
+        let cells = [
+            is(pid()),
+            is(&comm),
+            is(ip),
+            is(addr),
+            is(c.sport),
+            is(addr),
+            is(c.dport),
+            Cell::Num,
+        ];
+        layout.find(&f.stdout, &cells);
+    }
     let rows = f.rows();
     for (c, ip, addr) in [(&c4, "4", "127.0.0.1"), (&c6, "6", "::1")] {
         let r =

@@ -2,11 +2,8 @@
 //! loopback is dropped by the kernel with reason NO_SOCKET (and answered
 //! with a reset), in tcp_v4_rcv or tcp_v6_rcv.
 
-mod common;
-mod net;
-
-use common::*;
-use net::{free_ports, sockets};
+use crate::common::*;
+use crate::net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpdrop");
 
@@ -29,19 +26,20 @@ fn sees_a_syn_to_a_closed_port_with_reason_and_stack() {
     ));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        [
+    // libbpf-tools' layout (the PID is whoever ran the softirq).
+    let layout = Printf::new("%-8s %-7d %-2d %-20s > %-20s %-12s %-9s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
             "TIME",
             "PID",
             "IP",
             "SADDR:SPORT",
-            ">",
             "DADDR:DPORT",
             "STATE",
             "(FLAGS)",
-            "REASON"
-        ]
+            "REASON",
+        ],
     );
     let at = f
         .stdout
@@ -51,6 +49,17 @@ fn sees_a_syn_to_a_closed_port_with_reason_and_stack() {
     let line = &f.stdout[at];
     let r: Vec<&str> = line.split_whitespace().collect();
     let dst = format!("127.0.0.1:{closed}");
+    let cells = [
+        Cell::Time,
+        Cell::Num,
+        is(4),
+        is(&src),
+        is(&dst),
+        is("-"),
+        is("(SYN)"),
+        is("NO_SOCKET"),
+    ];
+    assert!(layout.matches(line, &cells), "{line:?}");
     assert_eq!(
         r[2..],
         [

@@ -1,10 +1,7 @@
 //! tcplife end to end, on the running kernel, with loopback traffic.
 
-mod common;
-mod net;
-
-use common::*;
-use net::*;
+use crate::common::*;
+use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcplife");
 
@@ -34,18 +31,35 @@ fn both_ends_of_a_known_transfer() {
     f.assert_success();
     let fr = by_remote.stop();
     fr.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS"]
-    );
-    // The header is libbpf-tools' printf layout.
-    assert_eq!(
-        f.stdout[0],
-        format!(
-            "{:<7} {:<16} {:<15} {:<5} {:<15} {:<5} {:<6} {:<6} MS",
-            "PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB"
-        )
-    );
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-7d %-16s %-15s %-5d %-15s %-5d %-6s %-6s %s");
+    let header = [
+        "PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS",
+    ];
+    layout.assert_header(&f.stdout[0], &header);
+    layout.assert_header(&fr.stdout[0], &header);
+    let me = std::process::id();
+    let (lo, cport) = ("127.0.0.1", x.client_port);
+    let client = [
+        is(me),
+        is(CLIENT_COMM),
+        is(lo),
+        is(cport),
+        is(lo),
+        is(l.port),
+    ];
+    let client = [&client[..], &[is("100.00"), is("200.00"), Cell::Num]].concat();
+    layout.find(&fr.stdout, &client);
+    let server = [
+        is(me),
+        is(SERVER_COMM),
+        is(lo),
+        is(l.port),
+        is(lo),
+        is(cport),
+    ];
+    let server = [&server[..], &[is("200.00"), is("100.00"), Cell::Num]].concat();
+    layout.find(&f.stdout, &server);
     let (rows, remote_rows) = (f.rows(), fr.rows());
     assert_eq!(
         (rows.len(), remote_rows.len()),

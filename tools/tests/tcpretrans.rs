@@ -4,13 +4,10 @@
 //! drops the next client's SYN, and that client sends it again after the
 //! initial retransmission timeout (1 s), in state SYN_SENT.
 
-mod common;
-mod net;
-
 use std::time::Duration;
 
-use common::*;
-use net::{free_ports, sockets};
+use crate::common::*;
+use crate::net::{free_ports, sockets};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpretrans");
 
@@ -53,21 +50,33 @@ fn sees_a_syn_retransmitted_to_a_full_listener() {
     assert!(t.wait_for(|l| l.contains(&local), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        [
+    // bcc's layout (the PID is whoever runs when the timer fires).
+    let layout = Printf::new("%-8s %-6d %-2d %-20s %1s> %-20s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
             "TIME",
             "PID",
             "IP",
             "LADDR:LPORT",
-            "T>",
+            "T",
             "RADDR:RPORT",
-            "STATE"
-        ]
+            "STATE",
+        ],
     );
+    let remote = format!("127.0.0.1:{port}");
+    let cells = [
+        Cell::Time,
+        Cell::Num,
+        is(4),
+        is(&local),
+        is("R"),
+        is(&remote),
+        is("SYN_SENT"),
+    ];
+    layout.find(&f.stdout, &cells);
     let line = f.stdout.iter().find(|l| l.contains(&local)).unwrap();
     let r: Vec<&str> = line.split_whitespace().collect();
-    let remote = format!("127.0.0.1:{port}");
     assert_eq!(
         r[2..],
         ["4", local.as_str(), "R>", remote.as_str(), "SYN_SENT"],

@@ -1,10 +1,7 @@
 //! tcprtt end to end, on the running kernel, with loopback traffic.
 
-mod common;
-mod net;
-
-use common::*;
-use net::*;
+use crate::common::*;
+use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcprtt");
 

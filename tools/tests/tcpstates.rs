@@ -1,10 +1,7 @@
 //! tcpstates end to end, on the running kernel, with loopback traffic.
 
-mod common;
-mod net;
-
-use common::*;
-use net::*;
+use crate::common::*;
+use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpstates");
 
@@ -32,12 +29,14 @@ fn a_client_socket_from_connect_to_close() {
     assert!(t.wait_for(|l| l.contains(" -> CLOSE "), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0],
-        format!(
-            "{:<16} {:<7} {:<10} {:<15} {:<5} {:<15} {:<5} {:<11} -> {:<11} MS",
-            "SKADDR", "PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "OLDSTATE", "NEWSTATE"
-        )
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-16s %-7d %-10.10s %-15s %-5d %-15s %-5d %-11s -> %-11s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "SKADDR", "PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "OLDSTATE", "NEWSTATE",
+            "MS",
+        ],
     );
     let rows = f.rows();
     assert!(
@@ -73,6 +72,34 @@ fn a_client_socket_from_connect_to_close() {
     );
     // Time in the previous state: 0 for the first change, then measured.
     assert_eq!(connect[10], "0.000");
+    let lo = "127.0.0.1";
+    let (sk, me, port, cport) = (sk.as_str(), me.as_str(), port.as_str(), cport.as_str());
+    let cells = [
+        sk,
+        me,
+        "bpftk-tcp-",
+        lo,
+        "0",
+        lo,
+        port,
+        "CLOSE",
+        "SYN_SENT",
+        "0.000",
+    ];
+    layout.find(&f.stdout, &cells.map(is));
+    let cells = [
+        sk,
+        me,
+        "bpftk-tcp-",
+        lo,
+        cport,
+        lo,
+        port,
+        "ESTABLISHED",
+        "FIN_WAIT1",
+    ];
+    let cells = [&cells.map(is)[..], &[Cell::Num]].concat();
+    layout.find(&f.stdout, &cells);
     let established_ms: f64 = close[10].parse().unwrap();
     assert!(established_ms > 0.0, "{close:?}");
 }

@@ -1,13 +1,10 @@
 //! tcptracer end to end: one loopback connection made, accepted and closed
 //! by the test itself shows as C, A and X rows with the right tuples.
 
-mod common;
-mod net;
-
 use std::io::Write;
 
-use common::*;
-use net::*;
+use crate::common::*;
+use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcptracer");
 
@@ -45,10 +42,30 @@ fn connect_accept_and_close_of_one_connection() {
     ));
     let f = t.stop();
     f.assert_success();
-    assert_eq!(
-        f.stdout[0].split_whitespace().collect::<Vec<_>>(),
-        ["T", "PID", "COMM", "IP", "SADDR", "DADDR", "SPORT", "DPORT"]
+    // libbpf-tools' layout.
+    let layout = Printf::new("%-2s %-6d %-16s %-2d %-16s %-16s %-6d %-6d");
+    layout.assert_header(
+        &f.stdout[0],
+        &["T", "PID", "COMM", "IP", "SADDR", "DADDR", "SPORT", "DPORT"],
     );
+    let lo = "127.0.0.1";
+    for (t, s, d) in [
+        ("C", sport, dport),
+        ("A", dport, sport),
+        ("X", sport, dport),
+    ] {
+        let cells = [
+            is(t),
+            is(pid()),
+            is(&comm),
+            is(4),
+            is(lo),
+            is(lo),
+            is(s),
+            is(d),
+        ];
+        layout.find(&f.stdout, &cells);
+    }
     let rows = f.rows();
     for want in [
         row("C", &comm, "4", "127.0.0.1", sport, dport),

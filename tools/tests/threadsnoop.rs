@@ -1,9 +1,7 @@
 //! threadsnoop end to end: a child creates threads with a start function
 //! of a known name.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_threadsnoop");
 
@@ -28,10 +26,23 @@ fn new_threads_with_their_start_function() {
     let pid = child.pid();
     let t = Tracer::start(BIN, &[]);
     assert!(child.release());
-    assert!(t.wait_for(|l| l.contains("bpftk_thread_start"), EVENT_TIMEOUT));
+    t.expect_text("bpftk_thread_start");
     let f = t.stop();
     f.assert_success();
-    assert_eq!(f.stdout[0], "TIME(ms)   PID     COMM             FUNC");
+    let layout = Printf::new("%-10s %-7d %-16s %s");
+    layout.assert_header(&f.stdout[0], &["TIME(ms)", "PID", "COMM", "FUNC"]);
+    let cells = [
+        Cell::Num,
+        is(pid),
+        is(helper_comm()),
+        is("bpftk_thread_start"),
+    ];
+    let mine: Vec<&String> = f
+        .stdout
+        .iter()
+        .filter(|l| layout.matches(l, &cells))
+        .collect();
+    assert_eq!(mine.len(), 3, "{:?}", f.stdout);
     let rows: Vec<Vec<String>> = f
         .rows()
         .into_iter()

@@ -1,11 +1,9 @@
 //! wakeuptime end to end: a reader blocked on a pipe for 300 ms until a
 //! writer wakes it.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_wakeuptime");
 
@@ -36,6 +34,7 @@ fn head_lines(lines: &[String]) -> Vec<(String, Vec<String>, u64)> {
 
 #[test]
 fn folded_blocked_time_of_a_pipe_reader() {
+    let _cpus = timing();
     let t = Tracer::start(BIN, &["-f", "3"]);
     blocked_reader();
     let f = t.finish();
@@ -61,6 +60,7 @@ fn folded_blocked_time_of_a_pipe_reader() {
 
 #[test]
 fn multiline_json_and_raw_tp() {
+    let _cpus = timing();
     let t = Tracer::start(BIN, &["2"]);
     blocked_reader();
     let f = t.finish();
@@ -105,6 +105,7 @@ fn multiline_json_and_raw_tp() {
 
 #[test]
 fn min_block_time_drops_shorter_blocks() {
+    let _cpus = timing();
     let t = Tracer::start(BIN, &["-f", "-m", "2000000", "2"]);
     blocked_reader();
     let f = t.finish();

@@ -2,10 +2,13 @@
 //! (attached), make events happen, stop it with SIGINT and read what it printed.
 #![allow(dead_code)]
 
+mod layout;
+pub use layout::*;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -115,7 +118,7 @@ impl Tracer {
                 .lock()
                 .unwrap()
                 .iter()
-                .any(|l| l.starts_with("Tracing") || l.starts_with("Sampling"));
+                .any(|l| libtools::ready::is_ready_line(l));
             let ready = announced || (!self.json && !self.stdout.lock().unwrap().is_empty());
             if ready {
                 return;
@@ -155,6 +158,23 @@ impl Tracer {
         self.wait_for(|l| l.contains(text), EVENT_TIMEOUT)
     }
 
+    /// Wait until some stdout line satisfies `pred`; on timeout, fail the
+    /// test, saying what was awaited and what the tool printed so far.
+    pub fn expect(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        if !self.wait_for(pred, EVENT_TIMEOUT) {
+            panic!(
+                "{what}: not shown within {EVENT_TIMEOUT:?}\nstdout:\n{}\nstderr:\n{}",
+                self.stdout.lock().unwrap().join("\n"),
+                self.stderr.lock().unwrap().join("\n")
+            );
+        }
+    }
+
+    /// Wait until some stdout line contains `text`, or fail the test.
+    pub fn expect_text(&self, text: &str) {
+        self.expect(&format!("a line with {text:?}"), |l| l.contains(text));
+    }
+
     /// SIGINT, then collect everything it printed.
     pub fn stop(self) -> Finished {
         let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGINT);
@@ -184,6 +204,45 @@ impl Tracer {
             stderr,
         }
     }
+}
+
+/// The whole sequence of most tests: start `bin args` and wait until it is
+/// ready, run `trigger` (it makes the events and waits until they are shown,
+/// with `Tracer::expect`), stop the tool with SIGINT, check that it exited
+/// 0, and return what it printed with what `trigger` returned.
+pub fn trace<T>(bin: &str, args: &[&str], trigger: impl FnOnce(&Tracer) -> T) -> (Finished, T) {
+    trace_env(bin, args, &[], trigger)
+}
+
+/// `trace` with environment variables for the tool (`BPFTK_HOOK`).
+pub fn trace_env<T>(
+    bin: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    trigger: impl FnOnce(&Tracer) -> T,
+) -> (Finished, T) {
+    let t = Tracer::start_env(bin, args, env);
+    let made = trigger(&t);
+    let f = t.stop();
+    f.assert_success();
+    (f, made)
+}
+
+/// Tests that keep the CPUs busy on purpose (spinning children, threads
+/// crowding the run queues) take turns, and tests that measure how long a
+/// child sleeps or blocks do not run beside them: all the tools' tests run
+/// at once in this one process, and a crowd would take a spinner's samples
+/// or stretch a 100 ms sleep past its histogram bucket. Hold the guard for
+/// the whole test: `cpu_hog()` alone, `timing()` with one another.
+static CPUS: RwLock<()> = RwLock::new(());
+
+pub fn cpu_hog() -> RwLockWriteGuard<'static, ()> {
+    // A test that failed holding it leaves it poisoned, not taken.
+    CPUS.write().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn timing() -> RwLockReadGuard<'static, ()> {
+    CPUS.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A test that fails before stopping its tracer leaves no tracer running.

@@ -1,6 +1,7 @@
 /* Test helper for threadsnoop: `threads N` starts N threads running
  * bpftk_thread_start, a function no other program has, and joins them, then
- * lingers half a second: threadsnoop names the function in the live process. */
+ * lingers two seconds: threadsnoop names the function in the live process
+ * (from its maps), even on a loaded machine. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,6 +22,6 @@ int main(int argc, char **argv)
 			return 1;
 		pthread_join(t, NULL);
 	}
-	usleep(500000);
+	sleep(2);
 	return 0;
 }

@@ -1,0 +1,83 @@
+//! bpftk's end-to-end tests, in one test binary: each module starts the
+//! built tools (`CARGO_BIN_EXE_<tool>`) on the running kernel, makes known
+//! events happen and checks what the tools printed. Tests of different
+//! tools run at the same time in this process, so every assertion looks at
+//! the events of the processes, files and ports its own test made.
+
+// Start, wait until ready, stop and read a tool; error and layout checks.
+mod common;
+// Loopback TCP and UDP traffic with known pids, comms and ports.
+mod net;
+
+// Readline calls of an interactive bash on a pseudo-terminal.
+mod bashreadline;
+// bind(2) calls with their protocol, options, port and address.
+mod bindsnoop;
+// The block I/O latency histogram of a loop device.
+mod biolatency;
+// bitesize and biopattern: block I/O sizes and sequential/random patterns.
+mod blockio;
+// Capability checks (cap_capable) with their capability and verdict.
+mod capable;
+// The on-CPU time histogram of a sleeping and a spinning child.
+mod cpudist;
+// exec(2) calls with their arguments, return codes and filters.
+mod execsnoop;
+// Process exits with their code or signal, age and parent.
+mod exitsnoop;
+// The latency histogram of a function in a helper program (uprobes).
+mod funclatency;
+// scripts/install and scripts/uninstall: binaries, man pages, completions.
+mod install;
+// hardirqs and softirqs: interrupt time by interrupt.
+mod irqs;
+// mount(2), umount(2) and the new mount API calls.
+mod mountsnoop;
+// Off-CPU time by stack of a blocked child.
+mod offcputime;
+// The OOM killer's victim in a small memory cgroup.
+mod oomkill;
+// open(2) calls with their fd, error, flags and path.
+mod opensnoop;
+// profile and flamegraph: sampled stacks of a spinning helper.
+mod profile;
+// The run queue latency histogram, per process and per thread.
+mod runqlat;
+// The run queue length histogram of busy CPUs.
+mod runqlen;
+// Wakeups that waited in a run queue longer than a threshold.
+mod runqslower;
+// sigsnoop and killsnoop: signals sent, by whom, to whom, and the result.
+mod sigsnoop;
+// listen(2) calls with their backlog, protocol, port and address.
+mod solisten;
+// Call counts by stack of a kernel function called a known number of times.
+mod stackcount;
+// stat(2) family calls with their return code, error and path.
+mod statsnoop;
+// sync(2), fsync(2) and their kin.
+mod syncsnoop;
+// System call counts and latencies by syscall and by process.
+mod syscount;
+// TCP connects (active opens) with addresses, ports and bytes.
+mod tcpconnect;
+// The latency of TCP connects, from SYN sent to established.
+mod tcpconnlat;
+// TCP packets dropped by the kernel, with the reason and the stack.
+mod tcpdrop;
+// TCP sessions from open to close, with bytes and duration.
+mod tcplife;
+// TCP retransmissions and tail loss probes.
+mod tcpretrans;
+// The TCP round-trip time histogram.
+mod tcprtt;
+// TCP state changes, with the time spent in each state.
+mod tcpstates;
+// TCP throughput by connection, per interval.
+mod tcptop;
+// TCP connect, accept and close events.
+mod tcptracer;
+// Thread creation (pthread_create) with the start function.
+mod threadsnoop;
+// Time blocked until woken, by waker stack.
+mod wakeuptime;
