@@ -27,6 +27,9 @@ mod execsnoop;
 mod exitsnoop;
 // The latency histogram of a function in a helper program (uprobes).
 mod funclatency;
+// Every tool through full disks, closed and stalled pipes, SIGHUP, huge
+// durations, a tiny open-files limit and bytes a terminal would obey.
+mod hardening;
 // scripts/install and scripts/uninstall: binaries, man pages, completions.
 mod install;
 // hardirqs and softirqs: interrupt time by interrupt.
