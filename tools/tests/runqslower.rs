@@ -36,8 +36,8 @@ fn crowded_threads_wait_longer_than_the_threshold() {
     let f = t.stop();
     f.assert_success();
     assert_eq!(f.stdout[0], "Tracing run queue latency higher than 1000 us");
-    // libbpf-tools' layout, two spaces before PREV COMM.
-    let layout = Printf::new("%-8s %-16s %-6d %14llu  %-16s %-6d");
+    // libbpf-tools' printf layout: one space before PREV COMM, in header and rows.
+    let layout = Printf::new("%-8s %-16s %-6d %14llu %-16s %-6d");
     layout.assert_header(
         &f.stdout[1],
         &["TIME", "COMM", "TID", "LAT(us)", "PREV COMM", "PREV TID"],
