@@ -191,6 +191,8 @@ const STOPPED: &str = "output abandoned at a stop signal";
 static WRITE_ERROR: Mutex<Option<String>> = Mutex::new(None);
 
 fn note_write_error(e: &io::Error) {
+    // Nothing more can be shown: every loop ends as at a stop signal.
+    crate::run::request_stop();
     if e.kind() == io::ErrorKind::BrokenPipe || e.to_string() == STOPPED {
         return;
     }

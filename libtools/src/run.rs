@@ -31,7 +31,12 @@ pub(crate) fn install_signal_handlers() -> Result<()> {
     Ok(())
 }
 
-/// True once SIGINT, SIGTERM or SIGHUP arrived.
+/// Stop as if a stop signal had come: standard output is gone.
+pub(crate) fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// True once SIGINT, SIGTERM or SIGHUP arrived, or output failed.
 pub fn stopping() -> bool {
     STOP.load(Ordering::Relaxed)
 }

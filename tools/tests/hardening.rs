@@ -158,6 +158,50 @@ fn a_reader_that_goes_away_is_a_quiet_stop() {
 }
 
 #[test]
+fn interval_tools_notice_a_closed_pipe_by_themselves() {
+    // `stackcount -i 1 ... | head -1`: once the reader is gone, the next
+    // report fails and the tool must end without being told to.
+    let _alone = cpu_hog();
+    let interval_1 = |name: &str, args: &[&'static str]| -> Option<Vec<&'static str>> {
+        let help = Command::new(BPFTK).args([name, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        let mut a = args.to_vec();
+        if name == "biopattern" {
+            return None; // an idle interval prints nothing, so it cannot notice
+        }
+        if help.contains("[INTERVAL]") {
+            a.insert(0, "1");
+        } else if help.contains("-i, --interval") {
+            a.splice(0..0, ["-i", "1"]);
+        } else {
+            return None;
+        }
+        Some(a)
+    };
+    let mut runs: Vec<Run> = every_tracer()
+        .iter()
+        .filter_map(|(n, a)| interval_1(n, a).map(|args| spawn(n, &args, Stdio::piped())))
+        .collect();
+    // As `| head -1`: take the first line, then close the pipe.
+    for r in &mut runs {
+        let mut out = r.child.stdout.take().unwrap();
+        let mut byte = [0u8];
+        while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {}
+    }
+    assert!(runs.len() >= 10, "{} interval tools", runs.len());
+    for mut r in runs {
+        let status = r.wait_for(Duration::from_secs(20));
+        let (name, status2, err) = r.stop_with(Signal::SIGKILL);
+        assert!(
+            status.is_some(),
+            "{name} went on after its reader left\n{err}"
+        );
+        no_panic(&name, &status2, &err);
+        assert_eq!(status2.code(), Some(0), "{name}: {status2}\n{err}");
+    }
+}
+
+#[test]
 fn sighup_stops_every_tool_like_sigterm() {
     for (name, status, err) in run_all(|_, a| a.to_vec(), Stdio::null, Signal::SIGHUP) {
         no_panic(&name, &status, &err);
