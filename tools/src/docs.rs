@@ -22,6 +22,7 @@ pub const PENDING: Doc = Doc {
     columns: &[],
     overhead: "",
     see_also: &[],
+    hooks: crate::Hooks::None,
 };
 
 /// A tool's command as installed: its clap definition renamed `<prefix><tool>`.

@@ -2,7 +2,11 @@
 //! multicall binary `bpftk` dispatches through `TOOLS`.
 
 pub mod docs;
+#[cfg(test)]
+mod hooks_check;
 pub mod irqs;
+
+use libtools::AttachPoint;
 
 pub struct Tool {
     pub name: &'static str,
@@ -26,6 +30,26 @@ pub struct Doc {
     pub overhead: &'static str,
     /// Related bpftk tools.
     pub see_also: &'static [&'static str],
+    /// Where the tool hooks in: the declaration itself where it is fixed,
+    /// else a sentence.
+    pub hooks: Hooks,
+}
+
+/// A tool's hooks, for its documentation and the check that every program
+/// it names is in its BPF object (`hooks_check`).
+pub enum Hooks {
+    /// Hooks fixed at build time: `points` is the tool's declaration (for a
+    /// tool whose hooks depend on a flag, the one with every alternative),
+    /// its programs are in `$OUT_DIR/<object>.bpf.o`.
+    Declared {
+        object: &'static str,
+        points: fn() -> Vec<AttachPoint>,
+    },
+    /// Hooks that depend on run-time input (a function, a binary) or that
+    /// are no tracing hooks at all (perf events, no BPF): one sentence.
+    Described(&'static str),
+    /// No BPF at all (flamegraph).
+    None,
 }
 
 /// Every tool, in alphabetical order, one line each: its name (and module,

@@ -38,6 +38,7 @@ pub const DOC: crate::Doc = crate::Doc {
 ring buffer event and a read of /proc/loadavg, and the tool costs nothing measurable while it \
 waits. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["exitsnoop", "killsnoop", "sigsnoop"],
+    hooks: crate::Hooks::Declared { object: "oomkill", points: hooks },
 };
 
 /// Trace the OOM killer: the victim, the task that triggered the kill, the

@@ -37,6 +37,7 @@ wait). -p and -t filter in the kernel, before the timestamp is stored. The map h
 threads; waits beyond that go unmeasured. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["runqlat", "runqlen", "cpudist", "offcputime"],
+    hooks: crate::Hooks::Declared { object: "runqslower", points: libtools::sched::wakeup_and_switch_hooks },
 };
 
 /// Trace high run queue latency: tasks that waited longer than MIN_US

@@ -36,6 +36,7 @@ event as long as the path. Where the kernel has no per-call tracepoints, the raw
 sys_exit programs run at every syscall of every process instead. -p filters in the kernel at entry \
 and -x at exit. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["opensnoop", "syscount", "execsnoop"],
+    hooks: crate::Hooks::Declared { object: "statsnoop", points: hooks },
 };
 
 /// Trace stat family syscalls: statfs(2), stat(2), lstat(2), fstatat(2) and statx(2).

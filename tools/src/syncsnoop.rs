@@ -31,6 +31,7 @@ buffer event, and -p filters in the kernel. These calls are rare on most systems
 that syncs every commit, the output follows its commit rate. Events the ring buffer had no room \
 for are counted and reported at exit.",
     see_also: &["biolatency", "biopattern", "syscount"],
+    hooks: crate::Hooks::Declared { object: "syncsnoop", points: hooks },
 };
 
 /// Trace sync family syscalls: sync(2), fsync(2), fdatasync(2), msync(2),

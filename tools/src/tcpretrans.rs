@@ -48,6 +48,7 @@ Retransmissions are normally rare, but a lossy or congested path brings bursts o
 the cost of each to a map update, for up to 10240 flows. -4 and -6 filter in the kernel. Events \
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpdrop", "tcpstates", "tcprtt", "tcplife"],
+    hooks: crate::Hooks::Declared { object: "tcpretrans", points: || hooks(false, true) },
 };
 
 /// Trace TCP retransmits: time, pid, addresses and ports, type (R: a
@@ -81,10 +82,10 @@ pub struct Args {
 const RETRANSMITS: &str = "retransmits";
 const LOSS_PROBES: &str = "tail loss probes";
 
-fn hooks(args: &Args) -> Vec<AttachPoint> {
+fn hooks(kprobe_only: bool, lossprobe: bool) -> Vec<AttachPoint> {
     let kprobe = Prog::kprobe("kprobe_retransmit", "tcp_retransmit_skb");
     let mut retrans = AttachPoint::new(RETRANSMITS);
-    if !args.kprobe {
+    if !kprobe_only {
         retrans = retrans
             .or([Prog::tp_btf("tp_btf_retransmit", "tcp_retransmit_skb")])
             .or([Prog::tracepoint("tp_retransmit", "tcp:tcp_retransmit_skb")]);
@@ -95,7 +96,7 @@ fn hooks(args: &Args) -> Vec<AttachPoint> {
     let tlp = AttachPoint::new(LOSS_PROBES)
         .or([Prog::fentry("fentry_tlp", "tcp_send_loss_probe")])
         .or([Prog::kprobe("kprobe_tlp", "tcp_send_loss_probe")]);
-    if args.lossprobe {
+    if lossprobe {
         points.push(tlp);
     }
     points
@@ -111,7 +112,7 @@ fn run(args: Args) -> Result<()> {
 
     let mut storage = MaybeUninit::uninit();
     // Without -l the loss probe programs are not declared: leave them out too.
-    let spec = Spec::hooks(hooks(&args)).chosen_only();
+    let spec = Spec::hooks(hooks(args.kprobe, args.lossprobe)).chosen_only();
     let builder = TcpretransSkelBuilder::default();
     let tool = lifecycle::start(builder, &mut storage, spec, |open| {
         let rodata = open.rodata()?;

@@ -51,6 +51,7 @@ once. -p, -c and -4/-6 filter in the kernel. Nothing is sent per call: user spac
 the map each interval. The map holds 10240 connection and process pairs per interval; traffic \
 beyond that is not counted.",
     see_also: &["tcplife", "tcprtt", "tcpstates"],
+    hooks: crate::Hooks::Declared { object: "tcptop", points: hooks },
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

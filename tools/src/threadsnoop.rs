@@ -35,6 +35,9 @@ frequent, except in programs that start a thread per request. The start function
 space while the process lives, which costs more than the probe the first time for each process. -p \
 filters in the kernel. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop", "profile"],
+    hooks: crate::Hooks::Described(
+        "Hook: a uprobe on pthread_create in the C library (libc, or libpthread before glibc 2.34); -l overrides the library.",
+    ),
 };
 
 /// Trace thread creation with pthread_create(3): the process, and the new

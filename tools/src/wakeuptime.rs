@@ -38,6 +38,7 @@ space reads the map once, at the end. The timestamp map holds 10240 threads and 
 16384 entries; blocks beyond them are not counted. Stacks that do not fit the stack map \
 (--stack-storage-size) show as [Missed Kernel Stack] and are counted in a warning at exit.",
     see_also: &["offcputime", "runqslower", "stackcount"],
+    hooks: crate::Hooks::Declared { object: "wakeuptime", points: hooks },
 };
 
 /// Summarize blocked time by the kernel stack of the waker: who woke the
