@@ -9,10 +9,12 @@ use anyhow::{bail, Result};
 
 use crate::output::{Column, Value};
 
-pub const AF_INET: u16 = 2;
-pub const AF_INET6: u16 = 10;
-/// `BPFTK_MAX_PORTS` in bpf/net.h.
-pub const MAX_PORTS: usize = 64;
+use crate::consts;
+
+pub const AF_INET: u16 = consts::BPFTK_AF_INET as u16;
+pub const AF_INET6: u16 = consts::BPFTK_AF_INET6 as u16;
+/// How many ports a -P/-L/-D list may name (bpf/net.h).
+pub const MAX_PORTS: usize = consts::BPFTK_MAX_PORTS as usize;
 
 /// An address as the kernel stored it: IPv4 in the first 4 bytes.
 pub fn addr(family: u16, bytes: &[u8; 16]) -> IpAddr {

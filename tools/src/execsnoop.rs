@@ -14,8 +14,8 @@ use skel::{types::event, ExecsnoopSkelBuilder as Builder};
 // SAFETY: event is a C struct of integers and arrays, valid for any bytes.
 unsafe impl plain::Plain for event {}
 
-/// The most arguments the BPF side can hold (EXECSNOOP_TOTAL_MAX_ARGS).
-const TOTAL_MAX_ARGS: u32 = 60;
+/// The most arguments the BPF side can hold.
+const TOTAL_MAX_ARGS: u32 = skel::consts::EXECSNOOP_TOTAL_MAX_ARGS as u32;
 
 const EXAMPLES: &str = "EXAMPLES:
     execsnoop              # trace all exec() syscalls
@@ -90,7 +90,7 @@ pub struct Args {
     #[arg(short = 'U', long = "print-uid")]
     print_uid: bool,
     /// Read at most this many arguments (1 to 60), dropping the rest
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=TOTAL_MAX_ARGS as i64))]
+    #[arg(long, default_value_t = skel::consts::EXECSNOOP_DEFAULT_MAX_ARGS as u32, value_parser = clap::value_parser!(u32).range(1..=TOTAL_MAX_ARGS as i64))]
     max_args: u32,
     /// Only trace new processes whose parent has this process ID
     #[arg(short = 'P', long)]

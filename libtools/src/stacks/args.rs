@@ -2,6 +2,9 @@
 
 use super::{describe_target, StackParts};
 
+/// The deepest stack the BPF side records (bpf/stacks.bpf.h).
+const MAX_DEPTH: u32 = crate::consts::BPFTK_MAX_STACK_DEPTH as u32;
+
 /// The `--stack-storage-size` and `--perf-max-stack-depth` options of the
 /// stack tools, and sizing the BPF side's `stackmap` (bpf/stacks.bpf.h).
 #[derive(clap::Args, Debug, Clone)]
@@ -10,7 +13,7 @@ pub struct StackStorage {
     #[arg(long, default_value_t = 16384, value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
     pub stack_storage_size: u32,
     /// The limit for both kernel and user stack traces
-    #[arg(long, default_value_t = 127, value_parser = clap::value_parser!(u32).range(1..=127))]
+    #[arg(long, default_value_t = MAX_DEPTH, value_parser = clap::value_parser!(u32).range(1..=MAX_DEPTH as i64))]
     pub perf_max_stack_depth: u32,
 }
 
