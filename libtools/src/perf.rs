@@ -25,6 +25,18 @@ fn parse_cpu_list(s: &str) -> Result<Vec<u32>> {
     Ok(cpus)
 }
 
+/// A `--cpu N` filter must name an online CPU: a filter on any other
+/// traces nothing, without a word.
+pub fn check_cpu(cpu: Option<u32>) -> Result<()> {
+    if let Some(c) = cpu {
+        let online = online_cpus()?;
+        if !online.contains(&c) {
+            bail!("CPU {c} is not online (online: {online:?})");
+        }
+    }
+    Ok(())
+}
+
 /// Open a CPU-clock sampling event on `cpu` at `freq` Hz.
 fn open_cpu_clock(cpu: u32, freq: u64) -> std::io::Result<OwnedFd> {
     // SAFETY: an all-zero perf_event_attr is its documented default.
@@ -58,11 +70,10 @@ pub fn attach_sampling(prog: &ProgramMut, freq: u64, only: Option<u32>) -> Resul
     if freq == 0 {
         bail!("invalid frequency 0: must be at least 1 Hz");
     }
-    let online = online_cpus()?;
+    check_cpu(only)?;
     let cpus = match only {
-        Some(c) if online.contains(&c) => vec![c],
-        Some(c) => bail!("CPU {c} is not online (online: {online:?})"),
-        None => online,
+        Some(c) => vec![c],
+        None => online_cpus()?,
     };
     let mut links = Vec::new();
     for cpu in cpus {

@@ -198,6 +198,7 @@ fn start<'obj, B: SkelBuilder<'obj>>(
     exit: &str,
 ) -> Result<Loaded<<B::Output as OpenSkel<'obj>>::Output>> {
     libtools::setup(&o.common)?;
+    libtools::perf::check_cpu(o.cpu)?;
     let spec = Spec::hooks(hooks(entry, exit)).cgroup(&o.cgroup)?;
     lifecycle::start(builder, storage, spec, |open| {
         let obj = open.open_object_mut();

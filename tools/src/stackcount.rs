@@ -130,6 +130,7 @@ pub fn main() -> ! {
 fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
+    libtools::perf::check_cpu(args.cpu)?;
 
     let mut storage = MaybeUninit::uninit();
     // One program per kind of event; those for the other kinds stay out.

@@ -195,6 +195,7 @@ fn bad_input_is_one_clear_line() {
     for bin in [HARDIRQS, SOFTIRQS] {
         assert_usage_error(bin, &["-C", "-d"]);
         assert_usage_error(bin, &["--cpu", "x"]);
+        assert_runtime_error(bin, &["--cpu", "999"], &[], "CPU 999 is not online");
         assert_usage_error(bin, &["0"]);
         assert_runtime_error(bin, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
         assert_needs_privileges(bin, &[]);

@@ -201,6 +201,12 @@ fn bad_input_is_one_clear_line() {
     assert_runtime_error(BIN, &["u:c:mal*"], &[], "wildcards are not supported");
     assert_runtime_error(
         BIN,
+        &["-c", "999", "t:sched:sched_switch"],
+        &[],
+        "CPU 999 is not online",
+    );
+    assert_runtime_error(
+        BIN,
         &["x:a:b"],
         &[],
         "not t:CATEGORY:EVENT, u:LIB:FUNC, k:FUNC or FUNC",
