@@ -173,7 +173,7 @@ impl Summary {
 
     /// [`Summary::ready`] for tools that word their own line.
     pub fn ready_line(&self, line: &str) {
-        crate::periodic::ready_line(&self.out, line);
+        self.out.note(&format!("{line}\n"));
     }
 
     /// Start an interval's output.

@@ -327,6 +327,19 @@ impl<W: Write> Output<W> {
         buf.extend_from_slice(b"}\n");
     }
 
+    /// Text that is not a row (a ready line a tool words itself, a note):
+    /// on stdout in the table, at once; with --json on stderr, so that
+    /// stdout stays JSON Lines.
+    pub fn note(&self, text: &str) {
+        match self.format {
+            Format::Table => {
+                self.text(text);
+                self.flush();
+            }
+            Format::Json => eprint!("{text}"),
+        }
+    }
+
     /// Free-form text, for tools whose output is not a table of rows.
     pub fn text(&self, s: &str) {
         self.write(|w| w.write_all(s.as_bytes()));

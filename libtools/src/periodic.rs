@@ -1,25 +1,12 @@
 //! The tools that report every `-i INTERVAL` seconds for `-d DURATION`
 //! seconds (syscount, funclatency), where the summary tools of bcc take
-//! positional `[interval] [count]` (run::summaries), and the ready line of
-//! tools that word their own.
+//! positional `[interval] [count]` (run::summaries).
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::output::{Format, Output};
 use crate::run::{self, Deadline};
-
-/// `line` on stdout before the first report, or on stderr with --json,
-/// where stdout holds only JSON; scripts and tests wait for it.
-pub fn ready_line<W: Write>(out: &Output<W>, line: &str) {
-    match out.format() {
-        Format::Table => out.text(&format!("{line}\n")),
-        Format::Json => eprintln!("{line}"),
-    }
-    out.flush();
-}
 
 /// Wait, `report`, and go on every `interval` seconds until `duration`
 /// seconds have passed, a signal, or `report` returning false (the reader

@@ -78,17 +78,6 @@ pub fn comm_cell(json: bool, width: usize, comm: &[c_char]) -> Value<'_> {
     })
 }
 
-/// A line of text that is not a row: in the table on stdout, now; with
-/// --json on stderr, so that stdout stays JSON Lines.
-pub fn note<W: Write>(out: &Output<W>, text: &str) {
-    if out.format() == Format::Json {
-        eprint!("{text}");
-    } else {
-        out.text(text);
-        out.flush();
-    }
-}
-
 /// Counts busiest first; ties in key order, so that output is stable.
 pub fn busiest_first<K: Ord>(counts: HashMap<K, u64>) -> Vec<(K, u64)> {
     let mut v: Vec<_> = counts.into_iter().collect();

@@ -146,13 +146,11 @@ fn run(args: Args) -> Result<()> {
         }));
     }
     let out = Output::stdout(json, columns);
-    periodic::ready_line(
-        &out,
-        &format!(
-            "Tracing syscalls, printing top {}... Ctrl+C to quit.",
-            args.top
-        ),
-    );
+    out.note(&format!(
+        "Tracing syscalls, printing top {}... Ctrl+C to quit.
+",
+        args.top
+    ));
 
     periodic::reports(args.interval, args.duration, || {
         let mut vals: Vec<(u32, data_t)> = maps::drain_as(&tool.maps.data)?;

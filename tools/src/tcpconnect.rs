@@ -205,7 +205,7 @@ fn count<'obj>(
     }
     columns.extend([Column::left("RPORT", 20), Column::left("CONNECTS", 10)]);
     let out = Output::stdout(json, columns);
-    tcp::note(&out, "Tracing connect ... Hit Ctrl-C to end\n");
+    out.note("Tracing connect ... Hit Ctrl-C to end\n");
 
     let mut counts: HashMap<CountKey, u64> = HashMap::new();
     tool.poll(&out, duration, |data| {

@@ -8,7 +8,7 @@ use clap::{Parser, ValueEnum};
 use libtools::net::{self, FamilyArg};
 use libtools::output::Format;
 use libtools::run::{self, Interval};
-use libtools::{lifecycle, tcp, top, AttachPoint, CgroupArg, Column, Common, Output, Prog};
+use libtools::{lifecycle, top, AttachPoint, CgroupArg, Column, Common, Output, Prog};
 use libtools::{Result, Spec, Value};
 
 libtools::skel!("tcptop");
@@ -162,7 +162,7 @@ fn run(args: Args) -> Result<()> {
     let out = Output::stdout(args.common.json, columns);
     let every = args.interval;
     let tracing = format!("Tracing... Output every {every} secs. Hit Ctrl-C to end.\n");
-    tcp::note(&out, &tracing);
+    out.note(&tracing);
 
     let pid_w = top::pid_width();
     let iv = Interval {
