@@ -111,7 +111,73 @@ fn build_one(src: &Path, out: &Path, clang_args: &[String]) -> Result<(), String
         .build_and_generate(&skel)
         .map_err(|e| format!("{}: {e:#}", src.display()))?;
     embed_object_file(&skel, &obj).map_err(|e| format!("{}: {e}", skel.display()))?;
-    add_rodata_accessor(&skel).map_err(|e| format!("{}: {e}", skel.display()))
+    add_rodata_accessor(&skel).map_err(|e| format!("{}: {e}", skel.display()))?;
+    add_plain_impls(&skel).map_err(|e| format!("{}: {e}", skel.display()))
+}
+
+/// `plain::Plain` for every type of the skeleton made only of integers,
+/// arrays of them and other such types, so that `libtools::decode` reads
+/// events and map entries as any bytes, with no hand-written unsafe impl.
+/// Types with a bool, a pointer or an enum are left out: not every byte
+/// pattern is one of those.
+fn add_plain_impls(skel: &Path) -> Result<(), String> {
+    let mut text = std::fs::read_to_string(skel).map_err(|e| e.to_string())?;
+    let start = text.find("    pub mod types {").ok_or("no types module")?;
+    // (name, field types) of each struct and union in `types`.
+    let mut types: Vec<(String, Vec<String>)> = Vec::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in text[start..].lines().skip(1) {
+        let line = line.trim();
+        if let Some(rest) = line
+            .strip_prefix("pub struct ")
+            .or_else(|| line.strip_prefix("pub union "))
+        {
+            if let Some(name) = rest.strip_suffix(" {") {
+                current = Some((name.to_string(), Vec::new()));
+                continue;
+            }
+        }
+        if let Some((name, fields)) = current.as_mut() {
+            if line == "}" {
+                types.push((std::mem::take(name), std::mem::take(fields)));
+                current = None;
+            } else if let Some((_, ty)) = line.strip_prefix("pub ").and_then(|f| f.split_once(": "))
+            {
+                fields.push(ty.trim_end_matches(',').to_string());
+            }
+        }
+    }
+    let mut plain: Vec<String> = Vec::new();
+    // A type is plain once all its fields are: repeat until nothing changes.
+    loop {
+        let before = plain.len();
+        for (name, fields) in &types {
+            if !plain.contains(name) && fields.iter().all(|f| plain_type(f, &plain)) {
+                plain.push(name.clone());
+            }
+        }
+        if plain.len() == before {
+            break;
+        }
+    }
+    for name in plain.iter().filter(|n| !n.starts_with("__anon")) {
+        text.push_str(&format!(
+            "// SAFETY: {name} is integers and arrays of them only (tools/build.rs checked), valid for any bytes.\nunsafe impl plain::Plain for types::{name} {{}}\n"
+        ));
+    }
+    std::fs::write(skel, text).map_err(|e| e.to_string())
+}
+
+fn plain_type(ty: &str, plain: &[String]) -> bool {
+    const INTS: [&str; 10] = [
+        "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        return inner
+            .rsplit_once("; ")
+            .is_some_and(|(elem, _)| plain_type(elem, plain));
+    }
+    INTS.contains(&ty) || plain.iter().any(|p| p == ty)
 }
 
 /// `open.rodata()?` on the open skeleton: the typed `const volatile`

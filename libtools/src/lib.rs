@@ -117,11 +117,17 @@ pub struct Common {
     pub verbose: bool,
 }
 
-/// Run a tool: parse its arguments (clap reports usage errors, exit 2),
-/// then run it; an error is one line `<tool>: error: ...` and exit 1.
-pub fn main<A: clap::Parser>(tool: &'static str, run: fn(A) -> Result<()>) -> ! {
+/// Run a tool: parse its arguments with `command`, its clap definition
+/// (clap reports usage errors, exit 2), then run it; an error is one line
+/// `<tool>: error: ...` and exit 1.
+pub fn main<A: clap::FromArgMatches>(
+    tool: &'static str,
+    command: clap::Command,
+    run: fn(A) -> Result<()>,
+) -> ! {
     let _ = TOOL.set(tool);
-    let args = A::parse_from(tool_args(tool, std::env::args_os().collect()));
+    let mut matches = command.get_matches_from(tool_args(tool, std::env::args_os().collect()));
+    let args = A::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit());
     let code = match run(args) {
         Ok(()) => match output::write_error() {
             // Output that could not be written (a full disk) is a failure,

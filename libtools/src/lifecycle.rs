@@ -83,12 +83,15 @@ pub struct Loaded<S> {
 
 /// Open, configure and load a tool's skeleton; attach with [`Loaded::attach`]
 /// after whatever must happen between (filling a map, say).
-pub fn load<'obj, B: SkelBuilder<'obj>>(
+///
+/// The object's storage lives as long as the process: a tool opens its
+/// object once, and the skeleton borrows it until exit.
+pub fn load<B: SkelBuilder<'static>>(
     builder: B,
-    storage: &'obj mut MaybeUninit<OpenObject>,
     spec: Spec,
     configure: impl FnOnce(&mut B::Output) -> Result<()>,
-) -> Result<Loaded<<B::Output as OpenSkel<'obj>>::Output>> {
+) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
+    let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
     let mut open = builder
         .open(storage)
         .context("cannot open the BPF object")?;
@@ -122,13 +125,12 @@ pub fn load<'obj, B: SkelBuilder<'obj>>(
 }
 
 /// [`load`] and [`Loaded::attach`] in one: what most tools do.
-pub fn start<'obj, B: SkelBuilder<'obj>>(
+pub fn start<B: SkelBuilder<'static>>(
     builder: B,
-    storage: &'obj mut MaybeUninit<OpenObject>,
     spec: Spec,
     configure: impl FnOnce(&mut B::Output) -> Result<()>,
-) -> Result<Loaded<<B::Output as OpenSkel<'obj>>::Output>> {
-    load(builder, storage, spec, configure)?.attach()
+) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
+    load(builder, spec, configure)?.attach()
 }
 
 impl<'obj, S: Skel<'obj>> Loaded<S> {

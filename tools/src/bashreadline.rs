@@ -1,6 +1,5 @@
 //! bashreadline: command lines entered in interactive bash shells.
 
-use std::mem::MaybeUninit;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -10,9 +9,6 @@ use libtools::{
 
 libtools::skel!("bashreadline");
 use skel::{types::event, BashreadlineSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     bashreadline                             # trace bash command lines
@@ -30,14 +26,11 @@ ring buffer event: nothing at typing speed. Scripts run by bash do not read thei
 readline and cost nothing. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop"],
     hooks: crate::Hooks::Described(
-        "Hook: a uretprobe on readline_internal_teardown (newer bash) or readline, in /bin/bash, else in the shared libreadline bash uses (-s overrides).",
+        "a uretprobe on readline_internal_teardown (newer bash) or readline, in /bin/bash, else in the shared libreadline bash uses (-s overrides).",
     ),
 };
 
 /// Print the command lines entered in interactive bash shells, system-wide.
-///
-/// Hook: a uretprobe on readline_internal_teardown (newer bash) or readline,
-/// in /bin/bash, else in the shared libreadline bash uses (-s overrides).
 #[derive(Parser, Debug)]
 #[command(name = "bashreadline", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -98,19 +91,14 @@ fn hooks(binary: &Path, func: &str) -> Vec<AttachPoint> {
     )])]
 }
 
-pub fn main() -> ! {
-    libtools::main("bashreadline", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     let (binary, func, shared) = target(args.shared.as_deref())?;
     libtools::verbose!("probing {func} in {}", binary.display());
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(&binary, func));
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         open.rodata()?.bash_only = shared;
         Ok(())
     })?;

@@ -1,7 +1,5 @@
 //! bindsnoop: bind(2) calls of IPv4 and IPv6 sockets.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, net, run, AttachPoint, CgroupArg, Column, Common, Output, Prog, Result, Spec, Value,
@@ -9,9 +7,6 @@ use libtools::{
 
 libtools::skel!("bindsnoop");
 use skel::{types::event, BindsnoopSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     bindsnoop             # trace all bind syscalls
@@ -57,10 +52,6 @@ cost once per bind. Events the ring buffer had no room for are counted and repor
 
 /// Trace bind syscalls of IPv4 and IPv6 sockets: protocol, socket options,
 /// interface, address, port and result (successful binds only, unless -x).
-///
-/// Hooks, in order of preference: the syscalls:sys_enter_bind and
-/// sys_exit_bind tracepoints (the socket found from the descriptor), fexit
-/// on inet_bind and inet6_bind, kprobes and kretprobes on both.
 #[derive(Parser, Debug)]
 #[command(name = "bindsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -103,8 +94,8 @@ fn hooks() -> Vec<AttachPoint> {
             Prog::tracepoint("tp_exit_bind", "syscalls:sys_exit_bind"),
         ])
         .or([
-            Prog::fentry("fexit_inet_bind", "inet_bind"),
-            Prog::fentry("fexit_inet6_bind", "inet6_bind"),
+            Prog::fexit("fexit_inet_bind", "inet_bind"),
+            Prog::fexit("fexit_inet6_bind", "inet6_bind"),
         ])
         .or([
             Prog::kprobe("kprobe_inet_bind", "inet_bind"),
@@ -131,19 +122,14 @@ fn proto(p: u16) -> &'static str {
     }
 }
 
-pub fn main() -> ! {
-    libtools::main("bindsnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
     let builder = BindsnoopSkelBuilder::default();
-    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+    let tool = lifecycle::start(builder, spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_uid = args.uid.unwrap_or(u32::MAX);

@@ -1,8 +1,6 @@
 //! biolatency: block I/O latency as log2 histograms, overall, per disk or
 //! per request flags.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::hist::{self, Scale, Summary};
 use libtools::run::{self, Interval};
@@ -10,11 +8,6 @@ use libtools::{disks, lifecycle, maps, AttachPoint, CgroupArg, Common, Prog, Res
 
 libtools::skel!("biolatency");
 use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder};
-
-// SAFETY: hist_key is a C struct of integers, valid for any bytes.
-unsafe impl plain::Plain for hist_key {}
-// SAFETY: hist_ext is a C struct of integers and a char array, valid for any bytes.
-unsafe impl plain::Plain for hist_ext {}
 
 const EXAMPLES: &str = "EXAMPLES:
     biolatency              # summarize block I/O latency as a histogram
@@ -49,9 +42,6 @@ requests are timed at once: requests beyond that are not counted.",
 
 /// Summarize block device I/O latency as a histogram: from issue to the
 /// device (or with -Q from insertion into the OS queue) to completion.
-///
-/// Hooks: the block_rq_insert, block_rq_issue and block_rq_complete
-/// tracepoints, as tp_btf where BTF allows, else as raw tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "biolatency", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -101,19 +91,13 @@ fn hooks() -> Vec<AttachPoint> {
     ]
 }
 
-pub fn main() -> ! {
-    libtools::main("biolatency", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let dev = args.disk_name.as_deref().map(disks::lookup).transpose()?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
     let tool = lifecycle::start(
         BiolatencySkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

@@ -1,7 +1,6 @@
 //! biopattern: random and sequential block I/O per disk.
 
 use std::collections::HashMap;
-use std::mem::MaybeUninit;
 
 use clap::Parser;
 use libtools::run::{self, Interval};
@@ -11,9 +10,6 @@ use libtools::{
 
 libtools::skel!("biopattern");
 use skel::{types::counter, BiopatternSkelBuilder};
-
-// SAFETY: counter is a C struct of integers, valid for any bytes.
-unsafe impl plain::Plain for counter {}
 
 const EXAMPLES: &str = "EXAMPLES:
     biopattern              # show block I/O pattern
@@ -41,9 +37,6 @@ streams on one disk can make sequential I/O look random.",
 /// Show block device I/O pattern: the share of random and sequential
 /// requests per disk (a request is sequential when it starts where the
 /// disk's previous one ended), their count and size.
-///
-/// Hooks: the block_rq_complete tracepoint, as tp_btf where BTF allows,
-/// else as a raw tracepoint.
 #[derive(Parser, Debug)]
 #[command(name = "biopattern", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -65,19 +58,13 @@ fn hooks() -> Vec<AttachPoint> {
         .or([Prog::raw_tp("raw_complete", "block_rq_complete")])]
 }
 
-pub fn main() -> ! {
-    libtools::main("biopattern", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
     let tool = lifecycle::start(
         BiopatternSkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             open.rodata()?.targ_dev = dev.unwrap_or(0);

@@ -1,7 +1,5 @@
 //! bitesize: block I/O sizes as histograms, by the issuing task's name.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
@@ -9,11 +7,6 @@ use libtools::{bail, disks, lifecycle, maps, AttachPoint, Common, Prog, Result, 
 
 libtools::skel!("bitesize");
 use skel::{types::comm_key, types::hist, BitesizeSkelBuilder};
-
-// SAFETY: comm_key is a C struct of a char array, valid for any bytes.
-unsafe impl plain::Plain for comm_key {}
-// SAFETY: hist is a C struct of integers and a char array, valid for any bytes.
-unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
     bitesize              # trace block I/O sizes until Ctrl-C
@@ -39,9 +32,6 @@ small next to the I/O itself, but is paid on every request of every disk.",
 
 /// Summarize block device I/O sizes as histograms (Kbytes), by the name of
 /// the task that issued them.
-///
-/// Hooks: the block_rq_issue tracepoint, as tp_btf where BTF allows, else
-/// as a raw tracepoint.
 #[derive(Parser, Debug)]
 #[command(name = "bitesize", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -66,21 +56,15 @@ fn hooks() -> Vec<AttachPoint> {
         .or([Prog::raw_tp("raw_issue", "block_rq_issue")])]
 }
 
-pub fn main() -> ! {
-    libtools::main("bitesize", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
     if args.comm.as_ref().is_some_and(|c| c.len() > 15) {
         bail!("command names are at most 15 bytes: {}", args.comm.unwrap());
     }
 
-    let mut storage = MaybeUninit::uninit();
     let tool = lifecycle::start(
         BitesizeSkelBuilder::default(),
-        &mut storage,
         Spec::hooks(hooks()),
         |open| {
             let rodata = open.rodata()?;

@@ -1,7 +1,5 @@
 //! capable: security capability checks (cap_capable()) and their verdicts.
 
-use std::mem::MaybeUninit;
-
 use clap::{Parser, ValueEnum};
 use libtools::stacks::{self, StackResolver, StackStorage};
 use libtools::{
@@ -11,9 +9,6 @@ use libtools::{
 
 libtools::skel!("capable");
 use skel::{types::event, CapableSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     capable              # trace capability checks
@@ -52,10 +47,8 @@ reported at exit.",
 
 /// Trace security capability checks (cap_capable()) and their verdicts.
 ///
-/// Hooks, in order of preference: the capability:cap_capable tracepoint
-/// (as tp_btf, else as a tracepoint), fexit on cap_capable, a kprobe and
-/// kretprobe on cap_capable. The tracepoint does not carry the check's
-/// options: with it, AUDIT and INSETID show `-` (null in JSON).
+/// The cap_capable tracepoint does not carry the check's options: with it
+/// (tp_btf or tracepoint), AUDIT and INSETID show `-` (null in JSON).
 #[derive(Parser, Debug)]
 #[command(name = "capable", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -95,25 +88,20 @@ fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("capability check")
         .or([Prog::tp_btf("tp_btf_capable", "cap_capable")])
         .or([Prog::tracepoint("tp_capable", "capability:cap_capable")])
-        .or([Prog::fentry("fexit_capable", "cap_capable")])
+        .or([Prog::fexit("fexit_capable", "cap_capable")])
         .or([
             Prog::kprobe("kprobe_capable", "cap_capable"),
             Prog::kretprobe("kretprobe_capable", "cap_capable"),
         ])]
 }
 
-pub fn main() -> ! {
-    libtools::main("capable", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.my_tgid = std::process::id();

@@ -1,8 +1,6 @@
 //! cpudist: on-CPU (or, with -O, off-CPU) time per scheduling slice, as
 //! log2 histograms.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::hist::{print_hists, us_or_ms, Scale, Summary};
 use libtools::run::{self, Interval};
@@ -10,9 +8,6 @@ use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
 
 libtools::skel!("cpudist");
 use skel::{types::hist, CpudistSkelBuilder};
-
-// SAFETY: hist is a C struct of integers and a char array, valid for any bytes.
-unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
     cpudist              # summarize on-CPU time as a histogram
@@ -45,9 +40,6 @@ threads are followed at once.",
 /// Summarize on-CPU time per task as a histogram: how long each task runs
 /// every time it is switched in (every slice, voluntary or preempted), or
 /// with -O how long it is off the CPU.
-///
-/// Hooks: the sched_switch tracepoint, as tp_btf where BTF allows, else as a
-/// raw tracepoint.
 #[derive(Parser, Debug)]
 #[command(name = "cpudist", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -77,17 +69,12 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("cpudist", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(libtools::sched::switch_hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(CpudistSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(CpudistSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_offcpu = args.offcpu;

@@ -226,6 +226,50 @@ pub fn completion_path(shell: Shell, command: &str) -> String {
     }
 }
 
+/// The README's markers around the table of tools that [`readme_table`] writes.
+pub const README_BEGIN: &str = "<!-- tools table: written by bpftk-docs --readme; do not edit -->";
+pub const README_END: &str = "<!-- end of tools table -->";
+
+/// The README's table of tools: each tool's line from `bpftk list` and its
+/// hooks from the same declaration as `--help`'s, in order of preference.
+pub fn readme_table() -> String {
+    let mut out = String::from(
+        "| tool | what it shows | hooks, in order of preference |\n| --- | --- | --- |\n",
+    );
+    for t in TOOLS {
+        let hooks = t
+            .doc
+            .hooks
+            .text(|t| format!("`{t}`"))
+            .unwrap_or_else(|| "none: no BPF".into());
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            t.name,
+            t.about.replace('|', "\\|"),
+            hooks.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// `readme` with the text between its markers replaced by [`readme_table`].
+pub fn with_readme_table(readme: &str) -> Result<String, String> {
+    let begin = readme
+        .find(README_BEGIN)
+        .ok_or_else(|| format!("no line {README_BEGIN}"))?
+        + README_BEGIN.len();
+    let end = begin
+        + readme[begin..]
+            .find(README_END)
+            .ok_or_else(|| format!("no line {README_END} after the first marker"))?;
+    Ok(format!(
+        "{}\n{}{}",
+        &readme[..begin],
+        readme_table(),
+        &readme[end..]
+    ))
+}
+
 /// Write every man page and completion under `share` (a `$PREFIX/share`),
 /// for the tools as `<prefix><tool>` and for `bpftk`; returns the files
 /// written, relative to `share`.
@@ -308,6 +352,17 @@ mod tests {
                 t.name
             );
         }
+    }
+
+    #[test]
+    fn readme_table_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        assert!(
+            with_readme_table(&readme).unwrap() == readme,
+            "README.md's table of tools is stale: run \
+             cargo run -p bpftk --bin bpftk-docs -- --readme README.md"
+        );
     }
 
     #[test]

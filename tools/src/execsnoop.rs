@@ -1,6 +1,5 @@
 //! execsnoop: trace execve(2) and execveat(2) system-wide, with arguments.
 
-use std::mem::MaybeUninit;
 use std::time::Instant;
 
 use clap::Parser;
@@ -10,9 +9,6 @@ use libtools::{
 
 libtools::skel!("execsnoop");
 use skel::{types::event, ExecsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 /// The most arguments the BPF side can hold.
 const TOTAL_MAX_ARGS: u32 = skel::consts::EXECSNOOP_TOTAL_MAX_ARGS as u32;
@@ -56,9 +52,6 @@ the ring buffer had no room for are counted and reported at exit.",
 };
 
 /// Trace exec() syscalls: execve(2) and execveat(2), with their arguments.
-///
-/// Hooks: the syscalls:sys_{enter,exit}_execve{,at} tracepoints, else the
-/// raw sys_enter/sys_exit tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "execsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -105,20 +98,15 @@ fn hooks() -> Vec<AttachPoint> {
     libtools::syscall_hooks!("exec entry", "exec exit"; execve, execveat?; raw)
 }
 
-pub fn main() -> ! {
-    libtools::main("execsnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.ppid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks())
         .ring_size(1 << 20)
         .cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
         rodata.targ_ppid = args.ppid.unwrap_or(0);

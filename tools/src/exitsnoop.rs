@@ -1,7 +1,5 @@
 //! exitsnoop: trace process (or thread) exits with their exit codes and ages.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, names, run, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, Spec,
@@ -10,9 +8,6 @@ use libtools::{
 
 libtools::skel!("exitsnoop");
 use skel::{types::event, ExitsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     exitsnoop             # trace process exit events
@@ -43,9 +38,6 @@ counted and reported at exit.",
 };
 
 /// Trace process termination: exit code or signal, age and parent.
-///
-/// Hooks: the sched_process_exit tracepoint, as tp_btf where BTF allows,
-/// else as a plain tracepoint.
 #[derive(Parser, Debug)]
 #[command(name = "exitsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -76,18 +68,13 @@ fn hooks() -> Vec<AttachPoint> {
         .or([Prog::tracepoint("tp_exit", "sched:sched_process_exit")])]
 }
 
-pub fn main() -> ! {
-    libtools::main("exitsnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.trace_failed_only = args.failed;

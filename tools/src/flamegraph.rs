@@ -60,10 +60,6 @@ pub struct Args {
     countname: String,
 }
 
-pub fn main() -> ! {
-    libtools::main("flamegraph", run)
-}
-
 /// A folded line with its kernel frames marked `_[k]` and the `-`
 /// delimiter dropped; true when it has a kernel frame.
 pub fn mark_kernel(line: &str) -> (String, bool) {
@@ -88,7 +84,7 @@ pub fn mark_kernel(line: &str) -> (String, bool) {
     (format!("{} {count}", frames.join(";")), kernel)
 }
 
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     let palette = match &args.colors {
         Some(c) => Some(
             c.parse::<Palette>()

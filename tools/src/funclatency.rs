@@ -1,7 +1,5 @@
 //! funclatency: a function's latency, entry to return, as a histogram.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::hist::{Scale, Summary};
 use libtools::{elf, lifecycle, maps, periodic, AttachPoint, CgroupArg, Common, Prog, Result};
@@ -9,9 +7,6 @@ use libtools::{Spec, Value};
 
 libtools::skel!("funclatency");
 use skel::{types::latency, FunclatencySkelBuilder};
-
-// SAFETY: latency is a C struct of integers, valid for any bytes.
-unsafe impl plain::Plain for latency {}
 
 const EXAMPLES: &str = "EXAMPLES:
     funclatency do_sys_open         # time do_sys_open (kernel: fentry or kprobe)
@@ -38,16 +33,13 @@ at once, and a recursive call replaces its caller's start time, so only the inne
 recursion is timed.",
     see_also: &["stackcount", "syscount", "biolatency"],
     hooks: crate::Hooks::Described(
-        "Hooks: uprobe+uretprobe for user functions; fentry+fexit, else kprobe+kretprobe, for kernel functions where the kernel offers them.",
+        "uprobe+uretprobe for user functions; fentry+fexit, else kprobe+kretprobe, for kernel functions where the kernel offers them.",
     ),
 };
 
 /// Time a function from entry to return and summarize the latency as a
 /// histogram: a kernel function (FUNC), a library's (LIB:FUNC, e.g.
 /// c:malloc) or a binary's (/PATH:FUNC).
-///
-/// Hooks: uprobe+uretprobe for user functions; fentry+fexit, else
-/// kprobe+kretprobe, for kernel functions where the kernel offers them.
 #[derive(Parser, Debug)]
 #[command(name = "funclatency", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -94,7 +86,7 @@ fn hooks(function: &str) -> Result<AttachPoint> {
         None if !function.is_empty() => point
             .or([
                 Prog::fentry("fentry_entry", function),
-                Prog::fentry("fexit_exit", function),
+                Prog::fexit("fexit_exit", function),
             ])
             .or([
                 Prog::kprobe("kprobe_entry", function),
@@ -104,11 +96,7 @@ fn hooks(function: &str) -> Result<AttachPoint> {
     })
 }
 
-pub fn main() -> ! {
-    libtools::main("funclatency", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
     let point = hooks(&args.function)?;
@@ -120,13 +108,11 @@ fn run(args: Args) -> Result<()> {
         (0, "nsecs")
     };
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(vec![point])
         .chosen_only()
         .cgroup(&args.cgroup)?;
     let tool = lifecycle::start(
         FunclatencySkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

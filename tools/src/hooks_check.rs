@@ -71,7 +71,9 @@ fn problems(object: &str, points: &[AttachPoint]) -> Vec<String> {
                 ));
             }
             let declared_ret = match &prog.target {
-                Target::Kprobe { ret, .. } | Target::Uprobe { ret, .. } => Some(*ret),
+                Target::Kprobe { ret, .. }
+                | Target::Uprobe { ret, .. }
+                | Target::Fentry { ret, .. } => Some(*ret),
                 _ => None,
             };
             if declared_ret.is_some_and(|r| r != section_is_return(section)) {

@@ -1,11 +1,8 @@
 //! hardirqs and softirqs: interrupt handler time (or counts), by interrupt
 //! action name or softirq vector, as totals or distributions.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libbpf_rs::skel::{OpenSkel, SkelBuilder};
-use libbpf_rs::OpenObject;
 use libtools::hist::{Scale, Summary};
 use libtools::irqs::{self, Irq, Show, SOFTIRQ_VECTORS};
 use libtools::lifecycle::{self, Loaded};
@@ -18,11 +15,6 @@ libtools::skel!(soft: "softirqs");
 // bpf/irqs.h's struct, the same in both objects: softirqs' values are read
 // as hardirqs' type.
 use hard::types::irqs_info as Info;
-
-// SAFETY: irqs_key is a C struct of a char array, valid for any bytes.
-unsafe impl plain::Plain for hard::types::irqs_key {}
-// SAFETY: irqs_info is a C struct of integers and a char array, valid for any bytes.
-unsafe impl plain::Plain for Info {}
 
 pub const HARDIRQS_DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -108,9 +100,6 @@ const SOFT_EXAMPLES: &str = "EXAMPLES:
     softirqs -NT 1      # 1s summaries, nanoseconds, and timestamps";
 
 /// Summarize hard irq event time (or counts) by interrupt action name.
-///
-/// Hooks: the irq_handler_entry and irq_handler_exit tracepoints, as tp_btf
-/// where BTF allows, else as raw tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "hardirqs", version = libtools::version!(), after_help = HARD_EXAMPLES)]
 pub struct HardArgs {
@@ -120,9 +109,6 @@ pub struct HardArgs {
 
 /// Summarize soft irq event time (and counts) by vector: hi, timer, net_tx,
 /// net_rx, block, irq_poll, tasklet, sched, hrtimer, rcu.
-///
-/// Hooks: the softirq_entry and softirq_exit tracepoints, as tp_btf where
-/// BTF allows, else as raw tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "softirqs", version = libtools::version!(), after_help = SOFT_EXAMPLES)]
 pub struct SoftArgs {
@@ -141,24 +127,9 @@ fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
     ]
 }
 
-pub fn hardirqs_main() -> ! {
-    libtools::main("hardirqs", |a: HardArgs| hardirqs(a.opts))
-}
-
-pub fn softirqs_main() -> ! {
-    libtools::main("softirqs", |a: SoftArgs| softirqs(a.opts))
-}
-
-fn hardirqs(o: Options) -> Result<()> {
-    let mut storage = MaybeUninit::uninit();
+pub fn hardirqs_run(HardArgs { opts: o }: HardArgs) -> Result<()> {
     let builder = hard::HardirqsSkelBuilder::default();
-    let tool = start(
-        builder,
-        &mut storage,
-        &o,
-        "irq_handler_entry",
-        "irq_handler_exit",
-    )?;
+    let tool = start(builder, &o, "irq_handler_entry", "irq_handler_exit")?;
     let what = if o.counts {
         "hard irq events"
     } else {
@@ -173,10 +144,9 @@ fn hardirqs(o: Options) -> Result<()> {
     })
 }
 
-fn softirqs(o: Options) -> Result<()> {
-    let mut storage = MaybeUninit::uninit();
+pub fn softirqs_run(SoftArgs { opts: o }: SoftArgs) -> Result<()> {
     let builder = soft::SoftirqsSkelBuilder::default();
-    let tool = start(builder, &mut storage, &o, "softirq_entry", "softirq_exit")?;
+    let tool = start(builder, &o, "softirq_entry", "softirq_exit")?;
     summaries(&o, true, "soft irq event time", || {
         let mut infos = Vec::with_capacity(SOFTIRQ_VECTORS.len());
         for (vec, name) in SOFTIRQ_VECTORS.iter().enumerate() {
@@ -190,17 +160,16 @@ fn softirqs(o: Options) -> Result<()> {
 
 /// Either tool's object, loaded and attached. Their rodata (bpf/irqs.bpf.h)
 /// is the same but their skeletons' types are not: it is set by name.
-fn start<'obj, B: SkelBuilder<'obj>>(
+fn start<B: SkelBuilder<'static>>(
     builder: B,
-    storage: &'obj mut MaybeUninit<OpenObject>,
     o: &Options,
     entry: &str,
     exit: &str,
-) -> Result<Loaded<<B::Output as OpenSkel<'obj>>::Output>> {
+) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
     libtools::setup(&o.common)?;
     libtools::perf::check_cpu(o.cpu)?;
     let spec = Spec::hooks(hooks(entry, exit)).cgroup(&o.cgroup)?;
-    lifecycle::start(builder, storage, spec, |open| {
+    lifecycle::start(builder, spec, |open| {
         let obj = open.open_object_mut();
         rodata::set(obj, "targ_dist", &[o.distributed.into()])?;
         rodata::set(obj, "targ_ns", &[o.nanoseconds.into()])?;

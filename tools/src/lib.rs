@@ -54,28 +54,71 @@ pub enum Hooks {
 
 /// Every tool, in alphabetical order, one line each: its name (and module,
 /// unless the module is named after it), and its line for `bpftk list`.
-/// A tool's module has `main`, `Args` and `DOC`; modules that serve two
-/// tools name theirs in braces.
+/// A tool's module has `run`, `Args` and `DOC`; modules that serve two
+/// tools name theirs in braces. `mains` gets each tool's entry point.
 macro_rules! tools {
-    ($($name:ident $(= $module:ident::{$main:ident, $args:ident, $doc:ident})?: $about:literal;)*) => {
+    ($($name:ident $(= $module:ident::{$run:ident, $args:ident, $doc:ident})?: $about:literal;)*) => {
         $(tools!(@module $name $($module)?);)*
+        /// Each tool's `main`, for its binary and for `bpftk TOOL`.
+        pub mod mains {
+            $(tools!(@main $name $($module $run $args $doc)?);)*
+        }
         /// Every tool, in alphabetical order.
-        pub const TOOLS: &[Tool] = &[$(tools!(@entry $name $($module $main $args $doc)? $about)),*];
+        pub const TOOLS: &[Tool] = &[$(tools!(@entry $name $($module $args $doc)? $about)),*];
     };
     (@module $name:ident) => { pub mod $name; };
     (@module $name:ident $module:ident) => {};
-    (@entry $name:ident $about:literal) => {
-        tools!(@entry $name $name main Args DOC $about)
+    (@main $name:ident) => { tools!(@main $name $name run Args DOC); };
+    (@main $name:ident $module:ident $run:ident $args:ident $doc:ident) => {
+        pub fn $name() -> ! {
+            libtools::main(
+                stringify!($name),
+                crate::command::<crate::$module::$args>(&crate::$module::$doc),
+                crate::$module::$run,
+            )
+        }
     };
-    (@entry $name:ident $module:ident $main:ident $args:ident $doc:ident $about:literal) => {
+    (@entry $name:ident $about:literal) => {
+        tools!(@entry $name $name Args DOC $about)
+    };
+    (@entry $name:ident $module:ident $args:ident $doc:ident $about:literal) => {
         Tool {
             name: stringify!($name),
             about: $about,
-            main: $module::$main,
-            command: <$module::$args as clap::CommandFactory>::command,
+            main: mains::$name,
+            command: || command::<$module::$args>(&$module::$doc),
             doc: &$module::$doc,
         }
     };
+}
+
+/// A tool's clap definition, with the `Hooks:` paragraph its `--help` and
+/// man page end their description with, from `doc.hooks`.
+pub fn command<A: clap::CommandFactory>(doc: &Doc) -> clap::Command {
+    let cmd = A::command();
+    let Some(hooks) = doc.hooks.text(|t| t.to_string()) else {
+        return cmd;
+    };
+    let about = cmd
+        .get_long_about()
+        .or(cmd.get_about())
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    cmd.long_about(format!("{about}\n\nHooks: {hooks}"))
+}
+
+impl Hooks {
+    /// The hooks in words (`code` dresses each target), or `None` for a
+    /// tool without BPF.
+    pub fn text(&self, code: fn(&str) -> String) -> Option<String> {
+        match self {
+            Hooks::Declared { points, .. } => {
+                Some(format!("{}.", libtools::hooks::describe(&points(), code)))
+            }
+            Hooks::Described(text) => Some(text.to_string()),
+            Hooks::None => None,
+        }
+    }
 }
 
 tools! {
@@ -90,8 +133,8 @@ tools! {
     exitsnoop: "process and thread exits with exit code or signal, age and parent";
     flamegraph: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin";
     funclatency: "a kernel or user function's latency as a histogram";
-    hardirqs = irqs::{hardirqs_main, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time or counts by name, totals or histograms";
-    killsnoop = sigsnoop::{killsnoop_main, KillArgs, KILLSNOOP_DOC}: "kill(2) calls with signal, target and result (bcc's killsnoop)";
+    hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time or counts by name, totals or histograms";
+    killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2) calls with signal, target and result (bcc's killsnoop)";
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
     offcputime: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs";
     oomkill: "OOM killer victims, who triggered the kill, and memory figures";
@@ -101,7 +144,7 @@ tools! {
     runqlen: "run queue length, sampled on every CPU, as a histogram or occupancy";
     runqslower: "tasks that waited in the run queue longer than a threshold";
     sigsnoop: "signals sent by kill(2), tkill(2), tgkill(2) and the kernel, with results";
-    softirqs = irqs::{softirqs_main, SoftArgs, SOFTIRQS_DOC}: "soft interrupt handler time and counts by vector, totals or histograms";
+    softirqs = irqs::{softirqs_run, SoftArgs, SOFTIRQS_DOC}: "soft interrupt handler time and counts by vector, totals or histograms";
     solisten: "listen(2) calls of IPv4 and IPv6 sockets: backlog, protocol, address, port";
     stackcount: "stacks leading to a tracepoint, user function or kernel function, by count";
     statsnoop: "statfs(2), stat(2), lstat(2), fstatat(2) and statx(2) calls with their results";

@@ -1,7 +1,5 @@
 //! mountsnoop: the mount family of system calls with decoded arguments.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, mount, names, run, AttachPoint, Column, Columns, Common, Result, Spec, Value,
@@ -9,9 +7,6 @@ use libtools::{
 
 libtools::skel!("mountsnoop");
 use skel::{types::event, MountsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     mountsnoop         # trace mount family syscalls
@@ -40,9 +35,6 @@ buffer had no room for are counted and reported at exit.",
 
 /// Trace mount(2), umount2(2), fsopen(2), fsconfig(2), fsmount(2) and
 /// move_mount(2), with flags decoded by name.
-///
-/// Hooks: the syscalls:sys_{enter,exit}_* tracepoints of those calls (the
-/// new mount API's where the kernel has them).
 #[derive(Parser, Debug)]
 #[command(name = "mountsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -79,10 +71,6 @@ fn hooks() -> Vec<AttachPoint> {
     // The new mount API arrived in 5.2.
     libtools::syscall_hooks!("mount calls", "mount returns";
         mount, umount, fsopen?, fsconfig?, fsmount?, move_mount?)
-}
-
-pub fn main() -> ! {
-    libtools::main("mountsnoop", run)
 }
 
 /// The call's flags by name; fsconfig(2) has none.
@@ -180,14 +168,13 @@ fn detailed(e: &event, [s0, s1, s2, s3]: &[String; 4], time: bool) -> String {
     out
 }
 
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
         Ok(())
     })?;

@@ -1,18 +1,11 @@
 //! offcputime: time threads spend blocked (off CPU), summed by stack.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::stacks::{Counted, ReportArgs, ShownStacks, StackParts, StackReport};
 use libtools::{filters, lifecycle, Common, Result, Spec};
 
 libtools::skel!("offcputime");
 use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
-
-// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for key_t {}
-// SAFETY: val_t is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for val_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
     offcputime             # trace off-CPU stack time until Ctrl-C
@@ -53,9 +46,6 @@ in a warning at exit (see --stack-storage-size).",
 
 /// Summarize off-CPU time by stack trace: how long threads were blocked,
 /// and in which kernel and user stacks they blocked, in microseconds.
-///
-/// Hooks: the sched_switch tracepoint, as tp_btf where BTF allows, else as
-/// a raw tracepoint.
 #[derive(Parser, Debug)]
 #[command(name = "offcputime", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -96,20 +86,14 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("offcputime", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
     filters::check_block_times(args.min_block_time, args.max_block_time)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(libtools::sched::switch_hooks());
     let tool = lifecycle::load(
         OffcputimeSkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

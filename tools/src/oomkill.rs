@@ -1,15 +1,10 @@
 //! oomkill: OOM killer victims, who triggered the kill, and memory figures.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{lifecycle, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value};
 
 libtools::skel!("oomkill");
 use skel::{types::event, OomkillSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const UNKNOWN: u64 = u64::MAX;
 
@@ -43,10 +38,6 @@ waits. Events the ring buffer had no room for are counted and reported at exit."
 
 /// Trace the OOM killer: the victim, the task that triggered the kill, the
 /// victim's memory, and the load average, one line per kill.
-///
-/// Hooks: the oom:mark_victim tracepoint (the victim's RSS figures on 6.1+),
-/// else a kprobe on oom_kill_process (the page total, as libbpf-tools).
-/// Figures a hook cannot know are left out of the line (null in JSON).
 #[derive(Parser, Debug)]
 #[command(name = "oomkill", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -65,10 +56,6 @@ fn hooks() -> Vec<AttachPoint> {
     vec![AttachPoint::new("OOM kill")
         .or([Prog::tracepoint("tp_mark_victim", "oom:mark_victim")])
         .or([Prog::kprobe("kprobe_oom_kill_process", "oom_kill_process")])]
-}
-
-pub fn main() -> ! {
-    libtools::main("oomkill", run)
 }
 
 fn known(v: u64) -> Value<'static> {
@@ -121,13 +108,12 @@ fn sentence(e: &event, loadavg: &str) -> String {
     s
 }
 
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |_| Ok(()))?;
+    let tool = lifecycle::start(Builder::default(), spec, |_| Ok(()))?;
 
     let json = args.common.json;
     let out = Columns::new()

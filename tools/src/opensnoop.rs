@@ -1,6 +1,5 @@
 //! opensnoop: trace open(2), openat(2) and openat2(2) system-wide.
 
-use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 
 use clap::Parser;
@@ -8,9 +7,6 @@ use libtools::{lifecycle, names, run, AttachPoint, Column, Common, Output, Prog,
 
 libtools::skel!("opensnoop");
 use skel::{types::event, OpensnoopSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     opensnoop              # trace all open() syscalls
@@ -49,9 +45,6 @@ are counted and reported at exit.",
 };
 
 /// Trace open family syscalls: open(2), openat(2) and openat2(2).
-///
-/// Hooks: the syscalls:sys_{enter,exit}_open* tracepoints, or the raw
-/// sys_enter/sys_exit tracepoints where those are missing.
 #[derive(Parser, Debug)]
 #[command(name = "opensnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -123,24 +116,18 @@ fn hooks() -> Vec<AttachPoint> {
     ]
 }
 
-pub fn main() -> ! {
-    libtools::main("opensnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
     libtools::check_pid(args.tid)?;
 
-    let mut storage = MaybeUninit::uninit();
     // 256 KiB: the storm in scripts/bench loses nothing with it (the reader
     // is woken at an eighth full), and its pages, mapped twice, are most of
     // the tool's memory: 3.7 MB peak RSS against 5.1 MB with 1 MiB.
     let spec = Spec::hooks(hooks()).ring_size(256 << 10);
     let tool = lifecycle::start(
         OpensnoopSkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

@@ -1,17 +1,12 @@
 //! profile: sample stack traces on every CPU at a frequency and report
 //! them by count, as bcc's multi-line form, folded lines or JSON.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::stacks::{self, Counted, ReportArgs, ShownStacks, StackParts, StackReport};
 use libtools::{filters, lifecycle, perf, Common, Result, Spec};
 
 libtools::skel!("profile");
 use skel::{types::key_t, ProfileSkelBuilder};
-
-// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for key_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
     profile             # profile stack traces at 49 Hertz until Ctrl-C
@@ -45,16 +40,11 @@ a while for large programs. Samples that found the counts map full, and stacks t
 in the stack map, are counted in warnings at exit (see --stack-storage-size).",
     see_also: &["offcputime", "stackcount", "flamegraph", "cpudist"],
     hooks: crate::Hooks::Described(
-        "Hooks: a software CPU-clock perf event per online CPU (no hardware counters needed). Kernel frames are named from kallsyms, user frames from the process's files (ELF symbols, DWARF where present, demangled); a frame that cannot be named shows its module and offset.",
+        "a software CPU-clock perf event per online CPU (no hardware counters needed). Kernel frames are named from kallsyms, user frames from the process's files (ELF symbols, DWARF where present, demangled); a frame that cannot be named shows its module and offset.",
     ),
 };
 
 /// Profile CPU usage by sampling stack traces at a timed interval.
-///
-/// Hooks: a software CPU-clock perf event per online CPU (no hardware
-/// counters needed). Kernel frames are named from kallsyms, user frames from
-/// the process's files (ELF symbols, DWARF where present, demangled); a
-/// frame that cannot be named shows its module and offset.
 #[derive(Parser, Debug)]
 #[command(name = "profile", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -87,17 +77,12 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("profile", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::no_hook_plan();
-    let mut tool = lifecycle::load(ProfileSkelBuilder::default(), &mut storage, spec, |open| {
+    let mut tool = lifecycle::load(ProfileSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.user_stacks_only = args.stacks.user_stacks_only;
         rodata.kernel_stacks_only = args.stacks.kernel_stacks_only;

@@ -1,7 +1,5 @@
 //! runqlat: run-queue (scheduler) latency as a log2 histogram.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
@@ -9,9 +7,6 @@ use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
 
 libtools::skel!("runqlat");
 use skel::{types::hist, RunqlatSkelBuilder};
-
-// SAFETY: hist is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
     runqlat         # summarize run queue latency as a histogram
@@ -44,9 +39,6 @@ At most 10240 runnable threads are followed at once.",
 
 /// Summarize run queue (scheduler) latency as a histogram: the time from a
 /// task becoming runnable (woken, created, or preempted) until it runs.
-///
-/// Hooks: the sched_wakeup, sched_wakeup_new and sched_switch tracepoints,
-/// as tp_btf where BTF allows, else as raw tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "runqlat", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -76,17 +68,12 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("runqlat", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(RunqlatSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(RunqlatSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_per_process = args.per_process;

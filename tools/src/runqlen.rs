@@ -1,8 +1,6 @@
 //! runqlen: run queue length, sampled on every CPU, as a histogram or as
 //! occupancy (the share of samples with tasks waiting).
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::hist::{Scale, Summary};
 use libtools::run::{self, Interval};
@@ -10,9 +8,6 @@ use libtools::{lifecycle, maps, perf, Common, Result, Spec, Value};
 
 libtools::skel!("runqlen");
 use skel::{types::hist, RunqlenSkelBuilder};
-
-// SAFETY: hist is a C struct of integers and a char array, valid for any bytes.
-unsafe impl plain::Plain for hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
     runqlen         # summarize run queue length as a histogram
@@ -37,14 +32,12 @@ little as a BPF program can do. Nothing is sent per sample, and user space reads
 each interval. The cost grows with the frequency and the number of CPUs only.",
     see_also: &["runqlat", "runqslower", "cpudist"],
     hooks: crate::Hooks::Described(
-        "Hooks: a software CPU-clock perf event per online CPU (no tracepoint).",
+        "a software CPU-clock perf event per online CPU (no tracepoint).",
     ),
 };
 
 /// Summarize scheduler run queue length as a histogram, sampled on every
 /// CPU: 0 means no task waiting besides the one running.
-///
-/// Hooks: a software CPU-clock perf event per online CPU (no tracepoint).
 #[derive(Parser, Debug)]
 #[command(name = "runqlen", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -69,16 +62,11 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("runqlen", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::no_hook_plan();
-    let mut tool = lifecycle::start(RunqlenSkelBuilder::default(), &mut storage, spec, |open| {
+    let mut tool = lifecycle::start(RunqlenSkelBuilder::default(), spec, |open| {
         open.rodata()?.targ_host = args.host;
         Ok(())
     })?;

@@ -1,15 +1,10 @@
 //! runqslower: tasks that waited in the run queue longer than a threshold.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
 libtools::skel!("runqslower");
 use skel::{types::event, RunqslowerSkelBuilder};
-
-// SAFETY: event is a C struct of integers and char arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     runqslower         # trace latency higher than 10000 us (default)
@@ -42,9 +37,6 @@ reported at exit.",
 
 /// Trace high run queue latency: tasks that waited longer than MIN_US
 /// between becoming runnable (woken, created, or preempted) and running.
-///
-/// Hooks: the sched_wakeup, sched_wakeup_new and sched_switch tracepoints,
-/// as tp_btf where BTF allows, else as raw tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "runqslower", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -67,21 +59,15 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("runqslower", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
     libtools::check_pid(args.tid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks());
     let tool = lifecycle::start(
         RunqslowerSkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

@@ -1,8 +1,6 @@
 //! sigsnoop: signals sent (kill(2), tkill(2), tgkill(2) and the kernel), and
 //! killsnoop, bcc's kill(2)-only variant with its columns.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, names, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value,
@@ -10,9 +8,6 @@ use libtools::{
 
 libtools::skel!("sigsnoop");
 use skel::{types::event, SigsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const SIGSNOOP_EXAMPLES: &str = "EXAMPLES:
     sigsnoop              # trace signals system-wide
@@ -115,9 +110,6 @@ fn signal(s: &str) -> std::result::Result<i32, String> {
 
 /// Trace signals: kill(2), tkill(2) and tgkill(2) calls with their results,
 /// and signals the kernel generates (SIGCHLD, SIGSEGV, timers...).
-///
-/// Hooks: the syscalls:sys_{enter,exit}_{kill,tkill,tgkill} tracepoints and
-/// signal:signal_generate.
 #[derive(Parser, Debug)]
 #[command(name = "sigsnoop", version = libtools::version!(), after_help = SIGSNOOP_EXAMPLES)]
 pub struct Args {
@@ -129,8 +121,6 @@ pub struct Args {
 }
 
 /// Trace signals sent by kill(2), as bcc's killsnoop.
-///
-/// Hooks: the syscalls:sys_{enter,exit}_kill tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "killsnoop", version = libtools::version!(), after_help = KILLSNOOP_EXAMPLES)]
 pub struct KillArgs {
@@ -151,12 +141,12 @@ fn hooks(kill_only: bool) -> Vec<AttachPoint> {
     points
 }
 
-pub fn main() -> ! {
-    libtools::main("sigsnoop", |a: Args| trace(a.filters, a.kill, false))
+pub fn run(a: Args) -> Result<()> {
+    trace(a.filters, a.kill, false)
 }
 
-pub fn killsnoop_main() -> ! {
-    libtools::main("killsnoop", |a: KillArgs| trace(a.filters, true, true))
+pub fn killsnoop_run(a: KillArgs) -> Result<()> {
+    trace(a.filters, true, true)
 }
 
 const HOW: [&str; 4] = ["kernel", "kill", "tkill", "tgkill"];
@@ -166,9 +156,8 @@ fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
     let duration = run::duration(f.duration)?;
     libtools::check_pid(f.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(killsnoop));
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = f.pid.unwrap_or(0);
         rodata.targ_signals = f.signal.iter().fold(0u64, |m, &s| m | 1 << (s - 1));

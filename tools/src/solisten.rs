@@ -1,7 +1,5 @@
 //! solisten: listen(2) calls of IPv4 and IPv6 sockets.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, net, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
@@ -9,9 +7,6 @@ use libtools::{
 
 libtools::skel!("solisten");
 use skel::{types::event, SolistenSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     solisten           # trace listen syscalls
@@ -41,10 +36,6 @@ buffer had no room for are counted and reported at exit.",
 
 /// Trace IPv4 and IPv6 listen syscalls: backlog, protocol, address, port
 /// and result.
-///
-/// Hooks, in order of preference: the syscalls:sys_enter_listen and
-/// sys_exit_listen tracepoints (the socket found from the descriptor), fexit
-/// on inet_listen, a kprobe and kretprobe on inet_listen.
 #[derive(Parser, Debug)]
 #[command(name = "solisten", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -70,7 +61,7 @@ fn hooks() -> Vec<AttachPoint> {
             Prog::tracepoint("tp_enter_listen", "syscalls:sys_enter_listen"),
             Prog::tracepoint("tp_exit_listen", "syscalls:sys_exit_listen"),
         ])
-        .or([Prog::fentry("fexit_inet_listen", "inet_listen")])
+        .or([Prog::fexit("fexit_inet_listen", "inet_listen")])
         .or([
             Prog::kprobe("kprobe_inet_listen", "inet_listen"),
             Prog::kretprobe("kretprobe_inet_listen", "inet_listen"),
@@ -87,18 +78,13 @@ fn proto(sock_type: u16, family: u16) -> String {
     format!("{p}v{}", net::ip_version(family))
 }
 
-pub fn main() -> ! {
-    libtools::main("solisten", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(SolistenSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(SolistenSkelBuilder::default(), spec, |open| {
         open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
         Ok(())
     })?;

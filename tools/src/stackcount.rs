@@ -1,7 +1,6 @@
 //! stackcount: count the stacks that lead to an event (a tracepoint, a user
 //! function or a kernel function).
 
-use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use clap::Parser;
@@ -10,9 +9,6 @@ use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, Prog, Result, Spe
 
 libtools::skel!("stackcount");
 use skel::{types::key_t, StackcountSkelBuilder};
-
-// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for key_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
     stackcount t:sched:sched_switch       # count stacks leading to context switches
@@ -45,16 +41,13 @@ while it lives, a few times a second, so short-lived processes may only show [un
 exited].",
     see_also: &["profile", "offcputime", "flamegraph", "funclatency"],
     hooks: crate::Hooks::Described(
-        "Hooks: the tracepoint itself; a uprobe; fentry, else a kprobe, for kernel functions (where the kernel offers them).",
+        "the tracepoint itself; a uprobe; fentry, else a kprobe, for kernel functions (where the kernel offers them).",
     ),
 };
 
 /// Count the stacks that lead to an event: `t:CATEGORY:EVENT` (a
 /// tracepoint), `u:LIB:FUNC` (a user function: LIB a path or a library name
 /// like `c` for libc) or `k:FUNC`/`FUNC` (a kernel function).
-///
-/// Hooks: the tracepoint itself; a uprobe; fentry, else a kprobe, for
-/// kernel functions (where the kernel offers them).
 #[derive(Parser, Debug)]
 #[command(name = "stackcount", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -123,21 +116,15 @@ fn hooks(pattern: &str) -> Result<AttachPoint> {
     })
 }
 
-pub fn main() -> ! {
-    libtools::main("stackcount", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
     libtools::perf::check_cpu(args.cpu)?;
 
-    let mut storage = MaybeUninit::uninit();
     // One program per kind of event; those for the other kinds stay out.
     let spec = Spec::hooks(vec![hooks(&args.pattern)?]).chosen_only();
     let tool = lifecycle::start(
         StackcountSkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

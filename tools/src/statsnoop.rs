@@ -1,7 +1,5 @@
 //! statsnoop: trace the stat family of syscalls system-wide.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, run, AttachPoint, Column, Columns, Common, Result, SinceFirst, Spec, Value,
@@ -9,9 +7,6 @@ use libtools::{
 
 libtools::skel!("statsnoop");
 use skel::{types::event, StatsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     statsnoop              # trace all stat syscalls
@@ -40,10 +35,6 @@ and -x at exit. Events the ring buffer had no room for are counted and reported 
 };
 
 /// Trace stat family syscalls: statfs(2), stat(2), lstat(2), fstatat(2) and statx(2).
-///
-/// Hooks: the syscalls:sys_{enter,exit}_{statfs,newstat,statx,newfstatat,newlstat}
-/// tracepoints, those the kernel has; else the raw sys_enter/sys_exit
-/// tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "statsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -70,18 +61,13 @@ fn hooks() -> Vec<AttachPoint> {
         statfs?, newstat?, statx, newfstatat?, newlstat?; raw)
 }
 
-pub fn main() -> ! {
-    libtools::main("statsnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_failed = args.failed;

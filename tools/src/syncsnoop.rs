@@ -1,7 +1,5 @@
 //! syncsnoop: trace the sync family of syscalls system-wide.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{
     lifecycle, run, syscalls, AttachPoint, Column, Columns, Common, Result, Spec, Value,
@@ -9,9 +7,6 @@ use libtools::{
 
 libtools::skel!("syncsnoop");
 use skel::{types::event, SyncsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     syncsnoop              # trace sync family syscalls
@@ -36,9 +31,6 @@ for are counted and reported at exit.",
 
 /// Trace sync family syscalls: sync(2), fsync(2), fdatasync(2), msync(2),
 /// sync_file_range(2) and syncfs(2).
-///
-/// Hooks: the syscalls:sys_enter_<call> tracepoints (sync required, the
-/// others used where the kernel has them).
 #[derive(Parser, Debug)]
 #[command(name = "syncsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -59,18 +51,13 @@ fn hooks() -> Vec<AttachPoint> {
     libtools::syscall_hooks!("sync entry"; sync, fsync?, fdatasync?, msync?, sync_file_range?, syncfs?)
 }
 
-pub fn main() -> ! {
-    libtools::main("syncsnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
         Ok(())
     })?;

@@ -1,16 +1,11 @@
 //! syscount: system calls counted (and timed) by syscall or by process.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::{lifecycle, maps, names, periodic, syscalls, AttachPoint, CgroupArg, Column};
 use libtools::{Common, Output, Prog, Result, Spec, Value};
 
 libtools::skel!("syscount");
 use skel::{types::data_t, SyscountSkelBuilder};
-
-// SAFETY: data_t is a C struct of integers and a char array, valid for any bytes.
-unsafe impl plain::Plain for data_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
     syscount                   # print top 10 syscalls by count every second... at Ctrl-C
@@ -42,10 +37,6 @@ the timestamp map 10240 threads in syscalls; calls beyond those are not counted.
 
 /// Summarize system calls: counts (and with -L time) by syscall or, with
 /// -P, by process, printed every interval or at the end.
-///
-/// Hooks: the raw sys_enter/sys_exit tracepoints, else the
-/// raw_syscalls:sys_enter/sys_exit tracepoints. Syscall names come from a
-/// built-in table (x86_64 and arm64).
 #[derive(Parser, Debug)]
 #[command(name = "syscount", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -101,11 +92,7 @@ fn hooks() -> Vec<AttachPoint> {
     ]
 }
 
-pub fn main() -> ! {
-    libtools::main("syscount", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     if args.list {
         let mut out = String::new();
         for (nr, name) in syscalls::table() {
@@ -117,9 +104,8 @@ fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(SyscountSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(SyscountSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_tgid = args.pid.unwrap_or(0);
         rodata.filter_failed = args.failures;

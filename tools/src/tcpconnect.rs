@@ -1,7 +1,6 @@
 //! tcpconnect: trace active TCP connects, or count them per destination.
 
 use std::collections::HashMap;
-use std::mem::MaybeUninit;
 use std::net::IpAddr;
 
 use clap::Parser;
@@ -11,9 +10,6 @@ use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result
 
 libtools::skel!("tcpconnect");
 use skel::{types::event, TcpconnectSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpconnect             # trace all TCP connect()s
@@ -57,10 +53,6 @@ counted and reported at exit.",
 
 /// Trace active TCP connections (connect() and the like): one line per
 /// attempt that sent a SYN, whether it succeeded or not.
-///
-/// Hooks: sock:inet_sock_set_state (tp_btf, else tracepoint) with
-/// syscalls:sys_exit_connect; else fexit, else kprobe/kretprobe on
-/// tcp_v4_connect and tcp_v6_connect.
 #[derive(Parser, Debug)]
 #[command(name = "tcpconnect", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -117,8 +109,8 @@ fn hooks() -> Vec<AttachPoint> {
             exit_connect(),
         ])
         .or([
-            Prog::fentry("fexit_v4_connect", "tcp_v4_connect"),
-            Prog::fentry("fexit_v6_connect", "tcp_v6_connect").optional(),
+            Prog::fexit("fexit_v4_connect", "tcp_v4_connect"),
+            Prog::fexit("fexit_v6_connect", "tcp_v6_connect").optional(),
         ])
         .or([
             Prog::kprobe("kp_v4_connect", "tcp_v4_connect"),
@@ -128,22 +120,17 @@ fn hooks() -> Vec<AttachPoint> {
         ])]
 }
 
-pub fn main() -> ! {
-    libtools::main("tcpconnect", run)
-}
-
 /// What -c counts by: source, destination, source port (-s/-L), destination port.
 type CountKey = (IpAddr, IpAddr, Option<u16>, u16);
 
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
     let builder = TcpconnectSkelBuilder::default();
-    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+    let tool = lifecycle::start(builder, spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_pid = args.pid.unwrap_or(0);
         rodata.filter_uid = args.uid.unwrap_or(u32::MAX);

@@ -1,7 +1,5 @@
 //! tcpconnlat: TCP connect latency, SYN sent to connection established.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::net;
 use libtools::tcp::{self, RelTime};
@@ -9,9 +7,6 @@ use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Result, Spec
 
 libtools::skel!("tcpconnlat");
 use skel::{types::event, TcpconnlatSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpconnlat              # trace all TCP connects with their latency
@@ -47,9 +42,6 @@ no room for are counted and reported at exit.",
 /// Trace TCP connects and show connection latency: from the SYN sent
 /// (connect called) to the connection established, attributed to the
 /// process that connected.
-///
-/// Hooks: sock:inet_sock_set_state (tp_btf, else tracepoint); else fentry,
-/// else kprobe, on tcp_v4_connect, tcp_v6_connect and tcp_rcv_state_process.
 #[derive(Parser, Debug)]
 #[command(name = "tcpconnlat", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -89,19 +81,14 @@ fn hooks() -> Vec<AttachPoint> {
     )]
 }
 
-pub fn main() -> ! {
-    libtools::main("tcpconnlat", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
     let builder = TcpconnlatSkelBuilder::default();
-    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+    let tool = lifecycle::start(builder, spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);

@@ -1,7 +1,6 @@
 //! tcpdrop: TCP packets the kernel dropped, why, and where (kernel stack).
 
 use std::collections::HashMap;
-use std::mem::MaybeUninit;
 
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
@@ -10,9 +9,6 @@ use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result
 
 libtools::skel!("tcpdrop");
 use skel::{types::event, TcpdropSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpdrop              # trace kernel TCP drops, with kernel stacks
@@ -52,9 +48,8 @@ but a flood of them (a SYN flood, a scan of closed ports) makes every dropped pa
 /// Trace TCP packets dropped by the kernel: addresses and ports, socket
 /// state, TCP flags, drop reason, and the kernel stack of the drop.
 ///
-/// Hooks, in order of preference: the skb:kfree_skb tracepoint (drop
-/// reasons since Linux 5.17), tp_btf kfree_skb, a kprobe on tcp_drop
-/// (kernels before 5.19, no reasons).
+/// Drop reasons come with kfree_skb since Linux 5.17; the tcp_drop kprobe,
+/// for kernels before 5.19, has none.
 #[derive(Parser, Debug)]
 #[command(name = "tcpdrop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -101,18 +96,13 @@ fn reason_name(enum_name: &str) -> &str {
         .unwrap_or(enum_name)
 }
 
-pub fn main() -> ! {
-    libtools::main("tcpdrop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
 
     let reasons = drop_reasons();
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(!reasons.is_empty()));
-    let tool = lifecycle::start(TcpdropSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(TcpdropSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_family = args.family.family();
         rodata.kernel_stack = !args.no_stack;

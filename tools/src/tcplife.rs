@@ -1,8 +1,6 @@
 //! tcplife: TCP connections as they close, with their owner, bytes each
 //! way and duration.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, PortsArg, Stamps};
@@ -10,9 +8,6 @@ use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
 libtools::skel!("tcplife");
 use skel::{types::event, TcplifeSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcplife                # trace every TCP connection as it closes
@@ -55,8 +50,6 @@ that go unreported. Events the ring buffer had no room for are counted and repor
 /// The owner is the process in whose context the connection was opened
 /// (connect) or closed; a passive connection closed by its peer is named at
 /// its own close(2).
-///
-/// Hooks: tp_btf inet_sock_set_state, else tracepoint sock:inet_sock_set_state.
 #[derive(Parser, Debug)]
 #[command(name = "tcplife", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -83,18 +76,13 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("tcplife", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(tcp::state_change_hooks());
-    let tool = lifecycle::start(TcplifeSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(TcplifeSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.filter_family = args.family.family();

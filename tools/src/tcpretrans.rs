@@ -1,7 +1,5 @@
 //! tcpretrans: TCP retransmissions, one line each or counted per flow.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libbpf_rs::MapCore;
 use libtools::net::{self, FamilyArg};
@@ -15,11 +13,6 @@ use skel::{
     types::{event, net_tuple},
     TcpretransSkelBuilder,
 };
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
-// SAFETY: net_tuple is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for net_tuple {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpretrans            # display all TCP retransmissions
@@ -54,10 +47,8 @@ the ring buffer had no room for are counted and reported at exit.",
 /// Trace TCP retransmits: time, pid, addresses and ports, type (R: a
 /// retransmission, L: a tail loss probe) and the connection's state.
 ///
-/// Hooks, in order of preference: tp_btf tcp_retransmit_skb, the
-/// tcp:tcp_retransmit_skb tracepoint, a kprobe on tcp_retransmit_skb. Tail
-/// loss probes (-l) have no tracepoint: they need fentry or a kprobe on
-/// tcp_send_loss_probe.
+/// Tail loss probes (-l) have no tracepoint: they need fentry or a kprobe
+/// on tcp_send_loss_probe.
 #[derive(Parser, Debug)]
 #[command(name = "tcpretrans", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -102,19 +93,14 @@ fn hooks(kprobe_only: bool, lossprobe: bool) -> Vec<AttachPoint> {
     points
 }
 
-pub fn main() -> ! {
-    libtools::main("tcpretrans", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
 
-    let mut storage = MaybeUninit::uninit();
     // Without -l the loss probe programs are not declared: leave them out too.
     let spec = Spec::hooks(hooks(args.kprobe, args.lossprobe)).chosen_only();
     let builder = TcpretransSkelBuilder::default();
-    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+    let tool = lifecycle::start(builder, spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_family = args.family.family();
         rodata.do_count = args.count;

@@ -1,7 +1,6 @@
 //! tcprtt: the smoothed round-trip time of TCP connections as log2
 //! histograms, overall or per local or remote address.
 
-use std::mem::MaybeUninit;
 use std::net::IpAddr;
 
 use clap::Parser;
@@ -12,11 +11,6 @@ use libtools::{bail, lifecycle, top, AttachPoint, Common, Prog, Result, Spec, Va
 
 libtools::skel!("tcprtt");
 use skel::{types::rtt_hist, types::rtt_key, TcprttSkelBuilder};
-
-// SAFETY: rtt_key is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for rtt_key {}
-// SAFETY: rtt_hist is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for rtt_hist {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcprtt                 # summarize TCP RTT
@@ -53,9 +47,6 @@ With -b or -B the map holds up to 10240 addresses.",
 
 /// Summarize TCP RTT as a histogram: the smoothed round-trip time of a
 /// connection each time it receives a segment while established.
-///
-/// Hooks: tp_btf tcp_probe (the socket's srtt), else tracepoint
-/// tcp:tcp_probe (its srtt field), else fentry or kprobe tcp_rcv_established.
 #[derive(Parser, Debug)]
 #[command(name = "tcprtt", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -127,11 +118,7 @@ fn addr_filter(addr: Option<IpAddr>) -> (u16, [u8; 16]) {
     }
 }
 
-pub fn main() -> ! {
-    libtools::main("tcprtt", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     let (lfam, laddr) = addr_filter(args.laddr);
@@ -144,9 +131,8 @@ fn run(args: Args) -> Result<()> {
         bail!("the address filter is not of the family chosen with -4/-6");
     }
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(TcprttSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(TcprttSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_laddr_hist = args.laddr_hist;
         rodata.targ_raddr_hist = args.raddr_hist;

@@ -1,7 +1,5 @@
 //! tcpstates: every TCP state change, with the time spent in the old state.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, PortsArg, Stamps};
@@ -9,9 +7,6 @@ use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
 
 libtools::skel!("tcpstates");
 use skel::{types::event, TcpstatesSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpstates              # trace all TCP state changes
@@ -53,8 +48,6 @@ reported at exit.",
 /// when tracing started after it entered that state). PID and COMM are the
 /// task on the CPU at the change, which for changes made by incoming
 /// packets is often unrelated.
-///
-/// Hooks: tp_btf inet_sock_set_state, else tracepoint sock:inet_sock_set_state.
 #[derive(Parser, Debug)]
 #[command(name = "tcpstates", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -78,18 +71,13 @@ pub struct Args {
     common: Common,
 }
 
-pub fn main() -> ! {
-    libtools::main("tcpstates", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(tcp::state_change_hooks());
     let builder = TcpstatesSkelBuilder::default();
-    let tool = lifecycle::start(builder, &mut storage, spec, |open| {
+    let tool = lifecycle::start(builder, spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_family = args.family.family();
         libtools::set_lr_ports!(args.ports, rodata)

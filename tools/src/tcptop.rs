@@ -2,7 +2,6 @@
 //! sent per connection and process, every interval.
 
 use std::fmt::{Display, Write as _};
-use std::mem::MaybeUninit;
 
 use clap::{Parser, ValueEnum};
 use libtools::net::{self, FamilyArg};
@@ -13,11 +12,6 @@ use libtools::{Result, Spec, Value};
 
 libtools::skel!("tcptop");
 use skel::{types::traffic, types::traffic_key, TcptopSkelBuilder};
-
-// SAFETY: traffic_key is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for traffic_key {}
-// SAFETY: traffic is a C struct of integers, valid for any bytes.
-unsafe impl plain::Plain for traffic {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcptop                 # TCP top, refresh every 1s
@@ -64,11 +58,6 @@ enum Sort {
 /// Summarize the top active TCP sessions - like top, but for TCP: kilobytes
 /// received and sent per connection and process in each interval, the
 /// busiest first (IPv4, then IPv6).
-///
-/// Hooks: tp_btf sock_send_length and sock_recv_length (bytes moved by
-/// each send and receive call), else the sock: tracepoints of the same
-/// names, else fentry or kprobe tcp_sendmsg (bytes asked to send) and
-/// tcp_cleanup_rbuf (bytes read).
 #[derive(Parser, Debug)]
 #[command(name = "tcptop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -118,10 +107,6 @@ fn hooks() -> Vec<AttachPoint> {
     ]
 }
 
-pub fn main() -> ! {
-    libtools::main("tcptop", run)
-}
-
 /// Connections in libbpf-tools' order: IPv4 first, then the busiest.
 fn sort(rows: &mut [(traffic_key, traffic)], by: Sort) {
     rows.sort_by_key(|(k, v)| {
@@ -134,13 +119,12 @@ fn sort(rows: &mut [(traffic_key, traffic)], by: Sort) {
     });
 }
 
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(TcptopSkelBuilder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(TcptopSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.filter_family = args.family.family();

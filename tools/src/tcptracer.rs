@@ -1,7 +1,5 @@
 //! tcptracer: TCP connects, accepts and closes with their addresses and ports.
 
-use std::mem::MaybeUninit;
-
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, RelTime};
@@ -12,9 +10,6 @@ use libtools::{
 
 libtools::skel!("tcptracer");
 use skel::{types::event, TcptracerSkelBuilder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     tcptracer              # trace TCP connects, accepts and closes
@@ -52,11 +47,6 @@ room for are counted and reported at exit.",
 
 /// Trace TCP connections: connects (C), accepts (A) and closes (X) with
 /// their addresses and ports. SADDR/SPORT are the local end.
-///
-/// Hooks: sock:inet_sock_set_state (tp_btf, else tracepoint) with the
-/// accept, accept4 and close syscall tracepoints; else fentry, else kprobe,
-/// on tcp_v4_connect, tcp_v6_connect, tcp_set_state, inet_csk_accept and
-/// tcp_close.
 #[derive(Parser, Debug)]
 #[command(name = "tcptracer", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -86,7 +76,7 @@ fn hooks() -> Vec<AttachPoint> {
                 Prog::tracepoint("tp_exit_accept", "syscalls:sys_exit_accept").optional(),
                 Prog::tracepoint("tp_exit_accept4", "syscalls:sys_exit_accept4"),
             ])
-            .or([Prog::fentry("fexit_accept", "inet_csk_accept")])
+            .or([Prog::fexit("fexit_accept", "inet_csk_accept")])
             .or([Prog::kretprobe("krp_accept", "inet_csk_accept")]),
         AttachPoint::new("close")
             .or([
@@ -108,19 +98,14 @@ fn type_names(t: u32) -> (&'static str, &'static str) {
     }
 }
 
-pub fn main() -> ! {
-    libtools::main("tcptracer", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
     let builder = TcptracerSkelBuilder::default();
-    let mut tool = lifecycle::load(builder, &mut storage, spec, |open| {
+    let mut tool = lifecycle::load(builder, spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_pid = args.pid.unwrap_or(0);
         rodata.filter_netns = args.netns.unwrap_or(0);

@@ -1,7 +1,6 @@
 //! threadsnoop: threads created with pthread_create(3), with their start
 //! functions by name.
 
-use std::mem::MaybeUninit;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -13,9 +12,6 @@ use libtools::{
 
 libtools::skel!("threadsnoop");
 use skel::{types::event, ThreadsnoopSkelBuilder as Builder};
-
-// SAFETY: event is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for event {}
 
 const EXAMPLES: &str = "EXAMPLES:
     threadsnoop           # trace pthread_create() calls system-wide
@@ -36,15 +32,12 @@ space while the process lives, which costs more than the probe the first time fo
 filters in the kernel. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop", "profile"],
     hooks: crate::Hooks::Described(
-        "Hook: a uprobe on pthread_create in the C library (libc, or libpthread before glibc 2.34); -l overrides the library.",
+        "a uprobe on pthread_create in the C library (libc, or libpthread before glibc 2.34); -l overrides the library.",
     ),
 };
 
 /// Trace thread creation with pthread_create(3): the process, and the new
 /// thread's start function by name (module+offset, then hex, where unnamed).
-///
-/// Hook: a uprobe on pthread_create in the C library (libc, or libpthread
-/// before glibc 2.34); -l overrides the library.
 #[derive(Parser, Debug)]
 #[command(name = "threadsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -86,19 +79,14 @@ fn hooks(lib: &Path) -> Vec<AttachPoint> {
     )])]
 }
 
-pub fn main() -> ! {
-    libtools::main("threadsnoop", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let duration = run::duration(args.duration)?;
     libtools::check_pid(args.pid)?;
     let lib = library(args.library.clone())?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks(&lib));
-    let tool = lifecycle::start(Builder::default(), &mut storage, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
         Ok(())
     })?;

@@ -1,7 +1,6 @@
 //! wakeuptime: time threads spend blocked, summed by the kernel stack of
 //! the task that woke them.
 
-use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use clap::Parser;
@@ -10,9 +9,6 @@ use libtools::{filters, lifecycle, run, AttachPoint, Common, Prog, Result, Spec}
 
 libtools::skel!("wakeuptime");
 use skel::{types::key_t, WakeuptimeSkelBuilder};
-
-// SAFETY: key_t is a C struct of integers and arrays, valid for any bytes.
-unsafe impl plain::Plain for key_t {}
 
 const EXAMPLES: &str = "EXAMPLES:
     wakeuptime             # trace blocked time with waker stacks until Ctrl-C
@@ -43,9 +39,6 @@ space reads the map once, at the end. The timestamp map holds 10240 threads and 
 
 /// Summarize blocked time by the kernel stack of the waker: who woke the
 /// blocked threads, from where, and how long they had waited (microseconds).
-///
-/// Hooks: the sched_switch and sched_wakeup tracepoints, as tp_btf where BTF
-/// allows, else as raw tracepoints.
 #[derive(Parser, Debug)]
 #[command(name = "wakeuptime", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -84,20 +77,14 @@ fn hooks() -> Vec<AttachPoint> {
     points
 }
 
-pub fn main() -> ! {
-    libtools::main("wakeuptime", run)
-}
-
-fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
     filters::check_block_times(args.min_block_time, args.max_block_time)?;
 
-    let mut storage = MaybeUninit::uninit();
     let spec = Spec::hooks(hooks());
     let mut tool = lifecycle::start(
         WakeuptimeSkelBuilder::default(),
-        &mut storage,
         spec,
         |open| {
             let rodata = open.rodata()?;

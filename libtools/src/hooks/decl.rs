@@ -54,8 +54,11 @@ pub enum Target {
     },
     TpBtf(String),
     RawTp(String),
-    /// fentry or fexit, as the program's section says.
-    Fentry(String),
+    /// fentry, or fexit with `ret`.
+    Fentry {
+        func: String,
+        ret: bool,
+    },
     Kprobe {
         func: String,
         ret: bool,
@@ -73,7 +76,7 @@ impl Target {
             Target::Tracepoint { .. } => HookKind::Tracepoint,
             Target::TpBtf(_) => HookKind::TpBtf,
             Target::RawTp(_) => HookKind::RawTp,
-            Target::Fentry(_) => HookKind::Fentry,
+            Target::Fentry { .. } => HookKind::Fentry,
             Target::Kprobe { .. } => HookKind::Kprobe,
             Target::Uprobe { .. } => HookKind::Uprobe,
         }
@@ -84,8 +87,10 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Target::Tracepoint { category, name } => write!(f, "{category}:{name}"),
-            Target::TpBtf(n) | Target::RawTp(n) | Target::Fentry(n) => f.write_str(n),
-            Target::Kprobe { func, ret } => write!(f, "{}{func}", if *ret { "ret:" } else { "" }),
+            Target::TpBtf(n) | Target::RawTp(n) => f.write_str(n),
+            Target::Kprobe { func, ret } | Target::Fentry { func, ret } => {
+                write!(f, "{}{func}", if *ret { "ret:" } else { "" })
+            }
             Target::Uprobe { binary, func, ret } => {
                 write!(f, "{}{binary}:{func}", if *ret { "ret:" } else { "" })
             }
@@ -124,7 +129,22 @@ impl Prog {
         Prog::new(name, Target::RawTp(tp.into()))
     }
     pub fn fentry(name: &'static str, func: &str) -> Prog {
-        Prog::new(name, Target::Fentry(func.into()))
+        Prog::new(
+            name,
+            Target::Fentry {
+                func: func.into(),
+                ret: false,
+            },
+        )
+    }
+    pub fn fexit(name: &'static str, func: &str) -> Prog {
+        Prog::new(
+            name,
+            Target::Fentry {
+                func: func.into(),
+                ret: true,
+            },
+        )
     }
     pub fn kprobe(name: &'static str, func: &str) -> Prog {
         Prog::new(

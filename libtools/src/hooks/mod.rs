@@ -8,13 +8,16 @@
 //!
 //! - `decl`: what a tool declares (kinds, targets, programs, attach points);
 //! - `plan`: the planner, pure but for attaching (tested against a fake kernel);
-//! - `probe`: what the running kernel offers, asked through libbpf and tracefs.
+//! - `probe`: what the running kernel offers, asked through libbpf and tracefs;
+//! - `describe`: a declaration in words, for the documentation.
 
 mod decl;
+mod describe;
 mod plan;
 mod probe;
 
 pub use decl::{AttachPoint, HookKind, Prog, Target};
+pub use describe::describe;
 pub use plan::HookPlan;
 pub use probe::{Kernel, LiveKernel};
 

@@ -135,7 +135,7 @@ impl HookPlan {
             let chosen = self.programs().find(|g| g.name == name);
             prog.set_autoload(chosen.is_some());
             if let Some(Prog {
-                target: Target::Fentry(func),
+                target: Target::Fentry { func, .. },
                 ..
             }) = chosen
             {
@@ -174,7 +174,7 @@ impl HookPlan {
                     prog.attach_tracepoint(TracepointCategory::Custom(category.clone()), name)
                 }
                 Target::RawTp(name) => prog.attach_raw_tracepoint(name),
-                Target::TpBtf(_) | Target::Fentry(_) => prog.attach_trace(),
+                Target::TpBtf(_) | Target::Fentry { .. } => prog.attach_trace(),
                 Target::Kprobe { func, ret } => prog.attach_kprobe(*ret, func),
                 Target::Uprobe { binary, func, ret } => prog.attach_uprobe_with_opts(
                     -1,

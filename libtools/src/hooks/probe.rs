@@ -31,7 +31,7 @@ pub trait Kernel {
         match t {
             Target::Tracepoint { category, name } => self.has_tracepoint(category, name),
             Target::TpBtf(n) | Target::RawTp(n) => self.has_btf_tracepoint(n),
-            Target::Fentry(f) => self.can_fentry(f),
+            Target::Fentry { func, .. } => self.can_fentry(func),
             Target::Kprobe { func, .. } => self.has_kprobe(func),
             Target::Uprobe { binary, .. } => self.has_uprobe(binary),
         }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::bashreadline::main()
+    bpftk::mains::bashreadline()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::bindsnoop::main()
+    bpftk::mains::bindsnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::biolatency::main()
+    bpftk::mains::biolatency()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::biopattern::main()
+    bpftk::mains::biopattern()
 }

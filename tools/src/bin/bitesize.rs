@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::bitesize::main()
+    bpftk::mains::bitesize()
 }

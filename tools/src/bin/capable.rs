@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::capable::main()
+    bpftk::mains::capable()
 }

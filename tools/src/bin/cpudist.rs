@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::cpudist::main()
+    bpftk::mains::cpudist()
 }

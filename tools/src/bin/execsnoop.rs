@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::execsnoop::main()
+    bpftk::mains::execsnoop()
 }

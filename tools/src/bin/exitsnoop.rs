@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::exitsnoop::main()
+    bpftk::mains::exitsnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::flamegraph::main()
+    bpftk::mains::flamegraph()
 }

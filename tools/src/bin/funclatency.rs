@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::funclatency::main()
+    bpftk::mains::funclatency()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::irqs::hardirqs_main()
+    bpftk::mains::hardirqs()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::sigsnoop::killsnoop_main()
+    bpftk::mains::killsnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::mountsnoop::main()
+    bpftk::mains::mountsnoop()
 }

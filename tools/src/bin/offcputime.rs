@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::offcputime::main()
+    bpftk::mains::offcputime()
 }

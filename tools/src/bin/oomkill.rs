@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::oomkill::main()
+    bpftk::mains::oomkill()
 }

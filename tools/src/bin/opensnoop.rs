@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::opensnoop::main()
+    bpftk::mains::opensnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::profile::main()
+    bpftk::mains::profile()
 }

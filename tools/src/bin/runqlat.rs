@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::runqlat::main()
+    bpftk::mains::runqlat()
 }

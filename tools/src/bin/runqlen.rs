@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::runqlen::main()
+    bpftk::mains::runqlen()
 }

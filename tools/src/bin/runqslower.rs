@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::runqslower::main()
+    bpftk::mains::runqslower()
 }

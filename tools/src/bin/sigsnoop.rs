@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::sigsnoop::main()
+    bpftk::mains::sigsnoop()
 }

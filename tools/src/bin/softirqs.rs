@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::irqs::softirqs_main()
+    bpftk::mains::softirqs()
 }

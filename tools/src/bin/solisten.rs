@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::solisten::main()
+    bpftk::mains::solisten()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::stackcount::main()
+    bpftk::mains::stackcount()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::statsnoop::main()
+    bpftk::mains::statsnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::syncsnoop::main()
+    bpftk::mains::syncsnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::syscount::main()
+    bpftk::mains::syscount()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcpconnect::main()
+    bpftk::mains::tcpconnect()
 }

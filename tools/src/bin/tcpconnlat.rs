@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcpconnlat::main()
+    bpftk::mains::tcpconnlat()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcpdrop::main()
+    bpftk::mains::tcpdrop()
 }

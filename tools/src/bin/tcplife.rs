@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcplife::main()
+    bpftk::mains::tcplife()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcpretrans::main()
+    bpftk::mains::tcpretrans()
 }

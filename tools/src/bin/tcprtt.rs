@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcprtt::main()
+    bpftk::mains::tcprtt()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcpstates::main()
+    bpftk::mains::tcpstates()
 }

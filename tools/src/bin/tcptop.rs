@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcptop::main()
+    bpftk::mains::tcptop()
 }

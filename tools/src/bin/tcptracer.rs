@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::tcptracer::main()
+    bpftk::mains::tcptracer()
 }

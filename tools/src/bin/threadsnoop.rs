@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::threadsnoop::main()
+    bpftk::mains::threadsnoop()
 }

@@ -1,3 +1,3 @@
 fn main() {
-    bpftk::wakeuptime::main()
+    bpftk::mains::wakeuptime()
 }
