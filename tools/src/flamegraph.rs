@@ -53,11 +53,48 @@ pub struct Args {
     #[arg(long, default_value_t = 1200, value_parser = clap::value_parser!(u64).range(100..=100_000))]
     width: u64,
     /// Omit frames narrower than this many pixels
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = parse_minwidth)]
     minwidth: f64,
     /// What a count is, for the tooltips (samples, us, ...)
     #[arg(long, default_value = "samples")]
     countname: String,
+}
+
+fn parse_minwidth(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(px) if px.is_finite() && px >= 0.0 => Ok(px),
+        _ => Err(format!("invalid width {s}: a number of pixels, 0 or more")),
+    }
+}
+
+/// An input line as text that XML can carry: control characters (which no
+/// XML document may hold) and bytes that are not UTF-8 escaped as the
+/// stack tools escape them (`\x01`, `\xff`). Backslashes are kept: the
+/// tools' folded output has escaped them already.
+fn xml_safe(line: &[u8]) -> String {
+    let mut out = Vec::with_capacity(line.len());
+    for (i, piece) in line.split(|&b| b == b'\\').enumerate() {
+        if i > 0 {
+            out.push(b'\\');
+        }
+        libtools::output::escape_control(piece, &mut out);
+    }
+    // escape_control writes ASCII escapes and whole UTF-8 characters only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The SVG with the root bar labelled "all", as flamegraph.pl labels it
+/// (inferno leaves its text empty; its tooltip already says all).
+fn label_root(svg: &mut Vec<u8>) {
+    const ROOT: &[u8] = b"<g><title>all (";
+    let Some(root) = svg.windows(ROOT.len()).position(|w| w == ROOT) else {
+        return;
+    };
+    const EMPTY: &[u8] = b"></text></g>";
+    if let Some(at) = svg[root..].windows(EMPTY.len()).position(|w| w == EMPTY) {
+        let at = root + at + 1;
+        svg.splice(at..at, b"all".iter().copied());
+    }
 }
 
 /// A folded line with its kernel frames marked `_[k]` and the `-`
@@ -94,8 +131,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut lines = Vec::new();
     let mut read = |r: &mut dyn BufRead, name: &str| -> Result<()> {
-        for l in r.lines() {
+        for l in r.split(b'\n') {
             let l = l.with_context(|| format!("cannot read {name}"))?;
+            let l = xml_safe(l.strip_suffix(b"\r").unwrap_or(&l));
             if !l.trim().is_empty() {
                 lines.push(l);
             }
@@ -140,6 +178,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut svg = Vec::with_capacity(64 * 1024);
     flamegraph::from_lines(&mut opt, marked.iter().map(String::as_str), &mut svg)
         .map_err(|e| libtools::anyhow!("cannot draw the flame graph: {e}"))?;
+    label_root(&mut svg);
     let mut out = std::io::stdout().lock();
     if out.write_all(&svg).and_then(|_| out.flush()).is_err() {
         return Ok(()); // the reader went away
@@ -150,6 +189,18 @@ pub fn run(args: Args) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_is_made_fit_for_xml() {
+        assert_eq!(xml_safe(b"main;a\x01b;c 3"), "main;a\\x01b;c 3");
+        assert_eq!(xml_safe(b"main;\xff\xfe 1"), "main;\\xff\\xfe 1");
+        assert_eq!(xml_safe(b"main;a\\\\b 1"), "main;a\\\\b 1");
+        assert_eq!(xml_safe("main;caf\u{e9} 1".as_bytes()), "main;caf\u{e9} 1");
+        assert!(parse_minwidth("inf").is_err());
+        assert!(parse_minwidth("nan").is_err());
+        assert!(parse_minwidth("-1").is_err());
+        assert_eq!(parse_minwidth("0.5"), Ok(0.5));
+    }
 
     #[test]
     fn kernel_frames_are_marked() {

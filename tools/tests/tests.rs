@@ -27,6 +27,8 @@ mod execsnoop;
 mod exitsnoop;
 // The latency histogram of a function in a helper program (uprobes).
 mod funclatency;
+// flamegraph on hostile input: control bytes, bad UTF-8, bad widths.
+mod flamegraph;
 // Every tool through full disks, closed and stalled pipes, SIGHUP, huge
 // durations, a tiny open-files limit and bytes a terminal would obey.
 mod hardening;
