@@ -16,6 +16,7 @@ mod matrix;
 #[path = "../../libtools/src/ready.rs"]
 mod ready;
 mod run;
+mod status;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -25,6 +26,7 @@ use anyhow::{bail, Context, Result};
 
 use cases::Case;
 use kmsg::Kmsg;
+use status::Status;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -80,7 +82,7 @@ fn dispatch(a: &[&str]) -> Result<()> {
 struct Result1 {
     kind: String,
     default: bool,
-    status: &'static str,
+    status: Status,
     detail: String,
 }
 
@@ -95,15 +97,21 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         .filter(|t| only.is_empty() || only.contains(&t.as_str()))
         .collect();
     println!("GUEST kernel {release}, {} tools", tools.len());
-    let skip = std::env::var("BPFTK_SKIP").unwrap_or_default();
+    let skip = std::env::var("BPFTK_SKIP_TOOLS").unwrap_or_default();
     let mut kmsg = Kmsg::open().context("cannot read the kernel log (/dev/kmsg)")?;
     for tool in &tools {
         if skip.split(',').any(|s| s == tool) {
-            println!("MATRIX\t{tool}\t-\t\tskipped\tBPFTK_SKIP_TOOLS");
+            println!(
+                "MATRIX\t{tool}\t-\t\t{}\tBPFTK_SKIP_TOOLS",
+                Status::Skipped.name()
+            );
             continue;
         }
         let Some(case) = cases::for_tool(tool) else {
-            println!("MATRIX\t{tool}\t-\t\tno-hooks\tnot a tracer");
+            println!(
+                "MATRIX\t{tool}\t-\t\t{}\tnot a tracer",
+                Status::NoHooks.name()
+            );
             continue;
         };
         let started = Instant::now();
@@ -113,7 +121,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
                 .iter()
                 .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
             let detail = match known {
-                Some(k) if !matches!(r.status, "saw" | KERNEL_TROUBLE | STUCK) => {
+                Some(k) if r.status.excusable() => {
                     format!("known: {}", k.why)
                 }
                 _ => r.detail.replace(['\t', '\n'], " "),
@@ -122,7 +130,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
                 "MATRIX\t{tool}\t{}\t{}\t{}\t{detail}",
                 r.kind,
                 if r.default { "*" } else { "" },
-                r.status
+                r.status.name()
             );
         }
         eprintln!(
@@ -141,8 +149,9 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         let (status, detail) = attempt(bpftk, "funclatency", &broken, Some(kind), &mut kmsg);
         let detail = detail.replace(['\t', '\n'], " ");
         println!(
-            "MATRIX\t{}funclatency\t{kind}\t\t{status}\t{detail}",
-            matrix::SELFTEST
+            "MATRIX\t{}funclatency\t{kind}\t\t{}\t{detail}",
+            matrix::SELFTEST,
+            status.name()
         );
     }
     println!("GUEST done");
@@ -208,7 +217,7 @@ fn tool_results(bpftk: &str, tool: &str, case: &Case, kmsg: &mut Kmsg) -> Vec<Re
         results.push(Result1 {
             kind: "-".into(),
             default: true,
-            status: "failed",
+            status: Status::Failed,
             detail: probe_err.unwrap_or_else(|| "no hooks listed".into()),
         });
         return results;
@@ -221,7 +230,7 @@ fn tool_results(bpftk: &str, tool: &str, case: &Case, kmsg: &mut Kmsg) -> Vec<Re
         let (status, detail) = if is_default {
             default.clone()
         } else if !offered {
-            ("not-offered", String::new())
+            (Status::NotOffered, String::new())
         } else {
             attempt_twice(bpftk, tool, case, Some(kind), kmsg)
         };
@@ -258,30 +267,19 @@ fn attempt_twice(
     case: &Case,
     kind: Option<&str>,
     kmsg: &mut Kmsg,
-) -> (&'static str, String) {
+) -> (Status, String) {
     let first = attempt(bpftk, tool, case, kind, kmsg);
-    if matches!(
-        first.0,
-        "saw" | "load-failed" | "not-offered" | KERNEL_TROUBLE | STUCK
-    ) {
+    if !first.0.retry() {
         return first;
     }
     eprintln!(
         "guest: {tool} {}: {} ({}), trying again",
         kind.unwrap_or("-"),
-        first.0,
+        first.0.name(),
         first.1
     );
     attempt(bpftk, tool, case, kind, kmsg)
 }
-
-/// The status of an attempt that made the kernel log a warning, a BUG or a
-/// stall (from loading the programs on): a failure, never tried again.
-const KERNEL_TROUBLE: &str = "kernel-trouble";
-
-/// The status of an attempt whose tool did not stop on SIGINT: a failure,
-/// never tried again (a second run that stops would hide it).
-const STUCK: &str = "stuck";
 
 /// Run the tool (with `BPFTK_HOOK=kind` when given), make its event happen,
 /// and judge, by its output and by what the kernel logged meanwhile.
@@ -291,20 +289,15 @@ fn attempt(
     case: &Case,
     kind: Option<&str>,
     kmsg: &mut Kmsg,
-) -> (&'static str, String) {
+) -> (Status, String) {
     let verdict = attempt_output(bpftk, tool, case, kind);
     match kmsg.trouble() {
-        Some(said) => (KERNEL_TROUBLE, said),
+        Some(said) => (Status::KernelTrouble, said),
         None => verdict,
     }
 }
 
-fn attempt_output(
-    bpftk: &str,
-    tool: &str,
-    case: &Case,
-    kind: Option<&str>,
-) -> (&'static str, String) {
+fn attempt_output(bpftk: &str, tool: &str, case: &Case, kind: Option<&str>) -> (Status, String) {
     // Progress on the console: a guest that hangs shows where.
     eprintln!("guest: {tool} {}", kind.unwrap_or("(its own choice)"));
     let env: Vec<(&str, &str)> = kind.map(|k| ("BPFTK_HOOK", k)).into_iter().collect();
@@ -316,12 +309,12 @@ fn attempt_output(
                 .unwrap_or_else(|| out.stderr.last().cloned().unwrap_or_default());
             let status = if line.contains("offers no hook") {
                 // The tool says so itself: this kernel has none of its hooks.
-                "not-offered"
+                Status::NotOffered
             } else if line.contains("load") || line.contains("verifier") || line.contains("program")
             {
-                "load-failed"
+                Status::LoadFailed
             } else {
-                "failed"
+                Status::Failed
             };
             return (status, line);
         }
@@ -331,20 +324,25 @@ fn attempt_output(
     let out = running.stop();
     let needle = match needle {
         Ok(n) => n,
-        Err(e) => return ("failed", format!("the event could not be made: {e:#}")),
+        Err(e) => {
+            return (
+                Status::Failed,
+                format!("the event could not be made: {e:#}"),
+            )
+        }
     };
     if out.stuck {
-        return (STUCK, out.stderr.join(" / "));
+        return (Status::Stuck, out.stderr.join(" / "));
     }
     if !out.ok {
         return (
-            "failed",
+            Status::Failed,
             out.error_line().unwrap_or_else(|| out.stderr.join(" / ")),
         );
     }
     let lines: Vec<&String> = out.lines().collect();
     if cases::seen(&case.seen, &needle, &lines) {
-        ("saw", String::new())
+        (Status::Saw, String::new())
     } else {
         let tail: Vec<&str> = out
             .stdout
@@ -354,7 +352,7 @@ fn attempt_output(
             .map(String::as_str)
             .collect();
         (
-            "silent",
+            Status::Silent,
             format!("no event for {needle:?}; last lines: {}", tail.join(" | ")),
         )
     }

@@ -6,21 +6,13 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
+use crate::status::Status;
+
 struct Row {
     kind: String,
     default: bool,
-    status: String,
+    status: Status,
     detail: String,
-}
-
-fn mark(status: &str) -> &'static str {
-    match status {
-        "saw" => "✓",
-        "silent" => "∅",
-        "not-offered" => "—",
-        "no-hooks" | "skipped" => "",
-        _ => "✗",
-    }
 }
 
 /// Rows of a deliberately broken case (a probe on a function that does
@@ -30,10 +22,7 @@ pub const SELFTEST: &str = "selftest:";
 /// A result that fails the run: the tool's own choice did not see its event,
 /// or an alternative the kernel offers failed, and nobody said why it must.
 fn is_failure(tool: &str, r: &Row) -> bool {
-    let bad = !matches!(
-        r.status.as_str(),
-        "saw" | "not-offered" | "no-hooks" | "skipped"
-    );
+    let bad = !r.status.passes();
     if tool.starts_with(SELFTEST) {
         return !bad;
     }
@@ -69,13 +58,16 @@ pub fn print(dirs: &[&str]) -> Result<()> {
             let row = Row {
                 kind: f[2].into(),
                 default: f[3] == "*",
-                status: f[4].into(),
+                status: Status::from_name(f[4]),
                 detail: f[5].trim_end().into(),
             };
             if is_failure(f[1], &row) {
                 failures.push(format!(
                     "{name}: {} {}: {} {}",
-                    f[1], row.kind, row.status, row.detail
+                    f[1],
+                    row.kind,
+                    row.status.name(),
+                    row.detail
                 ));
             }
             table
@@ -108,10 +100,10 @@ pub fn print(dirs: &[&str]) -> Result<()> {
                         rows.iter()
                             .map(|r| {
                                 let s =
-                                    format!("{} {}", r.kind, mark(&r.status)).trim().to_string();
-                                if r.status == "no-hooks" {
+                                    format!("{} {}", r.kind, r.status.mark()).trim().to_string();
+                                if r.status == Status::NoHooks {
                                     "no BPF".to_string()
-                                } else if r.status == "skipped" {
+                                } else if r.status == Status::Skipped {
                                     "skipped".to_string()
                                 } else if r.default {
                                     format!("**{s}**")
