@@ -108,6 +108,46 @@ impl ReqFlags {
         }
     }
 
+    /// The request as blktrace's RWBS letters, as biosnoop's T column shows
+    /// it: F for a preflush, then the operation (R, W, D discard, DE secure
+    /// erase, F flush, N other), then F for FUA, A readahead, S sync, M
+    /// metadata.
+    pub fn rwbs(&self, cmd_flags: u32) -> String {
+        let set = |name: &str| {
+            self.bits
+                .iter()
+                .any(|(bit, n)| *n == name && cmd_flags & (1 << bit) != 0)
+        };
+        let op = self
+            .ops
+            .iter()
+            .find(|o| o.0 == cmd_flags & 0xff)
+            .map(|o| o.1);
+        let mut s = String::new();
+        if set("PreFlush-") {
+            s.push('F');
+        }
+        s.push_str(match op {
+            Some("Write" | "WriteSame") => "W",
+            Some("Discard") => "D",
+            Some("SecureErase") => "DE",
+            Some("Flush") => "F",
+            Some("Read") => "R",
+            _ => "N",
+        });
+        for (name, letter) in [
+            ("FUA-", 'F'),
+            ("ReadAhead-", 'A'),
+            ("Sync-", 'S'),
+            ("Metadata-", 'M'),
+        ] {
+            if set(name) {
+                s.push(letter);
+            }
+        }
+        s
+    }
+
     /// libbpf-tools' `Sync-Write`: the flags set, then the operation.
     pub fn describe(&self, cmd_flags: u32) -> String {
         let mut s = String::new();
@@ -146,5 +186,8 @@ mod tests {
         assert_eq!(f.describe(1 | 1 << sync), "Sync-Write");
         assert_eq!(f.describe(0), "Read");
         assert_eq!(f.describe(0x7f), "Unknown");
+        assert_eq!(f.rwbs(1 | 1 << sync), "WS");
+        assert_eq!(f.rwbs(0), "R");
+        assert_eq!(f.rwbs(0x7f), "N");
     }
 }

@@ -15,6 +15,8 @@ mod bashreadline;
 mod bindsnoop;
 // The block I/O latency histogram of a loop device.
 mod biolatency;
+// Block I/O requests of a loop device, one line each.
+mod biosnoop;
 // bitesize and biopattern: block I/O sizes and sequential/random patterns.
 mod blockio;
 // Capability checks (cap_capable) with their capability and verdict.
