@@ -200,7 +200,7 @@ impl Stopped {
         self.stderr
             .iter()
             .filter_map(|l| l.split(": ").nth(1))
-            .filter_map(|l| l.strip_suffix(" events lost (ring buffer full)"))
+            .filter_map(|l| l.strip_suffix(" events lost (ring buffer or in-flight map full)"))
             .filter_map(|n| n.parse::<u64>().ok())
             .sum()
     }

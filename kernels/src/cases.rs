@@ -24,6 +24,8 @@ pub enum Seen {
     TableRowAfter(&'static str),
     /// Any line after the first (a header then at least one event).
     AnyRow,
+    /// A row whose field under this header word is a number above zero.
+    Counted(&'static str),
 }
 
 pub struct Case {
@@ -98,6 +100,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "tcprtt" => case(&[], tcp_transfer, Histogram),
         "tcptop" => slow(case(&["-C", "1"], tcp_transfer, Needle), 1500),
         "threadsnoop" => case(&[], new_thread, Needle),
+        "vfsstat" => slow(case(&["1"], mkdirs, Counted("MKDIR/s")), 1500),
         _ => return Some(case(&[], || bail!("no guest case for this tool"), AnyRow)),
     })
 }
@@ -135,6 +138,24 @@ pub fn seen(how: &Seen, needle: &str, lines: &[&String]) -> bool {
                 f.len() >= 2 && f.last().unwrap().parse::<f64>().is_ok()
             }),
         Seen::AnyRow => lines.len() >= 2,
+        Seen::Counted(header) => {
+            let Some(at) = lines
+                .iter()
+                .position(|l| l.split_whitespace().any(|w| w == *header))
+            else {
+                return false;
+            };
+            let col = lines[at]
+                .split_whitespace()
+                .position(|w| w == *header)
+                .unwrap_or(0);
+            lines[at + 1..].iter().any(|l| {
+                l.split_whitespace()
+                    .nth(col)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .is_some_and(|v| v > 0)
+            })
+        }
     }
 }
 
@@ -248,6 +269,15 @@ fn getppids() -> Result<String> {
         unsafe { libc::syscall(libc::SYS_getppid) };
     }
     Ok("getppid".into())
+}
+
+fn mkdirs() -> Result<String> {
+    let dir = std::env::temp_dir().join(format!("bpftk-vfsstat-{}", token()));
+    for _ in 0..100 {
+        std::fs::create_dir(&dir)?;
+        std::fs::remove_dir(&dir)?;
+    }
+    Ok(String::new())
 }
 
 fn file_reads() -> Result<String> {

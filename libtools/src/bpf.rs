@@ -147,7 +147,10 @@ pub fn dropped_events(obj: &Object) -> u64 {
 pub fn report_dropped(obj: &Object) {
     let n = dropped_events(obj);
     if n > 0 || is_verbose() {
-        eprintln!("{}: {n} events lost (ring buffer full)", tool_name());
+        eprintln!(
+            "{}: {n} events lost (ring buffer or in-flight map full)",
+            tool_name()
+        );
     }
 }
 

@@ -81,6 +81,18 @@ pub fn take_percpu<T: plain::Plain + Default>(map: &dyn MapCore, key: u32) -> Re
     Ok(per_cpu.iter().map(|v| crate::decode(v)).collect())
 }
 
+/// The sum over CPUs of the `u64` at `key` of a per-CPU array map, left
+/// as it is (counters that only grow: the caller takes differences).
+pub fn sum_percpu(map: &dyn MapCore, key: u32) -> Result<u64> {
+    let per_cpu = map
+        .lookup_percpu(&key.to_ne_bytes(), MapFlags::ANY)?
+        .unwrap_or_default();
+    Ok(per_cpu
+        .iter()
+        .map(|v| crate::decode::<u64>(v))
+        .fold(0, u64::wrapping_add))
+}
+
 /// The batch read; `Err(errno)` when the kernel refuses it.
 fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
     let (ks, vs) = (map.key_size() as usize, map.value_size() as usize);

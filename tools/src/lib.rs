@@ -161,6 +161,7 @@ tools! {
     tcptop: "the busiest TCP connections, top-like: KB received and sent per interval";
     tcptracer: "TCP connects, accepts and closes with their addresses and ports";
     threadsnoop: "threads created with pthread_create(3), with their start functions";
+    vfsstat: "VFS calls per second: reads, writes, fsyncs, opens, creates, unlinks, mkdirs, rmdirs";
     wakeuptime: "blocked time by the kernel stack of the waker; folded for flame graphs";
 }
 

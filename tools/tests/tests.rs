@@ -86,5 +86,7 @@ mod tcptop;
 mod tcptracer;
 // Thread creation (pthread_create) with the start function.
 mod threadsnoop;
+// VFS calls per second: known mkdirs, rmdirs, unlinks, opens, fsyncs.
+mod vfsstat;
 // Time blocked until woken, by waker stack.
 mod wakeuptime;
