@@ -2,7 +2,7 @@
 #ifndef __BIOSNOOP_H
 #define __BIOSNOOP_H
 
-#define BIOSNOOP_COMM_LEN 16
+#define BIOSNOOP_COMM_LEN 16 /* BPFTK_COMM_LEN */
 
 /* One completed request. */
 struct event {

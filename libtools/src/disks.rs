@@ -4,6 +4,27 @@
 
 use anyhow::{bail, Result};
 
+use crate::{AttachPoint, Prog};
+
+/// The hooks of bpf/block_stages.bpf.h, which follows a request from its
+/// start (block_io_start since 6.5, else its insertion into the OS queue)
+/// through its issue to its completion (biosnoop, biotop).
+pub fn stage_hooks() -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("request start")
+            .or([Prog::tp_btf("tp_btf_io_start", "block_io_start")])
+            .or([Prog::raw_tp("raw_io_start", "block_io_start")])
+            .or([Prog::tp_btf("tp_btf_insert", "block_rq_insert")])
+            .or([Prog::raw_tp("raw_insert", "block_rq_insert")]),
+        AttachPoint::new("request issue")
+            .or([Prog::tp_btf("tp_btf_issue", "block_rq_issue")])
+            .or([Prog::raw_tp("raw_issue", "block_rq_issue")]),
+        AttachPoint::new("request completion")
+            .or([Prog::tp_btf("tp_btf_complete", "block_rq_complete")])
+            .or([Prog::raw_tp("raw_complete", "block_rq_complete")]),
+    ]
+}
+
 /// Whether block_rq_insert and block_rq_issue still pass the request queue
 /// before the request (kernels before 5.11, less backports): for the
 /// `block_rq_queue_arg` flag of bpf/block.bpf.h.

@@ -3,10 +3,7 @@
 
 use clap::Parser;
 use libtools::disks::{self, ReqFlags};
-use libtools::{
-    lifecycle, tcp, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, SinceFirst,
-    Spec, Value,
-};
+use libtools::{lifecycle, tcp, CgroupArg, Column, Columns, Common, Result, SinceFirst, Spec, Value};
 
 libtools::skel!("biosnoop");
 use skel::{types::event, BiosnoopSkelBuilder};
@@ -37,7 +34,7 @@ but a fast device doing hundreds of thousands of I/Os a second gets as many line
 or -c (both in the kernel) or send the output to a file. The map holds 10240 requests in flight; \
 requests beyond that, and events the ring buffer had no room for, are counted and reported at exit.",
     see_also: &["biolatency", "biopattern", "bitesize"],
-    hooks: crate::Hooks::Declared { object: "biosnoop", points: hooks },
+    hooks: crate::Hooks::Declared { object: "biosnoop", points: disks::stage_hooks },
 };
 
 /// Trace block I/O: one line per request, with the process that started
@@ -60,26 +57,10 @@ pub struct Args {
     common: Common,
 }
 
-fn hooks() -> Vec<AttachPoint> {
-    vec![
-        AttachPoint::new("request start")
-            .or([Prog::tp_btf("tp_btf_io_start", "block_io_start")])
-            .or([Prog::raw_tp("raw_io_start", "block_io_start")])
-            .or([Prog::tp_btf("tp_btf_insert", "block_rq_insert")])
-            .or([Prog::raw_tp("raw_insert", "block_rq_insert")]),
-        AttachPoint::new("request issue")
-            .or([Prog::tp_btf("tp_btf_issue", "block_rq_issue")])
-            .or([Prog::raw_tp("raw_issue", "block_rq_issue")]),
-        AttachPoint::new("request completion")
-            .or([Prog::tp_btf("tp_btf_complete", "block_rq_complete")])
-            .or([Prog::raw_tp("raw_complete", "block_rq_complete")]),
-    ]
-}
-
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
-    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(disks::stage_hooks()).cgroup(&args.cgroup)?;
     let tool = lifecycle::start(BiosnoopSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_dev = dev.unwrap_or(0);

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+/* Block I/O requests followed from their start to their completion, for
+ * the tools that report per request (biosnoop) or per process (biotop):
+ * who started the request (at block_io_start since 6.5, else where it
+ * entered the OS queue, else at a direct issue in the submitter's context),
+ * when it was started and issued, its sector and size.
+ *
+ * A tool defines `static bool rq_wanted(struct request *rq)` and
+ * `static void rq_done(struct request *rq, struct rq_stage *s, __u64 now)`,
+ * includes this header, and gets every program of libtools'
+ * disks::stage_hooks(). */
+#ifndef __BPFTK_BLOCK_STAGES_BPF_H
+#define __BPFTK_BLOCK_STAGES_BPF_H
+
+#include "block.bpf.h"
+
+struct rq_stage {
+	__u64 start_ns; /* 0: issued directly */
+	__u64 issue_ns; /* 0: not issued yet */
+	__u64 sector;
+	__u32 len;
+	__u32 pid;
+	char comm[BPFTK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct request *);
+	__type(value, struct rq_stage);
+} rq_stages SEC(".maps");
+
+static __always_inline bool rq_wanted(struct request *rq);
+static __always_inline void rq_done(struct request *rq, struct rq_stage *s, __u64 now);
+
+/* A full map loses the request: counted as a lost event. */
+static __always_inline void rq_stage_new(struct request *rq, struct rq_stage *s)
+{
+	s->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
+	if (bpf_map_update_elem(&rq_stages, &rq, s, BPF_ANY))
+		count_dropped();
+}
+
+static __always_inline int rq_on_start(struct request *rq)
+{
+	struct rq_stage s = {};
+
+	if (!rq_wanted(rq))
+		return 0;
+	s.start_ns = bpf_ktime_get_ns();
+	rq_stage_new(rq, &s);
+	return 0;
+}
+
+static __always_inline int rq_on_issue(struct request *rq)
+{
+	struct rq_stage *s = bpf_map_lookup_elem(&rq_stages, &rq);
+	struct rq_stage fresh = {};
+
+	if (s) {
+		s->issue_ns = bpf_ktime_get_ns();
+		s->sector = BPF_CORE_READ(rq, __sector);
+		s->len = BPF_CORE_READ(rq, __data_len);
+		return 0;
+	}
+	if (!rq_wanted(rq))
+		return 0;
+	fresh.issue_ns = bpf_ktime_get_ns();
+	fresh.sector = BPF_CORE_READ(rq, __sector);
+	fresh.len = BPF_CORE_READ(rq, __data_len);
+	rq_stage_new(rq, &fresh);
+	return 0;
+}
+
+static __always_inline int rq_on_complete(struct request *rq)
+{
+	struct rq_stage *s = bpf_map_lookup_elem(&rq_stages, &rq);
+
+	if (!s)
+		return 0;
+	/* Issued before tracing began: no issue time to count from. */
+	if (s->issue_ns)
+		rq_done(rq, s, bpf_ktime_get_ns());
+	bpf_map_delete_elem(&rq_stages, &rq);
+	return 0;
+}
+
+SEC("tp_btf/block_io_start")
+int BPF_PROG(tp_btf_io_start, struct request *rq)
+{
+	return rq_on_start(rq);
+}
+
+SEC("raw_tp/block_io_start")
+int BPF_PROG(raw_io_start, struct request *rq)
+{
+	return rq_on_start(rq);
+}
+
+SEC("tp_btf/block_rq_insert")
+int tp_btf_insert(__u64 *ctx)
+{
+	return rq_on_start(BLOCK_RQ_ARG(ctx));
+}
+
+SEC("raw_tp/block_rq_insert")
+int raw_insert(struct bpf_raw_tracepoint_args *ctx)
+{
+	return rq_on_start(BLOCK_RQ_ARG(ctx->args));
+}
+
+SEC("tp_btf/block_rq_issue")
+int tp_btf_issue(__u64 *ctx)
+{
+	return rq_on_issue(BLOCK_RQ_ARG(ctx));
+}
+
+SEC("raw_tp/block_rq_issue")
+int raw_issue(struct bpf_raw_tracepoint_args *ctx)
+{
+	return rq_on_issue(BLOCK_RQ_ARG(ctx->args));
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(tp_btf_complete, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return rq_on_complete(rq);
+}
+
+SEC("raw_tp/block_rq_complete")
+int BPF_PROG(raw_complete, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return rq_on_complete(rq);
+}
+
+#endif /* __BPFTK_BLOCK_STAGES_BPF_H */
