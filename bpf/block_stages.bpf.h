@@ -8,7 +8,8 @@
  * A tool defines `static bool rq_wanted(struct request *rq)` and
  * `static void rq_done(struct request *rq, struct rq_stage *s, __u64 now)`,
  * includes this header, and gets every program of libtools'
- * disks::stage_hooks(). */
+ * disks::stage_hooks(). With BLOCK_STAGE_STACKS defined (and stacks.bpf.h
+ * included), each request also keeps the kernel stack that started it. */
 #ifndef __BPFTK_BLOCK_STAGES_BPF_H
 #define __BPFTK_BLOCK_STAGES_BPF_H
 
@@ -20,6 +21,7 @@ struct rq_stage {
 	__u64 sector;
 	__u32 len;
 	__u32 pid;
+	__s32 stack_id; /* with BLOCK_STAGE_STACKS */
 	char comm[BPFTK_COMM_LEN];
 };
 
@@ -34,26 +36,29 @@ static __always_inline bool rq_wanted(struct request *rq);
 static __always_inline void rq_done(struct request *rq, struct rq_stage *s, __u64 now);
 
 /* A full map loses the request: counted as a lost event. */
-static __always_inline void rq_stage_new(struct request *rq, struct rq_stage *s)
+static __always_inline void rq_stage_new(void *ctx, struct request *rq, struct rq_stage *s)
 {
 	s->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
+#ifdef BLOCK_STAGE_STACKS
+	s->stack_id = bpf_get_stackid(ctx, &stackmap, 0);
+#endif
 	if (bpf_map_update_elem(&rq_stages, &rq, s, BPF_ANY))
 		count_dropped();
 }
 
-static __always_inline int rq_on_start(struct request *rq)
+static __always_inline int rq_on_start(void *ctx, struct request *rq)
 {
 	struct rq_stage s = {};
 
 	if (!rq_wanted(rq))
 		return 0;
 	s.start_ns = bpf_ktime_get_ns();
-	rq_stage_new(rq, &s);
+	rq_stage_new(ctx, rq, &s);
 	return 0;
 }
 
-static __always_inline int rq_on_issue(struct request *rq)
+static __always_inline int rq_on_issue(void *ctx, struct request *rq)
 {
 	struct rq_stage *s = bpf_map_lookup_elem(&rq_stages, &rq);
 	struct rq_stage fresh = {};
@@ -69,7 +74,7 @@ static __always_inline int rq_on_issue(struct request *rq)
 	fresh.issue_ns = bpf_ktime_get_ns();
 	fresh.sector = BPF_CORE_READ(rq, __sector);
 	fresh.len = BPF_CORE_READ(rq, __data_len);
-	rq_stage_new(rq, &fresh);
+	rq_stage_new(ctx, rq, &fresh);
 	return 0;
 }
 
@@ -89,37 +94,37 @@ static __always_inline int rq_on_complete(struct request *rq)
 SEC("tp_btf/block_io_start")
 int BPF_PROG(tp_btf_io_start, struct request *rq)
 {
-	return rq_on_start(rq);
+	return rq_on_start(ctx, rq);
 }
 
 SEC("raw_tp/block_io_start")
 int BPF_PROG(raw_io_start, struct request *rq)
 {
-	return rq_on_start(rq);
+	return rq_on_start(ctx, rq);
 }
 
 SEC("tp_btf/block_rq_insert")
 int tp_btf_insert(__u64 *ctx)
 {
-	return rq_on_start(BLOCK_RQ_ARG(ctx));
+	return rq_on_start(ctx, BLOCK_RQ_ARG(ctx));
 }
 
 SEC("raw_tp/block_rq_insert")
 int raw_insert(struct bpf_raw_tracepoint_args *ctx)
 {
-	return rq_on_start(BLOCK_RQ_ARG(ctx->args));
+	return rq_on_start(ctx, BLOCK_RQ_ARG(ctx->args));
 }
 
 SEC("tp_btf/block_rq_issue")
 int tp_btf_issue(__u64 *ctx)
 {
-	return rq_on_issue(BLOCK_RQ_ARG(ctx));
+	return rq_on_issue(ctx, BLOCK_RQ_ARG(ctx));
 }
 
 SEC("raw_tp/block_rq_issue")
 int raw_issue(struct bpf_raw_tracepoint_args *ctx)
 {
-	return rq_on_issue(BLOCK_RQ_ARG(ctx->args));
+	return rq_on_issue(ctx, BLOCK_RQ_ARG(ctx->args));
 }
 
 SEC("tp_btf/block_rq_complete")

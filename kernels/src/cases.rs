@@ -70,6 +70,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "biolatency" => case(&[], disk_reads, Histogram),
         "biopattern" => case(&[], disk_reads_by_name, Needle),
         "biosnoop" => case(&[], disk_reads_by_comm, Needle),
+        "biostacks" => case(&[], disk_reads, Histogram),
         "biotop" => case(&["-C", "1"], disk_reads_by_comm, Needle),
         "bitesize" => case(&[], disk_reads_by_comm, Needle),
         "capable" => case(&[], renice, Needle),

@@ -127,6 +127,7 @@ tools! {
     biolatency: "block I/O latency as histograms, overall, per disk or per flags";
     biopattern: "random and sequential block I/O per disk, with counts and sizes";
     biosnoop: "block I/O requests, one line each: process, disk, sector, size and latency";
+    biostacks: "block I/O latency histograms by the kernel stack, process and disk that started it";
     biotop: "block I/O by process, top-like: I/Os, Kbytes and average latency per disk";
     bitesize: "block I/O sizes as histograms, by the issuing task's name";
     capable: "security capability checks with their verdicts (and stacks with -K/-U)";

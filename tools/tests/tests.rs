@@ -17,6 +17,8 @@ mod bindsnoop;
 mod biolatency;
 // Block I/O requests of a loop device, one line each.
 mod biosnoop;
+// Block I/O latency by the stack that started it, of a loop device.
+mod biostacks;
 // Block I/O by process, top-like, of a loop device.
 mod biotop;
 // bitesize and biopattern: block I/O sizes and sequential/random patterns.
