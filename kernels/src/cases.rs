@@ -77,6 +77,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "cpudist" => case(&[], sleeps, Histogram),
         "execsnoop" => case(&[], exec_token, Needle),
         "exitsnoop" => case(&[], exit_3, Needle),
+        "filetop" => case(&["-C", "1"], file_reads_by_comm, Needle),
         "flamegraph" => return None,
         "funclatency" => case(&["vfs_read"], file_reads, Histogram),
         "hardirqs" => case(&[], disk_reads, TableRowAfter("HARDIRQ")),
@@ -287,6 +288,11 @@ fn file_reads() -> Result<String> {
         std::fs::read("/proc/self/stat")?;
     }
     Ok(String::new())
+}
+
+fn file_reads_by_comm() -> Result<String> {
+    file_reads()?;
+    Ok("bpftk-guest".into())
 }
 
 fn file_reads_by_symbol() -> Result<String> {

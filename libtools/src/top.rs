@@ -10,6 +10,44 @@ use libbpf_rs::MapCore;
 
 use crate::maps;
 
+/// `[INTERVAL] [COUNT]`, `-C` and `-r ROWS`, as libbpf-tools' top-like
+/// tools spell them (biotop, filetop): every second by default.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TopArgs {
+    /// Output interval, seconds
+    #[arg(value_name = "INTERVAL", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub interval: u64,
+    /// Number of outputs
+    #[arg(value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Don't clear the screen
+    #[arg(short = 'C', long = "noclear")]
+    pub no_clear: bool,
+    /// Maximum rows to print
+    #[arg(short, long, default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub rows: u64,
+}
+
+impl TopArgs {
+    /// The `Tracing... Output every N secs.` line they start with.
+    pub fn tracing_line(&self) -> String {
+        format!(
+            "Tracing... Output every {} secs. Hit Ctrl-C to end.\n",
+            self.interval
+        )
+    }
+
+    /// The summary loop's interval and count.
+    pub fn every(&self) -> crate::run::Interval {
+        crate::run::Interval {
+            interval: Some(self.interval),
+            count: self.count,
+        }
+    }
+}
+
 /// Every entry of a map of counters, decoded, the map left empty for the
 /// next interval.
 pub fn drain<K, V>(map: &dyn MapCore) -> Result<Vec<(K, V)>>

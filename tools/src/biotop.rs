@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use clap::{Parser, ValueEnum};
 use libtools::output::Format;
-use libtools::run::{self, Interval};
+use libtools::run;
+use libtools::top::TopArgs;
 use libtools::{disks, lifecycle, top, CgroupArg, Column, Common, Output, Result, Spec, Value};
 
 libtools::skel!("biotop");
@@ -55,20 +56,8 @@ enum Sort {
 #[derive(Parser, Debug)]
 #[command(name = "biotop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Output interval, seconds
-    #[arg(value_name = "INTERVAL", default_value_t = 1,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    interval: u64,
-    /// Number of outputs
-    #[arg(value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
-    count: Option<u64>,
-    /// Don't clear the screen
-    #[arg(short = 'C', long = "noclear")]
-    no_clear: bool,
-    /// Maximum rows to print
-    #[arg(short, long, default_value_t = 20,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    rows: u64,
+    #[command(flatten)]
+    top: TopArgs,
     /// Sort by: all (I/Os + bytes + time), io, bytes or time
     #[arg(short, long, value_enum, default_value = "all")]
     sort: Sort,
@@ -109,21 +98,17 @@ pub fn run(args: Args) -> Result<()> {
     let mut columns: Vec<Column> = columns.map(|h| Column::left(h, 0)).into();
     (columns[7], columns[9]) = (Column::left("I/O", 0).key("io"), Column::left("AVGms", 0).key("avg_ms"));
     let out = Output::stdout(args.common.json, columns);
-    out.note(&format!("Tracing... Output every {} secs. Hit Ctrl-C to end.\n", args.interval));
-    let iv = Interval {
-        interval: Some(args.interval),
-        count: args.count,
-    };
+    out.note(&args.top.tracing_line());
     let mut parts = disks::partitions();
-    run::summaries(&iv, || {
+    run::summaries(&args.top.every(), || {
         let mut rows = top::drain::<io_key, io_val>(&tool.maps.counts)?;
         sort(&mut rows, args.sort);
-        rows.truncate(args.rows as usize);
+        rows.truncate(args.top.rows as usize);
         if rows.iter().any(|(k, _)| !parts.iter().any(|p| p.0 == k.dev)) {
             parts = disks::partitions(); // a disk that appeared since
         }
         let now = libtools::output::now();
-        let mut screen = top::screen(!args.no_clear, false, now);
+        let mut screen = top::screen(!args.top.no_clear, false, now);
         if out.format() == Format::Table {
             let _ = writeln!(screen, "{:<7} {:<16} {:1} {:<3} {:<3} {:<8} {:>5} {:>7} {:>6}",
                 "PID", "COMM", "D", "MAJ", "MIN", "DISK", "I/O", "Kbytes", "AVGms");

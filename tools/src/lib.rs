@@ -134,6 +134,7 @@ tools! {
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";
     exitsnoop: "process and thread exits with exit code or signal, age and parent";
+    filetop: "file reads and writes by thread, top-like: calls and KB per file";
     flamegraph: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin";
     funclatency: "a kernel or user function's latency as a histogram";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time or counts by name, totals or histograms";

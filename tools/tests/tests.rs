@@ -33,6 +33,8 @@ mod execsnoop;
 mod exitsnoop;
 // The latency histogram of a function in a helper program (uprobes).
 mod funclatency;
+// File reads and writes by thread, top-like, of a file dd reads.
+mod filetop;
 // flamegraph on hostile input: control bytes, bad UTF-8, bad widths.
 mod flamegraph;
 // Every tool through full disks, closed and stalled pipes, SIGHUP, huge
