@@ -109,9 +109,13 @@ pub fn run(args: Args) -> Result<()> {
     run::summaries(&interval, || {
         let (now, at) = (read()?, Instant::now());
         // The interval's length: the last one, cut short by Ctrl-C, is shorter.
-        let ms = (at - since).as_millis().max(1) as u64;
-        let full = interval.interval.unwrap_or(1) * 1000;
-        let rate = |d: u64| if ms + 50 >= full { d / (full / 1000) } else { d * 1000 / ms };
+        let ms = (at - since).as_millis().max(1);
+        let secs = u128::from(interval.interval.unwrap_or(1));
+        let rate = |d: u64| {
+            let d = u128::from(d);
+            let per_s = if ms + 50 >= secs * 1000 { d / secs } else { d * 1000 / ms };
+            per_s as u64
+        };
         let time = output::now();
         let stamp = format!("{}:", time.format("%H:%M:%S"));
         let mut cells = vec![if json { Value::Time(time) } else { Value::Str(&stamp) }];
