@@ -65,13 +65,21 @@ impl HookPlan {
         let mut declared = Vec::new();
         for p in points {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
+            // Forced: the first alternative of that kind this kernel offers
+            // (biosnoop has two raw_tp ones, block_io_start only since 6.5),
+            // else the first of that kind, offered here or not.
             let forced_alt = forced.and_then(|k| {
-                p.alternatives
+                let mut of_kind = p
+                    .alternatives
                     .iter()
-                    .find(|alt| alt.iter().all(|g| g.target.kind() == k))
+                    .filter(|alt| alt.iter().all(|g| g.target.kind() == k));
+                let first = of_kind.clone().next();
+                of_kind
+                    .find(|alt| alt.iter().all(|g| g.optional || kernel.offers(&g.target)))
+                    .or(first)
             });
             if let Some(alt) = forced_alt {
-                // Forced: load everything of that kind, offered here or not.
+                // Load everything of that kind, optional programs too.
                 chosen.push((p.what, forced.unwrap(), alt.clone()));
                 continue;
             }
@@ -334,6 +342,26 @@ mod tests {
         let plan = HookPlan::choose(&points(), &k, Some(HookKind::Tracepoint)).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["tp_open", "tp_openat", "btf_switch"]);
+    }
+
+    #[test]
+    fn forcing_prefers_an_alternative_of_that_kind_the_kernel_offers() {
+        let points = vec![AttachPoint::new("start")
+            .or([Prog::tp_btf("btf_new", "block_io_start")])
+            .or([Prog::raw_tp("raw_new", "block_io_start")])
+            .or([Prog::tp_btf("btf_old", "block_rq_insert")])
+            .or([Prog::raw_tp("raw_old", "block_rq_insert")])];
+        let old_kernel = Fake {
+            btf_tps: vec!["block_rq_insert"],
+            ..Default::default()
+        };
+        let plan = HookPlan::choose(&points, &old_kernel, Some(HookKind::RawTp)).unwrap();
+        let names: Vec<_> = plan.programs().map(|g| g.name).collect();
+        assert_eq!(names, ["raw_old"]);
+        // Where none of that kind is offered, the first of it still loads.
+        let plan = HookPlan::choose(&points, &Fake::default(), Some(HookKind::RawTp)).unwrap();
+        let names: Vec<_> = plan.programs().map(|g| g.name).collect();
+        assert_eq!(names, ["raw_new"]);
     }
 
     #[test]
