@@ -44,4 +44,36 @@ static __always_inline struct request *block_rq_arg(__u64 *ctx)
 }
 #define BLOCK_RQ_ARG(ctx) block_rq_arg((__u64 *)(ctx))
 
+/* The programs on block_rq_insert or block_rq_issue (`tp`: insert, issue):
+ * tp_btf_<tp> and raw_<tp>, each returning `call` of the request `rq`. */
+#define BLOCK_RQ_PROGRAMS(tp, call)						\
+	SEC("tp_btf/block_rq_" #tp)						\
+	int tp_btf_##tp(__u64 *ctx)						\
+	{									\
+		struct request *rq = BLOCK_RQ_ARG(ctx);				\
+										\
+		return call;							\
+	}									\
+	SEC("raw_tp/block_rq_" #tp)						\
+	int raw_##tp(struct bpf_raw_tracepoint_args *ctx)			\
+	{									\
+		struct request *rq = BLOCK_RQ_ARG(ctx->args);			\
+										\
+		return call;							\
+	}
+
+/* The programs on block_rq_complete, tp_btf_complete and raw_complete, each
+ * returning `call` of `rq` and `nr_bytes`. */
+#define BLOCK_RQ_COMPLETE_PROGRAMS(call)					\
+	SEC("tp_btf/block_rq_complete")						\
+	int BPF_PROG(tp_btf_complete, struct request *rq, int error, unsigned int nr_bytes) \
+	{									\
+		return call;							\
+	}									\
+	SEC("raw_tp/block_rq_complete")						\
+	int BPF_PROG(raw_complete, struct request *rq, int error, unsigned int nr_bytes) \
+	{									\
+		return call;							\
+	}
+
 #endif /* __BPFTK_BLOCK_BPF_H */
