@@ -171,12 +171,10 @@ static __always_inline int enter(__u64 sock, int fd, const void *addr, int len, 
 
 static __always_inline int leave(void *ctx, int ret)
 {
-	struct call *c = thread_entry(&calls);
+	struct call c;
 
-	if (!c)
-		return 0;
-	report(ctx, c, call_sock(c->sock, c->fd), ret);
-	thread_entry_clear(&calls);
+	if (thread_entry_take(&calls, &c))
+		report(ctx, &c, call_sock(c.sock, c.fd), ret);
 	return 0;
 }
 

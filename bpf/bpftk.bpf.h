@@ -165,6 +165,19 @@ static __always_inline void thread_entry_clear(void *map)
 	bpf_map_delete_elem(map, &tid);
 }
 
+/* Take the current thread's entry out of `map` into *out (of the map's
+ * value type: a typed copy, word by word): false when there was none. */
+#define thread_entry_take(map, out)						\
+	({									\
+		typeof(out) __entry = thread_entry(map);			\
+										\
+		if (__entry) {							\
+			*(out) = *__entry;					\
+			thread_entry_clear(map);				\
+		}								\
+		__entry != 0;							\
+	})
+
 /* A task's scheduler state, `__state` since 5.14, `state` before. */
 struct task_struct___pre_5_14 {
 	long state;

@@ -162,12 +162,10 @@ int BPF_KPROBE(kprobe_capable, const struct cred *cred, struct user_namespace *t
 SEC("kretprobe/cap_capable")
 int BPF_KRETPROBE(kretprobe_capable, int ret)
 {
-	struct args *a = thread_entry(&start);
+	struct args a;
 
-	if (!a)
-		return 0;
-	report(a, ret);
-	thread_entry_clear(&start);
+	if (thread_entry_take(&start, &a))
+		report(&a, ret);
 	return 0;
 }
 

@@ -9,17 +9,12 @@
 #include "bpftk.bpf.h"
 #include "cgroup.bpf.h"
 #include "hist.bpf.h"
+#include "task_hists.bpf.h"
 #include "start.bpf.h" /* when each thread was switched in (on-CPU) or out (-O) */
 
 #define CPUDIST_ALL ((__u32)-1)
 
-const volatile __u32 targ_tgid = 0;
 const volatile bool targ_offcpu = false;
-const volatile bool targ_per_process = false;
-const volatile bool targ_per_thread = false;
-const volatile bool targ_ms = false;
-
-BPFTK_HASH_NO_PREALLOC(hists, __u32, struct hist, 10240);
 
 static __always_inline void mark(struct task_struct *t, __u64 ts)
 {
@@ -29,11 +24,10 @@ static __always_inline void mark(struct task_struct *t, __u64 ts)
 
 static __always_inline void account(struct task_struct *t, __u64 ts)
 {
-	__u32 key = task_hist_key(t, targ_per_process, targ_per_thread, CPUDIST_ALL);
 	__s64 delta;
 
 	if (start_take(BPF_CORE_READ(t, pid), ts, &delta) && delta >= 0)
-		hist_add_task(&hists, key, t, delta / (targ_ms ? 1000000 : 1000));
+		task_hist_count(t, CPUDIST_ALL, delta);
 }
 
 static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct task_struct *next)

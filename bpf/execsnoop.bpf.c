@@ -123,11 +123,9 @@ SYSCALL_ENTER(execveat, trace_enter((const char *)ctx->args[1], (const char *con
 SYSCALL_EXIT(execve, trace_exit(ctx->ret))
 SYSCALL_EXIT(execveat, trace_exit(ctx->ret))
 
-SEC("raw_tp/sys_enter")
-int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+/* Kernels without syscall tracepoints: the exec calls among all. */
+static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx, long nr)
 {
-	long nr = RAW_SYSCALL_NR(ctx);
-
 	if (nr == NR_execve)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1),
 				   (const char *const *)RAW_SYSCALL_ARG(ctx, 2));
@@ -136,6 +134,8 @@ int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 				   (const char *const *)RAW_SYSCALL_ARG(ctx, 3));
 	return 0;
 }
+
+RAW_SYS_ENTER(raw_enter(ctx, nr))
 
 RAW_SYS_EXIT(trace_exit(RAW_SYSCALL_RET(ctx)))
 

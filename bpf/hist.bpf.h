@@ -53,31 +53,4 @@ static __always_inline void hist_add_linear(struct hist *h, __u64 value, __u64 s
 	hist_count(h, value / step);
 }
 
-/* The key of a per-task histogram: the task's process (tgid) with -P, its
- * thread with -L, else `other`. */
-static __always_inline __u32 task_hist_key(struct task_struct *t, bool per_process,
-					   bool per_thread, __u32 other)
-{
-	if (per_process)
-		return BPF_CORE_READ(t, tgid);
-	if (per_thread)
-		return BPF_CORE_READ(t, pid);
-	return other;
-}
-
-/* Count `value` in the log2 histogram of `key` in `hists` (a hash of struct
- * hist by __u32), created if missing and named after `t`. */
-static __always_inline void hist_add_task(void *hists, __u32 key, struct task_struct *t,
-					  __u64 value)
-{
-	static const struct hist zero;
-	struct hist *h = lookup_or_init(hists, &key, &zero);
-
-	if (!h)
-		return;
-	if (!h->comm[0])
-		BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
-	hist_add_log2(h, value);
-}
-
 #endif /* __BPFTK_HIST_BPF_H */

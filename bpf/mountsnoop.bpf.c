@@ -102,17 +102,14 @@ static __always_inline int enter(__u32 op, struct syscall_trace_enter *ctx)
 	return 0;
 }
 
-SYSCALL_ENTER(mount, enter(MOUNTSNOOP_MOUNT, ctx))
-SYSCALL_ENTER(umount, enter(MOUNTSNOOP_UMOUNT, ctx))
-SYSCALL_ENTER(fsopen, enter(MOUNTSNOOP_FSOPEN, ctx))
-SYSCALL_ENTER(fsconfig, enter(MOUNTSNOOP_FSCONFIG, ctx))
-SYSCALL_ENTER(fsmount, enter(MOUNTSNOOP_FSMOUNT, ctx))
-SYSCALL_ENTER(move_mount, enter(MOUNTSNOOP_MOVE_MOUNT, ctx))
-SYSCALL_EXIT(mount, finish(ctx->ret))
-SYSCALL_EXIT(umount, finish(ctx->ret))
-SYSCALL_EXIT(fsopen, finish(ctx->ret))
-SYSCALL_EXIT(fsconfig, finish(ctx->ret))
-SYSCALL_EXIT(fsmount, finish(ctx->ret))
-SYSCALL_EXIT(move_mount, finish(ctx->ret))
+/* The entry and exit programs of each call. */
+#define MOUNT_CALL(call, op) SYSCALL_ENTER(call, enter(op, ctx)) SYSCALL_EXIT(call, finish(ctx->ret))
+
+MOUNT_CALL(mount, MOUNTSNOOP_MOUNT)
+MOUNT_CALL(umount, MOUNTSNOOP_UMOUNT)
+MOUNT_CALL(fsopen, MOUNTSNOOP_FSOPEN)
+MOUNT_CALL(fsconfig, MOUNTSNOOP_FSCONFIG)
+MOUNT_CALL(fsmount, MOUNTSNOOP_FSMOUNT)
+MOUNT_CALL(move_mount, MOUNTSNOOP_MOVE_MOUNT)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

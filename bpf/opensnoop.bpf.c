@@ -74,11 +74,9 @@ SYSCALL_EXIT(open, path_call_exit(ctx->ret))
 SYSCALL_EXIT(openat, path_call_exit(ctx->ret))
 SYSCALL_EXIT(openat2, path_call_exit(ctx->ret))
 
-SEC("raw_tp/sys_enter")
-int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+/* Kernels without syscall tracepoints: the open family among all calls. */
+static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx, long nr)
 {
-	long nr = RAW_SYSCALL_NR(ctx);
-
 	if (nr == NR_open)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1), RAW_SYSCALL_ARG(ctx, 2),
 				   RAW_SYSCALL_ARG(ctx, 3), -100);
@@ -90,6 +88,8 @@ int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 				     (struct open_how *)RAW_SYSCALL_ARG(ctx, 3));
 	return 0;
 }
+
+RAW_SYS_ENTER(raw_enter(ctx, nr))
 
 /* Only calls that trace_enter recorded have an entry in `start`. */
 RAW_SYS_EXIT(path_call_exit(RAW_SYSCALL_RET(ctx)))

@@ -7,15 +7,10 @@
 #include "bpftk.bpf.h"
 #include "cgroup.bpf.h"
 #include "hist.bpf.h"
+#include "task_hists.bpf.h"
 #include "runqlat.h"
 
-const volatile __u32 targ_tgid = 0;
-const volatile bool targ_per_process = false;
-const volatile bool targ_per_thread = false;
 const volatile bool targ_per_pidns = false;
-const volatile bool targ_ms = false;
-
-BPFTK_HASH_NO_PREALLOC(hists, __u32, struct hist, 10240);
 
 static __always_inline bool runq_wanted(struct task_struct *t)
 {
@@ -38,13 +33,10 @@ static __always_inline __u32 pid_namespace(struct task_struct *t)
 static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct task_struct *next)
 {
 	__s64 delta;
-	__u32 key;
 
 	if (!runq_switch(ctx, prev, next, &delta) || delta < 0)
 		return 0;
-	key = task_hist_key(next, targ_per_process, targ_per_thread,
-			    targ_per_pidns ? pid_namespace(next) : RUNQLAT_ALL);
-	hist_add_task(&hists, key, next, delta / (targ_ms ? 1000000 : 1000));
+	task_hist_count(next, targ_per_pidns ? pid_namespace(next) : RUNQLAT_ALL, delta);
 	return 0;
 }
 

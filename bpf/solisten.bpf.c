@@ -60,12 +60,10 @@ static __always_inline int enter(__u64 sock, int fd, int backlog)
 
 static __always_inline int leave(int ret)
 {
-	struct call *c = thread_entry(&calls);
+	struct call c;
 
-	if (!c)
-		return 0;
-	report(call_sock(c->sock, c->fd), c->backlog, ret);
-	thread_entry_clear(&calls);
+	if (thread_entry_take(&calls, &c))
+		report(call_sock(c.sock, c.fd), c.backlog, ret);
 	return 0;
 }
 

@@ -41,17 +41,17 @@ SYSCALL_EXIT(newlstat, path_call_exit(ctx->ret))
 SYSCALL_EXIT(statx, path_call_exit(ctx->ret))
 SYSCALL_EXIT(newfstatat, path_call_exit(ctx->ret))
 
-SEC("raw_tp/sys_enter")
-int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+/* Kernels without syscall tracepoints: the stat family among all calls. */
+static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx, long nr)
 {
-	long nr = RAW_SYSCALL_NR(ctx);
-
 	if (nr == NR_statfs || nr == NR_stat || nr == NR_lstat)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1));
 	if (nr == NR_newfstatat || nr == NR_statx)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 2));
 	return 0;
 }
+
+RAW_SYS_ENTER(raw_enter(ctx, nr))
 
 RAW_SYS_EXIT(path_call_exit(RAW_SYSCALL_RET(ctx)))
 

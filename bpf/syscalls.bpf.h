@@ -52,6 +52,16 @@
 #define SYSCALL_EXIT(call, expr)						\
 	SEC("tracepoint/syscalls/sys_exit_" #call)				\
 	int tp_exit_##call(struct syscall_trace_exit *ctx) { return expr; }
+/* raw_sys_enter: every syscall's entry, returning `expr` (of `ctx` and its
+ * number `nr`). */
+#define RAW_SYS_ENTER(expr)							\
+	SEC("raw_tp/sys_enter")							\
+	int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)			\
+	{									\
+		long nr = RAW_SYSCALL_NR(ctx);					\
+										\
+		return expr;							\
+	}
 /* raw_sys_exit: every syscall's exit, returning `expr` (of `ctx`). */
 #define RAW_SYS_EXIT(expr)							\
 	SEC("raw_tp/sys_exit")							\
