@@ -62,18 +62,16 @@ static __always_inline struct request *block_rq_arg(__u64 *ctx)
 		return call;							\
 	}
 
-/* The programs on block_rq_complete, tp_btf_complete and raw_complete, each
- * returning `call` of `rq` and `nr_bytes`. */
+/* The programs on a block tracepoint `tp` whose request is its first
+ * argument on every kernel: tp_btf_<name> and raw_<name>, each returning
+ * `call` of the arguments (the rest). */
+#define BLOCK_TP_PROGRAMS(tp, name, call, ...)					\
+	SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##name, __VA_ARGS__) { return call; } \
+	SEC("raw_tp/" #tp) int BPF_PROG(raw_##name, __VA_ARGS__) { return call; }
+
+/* tp_btf_complete and raw_complete, returning `call` of `rq` and `nr_bytes`. */
 #define BLOCK_RQ_COMPLETE_PROGRAMS(call)					\
-	SEC("tp_btf/block_rq_complete")						\
-	int BPF_PROG(tp_btf_complete, struct request *rq, int error, unsigned int nr_bytes) \
-	{									\
-		return call;							\
-	}									\
-	SEC("raw_tp/block_rq_complete")						\
-	int BPF_PROG(raw_complete, struct request *rq, int error, unsigned int nr_bytes) \
-	{									\
-		return call;							\
-	}
+	BLOCK_TP_PROGRAMS(block_rq_complete, complete, call, struct request *rq, int error, \
+			  unsigned int nr_bytes)
 
 #endif /* __BPFTK_BLOCK_BPF_H */
