@@ -8,17 +8,11 @@
 /* Probing a shared libreadline: other programs use it too. */
 const volatile bool bash_only = false;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct event);
-} scratch SEC(".maps");
+BPFTK_SCRATCH(struct event);
 
 SEC("uretprobe")
 int BPF_URETPROBE(uretprobe_readline, const char *ret)
 {
-	__u32 zero = 0;
 	struct event *e;
 	char comm[BPFTK_COMM_LEN];
 
@@ -29,7 +23,7 @@ int BPF_URETPROBE(uretprobe_readline, const char *ret)
 		if (comm[0] != 'b' || comm[1] != 'a' || comm[2] != 's' || comm[3] != 'h' || comm[4])
 			return 0;
 	}
-	e = bpf_map_lookup_elem(&scratch, &zero);
+	e = percpu_slot(&scratch);
 	if (!e)
 		return 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;

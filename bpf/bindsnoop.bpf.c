@@ -6,6 +6,7 @@
  *   fexit       inet_bind, inet6_bind
  *   kprobe      inet_bind, inet6_bind + kretprobes */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "net.bpf.h"
 #include "cgroup.bpf.h"
 #include "bindsnoop.h"
@@ -29,19 +30,8 @@ struct call {
 	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct call);
-} calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct call);
-} scratch SEC(".maps");
+BPFTK_HASH(calls, __u32, struct call, 10240);
+BPFTK_SCRATCH(struct call);
 
 /* inet_sock's option bits before 6.6 (bitfields, not inet_flags). */
 struct inet_sock___old {
@@ -56,13 +46,9 @@ struct inet_sock___old {
 
 static __always_inline bool wanted(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (targ_tgid && targ_tgid != id >> 32)
+	if (!id_allowed(targ_tgid, bpf_get_current_pid_tgid() >> 32))
 		return false;
-	if (targ_uid != BPFTK_INVALID_UID && targ_uid != (__u32)bpf_get_current_uid_gid())
-		return false;
-	return cgroup_allowed();
+	return uid_allowed(targ_uid, (__u32)bpf_get_current_uid_gid()) && cgroup_allowed();
 }
 
 static __always_inline __u8 sock_opts(struct sock *sk)
@@ -105,15 +91,12 @@ static __always_inline void report(void *ctx, struct call *c, struct sock *sk, i
 	if (ignore_errors && ret != 0)
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != BPFTK_AF_INET && family != BPFTK_AF_INET6)
+	if (!inet_family(family))
 		return;
 	e.family = family;
 	if (ret == 0) {
 		e.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-		if (family == BPFTK_AF_INET6)
-			BPF_CORE_READ_INTO(&e.addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		else
-			BPF_CORE_READ_INTO((__u32 *)e.addr, sk, __sk_common.skc_rcv_saddr);
+		sock_saddr(sk, family, &e.addr);
 	} else {
 		/* Not bound: what was asked for (sin_port/sin6_port at 2,
 		 * sin_addr at 4, sin6_addr at 8). */
@@ -156,104 +139,66 @@ static __always_inline void read_sockaddr(struct call *c, const void *addr, int 
 		bpf_probe_read_kernel(c->sa, n, addr);
 }
 
-/* Remember a call: the socket (kprobe) or fd (tracepoint) and the address,
- * from user memory (tracepoint) or the kernel's copy (kprobe). */
-static __always_inline void enter(__u64 sock, int fd, const void *addr, int len, bool user)
+/* A call the filters let through, its sockaddr copied: in this CPU's
+ * scratch slot. */
+static __always_inline struct call *new_call(const void *addr, int len, bool user)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct call *c;
 
 	if (!wanted())
-		return;
-	c = bpf_map_lookup_elem(&scratch, &zero);
+		return 0;
+	c = percpu_slot(&scratch);
 	if (!c)
-		return;
+		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
+	read_sockaddr(c, addr, len, user);
+	return c;
+}
+
+/* Remember a call: the socket (kprobe) or fd (tracepoint) and the address,
+ * from user memory (tracepoint) or the kernel's copy (kprobe). */
+static __always_inline int enter(__u64 sock, int fd, const void *addr, int len, bool user)
+{
+	struct call *c = new_call(addr, len, user);
+
+	if (!c)
+		return 0;
 	c->sock = sock;
 	c->fd = fd;
-	read_sockaddr(c, addr, len, user);
-	bpf_map_update_elem(&calls, &tid, c, BPF_ANY);
-}
-
-static __always_inline void leave(void *ctx, int ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call *c = bpf_map_lookup_elem(&calls, &tid);
-
-	if (!c)
-		return;
-	report(ctx, c, call_sock(c->sock, c->fd), ret);
-	bpf_map_delete_elem(&calls, &tid);
-}
-
-SEC("tracepoint/syscalls/sys_enter_bind")
-int tp_enter_bind(struct syscall_trace_enter *ctx)
-{
-	enter(0, (int)ctx->args[0], (const void *)ctx->args[1], (int)ctx->args[2], true);
+	thread_entry_set(&calls, c);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_bind")
-int tp_exit_bind(struct syscall_trace_exit *ctx)
+static __always_inline int leave(void *ctx, int ret)
 {
-	leave(ctx, (int)ctx->ret);
+	struct call c;
+
+	if (thread_entry_take(&calls, &c))
+		report(ctx, &c, call_sock(c.sock, c.fd), ret);
 	return 0;
 }
+
+SYSCALL_ENTER(bind, enter(0, (int)ctx->args[0], (const void *)ctx->args[1], (int)ctx->args[2], true))
+SYSCALL_EXIT(bind, leave(ctx, (int)ctx->ret))
 
 static __always_inline int fexit_common(void *ctx, struct socket *sock, void *uaddr, int len, int ret)
 {
-	struct call *c;
-	__u32 zero = 0;
+	struct call *c = new_call(uaddr, len, false);
 
-	if (!wanted())
-		return 0;
-	c = bpf_map_lookup_elem(&scratch, &zero);
-	if (!c)
-		return 0;
-	__builtin_memset(c, 0, sizeof(*c));
-	read_sockaddr(c, uaddr, len, false);
-	report(ctx, c, BPF_CORE_READ(sock, sk), ret);
+	if (c)
+		report(ctx, c, BPF_CORE_READ(sock, sk), ret);
 	return 0;
 }
 
-SEC("fexit/inet_bind")
-int BPF_PROG(fexit_inet_bind, struct socket *sock, void *uaddr, int addr_len, int ret)
-{
-	return fexit_common(ctx, sock, uaddr, addr_len, ret);
-}
-
-SEC("fexit/inet6_bind")
-int BPF_PROG(fexit_inet6_bind, struct socket *sock, void *uaddr, int addr_len, int ret)
-{
-	return fexit_common(ctx, sock, uaddr, addr_len, ret);
-}
-
-SEC("kprobe/inet_bind")
-int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, void *uaddr, int addr_len)
-{
-	enter((__u64)sock, -1, uaddr, addr_len, false);
-	return 0;
-}
-
-SEC("kretprobe/inet_bind")
-int BPF_KRETPROBE(kretprobe_inet_bind, int ret)
-{
-	leave(ctx, ret);
-	return 0;
-}
-
-SEC("kprobe/inet6_bind")
-int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, void *uaddr, int addr_len)
-{
-	enter((__u64)sock, -1, uaddr, addr_len, false);
-	return 0;
-}
-
-SEC("kretprobe/inet6_bind")
-int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
-{
-	leave(ctx, ret);
-	return 0;
-}
+BPFTK_FEXIT(inet_bind, fexit_inet_bind, fexit_common(ctx, sock, uaddr, addr_len, ret),
+	    struct socket *sock, void *uaddr, int addr_len, int ret)
+BPFTK_FEXIT(inet6_bind, fexit_inet6_bind, fexit_common(ctx, sock, uaddr, addr_len, ret),
+	    struct socket *sock, void *uaddr, int addr_len, int ret)
+BPFTK_KPROBE(inet_bind, kprobe_inet_bind, enter((__u64)sock, -1, uaddr, addr_len, false),
+	     struct socket *sock, void *uaddr, int addr_len)
+BPFTK_KRETPROBE(inet_bind, kretprobe_inet_bind, leave(ctx, ret), int ret)
+BPFTK_KPROBE(inet6_bind, kprobe_inet6_bind, enter((__u64)sock, -1, uaddr, addr_len, false),
+	     struct socket *sock, void *uaddr, int addr_len)
+BPFTK_KRETPROBE(inet6_bind, kretprobe_inet6_bind, leave(ctx, ret), int ret)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -16,20 +16,9 @@ const volatile bool targ_queued = false;
 const volatile bool targ_ms = false;
 const volatile __u32 targ_dev = 0; /* 0: every disk */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct request *);
-	__type(value, __u64);
-} start SEC(".maps");
+BPFTK_HASH(start, struct request *, __u64, 10240);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct hist_key);
-	__type(value, struct hist_ext);
-} hists SEC(".maps");
+BPFTK_HASH_NO_PREALLOC(hists, struct hist_key, struct hist_ext, 1024);
 
 static const struct hist_ext zero_hist;
 
@@ -77,40 +66,8 @@ static __always_inline int trace_done(struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_rq_insert")
-int tp_btf_insert(__u64 *ctx)
-{
-	return trace_start(BLOCK_RQ_ARG(ctx), true);
-}
-
-SEC("tp_btf/block_rq_issue")
-int tp_btf_issue(__u64 *ctx)
-{
-	return trace_start(BLOCK_RQ_ARG(ctx), false);
-}
-
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(tp_btf_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return trace_done(rq);
-}
-
-SEC("raw_tp/block_rq_insert")
-int raw_insert(struct bpf_raw_tracepoint_args *ctx)
-{
-	return trace_start(BLOCK_RQ_ARG(ctx->args), true);
-}
-
-SEC("raw_tp/block_rq_issue")
-int raw_issue(struct bpf_raw_tracepoint_args *ctx)
-{
-	return trace_start(BLOCK_RQ_ARG(ctx->args), false);
-}
-
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(raw_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return trace_done(rq);
-}
+BLOCK_RQ_PROGRAMS(insert, trace_start(rq, true))
+BLOCK_RQ_PROGRAMS(issue, trace_start(rq, false))
+BLOCK_RQ_COMPLETE_PROGRAMS(trace_done(rq))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

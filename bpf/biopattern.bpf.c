@@ -10,12 +10,7 @@
 
 const volatile __u32 targ_dev = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, struct counter);
-} counters SEC(".maps");
+BPFTK_HASH(counters, __u32, struct counter, 64);
 
 static const struct counter zero_counter;
 
@@ -41,16 +36,6 @@ static __always_inline int on_complete(struct request *rq, unsigned int nr_bytes
 	return 0;
 }
 
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(tp_btf_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return on_complete(rq, nr_bytes);
-}
-
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(raw_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return on_complete(rq, nr_bytes);
-}
+BLOCK_RQ_COMPLETE_PROGRAMS(on_complete(rq, nr_bytes))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -12,12 +12,7 @@
 const volatile __u32 targ_dev = 0; /* 0: every disk */
 const volatile bool targ_ms = false;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct stack_key);
-	__type(value, struct hist);
-} hists SEC(".maps");
+BPFTK_HASH(hists, struct stack_key, struct hist, 10240);
 
 static const struct hist zero_hist;
 

@@ -9,12 +9,7 @@
 
 const volatile __u32 targ_tgid = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct io_key);
-	__type(value, struct io_val);
-} counts SEC(".maps");
+BPFTK_HASH(counts, struct io_key, struct io_val, 10240);
 
 static const struct io_val zero_val;
 

@@ -13,13 +13,7 @@ const volatile __u32 targ_dev = 0;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[16] = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct comm_key);
-	__type(value, struct hist);
-} hists SEC(".maps");
+BPFTK_HASH_NO_PREALLOC(hists, struct comm_key, struct hist, 10240);
 
 static const struct hist zero_hist;
 
@@ -52,16 +46,6 @@ static __always_inline int on_issue(struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_rq_issue")
-int tp_btf_issue(__u64 *ctx)
-{
-	return on_issue(BLOCK_RQ_ARG(ctx));
-}
-
-SEC("raw_tp/block_rq_issue")
-int raw_issue(struct bpf_raw_tracepoint_args *ctx)
-{
-	return on_issue(BLOCK_RQ_ARG(ctx->args));
-}
+BLOCK_RQ_PROGRAMS(issue, on_issue(rq))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -44,4 +44,34 @@ static __always_inline struct request *block_rq_arg(__u64 *ctx)
 }
 #define BLOCK_RQ_ARG(ctx) block_rq_arg((__u64 *)(ctx))
 
+/* The programs on block_rq_insert or block_rq_issue (`tp`: insert, issue):
+ * tp_btf_<tp> and raw_<tp>, each returning `call` of the request `rq`. */
+#define BLOCK_RQ_PROGRAMS(tp, call)						\
+	SEC("tp_btf/block_rq_" #tp)						\
+	int tp_btf_##tp(__u64 *ctx)						\
+	{									\
+		struct request *rq = BLOCK_RQ_ARG(ctx);				\
+										\
+		return call;							\
+	}									\
+	SEC("raw_tp/block_rq_" #tp)						\
+	int raw_##tp(struct bpf_raw_tracepoint_args *ctx)			\
+	{									\
+		struct request *rq = BLOCK_RQ_ARG(ctx->args);			\
+										\
+		return call;							\
+	}
+
+/* The programs on a block tracepoint `tp` whose request is its first
+ * argument on every kernel: tp_btf_<name> and raw_<name>, each returning
+ * `call` of the arguments (the rest). */
+#define BLOCK_TP_PROGRAMS(tp, name, call, ...)					\
+	SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##name, __VA_ARGS__) { return call; } \
+	SEC("raw_tp/" #tp) int BPF_PROG(raw_##name, __VA_ARGS__) { return call; }
+
+/* tp_btf_complete and raw_complete, returning `call` of `rq` and `nr_bytes`. */
+#define BLOCK_RQ_COMPLETE_PROGRAMS(call)					\
+	BLOCK_TP_PROGRAMS(block_rq_complete, complete, call, struct request *rq, int error, \
+			  unsigned int nr_bytes)
+
 #endif /* __BPFTK_BLOCK_BPF_H */

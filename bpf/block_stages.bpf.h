@@ -25,12 +25,7 @@ struct rq_stage {
 	char comm[BPFTK_COMM_LEN];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct request *);
-	__type(value, struct rq_stage);
-} rq_stages SEC(".maps");
+BPFTK_HASH(rq_stages, struct request *, struct rq_stage, 10240);
 
 static __always_inline bool rq_wanted(struct request *rq);
 static __always_inline void rq_done(struct request *rq, struct rq_stage *s, __u64 now);
@@ -91,52 +86,9 @@ static __always_inline int rq_on_complete(struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_io_start")
-int BPF_PROG(tp_btf_io_start, struct request *rq)
-{
-	return rq_on_start(ctx, rq);
-}
-
-SEC("raw_tp/block_io_start")
-int BPF_PROG(raw_io_start, struct request *rq)
-{
-	return rq_on_start(ctx, rq);
-}
-
-SEC("tp_btf/block_rq_insert")
-int tp_btf_insert(__u64 *ctx)
-{
-	return rq_on_start(ctx, BLOCK_RQ_ARG(ctx));
-}
-
-SEC("raw_tp/block_rq_insert")
-int raw_insert(struct bpf_raw_tracepoint_args *ctx)
-{
-	return rq_on_start(ctx, BLOCK_RQ_ARG(ctx->args));
-}
-
-SEC("tp_btf/block_rq_issue")
-int tp_btf_issue(__u64 *ctx)
-{
-	return rq_on_issue(ctx, BLOCK_RQ_ARG(ctx));
-}
-
-SEC("raw_tp/block_rq_issue")
-int raw_issue(struct bpf_raw_tracepoint_args *ctx)
-{
-	return rq_on_issue(ctx, BLOCK_RQ_ARG(ctx->args));
-}
-
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(tp_btf_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return rq_on_complete(rq);
-}
-
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(raw_complete, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return rq_on_complete(rq);
-}
+BLOCK_TP_PROGRAMS(block_io_start, io_start, rq_on_start(ctx, rq), struct request *rq)
+BLOCK_RQ_PROGRAMS(insert, rq_on_start(ctx, rq))
+BLOCK_RQ_PROGRAMS(issue, rq_on_issue(ctx, rq))
+BLOCK_RQ_COMPLETE_PROGRAMS(rq_on_complete(rq))
 
 #endif /* __BPFTK_BLOCK_STAGES_BPF_H */

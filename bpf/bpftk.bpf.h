@@ -22,18 +22,50 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* The maps of the tools, one line each: `_entries` values of type `_value`
+ * by `_key`, in a map of type `_kind` (BPF_MAP_TYPE_...), named `_name`. */
+#define BPFTK_MAP(_name, _kind, _key, _value, _entries)				\
+	struct {								\
+		__uint(type, _kind);						\
+		__uint(max_entries, _entries);					\
+		__type(key, _key);						\
+		__type(value, _value);						\
+	} _name SEC(".maps")
+#define BPFTK_HASH(_name, _key, _value, _entries)				\
+	BPFTK_MAP(_name, BPF_MAP_TYPE_HASH, _key, _value, _entries)
+#define BPFTK_LRU_HASH(_name, _key, _value, _entries)				\
+	BPFTK_MAP(_name, BPF_MAP_TYPE_LRU_HASH, _key, _value, _entries)
+/* A hash map whose entries are allocated as they are added (most runs of a
+ * summary tool use one key of its histograms). */
+#define BPFTK_HASH_NO_PREALLOC(_name, _key, _value, _entries)			\
+	struct {								\
+		__uint(type, BPF_MAP_TYPE_HASH);				\
+		__uint(max_entries, _entries);					\
+		__uint(map_flags, BPF_F_NO_PREALLOC);				\
+		__type(key, _key);						\
+		__type(value, _value);						\
+	} _name SEC(".maps")
+/* One `_value` per CPU (key 0), read and written with percpu_slot(). */
+#define BPFTK_PERCPU_SLOT(_name, _value)					\
+	BPFTK_MAP(_name, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, _value, 1)
+/* `scratch`: where an event too large for the BPF stack is built (and,
+ * being a map's value, its struct is in the BTF the skeleton reads). */
+#define BPFTK_SCRATCH(_value) BPFTK_PERCPU_SLOT(scratch, _value)
+
+/* This CPU's value of a BPFTK_PERCPU_SLOT map. */
+static __always_inline void *percpu_slot(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
 /* Events that found the ring buffer full; libtools reports the sum at exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} dropped_events SEC(".maps");
+BPFTK_PERCPU_SLOT(dropped_events, __u64);
 
 static __always_inline void count_dropped(void)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&dropped_events, &zero);
+	__u64 *n = percpu_slot(&dropped_events);
 
 	if (n)
 		*n += 1; /* per-CPU slot: no other writer */
@@ -98,6 +130,54 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return bpf_map_lookup_elem(map, key);
 }
 
+/* True when `want` is 0 (no filter) or `id` (a pid, tid, tgid) is `want`. */
+static __always_inline bool id_allowed(__u32 want, __u32 id)
+{
+	return !want || want == id;
+}
+
+/* The same for a uid filter, whose "none" is BPFTK_INVALID_UID. */
+static __always_inline bool uid_allowed(__u32 want, __u32 uid)
+{
+	return want == BPFTK_INVALID_UID || want == uid;
+}
+
+/* The current thread's entry in `map`, a hash by thread id (a call in
+ * flight between its entry and its return), or NULL. */
+static __always_inline void *thread_entry(void *map)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(map, &tid);
+}
+
+static __always_inline long thread_entry_set(void *map, const void *value)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_update_elem(map, &tid, value, BPF_ANY);
+}
+
+static __always_inline void thread_entry_clear(void *map)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(map, &tid);
+}
+
+/* Take the current thread's entry out of `map` into *out (of the map's
+ * value type: a typed copy, word by word): false when there was none. */
+#define thread_entry_take(map, out)						\
+	({									\
+		typeof(out) __entry = thread_entry(map);			\
+										\
+		if (__entry) {							\
+			*(out) = *__entry;					\
+			thread_entry_clear(map);				\
+		}								\
+		__entry != 0;							\
+	})
+
 /* A task's scheduler state, `__state` since 5.14, `state` before. */
 struct task_struct___pre_5_14 {
 	long state;
@@ -112,8 +192,29 @@ static __always_inline long task_state(struct task_struct *t)
 	return BPF_CORE_READ(old, state);
 }
 
+/* Not the idle task (pid 0), and in process `tgid` when that is set (-p). */
+static __always_inline bool task_allowed(struct task_struct *t, __u32 tgid)
+{
+	return BPF_CORE_READ(t, pid) && id_allowed(tgid, BPF_CORE_READ(t, tgid));
+}
+
 /* Put `struct NAME` into the object's BTF, so that the skeleton generates its
  * Rust type, for events that are never a map's value type. */
 #define BPFTK_EXPORT_TYPE(name) struct name __bpftk_export_##name __attribute__((unused))
+
+/* One-line programs on a kernel function `fn`: SEC("<kind>/fn") `int name(args)`
+ * returning `call` (of the arguments). The arguments are the rest. */
+#define BPFTK_FENTRY(fn, name, call, ...)					\
+	SEC("fentry/" #fn) int BPF_PROG(name, ##__VA_ARGS__) { return call; }
+#define BPFTK_FEXIT(fn, name, call, ...)					\
+	SEC("fexit/" #fn) int BPF_PROG(name, ##__VA_ARGS__) { return call; }
+#define BPFTK_KPROBE(fn, name, call, ...)					\
+	SEC("kprobe/" #fn) int BPF_KPROBE(name, ##__VA_ARGS__) { return call; }
+#define BPFTK_KRETPROBE(fn, name, call, ...)					\
+	SEC("kretprobe/" #fn) int BPF_KRETPROBE(name, ##__VA_ARGS__) { return call; }
+/* The fentry program and its kprobe alternative, alike. */
+#define BPFTK_FENTRY_KPROBE(fn, fentry_name, kprobe_name, call, ...)		\
+	BPFTK_FENTRY(fn, fentry_name, call, ##__VA_ARGS__)			\
+	BPFTK_KPROBE(fn, kprobe_name, call, ##__VA_ARGS__)
 
 #endif /* __BPFTK_BPF_H */

@@ -28,12 +28,7 @@ struct unique_key {
 };
 
 /* -u: what has been reported already. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct unique_key);
-	__type(value, __u8);
-} seen SEC(".maps");
+BPFTK_LRU_HASH(seen, struct unique_key, __u8, 10240);
 
 struct args {
 	__s32 cap;
@@ -44,12 +39,7 @@ struct args {
 };
 
 /* kprobe alternative: the arguments, by thread, until the return. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct args);
-} start SEC(".maps");
+BPFTK_HASH(start, __u32, struct args, 10240);
 
 static __always_inline bool wanted(void)
 {
@@ -57,9 +47,7 @@ static __always_inline bool wanted(void)
 
 	if (tgid == my_tgid)
 		return false;
-	if (targ_tgid && targ_tgid != tgid)
-		return false;
-	return cgroup_allowed();
+	return id_allowed(targ_tgid, tgid) && cgroup_allowed();
 }
 
 static __always_inline void take_stacks(void *ctx, struct args *a)
@@ -137,23 +125,26 @@ int tp_capable(struct cap_capable_record *ctx)
 	return on_tracepoint(ctx, ctx->cap, ctx->ret);
 }
 
-static __always_inline void options(struct args *a, unsigned int opts)
+/* The fexit and kprobe alternatives: the arguments with the options. */
+static __always_inline bool with_options(void *ctx, struct args *a, int cap, unsigned int opts)
 {
+	if (!wanted())
+		return false;
+	a->cap = cap;
 	a->audit = (opts & CAP_OPT_NOAUDIT) == 0;
 	a->insetid = (opts & CAP_OPT_INSETID) != 0;
+	take_stacks(ctx, a);
+	return true;
 }
 
 SEC("fexit/cap_capable")
 int BPF_PROG(fexit_capable, const struct cred *cred, struct user_namespace *target_ns, int cap,
 	     unsigned int opts, int ret)
 {
-	struct args a = { .cap = cap };
+	struct args a = {};
 
-	if (!wanted())
-		return 0;
-	options(&a, opts);
-	take_stacks(ctx, &a);
-	report(&a, ret);
+	if (with_options(ctx, &a, cap, opts))
+		report(&a, ret);
 	return 0;
 }
 
@@ -161,27 +152,20 @@ SEC("kprobe/cap_capable")
 int BPF_KPROBE(kprobe_capable, const struct cred *cred, struct user_namespace *target_ns, int cap,
 	       unsigned int opts)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct args a = { .cap = cap };
+	struct args a = {};
 
-	if (!wanted())
-		return 0;
-	options(&a, opts);
-	take_stacks(ctx, &a);
-	bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+	if (with_options(ctx, &a, cap, opts))
+		thread_entry_set(&start, &a);
 	return 0;
 }
 
 SEC("kretprobe/cap_capable")
 int BPF_KRETPROBE(kretprobe_capable, int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct args *a = bpf_map_lookup_elem(&start, &tid);
+	struct args a;
 
-	if (!a)
-		return 0;
-	report(a, ret);
-	bpf_map_delete_elem(&start, &tid);
+	if (thread_entry_take(&start, &a))
+		report(&a, ret);
 	return 0;
 }
 

@@ -9,12 +9,7 @@
 const volatile bool filter_cg = false;
 const volatile __u64 filter_cgid = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
+BPFTK_MAP(cgroup_map, BPF_MAP_TYPE_CGROUP_ARRAY, __u32, __u32, 1);
 
 /* True when there is no -c, or the current task is under the cgroup. */
 static __always_inline bool cgroup_allowed(void)

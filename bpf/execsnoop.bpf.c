@@ -21,12 +21,7 @@ static const struct event empty_event = {};
  * 1024 execs between entry and return at once is far more than a busy
  * machine has; an exec beyond is counted as lost. The map is preallocated
  * (8 MB): 10240 entries took 16 ms of the tool's start. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct event);
-} execs SEC(".maps");
+BPFTK_HASH(execs, __u32, struct event, 1024);
 
 /* Mark argument i cut when reading it filled the buffer. Checking for more
  * bytes beyond would cost a read per argument, which the verifier's budget
@@ -48,7 +43,7 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	long ret;
 	int i;
 
-	if (targ_uid != BPFTK_INVALID_UID && targ_uid != uid)
+	if (!uid_allowed(targ_uid, uid))
 		return 0;
 	if (!cgroup_allowed())
 		return 0;
@@ -123,35 +118,14 @@ cleanup:
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_execve")
-int tp_enter_execve(struct syscall_trace_enter *ctx)
-{
-	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
-}
+SYSCALL_ENTER(execve, trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]))
+SYSCALL_ENTER(execveat, trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]))
+SYSCALL_EXIT(execve, trace_exit(ctx->ret))
+SYSCALL_EXIT(execveat, trace_exit(ctx->ret))
 
-SEC("tracepoint/syscalls/sys_enter_execveat")
-int tp_enter_execveat(struct syscall_trace_enter *ctx)
+/* Kernels without syscall tracepoints: the exec calls among all. */
+static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx, long nr)
 {
-	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_execve")
-int tp_exit_execve(struct syscall_trace_exit *ctx)
-{
-	return trace_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int tp_exit_execveat(struct syscall_trace_exit *ctx)
-{
-	return trace_exit(ctx->ret);
-}
-
-SEC("raw_tp/sys_enter")
-int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	long nr = RAW_SYSCALL_NR(ctx);
-
 	if (nr == NR_execve)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1),
 				   (const char *const *)RAW_SYSCALL_ARG(ctx, 2));
@@ -161,10 +135,8 @@ int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	return trace_exit(RAW_SYSCALL_RET(ctx));
-}
+RAW_SYS_ENTER(raw_enter(ctx, nr))
+
+RAW_SYS_EXIT(trace_exit(RAW_SYSCALL_RET(ctx)))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

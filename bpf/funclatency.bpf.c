@@ -7,6 +7,7 @@
 #include "bpftk.bpf.h"
 #include "cgroup.bpf.h"
 #include "hist.bpf.h"
+#include "start.bpf.h"
 #include "funclatency.h"
 
 #define UNIT_NS 0
@@ -16,46 +17,25 @@
 const volatile __u32 targ_tgid = 0;
 const volatile int units = UNIT_NS;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, __u64);
-} start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct latency);
-} latencies SEC(".maps");
+BPFTK_MAP(latencies, BPF_MAP_TYPE_ARRAY, __u32, struct latency, 1);
 
 static __always_inline int entry(void)
 {
-	__u64 id = bpf_get_current_pid_tgid(), ts;
-	__u32 tid = (__u32)id;
+	__u64 id = bpf_get_current_pid_tgid();
 
-	if (targ_tgid && targ_tgid != id >> 32)
-		return 0;
-	if (!cgroup_allowed())
-		return 0;
-	ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
+	if (id_allowed(targ_tgid, id >> 32) && cgroup_allowed())
+		start_now((__u32)id);
 	return 0;
 }
 
 static __always_inline int exit(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	__u32 zero = 0;
 	struct latency *l;
-	__u64 *tsp, delta;
+	__s64 delta;
 
-	tsp = bpf_map_lookup_elem(&start, &tid);
-	if (!tsp)
-		return 0;
-	delta = bpf_ktime_get_ns() - *tsp;
-	bpf_map_delete_elem(&start, &tid);
-	if ((__s64)delta < 0)
+	if (!start_take((__u32)bpf_get_current_pid_tgid(), bpf_ktime_get_ns(), &delta) ||
+	    delta < 0)
 		return 0;
 	if (units == UNIT_US)
 		delta /= 1000;

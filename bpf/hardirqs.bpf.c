@@ -6,12 +6,7 @@
 #include "bpftk.bpf.h"
 #include "irqs.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct irqs_key);
-	__type(value, struct irqs_info);
-} infos SEC(".maps");
+BPFTK_HASH(infos, struct irqs_key, struct irqs_info, 1024);
 
 static const struct irqs_info zero_info;
 
@@ -24,30 +19,7 @@ static __always_inline int on_exit(struct irqaction *action)
 	return 0;
 }
 
-SEC("tp_btf/irq_handler_entry")
-int BPF_PROG(tp_btf_entry, int irq, struct irqaction *action)
-{
-	irq_enter();
-	return 0;
-}
-
-SEC("tp_btf/irq_handler_exit")
-int BPF_PROG(tp_btf_exit, int irq, struct irqaction *action)
-{
-	return on_exit(action);
-}
-
-SEC("raw_tp/irq_handler_entry")
-int BPF_PROG(raw_entry, int irq, struct irqaction *action)
-{
-	irq_enter();
-	return 0;
-}
-
-SEC("raw_tp/irq_handler_exit")
-int BPF_PROG(raw_exit, int irq, struct irqaction *action)
-{
-	return on_exit(action);
-}
+IRQ_PROGRAMS(irq_handler_entry, irq_handler_exit, on_exit(action), int irq,
+	     struct irqaction *action)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

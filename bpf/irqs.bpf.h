@@ -12,12 +12,7 @@ const volatile bool targ_dist = false;
 const volatile bool targ_ns = false;
 const volatile int targ_cpu = -1;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} irq_start SEC(".maps");
+BPFTK_PERCPU_SLOT(irq_start, __u64);
 
 static __always_inline bool irq_wanted(void)
 {
@@ -28,8 +23,7 @@ static __always_inline bool irq_wanted(void)
 
 static __always_inline void irq_enter(void)
 {
-	__u32 zero = 0;
-	__u64 *ts = bpf_map_lookup_elem(&irq_start, &zero);
+	__u64 *ts = percpu_slot(&irq_start);
 
 	if (ts)
 		*ts = irq_wanted() ? bpf_ktime_get_ns() : 0;
@@ -38,8 +32,7 @@ static __always_inline void irq_enter(void)
 /* Account the handler that started at irq_enter() into `info`. */
 static __always_inline void irq_account(struct irqs_info *info)
 {
-	__u32 zero = 0;
-	__u64 *ts = bpf_map_lookup_elem(&irq_start, &zero), delta;
+	__u64 *ts = percpu_slot(&irq_start), delta;
 
 	if (!ts || !*ts || !info)
 		return;
@@ -50,5 +43,21 @@ static __always_inline void irq_account(struct irqs_info *info)
 	if (targ_dist)
 		hist_add_log2(&info->hist, targ_ns ? delta : delta / 1000);
 }
+
+/* The programs of hardirqs and softirqs: tp_btf (tp_btf_entry, tp_btf_exit)
+ * and raw_tp (raw_entry, raw_exit) on the tracepoints `entry` and `exit`,
+ * whose arguments are the rest; the exit programs return `exit_call`. */
+#define IRQ_PROGRAMS(entry, exit, exit_call, ...)				\
+	IRQ_PROGRAM_PAIR(tp_btf, tp_btf, entry, exit, exit_call, __VA_ARGS__)	\
+	IRQ_PROGRAM_PAIR(raw_tp, raw, entry, exit, exit_call, __VA_ARGS__)
+#define IRQ_PROGRAM_PAIR(kind, prefix, entry, exit, exit_call, ...)		\
+	SEC(#kind "/" #entry)							\
+	int BPF_PROG(prefix##_entry, __VA_ARGS__)				\
+	{									\
+		irq_enter();							\
+		return 0;							\
+	}									\
+	SEC(#kind "/" #exit)							\
+	int BPF_PROG(prefix##_exit, __VA_ARGS__) { return exit_call; }
 
 #endif /* __IRQS_BPF_H */

@@ -5,18 +5,14 @@
  * Hook: the syscalls:sys_{enter,exit}_* tracepoints of those calls (the
  * new mount API ones where the kernel has them, 5.2+). */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "mountsnoop.h"
 
 #define FSCONFIG_SET_STRING 1
 
 const volatile __u32 targ_tgid = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct event);
-} calls SEC(".maps");
+BPFTK_HASH(calls, __u32, struct event, 1024);
 
 static const struct event empty_event;
 
@@ -28,7 +24,7 @@ static __always_inline struct event *begin(__u32 op)
 	struct task_struct *task;
 	struct event *e;
 
-	if (targ_tgid && targ_tgid != id >> 32)
+	if (!id_allowed(targ_tgid, id >> 32))
 		return 0;
 	if (bpf_map_update_elem(&calls, &tid, &empty_event, BPF_ANY))
 		return 0;
@@ -55,112 +51,65 @@ static __always_inline void str(struct event *e, int i, const char *src)
 
 static __always_inline int finish(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct event *e = bpf_map_lookup_elem(&calls, &tid);
+	struct event *e = thread_entry(&calls);
 
 	if (!e)
 		return 0;
 	e->delta_ns = bpf_ktime_get_ns() - e->delta_ns;
 	e->ret = ret;
 	emit(e, sizeof(*e));
-	bpf_map_delete_elem(&calls, &tid);
+	thread_entry_clear(&calls);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mount")
-int tp_enter_mount(struct syscall_trace_enter *ctx)
+/* The arguments of call `op`, a constant: each program keeps its own branch. */
+static __always_inline int enter(__u32 op, struct syscall_trace_enter *ctx)
 {
-	struct event *e = begin(MOUNTSNOOP_MOUNT);
+	struct event *e = begin(op);
 
 	if (!e)
 		return 0;
-	str(e, 0, (const char *)ctx->args[0]);
-	str(e, 1, (const char *)ctx->args[1]);
-	str(e, 2, (const char *)ctx->args[2]);
-	e->flags = ctx->args[3];
-	str(e, 3, (const char *)ctx->args[4]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_umount")
-int tp_enter_umount(struct syscall_trace_enter *ctx)
-{
-	struct event *e = begin(MOUNTSNOOP_UMOUNT);
-
-	if (!e)
-		return 0;
-	str(e, 1, (const char *)ctx->args[0]);
-	e->flags = ctx->args[1];
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_fsopen")
-int tp_enter_fsopen(struct syscall_trace_enter *ctx)
-{
-	struct event *e = begin(MOUNTSNOOP_FSOPEN);
-
-	if (!e)
-		return 0;
-	str(e, 2, (const char *)ctx->args[0]);
-	e->flags = ctx->args[1];
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_fsconfig")
-int tp_enter_fsconfig(struct syscall_trace_enter *ctx)
-{
-	struct event *e = begin(MOUNTSNOOP_FSCONFIG);
-
-	if (!e)
-		return 0;
-	e->fd1 = ctx->args[0];
-	e->cmd = ctx->args[1];
-	str(e, 0, (const char *)ctx->args[2]);
-	if (e->cmd == FSCONFIG_SET_STRING)
+	if (op == MOUNTSNOOP_MOUNT) {
+		str(e, 0, (const char *)ctx->args[0]);
+		str(e, 1, (const char *)ctx->args[1]);
+		str(e, 2, (const char *)ctx->args[2]);
+		e->flags = ctx->args[3];
+		str(e, 3, (const char *)ctx->args[4]);
+	} else if (op == MOUNTSNOOP_UMOUNT) {
+		str(e, 1, (const char *)ctx->args[0]);
+		e->flags = ctx->args[1];
+	} else if (op == MOUNTSNOOP_FSOPEN) {
+		str(e, 2, (const char *)ctx->args[0]);
+		e->flags = ctx->args[1];
+	} else if (op == MOUNTSNOOP_FSCONFIG) {
+		e->fd1 = ctx->args[0];
+		e->cmd = ctx->args[1];
+		str(e, 0, (const char *)ctx->args[2]);
+		if (e->cmd == FSCONFIG_SET_STRING)
+			str(e, 1, (const char *)ctx->args[3]);
+		e->aux = ctx->args[4];
+	} else if (op == MOUNTSNOOP_FSMOUNT) {
+		e->fd1 = ctx->args[0];
+		e->flags = ctx->args[1];
+		e->attr = ctx->args[2];
+	} else if (op == MOUNTSNOOP_MOVE_MOUNT) {
+		e->fd1 = ctx->args[0];
+		str(e, 0, (const char *)ctx->args[1]);
+		e->fd2 = ctx->args[2];
 		str(e, 1, (const char *)ctx->args[3]);
-	e->aux = ctx->args[4];
+		e->flags = ctx->args[4];
+	}
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_fsmount")
-int tp_enter_fsmount(struct syscall_trace_enter *ctx)
-{
-	struct event *e = begin(MOUNTSNOOP_FSMOUNT);
+/* The entry and exit programs of each call. */
+#define MOUNT_CALL(call, op) SYSCALL_ENTER(call, enter(op, ctx)) SYSCALL_EXIT(call, finish(ctx->ret))
 
-	if (!e)
-		return 0;
-	e->fd1 = ctx->args[0];
-	e->flags = ctx->args[1];
-	e->attr = ctx->args[2];
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_move_mount")
-int tp_enter_move_mount(struct syscall_trace_enter *ctx)
-{
-	struct event *e = begin(MOUNTSNOOP_MOVE_MOUNT);
-
-	if (!e)
-		return 0;
-	e->fd1 = ctx->args[0];
-	str(e, 0, (const char *)ctx->args[1]);
-	e->fd2 = ctx->args[2];
-	str(e, 1, (const char *)ctx->args[3]);
-	e->flags = ctx->args[4];
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_mount")
-int tp_exit_mount(struct syscall_trace_exit *ctx) { return finish(ctx->ret); }
-SEC("tracepoint/syscalls/sys_exit_umount")
-int tp_exit_umount(struct syscall_trace_exit *ctx) { return finish(ctx->ret); }
-SEC("tracepoint/syscalls/sys_exit_fsopen")
-int tp_exit_fsopen(struct syscall_trace_exit *ctx) { return finish(ctx->ret); }
-SEC("tracepoint/syscalls/sys_exit_fsconfig")
-int tp_exit_fsconfig(struct syscall_trace_exit *ctx) { return finish(ctx->ret); }
-SEC("tracepoint/syscalls/sys_exit_fsmount")
-int tp_exit_fsmount(struct syscall_trace_exit *ctx) { return finish(ctx->ret); }
-SEC("tracepoint/syscalls/sys_exit_move_mount")
-int tp_exit_move_mount(struct syscall_trace_exit *ctx) { return finish(ctx->ret); }
+MOUNT_CALL(mount, MOUNTSNOOP_MOUNT)
+MOUNT_CALL(umount, MOUNTSNOOP_UMOUNT)
+MOUNT_CALL(fsopen, MOUNTSNOOP_FSOPEN)
+MOUNT_CALL(fsconfig, MOUNTSNOOP_FSCONFIG)
+MOUNT_CALL(fsmount, MOUNTSNOOP_FSMOUNT)
+MOUNT_CALL(move_mount, MOUNTSNOOP_MOVE_MOUNT)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

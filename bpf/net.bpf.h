@@ -16,6 +16,22 @@ static __always_inline __u16 port_from_be(__u16 be)
 	return (be >> 8) | (be << 8);
 }
 
+/* IPv4 or IPv6. */
+static __always_inline bool inet_family(__u16 family)
+{
+	return family == BPFTK_AF_INET || family == BPFTK_AF_INET6;
+}
+
+/* The local address of a socket of `family` into `addr`, in network order
+ * (an IPv4 address in its first 4 bytes). */
+static __always_inline void sock_saddr(const struct sock *sk, __u16 family, __u8 (*addr)[16])
+{
+	if (family == BPFTK_AF_INET6)
+		BPF_CORE_READ_INTO(addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+	else
+		BPF_CORE_READ_INTO((__u32 *)*addr, sk, __sk_common.skc_rcv_saddr);
+}
+
 /* The tuple of a socket as the kernel holds it: source is the local end. */
 static __always_inline void sock_tuple(const struct sock *sk, struct net_tuple *t)
 {
@@ -27,13 +43,11 @@ static __always_inline void sock_tuple(const struct sock *sk, struct net_tuple *
 	 * back (skc_num = 0) by the time sock:inet_sock_set_state fires. */
 	t->sport = port_from_be(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->dport = port_from_be(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (family == BPFTK_AF_INET6) {
-		BPF_CORE_READ_INTO(&t->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+	sock_saddr(sk, family, &t->saddr);
+	if (family == BPFTK_AF_INET6)
 		BPF_CORE_READ_INTO(&t->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		BPF_CORE_READ_INTO((__u32 *)t->saddr, sk, __sk_common.skc_rcv_saddr);
+	else
 		BPF_CORE_READ_INTO((__u32 *)t->daddr, sk, __sk_common.skc_daddr);
-	}
 }
 
 /* True when `n` is 0 (no list given) or `port` is among the first `n` of

@@ -27,34 +27,11 @@ struct start_t {
 };
 
 /* Threads switched out, by thread id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct start_t);
-} start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct key_t);
-	__type(value, struct val_t);
-} info SEC(".maps");
-
+BPFTK_HASH(start, __u32, struct start_t, 10240);
+BPFTK_HASH(info, struct key_t, struct val_t, 16384);
 /* -p / -t: the processes or threads to trace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} pids SEC(".maps");
+BPFTK_HASH(tgids, __u32, __u8, 1024);
+BPFTK_HASH(pids, __u32, __u8, 1024);
 
 static __always_inline bool allow_record(struct task_struct *t)
 {
@@ -117,16 +94,7 @@ cleanup:
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(tp_btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(ctx, prev, next);
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(ctx, prev, next);
-}
+#define SCHED_HOOKS_SWITCH_ONLY
+#include "sched_hooks.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

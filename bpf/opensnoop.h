@@ -2,6 +2,8 @@
 #ifndef __OPENSNOOP_H
 #define __OPENSNOOP_H
 
+#include "path_event.h"
+
 #define OPENSNOOP_PATH_MAX 4096
 
 /* One open(2), openat(2) or openat2(2), sent when the call returns.
@@ -14,11 +16,7 @@ struct event {
 	__s32 ret;
 	__u32 mode;
 	__s32 dfd;
-	__u32 path_len;   /* bytes of path, without the NUL */
-	__u8 truncated;   /* the path was longer than OPENSNOOP_PATH_MAX */
-	__u8 pad[3];
-	char comm[16];
-	char path[OPENSNOOP_PATH_MAX];
+	PATH_EVENT_TAIL(OPENSNOOP_PATH_MAX);
 };
 
 #endif /* __OPENSNOOP_H */

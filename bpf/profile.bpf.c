@@ -12,41 +12,21 @@ const volatile bool filter_by_pid = false;
 const volatile bool filter_by_tid = false;
 
 /* Preallocated: perf_event programs may not allocate before 6.1. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct key_t);
-	__type(value, __u64);
-} counts SEC(".maps");
+BPFTK_HASH(counts, struct key_t, __u64, 16384);
 
 /* -p / -L: the pids or tids to sample. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} pids SEC(".maps");
+BPFTK_HASH(pids, __u32, __u8, 1024);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tids SEC(".maps");
+BPFTK_HASH(tids, __u32, __u8, 1024);
 
 /* Samples that found the counts map full. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost_samples SEC(".maps");
+BPFTK_PERCPU_SLOT(lost_samples, __u64);
 
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), one = 1, *count;
-	__u32 pid = id >> 32, tid = (__u32)id, zero = 0;
+	__u32 pid = id >> 32, tid = (__u32)id;
 	struct key_t key = {};
 
 	if (!include_idle && tid == 0)
@@ -74,7 +54,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		__sync_fetch_and_add(count, 1);
 		return 0;
 	}
-	count = bpf_map_lookup_elem(&lost_samples, &zero);
+	count = percpu_slot(&lost_samples);
 	if (count)
 		*count += 1;
 	return 0;

@@ -8,12 +8,7 @@
 const volatile bool targ_host = false;
 
 /* One histogram per CPU: user space sums them, or shows each with -C. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hist);
-} hists SEC(".maps");
+BPFTK_PERCPU_SLOT(hists, struct hist);
 
 /* cfs_rq.nr_running was renamed nr_queued in 6.14. */
 struct cfs_rq___pre_6_14 {
@@ -32,7 +27,6 @@ int do_sample(struct bpf_perf_event_data *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct cfs_rq *cfs = BPF_CORE_READ(task, se.cfs_rq);
-	__u32 zero = 0;
 	struct hist *h;
 	__u64 len;
 
@@ -45,7 +39,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		len--;
 	if (len >= BPFTK_HIST_SLOTS)
 		len = BPFTK_HIST_SLOTS - 1;
-	h = bpf_map_lookup_elem(&hists, &zero);
+	h = percpu_slot(&hists);
 	if (h)
 		h->slots[len]++; /* per-CPU value: no other writer */
 	return 0;

@@ -6,12 +6,7 @@
 #include "bpftk.bpf.h"
 #include "irqs.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, IRQS_NR_SOFTIRQS);
-	__type(key, __u32);
-	__type(value, struct irqs_info);
-} infos SEC(".maps");
+BPFTK_MAP(infos, BPF_MAP_TYPE_ARRAY, __u32, struct irqs_info, IRQS_NR_SOFTIRQS);
 
 static __always_inline int on_exit(unsigned int vec)
 {
@@ -19,30 +14,6 @@ static __always_inline int on_exit(unsigned int vec)
 	return 0;
 }
 
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(tp_btf_entry, unsigned int vec)
-{
-	irq_enter();
-	return 0;
-}
-
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(tp_btf_exit, unsigned int vec)
-{
-	return on_exit(vec);
-}
-
-SEC("raw_tp/softirq_entry")
-int BPF_PROG(raw_entry, unsigned int vec)
-{
-	irq_enter();
-	return 0;
-}
-
-SEC("raw_tp/softirq_exit")
-int BPF_PROG(raw_exit, unsigned int vec)
-{
-	return on_exit(vec);
-}
+IRQ_PROGRAMS(softirq_entry, softirq_exit, on_exit(vec), unsigned int vec)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

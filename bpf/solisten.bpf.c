@@ -6,6 +6,7 @@
  *   fexit       inet_listen
  *   kprobe      inet_listen + kretprobe */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "net.bpf.h"
 #include "solisten.h"
 
@@ -20,16 +21,11 @@ struct call {
 	__s32 backlog;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct call);
-} calls SEC(".maps");
+BPFTK_HASH(calls, __u32, struct call, 10240);
 
 static __always_inline bool wanted(void)
 {
-	return !targ_tgid || targ_tgid == bpf_get_current_pid_tgid() >> 32;
+	return id_allowed(targ_tgid, bpf_get_current_pid_tgid() >> 32);
 }
 
 static __always_inline void report(struct sock *sk, int backlog, int ret)
@@ -40,14 +36,11 @@ static __always_inline void report(struct sock *sk, int backlog, int ret)
 	if (!sk)
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != BPFTK_AF_INET && family != BPFTK_AF_INET6)
+	if (!inet_family(family))
 		return;
 	e.family = family;
 	e.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (family == BPFTK_AF_INET6)
-		BPF_CORE_READ_INTO(&e.addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-	else
-		BPF_CORE_READ_INTO((__u32 *)e.addr, sk, __sk_common.skc_rcv_saddr);
+	sock_saddr(sk, family, &e.addr);
 	e.type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
 	e.pid = bpf_get_current_pid_tgid() >> 32;
 	e.ret = ret;
@@ -56,60 +49,37 @@ static __always_inline void report(struct sock *sk, int backlog, int ret)
 	emit(&e, sizeof(e));
 }
 
-static __always_inline void enter(__u64 sock, int fd, int backlog)
+static __always_inline int enter(__u64 sock, int fd, int backlog)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct call c = { .sock = sock, .fd = fd, .backlog = backlog };
 
 	if (wanted())
-		bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
-}
-
-static __always_inline void leave(int ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call *c = bpf_map_lookup_elem(&calls, &tid);
-
-	if (!c)
-		return;
-	report(call_sock(c->sock, c->fd), c->backlog, ret);
-	bpf_map_delete_elem(&calls, &tid);
-}
-
-SEC("tracepoint/syscalls/sys_enter_listen")
-int tp_enter_listen(struct syscall_trace_enter *ctx)
-{
-	enter(0, (int)ctx->args[0], (int)ctx->args[1]);
+		thread_entry_set(&calls, &c);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_listen")
-int tp_exit_listen(struct syscall_trace_exit *ctx)
+static __always_inline int leave(int ret)
 {
-	leave((int)ctx->ret);
+	struct call c;
+
+	if (thread_entry_take(&calls, &c))
+		report(call_sock(c.sock, c.fd), c.backlog, ret);
 	return 0;
 }
 
-SEC("fexit/inet_listen")
-int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
+static __always_inline int listened(struct socket *sock, int backlog, int ret)
 {
 	if (wanted())
 		report(BPF_CORE_READ(sock, sk), backlog, ret);
 	return 0;
 }
 
-SEC("kprobe/inet_listen")
-int BPF_KPROBE(kprobe_inet_listen, struct socket *sock, int backlog)
-{
-	enter((__u64)sock, -1, backlog);
-	return 0;
-}
-
-SEC("kretprobe/inet_listen")
-int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
-{
-	leave(ret);
-	return 0;
-}
+SYSCALL_ENTER(listen, enter(0, (int)ctx->args[0], (int)ctx->args[1]))
+SYSCALL_EXIT(listen, leave((int)ctx->ret))
+BPFTK_FEXIT(inet_listen, fexit_inet_listen, listened(sock, backlog, ret),
+	    struct socket *sock, int backlog, int ret)
+BPFTK_KPROBE(inet_listen, kprobe_inet_listen, enter((__u64)sock, -1, backlog),
+	     struct socket *sock, int backlog)
+BPFTK_KRETPROBE(inet_listen, kretprobe_inet_listen, leave(ret), int ret)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -12,19 +12,14 @@ const volatile bool per_process = false;
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct key_t);
-	__type(value, __u64);
-} counts SEC(".maps");
+BPFTK_HASH(counts, struct key_t, __u64, 16384);
 
 static __always_inline int count(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), zero = 0, *n;
 	struct key_t key = {};
 
-	if (targ_tgid && targ_tgid != id >> 32)
+	if (!id_allowed(targ_tgid, id >> 32))
 		return 0;
 	if (targ_cpu >= 0 && bpf_get_smp_processor_id() != (__u32)targ_cpu)
 		return 0;

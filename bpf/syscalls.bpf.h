@@ -43,4 +43,28 @@
 #define RAW_SYSCALL_EXIT_NR(ctx) BPF_CORE_READ((struct pt_regs *)(ctx)->args[0], syscallno)
 #endif
 
+/* One-line programs on the syscalls:sys_enter_CALL and sys_exit_CALL
+ * tracepoints, named tp_enter_CALL and tp_exit_CALL as libtools'
+ * syscall_hooks! has them, returning `expr` (of `ctx`). */
+#define SYSCALL_ENTER(call, expr)						\
+	SEC("tracepoint/syscalls/sys_enter_" #call)				\
+	int tp_enter_##call(struct syscall_trace_enter *ctx) { return expr; }
+#define SYSCALL_EXIT(call, expr)						\
+	SEC("tracepoint/syscalls/sys_exit_" #call)				\
+	int tp_exit_##call(struct syscall_trace_exit *ctx) { return expr; }
+/* raw_sys_enter: every syscall's entry, returning `expr` (of `ctx` and its
+ * number `nr`). */
+#define RAW_SYS_ENTER(expr)							\
+	SEC("raw_tp/sys_enter")							\
+	int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)			\
+	{									\
+		long nr = RAW_SYSCALL_NR(ctx);					\
+										\
+		return expr;							\
+	}
+/* raw_sys_exit: every syscall's exit, returning `expr` (of `ctx`). */
+#define RAW_SYS_EXIT(expr)							\
+	SEC("raw_tp/sys_exit")							\
+	int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx) { return expr; }
+
 #endif /* __BPFTK_SYSCALLS_BPF_H */

@@ -6,6 +6,7 @@
 #include "bpftk.bpf.h"
 #include "cgroup.bpf.h"
 #include "syscalls.bpf.h"
+#include "start.bpf.h" /* -L: when each thread entered its syscall */
 #include "syscount.h"
 
 const volatile __u32 filter_tgid = 0;
@@ -14,60 +15,35 @@ const volatile int filter_errno = 0; /* a positive errno, 0: any */
 const volatile bool measure_latency = false;
 const volatile bool count_by_process = false;
 
-/* -L: when each thread entered its syscall. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, __u64);
-} start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct data_t);
-} data SEC(".maps");
+BPFTK_HASH(data, __u32, struct data_t, 10240);
 
 static const struct data_t zero_data;
 
 static __always_inline bool wanted(void)
 {
-	if (filter_tgid && filter_tgid != bpf_get_current_pid_tgid() >> 32)
-		return false;
-	return cgroup_allowed();
+	return id_allowed(filter_tgid, bpf_get_current_pid_tgid() >> 32) && cgroup_allowed();
 }
 
 static __always_inline int on_enter(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 ts;
-
-	if (!measure_latency || !wanted())
-		return 0;
-	ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
+	if (measure_latency && wanted())
+		start_now((__u32)bpf_get_current_pid_tgid());
 	return 0;
 }
 
 static __always_inline int on_exit(long nr, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, key;
-	__u64 *tsp = 0, delta = 0;
 	struct data_t *d;
+	__s64 delta = 0;
+	__u32 key;
 
 	if (nr < 0) /* not a syscall: a signal return, say */
 		return 0;
 	if (!wanted())
 		return 0;
-	if (measure_latency) {
-		tsp = bpf_map_lookup_elem(&start, &tid);
-		if (!tsp)
-			return 0;
-		delta = bpf_ktime_get_ns() - *tsp;
-		bpf_map_delete_elem(&start, &tid);
-	}
+	if (measure_latency && !start_take((__u32)id, bpf_ktime_get_ns(), &delta))
+		return 0;
 	if (filter_failed && ret >= 0)
 		return 0;
 	if (filter_errno && ret != -filter_errno)

@@ -21,12 +21,7 @@ struct conn_owner {
 
 /* Connects in flight, by socket address. LRU: a socket freed without a state
  * change we saw cannot leak an entry for ever. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct conn_owner);
-} owners SEC(".maps");
+BPFTK_LRU_HASH(owners, __u64, struct conn_owner, 16384);
 
 static __always_inline void owner_now(struct conn_owner *o)
 {

@@ -13,6 +13,7 @@
  * - fexit tcp_v4_connect/tcp_v6_connect: the socket and the result at once.
  * - kprobe + kretprobe tcp_v4_connect/tcp_v6_connect, as libbpf-tools. */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "net.bpf.h"
 #include "tcp_conn.bpf.h"
 #include "tcpconnect.h"
@@ -23,19 +24,9 @@ const volatile __u16 filter_ports[BPFTK_MAX_PORTS] = {};
 const volatile __u32 filter_ports_len = 0;
 
 /* The socket each thread is connecting (tracepoint and kprobe paths). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u64);
-} connecting SEC(".maps");
+BPFTK_LRU_HASH(connecting, __u64, __u64, 16384);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct event);
-} scratch SEC(".maps");
+BPFTK_SCRATCH(struct event);
 
 /* The -p and -u filters, on the current task. */
 static __always_inline bool task_wanted(void)
@@ -43,11 +34,7 @@ static __always_inline bool task_wanted(void)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	__u32 uid = (__u32)bpf_get_current_uid_gid();
 
-	if (filter_pid && filter_pid != pid)
-		return false;
-	if (filter_uid != BPFTK_INVALID_UID && filter_uid != uid)
-		return false;
-	return true;
+	return id_allowed(filter_pid, pid) && uid_allowed(filter_uid, uid);
 }
 
 /* The -4/-6 and -P filters, on the socket (its destination is set). */
@@ -56,15 +43,14 @@ static __always_inline bool sock_wanted(const struct sock *sk)
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	__u16 dport = port_from_be(BPF_CORE_READ(sk, __sk_common.skc_dport));
 
-	if (family != BPFTK_AF_INET && family != BPFTK_AF_INET6)
+	if (!inet_family(family))
 		return false;
 	return family_allowed(family) && port_listed(filter_ports, filter_ports_len, dport);
 }
 
 static __always_inline void report(const struct sock *sk, const struct conn_owner *o)
 {
-	__u32 zero = 0;
-	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+	struct event *e = percpu_slot(&scratch);
 
 	if (!e)
 		return;
@@ -104,8 +90,7 @@ static __always_inline int on_state(struct sock *sk, int oldstate, int newstate)
 
 BPFTK_TCP_SET_STATE_PROGS(on_state)
 
-SEC("tracepoint/syscalls/sys_exit_connect")
-int tp_exit_connect(struct trace_event_raw_sys_exit *args)
+static __always_inline int connect_exit(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 *sk = bpf_map_lookup_elem(&connecting, &id);
@@ -116,6 +101,8 @@ int tp_exit_connect(struct trace_event_raw_sys_exit *args)
 	bpf_map_delete_elem(&connecting, &id);
 	return 0;
 }
+
+SYSCALL_EXIT(connect, connect_exit())
 
 /* fentry path: fexit sees the socket and the result together. */
 static __always_inline int connected(struct sock *sk, int ret)
@@ -168,28 +155,9 @@ static __always_inline int connect_return(int ret)
 	return connected(s, ret);
 }
 
-SEC("kprobe/tcp_v4_connect")
-int BPF_KPROBE(kp_v4_connect, struct sock *sk)
-{
-	return connect_entry(sk);
-}
-
-SEC("kretprobe/tcp_v4_connect")
-int BPF_KRETPROBE(krp_v4_connect, int ret)
-{
-	return connect_return(ret);
-}
-
-SEC("kprobe/tcp_v6_connect")
-int BPF_KPROBE(kp_v6_connect, struct sock *sk)
-{
-	return connect_entry(sk);
-}
-
-SEC("kretprobe/tcp_v6_connect")
-int BPF_KRETPROBE(krp_v6_connect, int ret)
-{
-	return connect_return(ret);
-}
+BPFTK_KPROBE(tcp_v4_connect, kp_v4_connect, connect_entry(sk), struct sock *sk)
+BPFTK_KRETPROBE(tcp_v4_connect, krp_v4_connect, connect_return(ret), int ret)
+BPFTK_KPROBE(tcp_v6_connect, kp_v6_connect, connect_entry(sk), struct sock *sk)
+BPFTK_KRETPROBE(tcp_v6_connect, krp_v6_connect, connect_return(ret), int ret)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

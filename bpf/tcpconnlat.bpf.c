@@ -18,20 +18,12 @@
 const volatile __u32 targ_tgid = 0;
 const volatile __u64 targ_min_ns = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct event);
-} scratch SEC(".maps");
+BPFTK_SCRATCH(struct event);
 
 static __always_inline int start(const struct sock *sk)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (targ_tgid && targ_tgid != tgid)
-		return 0;
-	owner_save(sk);
+	if (id_allowed(targ_tgid, bpf_get_current_pid_tgid() >> 32))
+		owner_save(sk);
 	return 0;
 }
 
@@ -39,7 +31,6 @@ static __always_inline int established(const struct sock *sk)
 {
 	struct conn_owner o;
 	struct event *e;
-	__u32 zero = 0;
 	__u64 now;
 
 	if (!owner_take(sk, &o))
@@ -47,7 +38,7 @@ static __always_inline int established(const struct sock *sk)
 	now = bpf_ktime_get_ns();
 	if (now < o.ts_ns || now - o.ts_ns < targ_min_ns)
 		return 0;
-	e = bpf_map_lookup_elem(&scratch, &zero);
+	e = percpu_slot(&scratch);
 	if (!e)
 		return 0;
 	sock_tuple(sk, &e->t);
@@ -98,40 +89,9 @@ static __always_inline int rcv_state_process(struct sock *sk, struct sk_buff *sk
 	return 0;
 }
 
-SEC("fentry/tcp_v4_connect")
-int BPF_PROG(fentry_v4_connect, struct sock *sk)
-{
-	return start(sk);
-}
-
-SEC("fentry/tcp_v6_connect")
-int BPF_PROG(fentry_v6_connect, struct sock *sk)
-{
-	return start(sk);
-}
-
-SEC("fentry/tcp_rcv_state_process")
-int BPF_PROG(fentry_rcv_state_process, struct sock *sk, struct sk_buff *skb)
-{
-	return rcv_state_process(sk, skb);
-}
-
-SEC("kprobe/tcp_v4_connect")
-int BPF_KPROBE(kp_v4_connect, struct sock *sk)
-{
-	return start(sk);
-}
-
-SEC("kprobe/tcp_v6_connect")
-int BPF_KPROBE(kp_v6_connect, struct sock *sk)
-{
-	return start(sk);
-}
-
-SEC("kprobe/tcp_rcv_state_process")
-int BPF_KPROBE(kp_rcv_state_process, struct sock *sk, struct sk_buff *skb)
-{
-	return rcv_state_process(sk, skb);
-}
+BPFTK_FENTRY_KPROBE(tcp_v4_connect, fentry_v4_connect, kp_v4_connect, start(sk), struct sock *sk)
+BPFTK_FENTRY_KPROBE(tcp_v6_connect, fentry_v6_connect, kp_v6_connect, start(sk), struct sock *sk)
+BPFTK_FENTRY_KPROBE(tcp_rcv_state_process, fentry_rcv_state_process, kp_rcv_state_process,
+		    rcv_state_process(sk, skb), struct sock *sk, struct sk_buff *skb)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -20,19 +20,9 @@ const volatile __u16 rports[BPFTK_MAX_PORTS] = {};
 const volatile __u32 rports_len = 0;
 
 /* When the connection was born (its last state before FIN_WAIT1), by socket. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u64);
-	__type(value, __u64);
-} birth SEC(".maps");
+BPFTK_HASH(birth, __u64, __u64, MAX_ENTRIES);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u64);
-	__type(value, struct ident);
-} idents SEC(".maps");
+BPFTK_HASH(idents, __u64, struct ident, MAX_ENTRIES);
 
 BPFTK_EXPORT_TYPE(event);
 

@@ -15,12 +15,7 @@ const volatile bool do_count = false;
 BPFTK_EXPORT_TYPE(event);
 
 /* -c: retransmissions per flow. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct net_tuple);
-	__type(value, __u64);
-} counts SEC(".maps");
+BPFTK_HASH(counts, struct net_tuple, __u64, 10240);
 
 static __always_inline int trace(const struct sock *sk, __u32 type)
 {
@@ -30,9 +25,7 @@ static __always_inline int trace(const struct sock *sk, __u32 type)
 	if (!sk)
 		return 0;
 	sock_tuple(sk, &e.t);
-	if (e.t.family != BPFTK_AF_INET && e.t.family != BPFTK_AF_INET6)
-		return 0;
-	if (!family_allowed(e.t.family))
+	if (!inet_family(e.t.family) || !family_allowed(e.t.family))
 		return 0;
 	if (do_count) {
 		n = lookup_or_init(&counts, &e.t, &zero);
@@ -67,22 +60,7 @@ int tp_retransmit(struct retransmit_record *ctx)
 	return trace(ctx->skaddr, RETRANSMIT);
 }
 
-SEC("kprobe/tcp_retransmit_skb")
-int BPF_KPROBE(kprobe_retransmit, struct sock *sk)
-{
-	return trace(sk, RETRANSMIT);
-}
-
-SEC("fentry/tcp_send_loss_probe")
-int BPF_PROG(fentry_tlp, struct sock *sk)
-{
-	return trace(sk, TLP);
-}
-
-SEC("kprobe/tcp_send_loss_probe")
-int BPF_KPROBE(kprobe_tlp, struct sock *sk)
-{
-	return trace(sk, TLP);
-}
+BPFTK_KPROBE(tcp_retransmit_skb, kprobe_retransmit, trace(sk, RETRANSMIT), struct sock *sk)
+BPFTK_FENTRY_KPROBE(tcp_send_loss_probe, fentry_tlp, kprobe_tlp, trace(sk, TLP), struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

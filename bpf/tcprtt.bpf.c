@@ -21,12 +21,7 @@ const volatile __u8 targ_laddr[16] = {};
 const volatile __u16 targ_raddr_family = 0;
 const volatile __u8 targ_raddr[16] = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
-	__type(key, struct rtt_key);
-	__type(value, struct rtt_hist);
-} hists SEC(".maps");
+BPFTK_HASH(hists, struct rtt_key, struct rtt_hist, MAX_ENTRIES);
 
 static __always_inline bool addr_matches(__u16 want_family, const volatile __u8 *want,
 					 __u16 family, const __u8 *addr)
@@ -118,16 +113,7 @@ int tp_probe(struct trace_event_raw_tcp_probe *ctx)
 	return record(&t, ctx->srtt);
 }
 
-SEC("fentry/tcp_rcv_established")
-int BPF_PROG(fentry_rcv_established, struct sock *sk)
-{
-	return from_sock(sk);
-}
-
-SEC("kprobe/tcp_rcv_established")
-int BPF_KPROBE(kprobe_rcv_established, struct sock *sk)
-{
-	return from_sock(sk);
-}
+BPFTK_FENTRY_KPROBE(tcp_rcv_established, fentry_rcv_established, kprobe_rcv_established,
+		    from_sock(sk), struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -15,24 +15,13 @@ const volatile __u16 rports[BPFTK_MAX_PORTS] = {};
 const volatile __u32 rports_len = 0;
 
 /* When each socket entered its current state. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u64);
-	__type(value, __u64);
-} entered SEC(".maps");
+BPFTK_HASH(entered, __u64, __u64, MAX_ENTRIES);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct event);
-} scratch SEC(".maps");
+BPFTK_SCRATCH(struct event);
 
 static __always_inline int handle(struct sock_state *s)
 {
 	__u64 sk = (__u64)s->sk, now, *since, delta_us;
-	__u32 zero = 0;
 	struct event *e;
 
 	if (s->protocol != BPFTK_IPPROTO_TCP)
@@ -50,7 +39,7 @@ static __always_inline int handle(struct sock_state *s)
 	if (!family_allowed(s->t.family) || !port_listed(lports, lports_len, s->t.sport) ||
 	    !port_listed(rports, rports_len, s->t.dport))
 		return 0;
-	e = bpf_map_lookup_elem(&scratch, &zero);
+	e = percpu_slot(&scratch);
 	if (!e)
 		return 0;
 	e->t = s->t;

@@ -14,12 +14,7 @@
 
 const volatile __u32 targ_tgid = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
-	__type(key, struct traffic_key);
-	__type(value, struct traffic);
-} traffic SEC(".maps");
+BPFTK_HASH(traffic, struct traffic_key, struct traffic, MAX_ENTRIES);
 
 static __always_inline int count(struct sock *sk, __u16 protocol, long bytes, bool send)
 {
@@ -29,9 +24,7 @@ static __always_inline int count(struct sock *sk, __u16 protocol, long bytes, bo
 
 	if (protocol != BPFTK_IPPROTO_TCP || bytes <= 0)
 		return 0;
-	if (targ_tgid && tgid != targ_tgid)
-		return 0;
-	if (!cgroup_allowed())
+	if (!id_allowed(targ_tgid, tgid) || !cgroup_allowed())
 		return 0;
 	sock_tuple(sk, &key.t);
 	if (!family_allowed(key.t.family))
@@ -46,11 +39,6 @@ static __always_inline int count(struct sock *sk, __u16 protocol, long bytes, bo
 	else
 		__sync_fetch_and_add(&v->received, bytes);
 	return 0;
-}
-
-static __always_inline bool inet_family(__u16 family)
-{
-	return family == BPFTK_AF_INET || family == BPFTK_AF_INET6;
 }
 
 static __always_inline __u16 sock_protocol(struct sock *sk)
@@ -91,28 +79,10 @@ int tp_recv(struct trace_event_raw_sock_msg_length *ctx)
 }
 
 /* tcp_sendmsg counts what was asked for, as libbpf-tools does. */
-SEC("fentry/tcp_sendmsg")
-int BPF_PROG(fentry_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
-{
-	return count(sk, BPFTK_IPPROTO_TCP, size, true);
-}
-
-SEC("fentry/tcp_cleanup_rbuf")
-int BPF_PROG(fentry_cleanup_rbuf, struct sock *sk, int copied)
-{
-	return count(sk, BPFTK_IPPROTO_TCP, copied, false);
-}
-
-SEC("kprobe/tcp_sendmsg")
-int BPF_KPROBE(kprobe_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
-{
-	return count(sk, BPFTK_IPPROTO_TCP, size, true);
-}
-
-SEC("kprobe/tcp_cleanup_rbuf")
-int BPF_KPROBE(kprobe_cleanup_rbuf, struct sock *sk, int copied)
-{
-	return count(sk, BPFTK_IPPROTO_TCP, copied, false);
-}
+BPFTK_FENTRY_KPROBE(tcp_sendmsg, fentry_sendmsg, kprobe_sendmsg,
+		    count(sk, BPFTK_IPPROTO_TCP, size, true),
+		    struct sock *sk, struct msghdr *msg, size_t size)
+BPFTK_FENTRY_KPROBE(tcp_cleanup_rbuf, fentry_cleanup_rbuf, kprobe_cleanup_rbuf,
+		    count(sk, BPFTK_IPPROTO_TCP, copied, false), struct sock *sk, int copied)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -20,6 +20,7 @@
  *   tcp_v6_connect and tcp_set_state (connect), inet_csk_accept's return
  *   (accept) and tcp_close (close). */
 #include "bpftk.bpf.h"
+#include "syscalls.bpf.h"
 #include "net.bpf.h"
 #include "tcp_conn.bpf.h"
 #include "tcptracer.h"
@@ -31,24 +32,9 @@ const volatile __u32 filter_netns = 0;
 bool close_by_state = false;
 
 /* The TCP socket each thread is closing with close(2). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u64);
-} closing SEC(".maps");
+BPFTK_LRU_HASH(closing, __u64, __u64, 16384);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct event);
-} scratch SEC(".maps");
-
-static __always_inline bool pid_wanted(__u32 pid)
-{
-	return !filter_pid || filter_pid == pid;
-}
+BPFTK_SCRATCH(struct event);
 
 /* TCP over IPv4 or IPv6, the -4/-6 and -N filters. */
 static __always_inline bool sock_wanted(const struct sock *sk)
@@ -57,17 +43,14 @@ static __always_inline bool sock_wanted(const struct sock *sk)
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return false;
-	if (family != BPFTK_AF_INET && family != BPFTK_AF_INET6)
-		return false;
-	if (!family_allowed(family))
+	if (!inet_family(family) || !family_allowed(family))
 		return false;
 	return !filter_netns || filter_netns == sock_netns(sk);
 }
 
 static __always_inline void send(const struct sock *sk, __u32 type, __u32 pid, const char *comm)
 {
-	__u32 zero = 0;
-	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+	struct event *e = percpu_slot(&scratch);
 
 	if (!e)
 		return;
@@ -89,14 +72,15 @@ static __always_inline void send_current(const struct sock *sk, __u32 type)
 	struct conn_owner o;
 
 	owner_now(&o);
-	if (pid_wanted(o.pid) && sock_wanted(sk))
+	if (id_allowed(filter_pid, o.pid) && sock_wanted(sk))
 		send(sk, type, o.pid, o.comm);
 }
 
-static __always_inline void connect_start(const struct sock *sk)
+static __always_inline int connect_start(const struct sock *sk)
 {
-	if (pid_wanted(bpf_get_current_pid_tgid() >> 32) && sock_wanted(sk))
+	if (id_allowed(filter_pid, bpf_get_current_pid_tgid() >> 32) && sock_wanted(sk))
 		owner_save(sk);
+	return 0;
 }
 
 static __always_inline bool closing_this(const struct sock *sk)
@@ -144,23 +128,13 @@ static __always_inline int accepted(long fd)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept")
-int tp_exit_accept(struct trace_event_raw_sys_exit *args)
-{
-	return accepted(args->ret);
-}
+SYSCALL_EXIT(accept, accepted(ctx->ret))
+SYSCALL_EXIT(accept4, accepted(ctx->ret))
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int tp_exit_accept4(struct trace_event_raw_sys_exit *args)
-{
-	return accepted(args->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_close")
-int tp_enter_close(struct trace_event_raw_sys_enter *args)
+static __always_inline int close_enter(int fd)
 {
 	__u64 id = bpf_get_current_pid_tgid(), key;
-	struct sock *sk = fd_sock(args->args[0]);
+	struct sock *sk = fd_sock(fd);
 
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -169,14 +143,16 @@ int tp_enter_close(struct trace_event_raw_sys_enter *args)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_close")
-int tp_exit_close(void *ctx)
+static __always_inline int close_exit(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
 	bpf_map_delete_elem(&closing, &id);
 	return 0;
 }
+
+SYSCALL_ENTER(close, close_enter(ctx->args[0]))
+SYSCALL_EXIT(close, close_exit())
 
 /* tcp_close: bcc's close event, for connections that got established. */
 static __always_inline int tcp_close_entry(struct sock *sk)
@@ -190,36 +166,15 @@ static __always_inline int tcp_close_entry(struct sock *sk)
 	return 0;
 }
 
-SEC("fentry/tcp_v4_connect")
-int BPF_PROG(fentry_v4_connect, struct sock *sk)
-{
-	connect_start(sk);
-	return 0;
-}
-
-SEC("fentry/tcp_v6_connect")
-int BPF_PROG(fentry_v6_connect, struct sock *sk)
-{
-	connect_start(sk);
-	return 0;
-}
-
-SEC("fentry/tcp_set_state")
-int BPF_PROG(fentry_set_state, struct sock *sk, int state)
-{
-	return on_state(sk, BPF_CORE_READ(sk, __sk_common.skc_state), state);
-}
-
-SEC("fexit/inet_csk_accept")
-int BPF_PROG(fexit_accept, struct sock *sk)
+/* inet_csk_accept's return on fexit: it follows the arguments, 4 before
+ * 6.10, 2 since. Not bpf_get_func_ret(), which 5.10 lacks (found by
+ * scripts/test-kernels); one asm load per branch, as clang would otherwise
+ * load from a computed context offset, which the verifier refuses; the
+ * branch not taken is dead code to it. */
+static __always_inline int accept_returned(__u64 *ctx)
 {
 	__u64 ret;
 
-	/* The return value follows the arguments: 4 before 6.10, 2 since.
-	 * Not bpf_get_func_ret(), which 5.10 lacks (found by
-	 * scripts/test-kernels); one asm load per branch, as clang would
-	 * otherwise load from a computed context offset, which the verifier
-	 * refuses; the branch not taken is dead code to it. */
 	if (LINUX_KERNEL_VERSION < KERNEL_VERSION(6, 10, 0))
 		asm volatile("%0 = *(u64 *)(%1 + 32)" : "=r"(ret) : "r"(ctx));
 	else
@@ -229,44 +184,26 @@ int BPF_PROG(fexit_accept, struct sock *sk)
 	return 0;
 }
 
-SEC("fentry/tcp_close")
-int BPF_PROG(fentry_close, struct sock *sk)
-{
-	return tcp_close_entry(sk);
-}
-
-SEC("kprobe/tcp_v4_connect")
-int BPF_KPROBE(kp_v4_connect, struct sock *sk)
-{
-	connect_start(sk);
-	return 0;
-}
-
-SEC("kprobe/tcp_v6_connect")
-int BPF_KPROBE(kp_v6_connect, struct sock *sk)
-{
-	connect_start(sk);
-	return 0;
-}
-
-SEC("kprobe/tcp_set_state")
-int BPF_KPROBE(kp_set_state, struct sock *sk, int state)
+static __always_inline int set_state(struct sock *sk, int state)
 {
 	return on_state(sk, BPF_CORE_READ(sk, __sk_common.skc_state), state);
 }
 
-SEC("kretprobe/inet_csk_accept")
-int BPF_KRETPROBE(krp_accept, struct sock *newsk)
+static __always_inline int accept_kretprobe(struct sock *newsk)
 {
 	if (newsk)
 		send_current(newsk, TCPTRACER_ACCEPT);
 	return 0;
 }
 
-SEC("kprobe/tcp_close")
-int BPF_KPROBE(kp_close, struct sock *sk)
-{
-	return tcp_close_entry(sk);
-}
+BPFTK_FENTRY_KPROBE(tcp_v4_connect, fentry_v4_connect, kp_v4_connect, connect_start(sk),
+		    struct sock *sk)
+BPFTK_FENTRY_KPROBE(tcp_v6_connect, fentry_v6_connect, kp_v6_connect, connect_start(sk),
+		    struct sock *sk)
+BPFTK_FENTRY_KPROBE(tcp_set_state, fentry_set_state, kp_set_state, set_state(sk, state),
+		    struct sock *sk, int state)
+BPFTK_FENTRY_KPROBE(tcp_close, fentry_close, kp_close, tcp_close_entry(sk), struct sock *sk)
+BPFTK_FEXIT(inet_csk_accept, fexit_accept, accept_returned(ctx), struct sock *sk)
+BPFTK_KRETPROBE(inet_csk_accept, krp_accept, accept_kretprobe(newsk), struct sock *newsk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
