@@ -5,6 +5,7 @@
 //! [`Spec`] (hooks, ring size, cgroup) and a closure that sets its rodata,
 //! then `Loaded::trace` (ready line, poll, lost events) or its own summaries.
 
+pub mod args;
 pub mod argv;
 pub mod bpf;
 pub mod btf;
@@ -44,6 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 pub use anyhow::{anyhow, bail, Context, Result};
+pub use args::{DurationArg, LongDurationArg, NameArg, PidArg, UidArg};
 pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
 pub use lifecycle::Spec;
@@ -203,6 +205,18 @@ pub fn append_sized(out: &mut Vec<u8>, buf: &[std::ffi::c_char], len: u32, trunc
     }
 }
 
+/// The first `len` bytes of a BPF-read string, with `...` when the BPF
+/// side marked it truncated: [`append_sized`] without a buffer of one's own.
+pub fn sized(buf: &[std::ffi::c_char], len: u32, truncated: u8) -> std::borrow::Cow<'_, [u8]> {
+    let bytes = raw_bytes(&buf[..(len as usize).min(buf.len())]);
+    if truncated == 0 {
+        return bytes.into();
+    }
+    let mut out = bytes.to_vec();
+    out.extend_from_slice(b"...");
+    out.into()
+}
+
 /// A C `char[]` as bytes, up to the first NUL.
 pub fn c_bytes(s: &[std::ffi::c_char]) -> &[u8] {
     let b = raw_bytes(s);
@@ -245,6 +259,14 @@ mod tests {
         assert_eq!(c_bytes(&s), b"cat");
         let full: [std::ffi::c_char; 2] = [b'a' as _, b'b' as _];
         assert_eq!(c_bytes(&full), b"ab");
+    }
+
+    #[test]
+    fn sized_strings_mark_their_cut() {
+        let s: [std::ffi::c_char; 4] = [b'a' as _, b'b' as _, b'c' as _, 0];
+        assert_eq!(&*sized(&s, 2, 0), b"ab");
+        assert_eq!(&*sized(&s, 3, 1), b"abc...");
+        assert_eq!(&*sized(&s, 9, 0), b"abc\0");
     }
 
     #[test]
