@@ -138,10 +138,20 @@ impl Ends {
     }
 }
 
-/// bindsnoop's and solisten's `TIME(s)` when `on` (-t): libbpf-tools
-/// heads their wall-clock time so; `time` in JSON.
-pub fn wall_time_column(on: bool) -> Option<Column> {
-    on.then(|| Column::left("TIME(s)", 8).key("time"))
+/// bindsnoop's and solisten's `TIME(s)` (-t): libbpf-tools heads their
+/// wall-clock time so; `time` in JSON.
+pub fn wall_time_column() -> Column {
+    Column::left("TIME(s)", 8).key("time")
+}
+
+/// `PORT ADDR`: a socket's local end, as bindsnoop and solisten show it.
+pub fn port_addr_columns(addr_width: usize) -> [Column; 2] {
+    [Column::left("PORT", 5), Column::left("ADDR", addr_width)]
+}
+
+/// The cells of [`port_addr_columns`].
+pub fn port_addr(port: u16, family: u16, bytes: &[u8; 16]) -> [Value<'static>; 2] {
+    [Value::Uint(port.into()), Value::Addr(addr(family, bytes))]
 }
 
 /// `LADDR LPORT RADDR RPORT`, the addresses `addr_width` wide.

@@ -5,7 +5,7 @@ use libtools::stacks::{Counted, ReportArgs, ShownStacks, StackParts, StackReport
 use libtools::{filters, lifecycle, Common, Result, Spec};
 
 libtools::skel!("offcputime");
-use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
+use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     offcputime             # trace off-CPU stack time until Ctrl-C
@@ -67,12 +67,8 @@ pub struct Args {
     kernel_threads_only: bool,
     #[command(flatten)]
     stacks: ShownStacks,
-    /// The amount of time in microseconds over which we store traces
-    #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
-    min_block_time: u64,
-    /// The amount of time in microseconds under which we store traces
-    #[arg(short = 'M', long = "max-block-time", default_value_t = u64::MAX)]
-    max_block_time: u64,
+    #[command(flatten)]
+    block: filters::BlockTimes,
     /// Only trace threads in this state when switched out (a bitmask, e.g.
     /// 0 running, 1 interruptible sleep, 2 uninterruptible sleep)
     #[arg(long)]
@@ -89,26 +85,22 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
-    filters::check_block_times(args.min_block_time, args.max_block_time)?;
+    args.block.check()?;
 
     let spec = Spec::hooks(libtools::sched::switch_hooks());
-    let tool = lifecycle::load(
-        OffcputimeSkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.user_threads_only = args.user_threads_only;
-            rodata.kernel_threads_only = args.kernel_threads_only;
-            rodata.user_stacks = !args.stacks.kernel_stacks_only;
-            rodata.kernel_stacks = !args.stacks.user_stacks_only;
-            rodata.min_block_us = args.min_block_time;
-            rodata.max_block_us = args.max_block_time;
-            rodata.filter_by_tgid = !args.pid.is_empty();
-            rodata.filter_by_pid = !args.tid.is_empty();
-            rodata.state = args.state.map_or(-1, i64::from);
-            args.report.storage.apply(&mut open.maps.stackmap)
-        },
-    )?;
+    let tool = lifecycle::load(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.user_threads_only = args.user_threads_only;
+        rodata.kernel_threads_only = args.kernel_threads_only;
+        rodata.user_stacks = !args.stacks.kernel_stacks_only;
+        rodata.kernel_stacks = !args.stacks.user_stacks_only;
+        rodata.min_block_us = args.block.min_us;
+        rodata.max_block_us = args.block.max_us;
+        rodata.filter_by_tgid = !args.pid.is_empty();
+        rodata.filter_by_pid = !args.tid.is_empty();
+        rodata.state = args.state.map_or(-1, i64::from);
+        args.report.storage.apply(&mut open.maps.stackmap)
+    })?;
     filters::fill_id_set(&tool.maps.tgids, &args.pid)?;
     filters::fill_id_set(&tool.maps.pids, &args.tid)?;
     let mut tool = tool.attach()?;

@@ -26,3 +26,32 @@ pub use resolver::StackResolver;
 pub const MISSED_USER: &str = "[Missed User Stack]";
 pub const MISSED_KERNEL: &str = "[Missed Kernel Stack]";
 pub const UNKNOWN: &str = "[unknown]";
+
+/// Frames as the byte strings of a `Value::Strings` cell.
+pub fn frame_bytes(frames: &[String]) -> Vec<&[u8]> {
+    frames.iter().map(|f| f.as_bytes()).collect()
+}
+
+/// bcc's layout of the stacks of an event under its row: a frame a line,
+/// each after `indent`.
+pub fn frames_below<'a>(frames: impl IntoIterator<Item = &'a String>, indent: &str) -> String {
+    let mut text = String::new();
+    for f in frames {
+        text.push_str(indent);
+        text.push_str(f);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_under_a_row_one_a_line() {
+        let frames = ["a".to_string(), "b".to_string()];
+        assert_eq!(frames_below(&frames, "\t"), "\ta\n\tb\n");
+        assert_eq!(frame_bytes(&frames), [b"a", b"b"]);
+    }
+}
