@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use anyhow::{bail, Result};
 
 use crate::output::{Column, Value};
+use crate::table::Columns;
 
 use crate::consts;
 
@@ -138,10 +139,20 @@ impl Ends {
     }
 }
 
-/// bindsnoop's and solisten's `TIME(s)` (-t): libbpf-tools heads their
-/// wall-clock time so; `time` in JSON.
-pub fn wall_time_column() -> Column {
-    Column::left("TIME(s)", 8).key("time")
+/// bindsnoop's and solisten's `-t`: a leading `TIME(s)` column that
+/// libbpf-tools heads so though it holds the wall-clock time; `time` in JSON.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct WallTimeArg {
+    /// Include timestamp on output
+    #[arg(short = 't', long)]
+    pub timestamp: bool,
+}
+
+impl WallTimeArg {
+    /// The column, under the flag: the first of the table's.
+    pub fn columns(&self) -> Columns {
+        Columns::new().when(self.timestamp, [Column::left("TIME(s)", 8).key("time")])
+    }
 }
 
 /// `PORT ADDR`: a socket's local end, as bindsnoop and solisten show it.

@@ -384,6 +384,13 @@ impl<W: Write> Output<W> {
         self.broken.get()
     }
 
+    /// The end of a periodic report: flush; false when the reader has gone
+    /// (the value a `run::summaries` or `periodic::reports` closure returns).
+    pub fn end_report(&self) -> bool {
+        self.flush();
+        !self.is_broken()
+    }
+
     #[cfg(test)]
     fn into_inner(self) -> W {
         self.out.into_inner().into_inner().ok().unwrap()

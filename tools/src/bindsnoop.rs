@@ -1,7 +1,7 @@
 //! bindsnoop: bind(2) calls of IPv4 and IPv6 sockets.
 
 use clap::Parser;
-use libtools::{lifecycle, net, table, AttachPoint, CgroupArg, Column, Columns, Common};
+use libtools::{lifecycle, net, table, AttachPoint, CgroupArg, Column, Common};
 use libtools::{DurationArg, PidArg, Prog, Result, Spec, UidArg, Value};
 
 libtools::skel!("bindsnoop");
@@ -54,9 +54,8 @@ cost once per bind. Events the ring buffer had no room for are counted and repor
 #[derive(Parser, Debug)]
 #[command(name = "bindsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Include timestamp on output
-    #[arg(short = 't', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    time: net::WallTimeArg,
     /// Include errors on output (failed binds too)
     #[arg(short = 'x', long = "failed", short_alias = 'E')]
     failed: bool,
@@ -131,8 +130,9 @@ pub fn run(args: Args) -> Result<()> {
         net::set_ports(ports, &mut rodata.target_ports_len, &args.ports, "-P")
     })?;
 
-    let out = Columns::new()
-        .when(args.timestamp, [net::wall_time_column()])
+    let out = args
+        .time
+        .columns()
         .when(args.print_uid, [Column::left("UID", 6)])
         .always(table::pid_comm(7, 16))
         .always([

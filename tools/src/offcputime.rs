@@ -1,7 +1,7 @@
 //! offcputime: time threads spend blocked (off CPU), summed by stack.
 
 use clap::Parser;
-use libtools::stacks::{Counted, ReportArgs, ShownStacks, StackParts, StackReport};
+use libtools::stacks::{Counted, Delimited, ReportArgs, ShownStacks, StackReport};
 use libtools::{filters, lifecycle, Common, Result, Spec};
 
 libtools::skel!("offcputime");
@@ -73,9 +73,8 @@ pub struct Args {
     /// 0 running, 1 interruptible sleep, 2 uninterruptible sleep)
     #[arg(long)]
     state: Option<u32>,
-    /// Insert a delimiter between kernel and user stacks
-    #[arg(short, long)]
-    delimited: bool,
+    #[command(flatten)]
+    delimited: Delimited,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -105,10 +104,7 @@ pub fn run(args: Args) -> Result<()> {
     filters::fill_id_set(&tool.maps.pids, &args.tid)?;
     let mut tool = tool.attach()?;
 
-    let parts = StackParts {
-        delimiter: args.delimited,
-        ..args.stacks.parts()
-    };
+    let parts = args.stacks.parts().delimited(args.delimited.on);
     let mut report = StackReport::new(parts, args.report.folded, args.common.json);
     report.ready(&header(&args));
     let entry = |k: key_t, v: val_t| {
@@ -133,8 +129,5 @@ fn header(args: &Args) -> String {
         "all threads"
     };
     let target = args.stacks.describe(&args.pid, &args.tid, all);
-    match args.report.duration {
-        Some(d) => format!("Tracing off-CPU time (us) of {target} for {d} secs."),
-        None => format!("Tracing off-CPU time (us) of {target}... Hit Ctrl-C to end."),
-    }
+    format!("Tracing off-CPU time (us) of {target}{}", args.report.until())
 }

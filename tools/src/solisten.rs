@@ -1,7 +1,7 @@
 //! solisten: listen(2) calls of IPv4 and IPv6 sockets.
 
 use clap::Parser;
-use libtools::{lifecycle, net, table, AttachPoint, Column, Columns, Common, DurationArg};
+use libtools::{lifecycle, net, table, AttachPoint, Column, Common, DurationArg};
 use libtools::{NameArg, PidArg, Prog, Result, Spec, Value};
 
 libtools::skel!("solisten");
@@ -40,9 +40,8 @@ buffer had no room for are counted and reported at exit.",
 pub struct Args {
     #[command(flatten)]
     pid: PidArg,
-    /// Include timestamp on output
-    #[arg(short = 't', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    time: net::WallTimeArg,
     #[command(flatten)]
     name: NameArg,
     #[command(flatten)]
@@ -81,8 +80,9 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks()).pid(&args.pid)?;
     let tool = lifecycle::start(Builder::default(), spec, |_| Ok(()))?;
 
-    let out = Columns::new()
-        .when(args.timestamp, [net::wall_time_column()])
+    let out = args
+        .time
+        .columns()
         .always(table::pid_comm(7, 16))
         .always([
             Column::left("RET", 3),

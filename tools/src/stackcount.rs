@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use libtools::stacks::{Counted, StackParts, StackReport, StackStorage};
+use libtools::stacks::{Counted, Delimited, StackParts, StackReport, StackStorage};
 use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
 libtools::skel!("stackcount");
@@ -81,9 +81,8 @@ pub struct Args {
     /// Show user stacks only
     #[arg(short = 'U', long = "user-stacks-only")]
     user_stacks_only: bool,
-    /// Insert a delimiter between kernel and user stacks
-    #[arg(short, long)]
-    delimited: bool,
+    #[command(flatten)]
+    delimited: Delimited,
     /// Output folded format, one line per stack (for flame graphs)
     #[arg(short, long)]
     folded: bool,
@@ -137,10 +136,8 @@ pub fn run(args: Args) -> Result<()> {
         },
     )?;
 
-    let parts = StackParts {
-        delimiter: args.delimited,
-        ..StackParts::shown(args.user_stacks_only, args.kernel_stacks_only)
-    };
+    let parts = StackParts::shown(args.user_stacks_only, args.kernel_stacks_only)
+        .delimited(args.delimited.on);
     let mut report = StackReport::new(parts, args.folded, args.common.json);
     let header = format!("Tracing \"{}\"... Hit Ctrl-C to end.", args.pattern);
     report.ready(&header);

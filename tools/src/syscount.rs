@@ -196,8 +196,7 @@ pub fn run(args: Args) -> Result<()> {
             s.push('\n');
             out.text(&s);
         }
-        out.flush();
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })
 }
 

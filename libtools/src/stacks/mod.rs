@@ -16,7 +16,7 @@ mod report;
 mod resolver;
 mod vmas;
 
-pub use args::{ReportArgs, ShownStacks, StackStorage};
+pub use args::{Delimited, ReportArgs, ShownStacks, StackStorage};
 pub use forms::{Form, Sample, StackParts, Wakeup};
 pub use map::{stack_addrs, stack_lost};
 pub use report::{describe_target, print_report, warn_lost_samples, Counted, StackReport};
@@ -47,6 +47,21 @@ pub fn frames_below<'a>(frames: impl IntoIterator<Item = &'a String>, indent: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_end_with_the_duration() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct A {
+            #[command(flatten)]
+            report: ReportArgs,
+        }
+        let until = |args: &[&str]| A::parse_from(args).report.until();
+        assert_eq!(until(&["t", "5"]), " for 5 secs.");
+        assert_eq!(until(&["t"]), "... Hit Ctrl-C to end.");
+        let parts = StackParts::default().delimited(true).annotated(true);
+        assert!(parts.delimiter && parts.annotate);
+    }
 
     #[test]
     fn frames_under_a_row_one_a_line() {
