@@ -251,9 +251,62 @@ impl FamilyArg {
     }
 }
 
+/// The one attach point of bindsnoop and solisten, a socket call: the
+/// syscall's entry and exit tracepoints (programs `tp_enter_<call>` and
+/// `tp_exit_<call>`); else fexit on each kernel function that does the work
+/// (`fexit_<func>`); else a kprobe and a kretprobe on each (`kprobe_<func>`,
+/// `kretprobe_<func>`).
+///
+/// ```ignore
+/// socket_call_hooks!(bind; inet_bind, inet6_bind)  // an AttachPoint "bind"
+/// ```
+#[macro_export]
+macro_rules! socket_call_hooks {
+    ($call:ident; $($func:ident),+) => {
+        $crate::AttachPoint::new(stringify!($call))
+            .or([
+                $crate::Prog::tracepoint(
+                    concat!("tp_enter_", stringify!($call)),
+                    concat!("syscalls:sys_enter_", stringify!($call)),
+                ),
+                $crate::Prog::tracepoint(
+                    concat!("tp_exit_", stringify!($call)),
+                    concat!("syscalls:sys_exit_", stringify!($call)),
+                ),
+            ])
+            .or([$($crate::Prog::fexit(concat!("fexit_", stringify!($func)), stringify!($func))),+])
+            .or([$(
+                $crate::Prog::kprobe(concat!("kprobe_", stringify!($func)), stringify!($func)),
+                $crate::Prog::kretprobe(concat!("kretprobe_", stringify!($func)), stringify!($func)),
+            )+])
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_call_hooks_follow_the_naming_convention() {
+        let p = crate::socket_call_hooks!(bind; inet_bind, inet6_bind);
+        let names: Vec<Vec<&str>> = p
+            .alternatives
+            .iter()
+            .map(|a| a.iter().map(|p| p.name).collect())
+            .collect();
+        assert_eq!(p.what, "bind");
+        assert_eq!(names[0], ["tp_enter_bind", "tp_exit_bind"]);
+        assert_eq!(names[1], ["fexit_inet_bind", "fexit_inet6_bind"]);
+        assert_eq!(
+            names[2],
+            [
+                "kprobe_inet_bind",
+                "kretprobe_inet_bind",
+                "kprobe_inet6_bind",
+                "kretprobe_inet6_bind"
+            ]
+        );
+    }
 
     #[test]
     fn addresses_by_family() {

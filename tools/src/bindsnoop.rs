@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use libtools::{lifecycle, net, table, AttachPoint, CgroupArg, Column, Common};
-use libtools::{DurationArg, PidArg, Prog, Result, Spec, UidArg, Value};
+use libtools::{DurationArg, PidArg, Result, Spec, UidArg, Value};
 
 libtools::skel!("bindsnoop");
 use skel::{types::event, BindsnoopSkelBuilder as Builder};
@@ -83,21 +83,7 @@ pub struct Args {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("bind")
-        .or([
-            Prog::tracepoint("tp_enter_bind", "syscalls:sys_enter_bind"),
-            Prog::tracepoint("tp_exit_bind", "syscalls:sys_exit_bind"),
-        ])
-        .or([
-            Prog::fexit("fexit_inet_bind", "inet_bind"),
-            Prog::fexit("fexit_inet6_bind", "inet6_bind"),
-        ])
-        .or([
-            Prog::kprobe("kprobe_inet_bind", "inet_bind"),
-            Prog::kretprobe("kretprobe_inet_bind", "inet_bind"),
-            Prog::kprobe("kprobe_inet6_bind", "inet6_bind"),
-            Prog::kretprobe("kretprobe_inet6_bind", "inet6_bind"),
-        ])]
+    vec![libtools::socket_call_hooks!(bind; inet_bind, inet6_bind)]
 }
 
 /// libbpf-tools' OPTS: one letter per option set (bpf/bindsnoop.h), `.` otherwise.

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use libtools::{lifecycle, net, table, AttachPoint, Column, Common, DurationArg};
-use libtools::{NameArg, PidArg, Prog, Result, Spec, Value};
+use libtools::{NameArg, PidArg, Result, Spec, Value};
 
 libtools::skel!("solisten");
 use skel::{types::event, SolistenSkelBuilder as Builder};
@@ -51,16 +51,7 @@ pub struct Args {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("listen")
-        .or([
-            Prog::tracepoint("tp_enter_listen", "syscalls:sys_enter_listen"),
-            Prog::tracepoint("tp_exit_listen", "syscalls:sys_exit_listen"),
-        ])
-        .or([Prog::fexit("fexit_inet_listen", "inet_listen")])
-        .or([
-            Prog::kprobe("kprobe_inet_listen", "inet_listen"),
-            Prog::kretprobe("kretprobe_inet_listen", "inet_listen"),
-        ])]
+    vec![libtools::socket_call_hooks!(listen; inet_listen)]
 }
 
 /// libbpf-tools' PROTO: `TCPv4`, `UDPv6`, `UNKv4`.
