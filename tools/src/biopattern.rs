@@ -44,9 +44,8 @@ pub struct Args {
     /// Include a timestamp column
     #[arg(short = 'T', long)]
     timestamp: bool,
-    /// Trace this disk only
-    #[arg(short, long)]
-    disk: Option<String>,
+    #[command(flatten)]
+    disk: disks::DiskArg,
     #[command(flatten)]
     common: Common,
 }
@@ -59,10 +58,10 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+    let dev = args.disk.dev()?;
 
     let tool = lifecycle::start(Builder::default(), Spec::hooks(hooks()), |open| {
-        open.rodata()?.targ_dev = dev.unwrap_or(0);
+        open.rodata()?.targ_dev = dev;
         Ok(())
     })?;
 

@@ -40,9 +40,8 @@ pub struct Args {
     /// Trace this command name only
     #[arg(short, long)]
     comm: Option<String>,
-    /// Trace this disk only
-    #[arg(short, long)]
-    disk: Option<String>,
+    #[command(flatten)]
+    disk: disks::DiskArg,
     #[command(flatten)]
     timestamp: TimestampArg,
     #[command(flatten)]
@@ -57,14 +56,14 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+    let dev = args.disk.dev()?;
     if args.comm.as_ref().is_some_and(|c| c.len() > 15) {
         bail!("command names are at most 15 bytes: {}", args.comm.unwrap());
     }
 
     let tool = lifecycle::start(Builder::default(), Spec::hooks(hooks()), |open| {
         let rodata = open.rodata()?;
-        rodata.targ_dev = dev.unwrap_or(0);
+        rodata.targ_dev = dev;
         rodata.block_rq_queue_arg = disks::rq_queue_arg();
         if let Some(c) = &args.comm {
             rodata.filter_comm = true;
