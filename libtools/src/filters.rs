@@ -33,15 +33,15 @@ pub fn fill_id_set(set: &dyn MapCore, ids: &[u32]) -> Result<()> {
 pub struct BlockTimes {
     /// Only blocks longer than this, in microseconds
     #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
-    pub min_us: u64,
+    pub min_block_time: u64,
     /// Only blocks shorter than this, in microseconds
     #[arg(short = 'M', long = "max-block-time", default_value_t = u64::MAX)]
-    pub max_us: u64,
+    pub max_block_time: u64,
 }
 
 impl BlockTimes {
     pub fn check(&self) -> Result<()> {
-        check_block_times(self.min_us, self.max_us)
+        check_block_times(self.min_block_time, self.max_block_time)
     }
 }
 
@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn block_times_make_a_range() {
-        let b = |min_us, max_us| BlockTimes { min_us, max_us };
+        let b = |min_block_time, max_block_time| BlockTimes {
+            min_block_time,
+            max_block_time,
+        };
         assert!(b(1, u64::MAX).check().is_ok());
         assert!(b(5, 5).check().is_ok());
         let e = b(10, 5).check().unwrap_err().to_string();

@@ -135,7 +135,11 @@ pub fn run(args: Args) -> Result<()> {
         let e: event = libtools::decode(data);
         let known = |v: i32| if v < 0 { Value::Null } else { Value::Int(v.into()) };
         let mut stack = |on: bool, id: i32, user: Option<u32>| -> Vec<String> {
-            on.then(|| resolver.stack(map, id, user)).unwrap_or_default()
+            if on {
+                resolver.stack(map, id, user)
+            } else {
+                Vec::new()
+            }
         };
         let kernel = stack(args.kernel_stack, e.kern_stack_id, None);
         let user = stack(args.user_stack, e.user_stack_id, Some(e.pid));

@@ -93,8 +93,8 @@ pub fn run(args: Args) -> Result<()> {
         rodata.kernel_threads_only = args.kernel_threads_only;
         rodata.user_stacks = !args.stacks.kernel_stacks_only;
         rodata.kernel_stacks = !args.stacks.user_stacks_only;
-        rodata.min_block_us = args.block.min_us;
-        rodata.max_block_us = args.block.max_us;
+        rodata.min_block_us = args.block.min_block_time;
+        rodata.max_block_us = args.block.max_block_time;
         rodata.filter_by_tgid = !args.pid.is_empty();
         rodata.filter_by_pid = !args.tid.is_empty();
         rodata.state = args.state.map_or(-1, i64::from);

@@ -142,9 +142,11 @@ pub fn run(args: Args) -> Result<()> {
             None if e.reason == u32::MAX => Value::Null,
             None => Value::Uint(e.reason.into()),
         };
-        let frames = stack
-            .then(|| resolver.stack(&tool.maps.stackmap, e.kern_stack_id, None))
-            .unwrap_or_default();
+        let frames = if stack {
+            resolver.stack(&tool.maps.stackmap, e.kern_stack_id, None)
+        } else {
+            Vec::new()
+        };
         let ends = libtools::ends!(e.t);
         out.row_of(&[
             &[

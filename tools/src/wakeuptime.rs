@@ -82,8 +82,8 @@ pub fn run(args: Args) -> Result<()> {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.user_threads_only = args.user_threads_only;
-        rodata.min_block_us = args.block.min_us;
-        rodata.max_block_us = args.block.max_us;
+        rodata.min_block_us = args.block.min_block_time;
+        rodata.max_block_us = args.block.max_block_time;
         args.storage.apply(&mut open.maps.stackmap)
     })?;
 
