@@ -196,17 +196,8 @@ pub fn raw_bytes(s: &[std::ffi::c_char]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
 }
 
-/// Append the first `len` bytes of a BPF-read string to `out`, with `...`
-/// when the BPF side marked it truncated (bpftk.bpf.h's `read_user_path`).
-pub fn append_sized(out: &mut Vec<u8>, buf: &[std::ffi::c_char], len: u32, truncated: u8) {
-    out.extend_from_slice(raw_bytes(&buf[..(len as usize).min(buf.len())]));
-    if truncated != 0 {
-        out.extend_from_slice(b"...");
-    }
-}
-
 /// The first `len` bytes of a BPF-read string, with `...` when the BPF
-/// side marked it truncated: [`append_sized`] without a buffer of one's own.
+/// side marked it truncated (bpftk.bpf.h's `read_user_path`).
 pub fn sized(buf: &[std::ffi::c_char], len: u32, truncated: u8) -> std::borrow::Cow<'_, [u8]> {
     let bytes = raw_bytes(&buf[..(len as usize).min(buf.len())]);
     if truncated == 0 {

@@ -149,11 +149,11 @@ pub fn run(args: Args) -> Result<()> {
             return;
         }
         path.clear();
-        let raw = libtools::raw_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);
-        if args.full_path && !raw.starts_with(b"/") {
+        let given = libtools::sized(&e.path, e.path_len, e.truncated);
+        if args.full_path && !given.starts_with(b"/") {
             resolve_dir(e.pid, e.dfd, &mut path);
         }
-        libtools::append_sized(&mut path, &e.path, e.path_len, e.truncated);
+        path.extend_from_slice(&given);
         let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
         let flags = e.flags as i32;
         let has_mode = flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE;
