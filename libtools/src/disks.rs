@@ -61,6 +61,22 @@ pub fn name(parts: &[(u32, String)], dev: u32) -> String {
 }
 
 /// The kernel dev_t of disk `name` (`vda`, `loop0`); an error names it.
+/// `-d/--disk DISK`: one disk to trace, by its name in /proc/partitions.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DiskArg {
+    /// Trace this disk only
+    #[arg(short, long)]
+    pub disk: Option<String>,
+}
+
+impl DiskArg {
+    /// The BPF side's `targ_dev`: the disk's device number, or 0 for every
+    /// disk; a disk that is not there is the error.
+    pub fn dev(&self) -> Result<u32> {
+        Ok(self.disk.as_deref().map(lookup).transpose()?.unwrap_or(0))
+    }
+}
+
 pub fn lookup(name: &str) -> Result<u32> {
     match partitions().into_iter().find(|p| p.1 == name) {
         Some(p) => Ok(p.0),
@@ -191,6 +207,15 @@ impl ReqFlags {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disk_by_name_or_every_disk() {
+        assert_eq!(DiskArg::default().dev().unwrap(), 0);
+        let none = DiskArg {
+            disk: Some("no-such-disk".into()),
+        };
+        assert!(none.dev().unwrap_err().to_string().contains("no such disk"));
+    }
 
     #[test]
     fn devices_and_flags() {

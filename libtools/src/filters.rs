@@ -27,10 +27,48 @@ pub fn fill_id_set(set: &dyn MapCore, ids: &[u32]) -> Result<()> {
     Ok(())
 }
 
+/// `-m/--min-block-time` and `-M/--max-block-time`: the blocks counted,
+/// by how long they lasted.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BlockTimes {
+    /// Only blocks longer than this, in microseconds
+    #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
+    pub min_block_time: u64,
+    /// Only blocks shorter than this, in microseconds
+    #[arg(short = 'M', long = "max-block-time", default_value_t = u64::MAX)]
+    pub max_block_time: u64,
+}
+
+impl BlockTimes {
+    pub fn check(&self) -> Result<()> {
+        check_block_times(self.min_block_time, self.max_block_time)
+    }
+}
+
 /// `-m MIN -M MAX`, in microseconds: an empty range is a mistake.
 pub fn check_block_times(min_us: u64, max_us: u64) -> Result<()> {
     if min_us > max_us {
         bail!("min block time {min_us} us is over max block time {max_us} us");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_times_make_a_range() {
+        let b = |min_block_time, max_block_time| BlockTimes {
+            min_block_time,
+            max_block_time,
+        };
+        assert!(b(1, u64::MAX).check().is_ok());
+        assert!(b(5, 5).check().is_ok());
+        let e = b(10, 5).check().unwrap_err().to_string();
+        assert!(
+            e.contains("min block time 10 us is over max block time 5 us"),
+            "{e}"
+        );
+    }
 }

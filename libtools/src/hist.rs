@@ -248,8 +248,7 @@ impl Summary {
 
     /// End an interval; false once the reader has gone (`| head`).
     pub fn end(&self) -> bool {
-        self.out.flush();
-        !self.out.is_broken()
+        self.out.end_report()
     }
 }
 
@@ -293,9 +292,72 @@ pub fn us_or_ms(milliseconds: bool) -> &'static str {
     }
 }
 
+/// `-T`: the time on a line before each summary.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct TimestampArg {
+    /// Include a timestamp (HH:MM:SS) before each summary
+    #[arg(short = 'T', long)]
+    pub timestamp: bool,
+}
+
+/// `-m`: histograms of milliseconds, not microseconds.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct MillisArg {
+    /// Millisecond histogram
+    #[arg(short, long)]
+    pub milliseconds: bool,
+}
+
+impl MillisArg {
+    /// The histogram's unit, `msecs` or `usecs`.
+    pub fn unit(&self) -> &'static str {
+        us_or_ms(self.milliseconds)
+    }
+}
+
+/// `-P` and `-L`: a histogram per process or per thread (at most one; a
+/// tool may put more flags in the group `per`).
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct PerTask {
+    /// Print a histogram per process ID
+    #[arg(short = 'P', long = "pids", group = "per")]
+    pub per_process: bool,
+    /// Print a histogram per thread ID
+    #[arg(short = 'L', long = "tids", group = "per")]
+    pub per_thread: bool,
+}
+
+impl PerTask {
+    /// The sections' label for [`print_hists`]: `pid`, `tid`, or none.
+    pub fn label(&self) -> Option<&'static str> {
+        if self.per_process {
+            Some("pid")
+        } else {
+            self.per_thread.then_some("tid")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_task_flags_exclude_each_other() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct A {
+            #[command(flatten)]
+            per: PerTask,
+            #[command(flatten)]
+            ms: MillisArg,
+        }
+        assert_eq!(A::parse_from(["t", "-P"]).per.label(), Some("pid"));
+        assert_eq!(A::parse_from(["t", "-L"]).per.label(), Some("tid"));
+        assert_eq!(A::parse_from(["t"]).per.label(), None);
+        assert!(A::try_parse_from(["t", "-P", "-L"]).is_err());
+        assert_eq!(A::parse_from(["t", "-m"]).ms.unit(), "msecs");
+    }
 
     fn log2(slots: &[u64], unit: &str) -> String {
         let mut s = String::new();

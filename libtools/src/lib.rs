@@ -5,6 +5,7 @@
 //! [`Spec`] (hooks, ring size, cgroup) and a closure that sets its rodata,
 //! then `Loaded::trace` (ready line, poll, lost events) or its own summaries.
 
+pub mod args;
 pub mod argv;
 pub mod bpf;
 pub mod btf;
@@ -44,6 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 pub use anyhow::{anyhow, bail, Context, Result};
+pub use args::{DurationArg, LongDurationArg, NameArg, PidArg, UidArg};
 pub use cgroup::CgroupArg;
 pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
 pub use lifecycle::Spec;
@@ -194,13 +196,16 @@ pub fn raw_bytes(s: &[std::ffi::c_char]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) }
 }
 
-/// Append the first `len` bytes of a BPF-read string to `out`, with `...`
-/// when the BPF side marked it truncated (bpftk.bpf.h's `read_user_path`).
-pub fn append_sized(out: &mut Vec<u8>, buf: &[std::ffi::c_char], len: u32, truncated: u8) {
-    out.extend_from_slice(raw_bytes(&buf[..(len as usize).min(buf.len())]));
-    if truncated != 0 {
-        out.extend_from_slice(b"...");
+/// The first `len` bytes of a BPF-read string, with `...` when the BPF
+/// side marked it truncated (bpftk.bpf.h's `read_user_path`).
+pub fn sized(buf: &[std::ffi::c_char], len: u32, truncated: u8) -> std::borrow::Cow<'_, [u8]> {
+    let bytes = raw_bytes(&buf[..(len as usize).min(buf.len())]);
+    if truncated == 0 {
+        return bytes.into();
     }
+    let mut out = bytes.to_vec();
+    out.extend_from_slice(b"...");
+    out.into()
 }
 
 /// A C `char[]` as bytes, up to the first NUL.
@@ -245,6 +250,14 @@ mod tests {
         assert_eq!(c_bytes(&s), b"cat");
         let full: [std::ffi::c_char; 2] = [b'a' as _, b'b' as _];
         assert_eq!(c_bytes(&full), b"ab");
+    }
+
+    #[test]
+    fn sized_strings_mark_their_cut() {
+        let s: [std::ffi::c_char; 4] = [b'a' as _, b'b' as _, b'c' as _, 0];
+        assert_eq!(&*sized(&s, 2, 0), b"ab");
+        assert_eq!(&*sized(&s, 3, 1), b"abc...");
+        assert_eq!(&*sized(&s, 9, 0), b"abc\0");
     }
 
     #[test]

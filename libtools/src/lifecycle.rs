@@ -22,6 +22,7 @@ use anyhow::{anyhow, Context, Result};
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{Link, MapCore, OpenObject};
 
+use crate::args::PidArg;
 use crate::cgroup::{Cgroup, CgroupArg};
 use crate::hooks::{AttachPoint, HookPlan};
 use crate::output::Output;
@@ -33,6 +34,7 @@ pub struct Spec {
     points: Vec<AttachPoint>,
     ring_size: Option<u32>,
     cgroup: Option<Cgroup>,
+    pid: Option<u32>,
     chosen_only: bool,
 }
 
@@ -62,6 +64,14 @@ impl Spec {
     /// load, and put the directory into its `cgroup_map` after.
     pub fn cgroup(mut self, arg: &CgroupArg) -> Result<Spec> {
         self.cgroup = arg.open()?;
+        Ok(self)
+    }
+
+    /// `-p PID`: check that the process exists (the error, if not), and
+    /// set the BPF side's `targ_tgid` to it before load.
+    pub fn pid(mut self, arg: &PidArg) -> Result<Spec> {
+        arg.check()?;
+        self.pid = arg.pid;
         Ok(self)
     }
 
@@ -99,6 +109,9 @@ pub fn load<B: SkelBuilder<'static>>(
     let obj = open.open_object_mut();
     if let Some(bytes) = spec.ring_size {
         bpf::set_ring_size(obj, bytes)?;
+    }
+    if let Some(pid) = spec.pid {
+        rodata::set(obj, "targ_tgid", &pid.to_ne_bytes())?;
     }
     if let Some(cg) = &spec.cgroup {
         rodata::set(obj, "filter_cg", &[1])?;

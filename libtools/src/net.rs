@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use anyhow::{bail, Result};
 
 use crate::output::{Column, Value};
+use crate::table::Columns;
 
 use crate::consts;
 
@@ -138,10 +139,30 @@ impl Ends {
     }
 }
 
-/// bindsnoop's and solisten's `TIME(s)` when `on` (-t): libbpf-tools
-/// heads their wall-clock time so; `time` in JSON.
-pub fn wall_time_column(on: bool) -> Option<Column> {
-    on.then(|| Column::left("TIME(s)", 8).key("time"))
+/// bindsnoop's and solisten's `-t`: a leading `TIME(s)` column that
+/// libbpf-tools heads so though it holds the wall-clock time; `time` in JSON.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct WallTimeArg {
+    /// Include timestamp on output
+    #[arg(short = 't', long)]
+    pub timestamp: bool,
+}
+
+impl WallTimeArg {
+    /// The column, under the flag: the first of the table's.
+    pub fn columns(&self) -> Columns {
+        Columns::new().when(self.timestamp, [Column::left("TIME(s)", 8).key("time")])
+    }
+}
+
+/// `PORT ADDR`: a socket's local end, as bindsnoop and solisten show it.
+pub fn port_addr_columns(addr_width: usize) -> [Column; 2] {
+    [Column::left("PORT", 5), Column::left("ADDR", addr_width)]
+}
+
+/// The cells of [`port_addr_columns`].
+pub fn port_addr(port: u16, family: u16, bytes: &[u8; 16]) -> [Value<'static>; 2] {
+    [Value::Uint(port.into()), Value::Addr(addr(family, bytes))]
 }
 
 /// `LADDR LPORT RADDR RPORT`, the addresses `addr_width` wide.
@@ -230,9 +251,62 @@ impl FamilyArg {
     }
 }
 
+/// The one attach point of bindsnoop and solisten, a socket call: the
+/// syscall's entry and exit tracepoints (programs `tp_enter_<call>` and
+/// `tp_exit_<call>`); else fexit on each kernel function that does the work
+/// (`fexit_<func>`); else a kprobe and a kretprobe on each (`kprobe_<func>`,
+/// `kretprobe_<func>`).
+///
+/// ```ignore
+/// socket_call_hooks!(bind; inet_bind, inet6_bind)  // an AttachPoint "bind"
+/// ```
+#[macro_export]
+macro_rules! socket_call_hooks {
+    ($call:ident; $($func:ident),+) => {
+        $crate::AttachPoint::new(stringify!($call))
+            .or([
+                $crate::Prog::tracepoint(
+                    concat!("tp_enter_", stringify!($call)),
+                    concat!("syscalls:sys_enter_", stringify!($call)),
+                ),
+                $crate::Prog::tracepoint(
+                    concat!("tp_exit_", stringify!($call)),
+                    concat!("syscalls:sys_exit_", stringify!($call)),
+                ),
+            ])
+            .or([$($crate::Prog::fexit(concat!("fexit_", stringify!($func)), stringify!($func))),+])
+            .or([$(
+                $crate::Prog::kprobe(concat!("kprobe_", stringify!($func)), stringify!($func)),
+                $crate::Prog::kretprobe(concat!("kretprobe_", stringify!($func)), stringify!($func)),
+            )+])
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_call_hooks_follow_the_naming_convention() {
+        let p = crate::socket_call_hooks!(bind; inet_bind, inet6_bind);
+        let names: Vec<Vec<&str>> = p
+            .alternatives
+            .iter()
+            .map(|a| a.iter().map(|p| p.name).collect())
+            .collect();
+        assert_eq!(p.what, "bind");
+        assert_eq!(names[0], ["tp_enter_bind", "tp_exit_bind"]);
+        assert_eq!(names[1], ["fexit_inet_bind", "fexit_inet6_bind"]);
+        assert_eq!(
+            names[2],
+            [
+                "kprobe_inet_bind",
+                "kretprobe_inet_bind",
+                "kprobe_inet6_bind",
+                "kretprobe_inet6_bind"
+            ]
+        );
+    }
 
     #[test]
     fn addresses_by_family() {

@@ -109,6 +109,13 @@ pub fn now() -> DateTime<Local> {
     Local::now()
 }
 
+impl Value<'_> {
+    /// The wall-clock time now, for a `TIME` column (HH:MM:SS).
+    pub fn now() -> Value<'static> {
+        Value::Time(now())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
@@ -228,6 +235,11 @@ impl<W: Write> Output<W> {
 
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// The columns shown.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
     }
 
     /// Announce that tracing has started: the header in table mode, a
@@ -370,6 +382,13 @@ impl<W: Write> Output<W> {
 
     pub fn is_broken(&self) -> bool {
         self.broken.get()
+    }
+
+    /// The end of a periodic report: flush; false when the reader has gone
+    /// (the value a `run::summaries` or `periodic::reports` closure returns).
+    pub fn end_report(&self) -> bool {
+        self.flush();
+        !self.is_broken()
     }
 
     #[cfg(test)]

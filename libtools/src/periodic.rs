@@ -8,15 +8,23 @@ use anyhow::Result;
 
 use crate::run::{self, Deadline};
 
+/// `-i/--interval` and `-d/--duration`, in seconds.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct Every {
+    /// Print a summary every INTERVAL seconds
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub interval: Option<u64>,
+    /// Trace for this many seconds in total
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub duration: Option<u64>,
+}
+
 /// Wait, `report`, and go on every `interval` seconds until `duration`
 /// seconds have passed, a signal, or `report` returning false (the reader
 /// has gone). Without an interval one report, at the end (of the duration,
 /// or at Ctrl-C).
-pub fn reports(
-    interval: Option<u64>,
-    duration: Option<u64>,
-    mut report: impl FnMut() -> Result<bool>,
-) -> Result<()> {
+pub fn reports(every: &Every, mut report: impl FnMut() -> Result<bool>) -> Result<()> {
+    let Every { interval, duration } = *every;
     let deadline = Deadline::after(duration.map(Duration::from_secs));
     loop {
         let wait = match interval {

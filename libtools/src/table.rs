@@ -60,6 +60,26 @@ impl Table {
             .collect();
         self.out.row(&shown);
     }
+
+    /// [`Table::row`] from parts: the cells of several helpers in turn
+    /// (a task's PID and COMM, a connection's ends) with the tool's own.
+    pub fn row_of(&self, parts: &[&[Value]]) {
+        self.row(&parts.concat());
+    }
+}
+
+/// `PID COMM`, the two columns most tools start their rows with.
+pub fn pid_comm(pid_width: usize, comm_width: usize) -> [Column; 2] {
+    [
+        Column::left("PID", pid_width),
+        Column::left("COMM", comm_width),
+    ]
+}
+
+/// The cells of [`pid_comm`]: a task's PID and its name (all of its
+/// `comm`, up to the NUL).
+pub fn task(pid: u32, comm: &[std::ffi::c_char]) -> [Value<'_>; 2] {
+    [Value::Uint(pid.into()), Value::Bytes(crate::c_bytes(comm))]
 }
 
 impl Deref for Table {
@@ -98,6 +118,16 @@ mod tests {
             .always([Column::left("PID", 7), Column::left("COMM", 0)])
             .stdout(true);
         assert_eq!(t.shown, [false, true, true]);
+    }
+
+    #[test]
+    fn task_cells_follow_their_columns() {
+        let comm: [std::ffi::c_char; 4] = [b'c' as _, b'a' as _, b't' as _, 0];
+        assert!(matches!(
+            task(7, &comm),
+            [Value::Uint(7), Value::Bytes(b"cat")]
+        ));
+        assert_eq!(pid_comm(7, 16).map(|c| c.header), ["PID", "COMM"]);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use anyhow::Result;
 
 use crate::hooks::{AttachPoint, Prog};
 use crate::net::{self, MAX_PORTS};
-use crate::output::{self, Column, Format, Output, Value};
+use crate::output::{Column, Format, Output, Value};
+use crate::table::Columns;
 
 /// sock:inet_sock_set_state, the one hook of tcplife and tcpstates: as
 /// tp_btf, else as a tracepoint (programs `tp_btf_set_state`, `tp_set_state`).
@@ -101,9 +102,9 @@ pub struct RelTime {
 }
 
 impl RelTime {
-    /// The column when `on` (-t): `TIME(s)`, `time_s` in JSON.
-    pub fn column(on: bool, width: usize) -> Option<Column> {
-        on.then(|| Column::left("TIME(s)", width).key("time_s"))
+    /// The column (-t): `TIME(s)`, `time_s` in JSON.
+    pub fn column(width: usize) -> Column {
+        Column::left("TIME(s)", width).key("time_s")
     }
 
     pub fn cell(&mut self, ts_ns: u64) -> Value<'static> {
@@ -112,44 +113,35 @@ impl RelTime {
     }
 }
 
-/// tcplife's and tcpstates' leading columns: `TIME` (HH:MM:SS, -T) and
-/// `TIME(s)` (seconds since the first event, -t).
-pub struct Stamps {
-    time: bool,
-    timestamp: bool,
-    rel: RelTime,
+/// tcplife's and tcpstates' `-T` (a `TIME` column, HH:MM:SS) and `-t` (a
+/// `TIME(s)` column, seconds since the first event).
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct StampArgs {
+    /// Include a time column on output (HH:MM:SS)
+    #[arg(short = 'T', long)]
+    pub time: bool,
+    /// Include a timestamp column (seconds since the first event)
+    #[arg(short = 't', long)]
+    pub timestamp: bool,
 }
 
+impl StampArgs {
+    /// The two leading columns, each under its flag.
+    pub fn columns(&self) -> Columns {
+        Columns::new()
+            .when(self.time, [Column::left("TIME", 8)])
+            .when(self.timestamp, [Column::left("TIME(s)", 9)])
+    }
+}
+
+/// The cells of [`StampArgs::columns`].
+#[derive(Default)]
+pub struct Stamps(RelTime);
+
 impl Stamps {
-    pub fn new(time: bool, timestamp: bool) -> Stamps {
-        Stamps {
-            time,
-            timestamp,
-            rel: RelTime::default(),
-        }
-    }
-
-    pub fn columns(&self) -> Vec<Column> {
-        let mut columns = Vec::new();
-        if self.time {
-            columns.push(Column::left("TIME", 8));
-        }
-        if self.timestamp {
-            columns.push(Column::left("TIME(s)", 9));
-        }
-        columns
-    }
-
-    /// The cells of an event stamped `ts_us` by the kernel.
-    pub fn cells(&mut self, ts_us: u64) -> Vec<Value<'static>> {
-        let mut cells = Vec::with_capacity(2);
-        if self.time {
-            cells.push(Value::Time(output::now()));
-        }
-        if self.timestamp {
-            cells.push(self.rel.cell(ts_us * 1000));
-        }
-        cells
+    /// The cells of an event stamped `ts_us` by the kernel, shown or not.
+    pub fn cells(&mut self, ts_us: u64) -> [Value<'static>; 2] {
+        [Value::now(), self.0.cell(ts_us * 1000)]
     }
 }
 
@@ -225,10 +217,15 @@ mod tests {
         let mut t = RelTime::default();
         assert!(matches!(t.cell(5_000_000_000), Value::Fixed(x, 3) if x == 0.0));
         assert!(matches!(t.cell(6_500_000_000), Value::Fixed(x, 3) if x == 1.5));
-        let mut s = Stamps::new(false, true);
-        assert_eq!(s.columns().len(), 1);
+        let a = StampArgs {
+            time: false,
+            timestamp: true,
+        };
+        let out = a.columns().stdout(true);
+        assert_eq!(out.columns().len(), 1);
+        let mut s = Stamps::default();
         s.cells(1_000_000);
-        assert!(matches!(s.cells(1_250_000)[..], [Value::Fixed(x, 3)] if x == 0.25));
+        assert!(matches!(s.cells(1_250_000), [Value::Time(_), Value::Fixed(x, 3)] if x == 0.25));
     }
 
     #[test]

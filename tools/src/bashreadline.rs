@@ -3,9 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use libtools::{
-    bail, elf, lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
-};
+use libtools::{bail, elf, lifecycle, AttachPoint, Column, Columns, Common, DurationArg, Prog};
+use libtools::{Result, Spec, Value};
 
 libtools::skel!("bashreadline");
 use skel::{types::event, BashreadlineSkelBuilder as Builder};
@@ -37,9 +36,8 @@ pub struct Args {
     /// The bash binary or readline library to probe
     #[arg(short, long, value_name = "PATH")]
     shared: Option<PathBuf>,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -93,7 +91,7 @@ fn hooks(binary: &Path, func: &str) -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
     let (binary, func, shared) = target(args.shared.as_deref())?;
     libtools::verbose!("probing {func} in {}", binary.display());
 
@@ -103,22 +101,16 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     })?;
 
-    let columns = vec![
-        Column::left("TIME", 9),
-        Column::left("PID", 7),
-        Column::left("COMMAND", 0),
-    ];
-    let out = Output::stdout(args.common.json, columns);
-
-    let mut line = Vec::with_capacity(256);
+    let out = Columns::new()
+        .always([
+            Column::left("TIME", 9),
+            Column::left("PID", 7),
+            Column::left("COMMAND", 0),
+        ])
+        .stdout(args.common.json);
     tool.trace(&out, "bash commands", duration, |data| {
         let e: event = libtools::decode(data);
-        line.clear();
-        libtools::append_sized(&mut line, &e.line, e.len, e.truncated);
-        out.row(&[
-            Value::Time(libtools::output::now()),
-            Value::Uint(e.pid.into()),
-            Value::Bytes(&line),
-        ]);
+        let line = libtools::sized(&e.line, e.len, e.truncated);
+        out.row(&[Value::now(), Value::Uint(e.pid.into()), Value::Bytes(&line)]);
     })
 }

@@ -1,12 +1,11 @@
 //! bindsnoop: bind(2) calls of IPv4 and IPv6 sockets.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, net, run, AttachPoint, CgroupArg, Column, Common, Output, Prog, Result, Spec, Value,
-};
+use libtools::{lifecycle, net, table, AttachPoint, CgroupArg, Column, Common};
+use libtools::{DurationArg, PidArg, Result, Spec, UidArg, Value};
 
 libtools::skel!("bindsnoop");
-use skel::{types::event, BindsnoopSkelBuilder};
+use skel::{types::event, BindsnoopSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     bindsnoop             # trace all bind syscalls
@@ -55,15 +54,13 @@ cost once per bind. Events the ring buffer had no room for are counted and repor
 #[derive(Parser, Debug)]
 #[command(name = "bindsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Include timestamp on output
-    #[arg(short = 't', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    time: net::WallTimeArg,
     /// Include errors on output (failed binds too)
     #[arg(short = 'x', long = "failed", short_alias = 'E')]
     failed: bool,
-    /// Process ID to trace
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Comma-separated list of ports to trace
     #[arg(
         short = 'P',
@@ -75,12 +72,10 @@ pub struct Args {
     /// Include UID on output
     #[arg(short = 'U', long = "print-uid")]
     print_uid: bool,
-    /// Trace this UID only
-    #[arg(short = 'u', long = "uid")]
-    uid: Option<u32>,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    uid: UidArg,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -88,21 +83,7 @@ pub struct Args {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("bind")
-        .or([
-            Prog::tracepoint("tp_enter_bind", "syscalls:sys_enter_bind"),
-            Prog::tracepoint("tp_exit_bind", "syscalls:sys_exit_bind"),
-        ])
-        .or([
-            Prog::fexit("fexit_inet_bind", "inet_bind"),
-            Prog::fexit("fexit_inet6_bind", "inet6_bind"),
-        ])
-        .or([
-            Prog::kprobe("kprobe_inet_bind", "inet_bind"),
-            Prog::kretprobe("kretprobe_inet_bind", "inet_bind"),
-            Prog::kprobe("kprobe_inet6_bind", "inet6_bind"),
-            Prog::kretprobe("kretprobe_inet6_bind", "inet6_bind"),
-        ])]
+    vec![libtools::socket_call_hooks!(bind; inet_bind, inet6_bind)]
 }
 
 /// libbpf-tools' OPTS: one letter per option set (bpf/bindsnoop.h), `.` otherwise.
@@ -124,50 +105,44 @@ fn proto(p: u16) -> &'static str {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let builder = BindsnoopSkelBuilder::default();
-    let tool = lifecycle::start(builder, spec, |open| {
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.targ_uid = args.uid.filter();
         rodata.ignore_errors = !args.failed;
         let ports = &mut rodata.target_ports;
         net::set_ports(ports, &mut rodata.target_ports_len, &args.ports, "-P")
     })?;
 
-    let mut columns = Vec::from_iter(net::wall_time_column(args.timestamp));
-    columns.extend(args.print_uid.then(|| Column::left("UID", 6)));
-    columns.extend([
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-        Column::left("RET", 3),
-        Column::left("PROTO", 5),
-        Column::left("OPTS", 5),
-        Column::left("IF", 4),
-        Column::left("PORT", 5),
-        Column::left("ADDR", 48),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
+    let out = args
+        .time
+        .columns()
+        .when(args.print_uid, [Column::left("UID", 6)])
+        .always(table::pid_comm(7, 16))
+        .always([
+            Column::left("RET", 3),
+            Column::left("PROTO", 5),
+            Column::left("OPTS", 5),
+            Column::left("IF", 4),
+        ])
+        .always(net::port_addr_columns(48))
+        .stdout(args.common.json);
     tool.trace(&out, "binds", duration, |data| {
         let e: event = libtools::decode(data);
         let opts = opts(e.opts);
-        let mut cells = Vec::with_capacity(10);
-        cells.extend(args.timestamp.then(|| Value::Time(libtools::output::now())));
-        cells.extend(args.print_uid.then(|| Value::Uint(e.uid.into())));
-        cells.extend([
-            Value::Uint(e.pid.into()),
-            Value::Bytes(libtools::c_bytes(&e.comm)),
-            Value::Int(e.ret.into()),
-            Value::Str(proto(e.proto)),
-            Value::Str(&opts),
-            Value::Uint(e.bound_dev_if.into()),
-            Value::Uint(e.port.into()),
-            Value::Addr(net::addr(e.family, &e.addr)),
+        out.row_of(&[
+            &[Value::now(), Value::Uint(e.uid.into())],
+            &table::task(e.pid, &e.comm),
+            &[
+                Value::Int(e.ret.into()),
+                Value::Str(proto(e.proto)),
+                Value::Str(&opts),
+                Value::Uint(e.bound_dev_if.into()),
+            ],
+            &net::port_addr(e.port, e.family, &e.addr),
         ]);
-        out.row(&cells);
     })
 }
 

@@ -2,12 +2,12 @@
 //! per request flags.
 
 use clap::Parser;
-use libtools::hist::{self, Scale, Summary};
+use libtools::hist::{MillisArg, Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
 use libtools::{disks, lifecycle, maps, AttachPoint, CgroupArg, Common, Prog, Result, Spec, Value};
 
 libtools::skel!("biolatency");
-use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder};
+use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     biolatency              # summarize block I/O latency as a histogram
@@ -47,15 +47,13 @@ requests are timed at once: requests beyond that are not counted.",
 pub struct Args {
     #[command(flatten)]
     interval: Interval,
-    /// Include a timestamp (HH:MM:SS) before each summary
-    #[arg(short = 'T', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    timestamp: TimestampArg,
     /// Include OS queued time in I/O time
     #[arg(short = 'Q', long)]
     queued: bool,
-    /// Millisecond histogram
-    #[arg(short, long)]
-    milliseconds: bool,
+    #[command(flatten)]
+    ms: MillisArg,
     /// Print a histogram per disk device
     #[arg(short = 'D', long)]
     disk: bool,
@@ -96,23 +94,19 @@ pub fn run(args: Args) -> Result<()> {
     let dev = args.disk_name.as_deref().map(disks::lookup).transpose()?;
 
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(
-        BiolatencySkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_per_disk = args.disk;
-            rodata.targ_per_flag = args.flag;
-            rodata.targ_queued = args.queued;
-            rodata.targ_ms = args.milliseconds;
-            rodata.targ_dev = dev.unwrap_or(0);
-            rodata.block_rq_queue_arg = disks::rq_queue_arg();
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_per_disk = args.disk;
+        rodata.targ_per_flag = args.flag;
+        rodata.targ_queued = args.queued;
+        rodata.targ_ms = args.ms.milliseconds;
+        rodata.targ_dev = dev.unwrap_or(0);
+        rodata.block_rq_queue_arg = disks::rq_queue_arg();
+        Ok(())
+    })?;
 
-    let unit = hist::us_or_ms(args.milliseconds);
-    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    let unit = args.ms.unit();
+    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp.timestamp);
     summary.ready("block device I/O");
     let flags = disks::ReqFlags::load();
     run::summaries(&args.interval, || {

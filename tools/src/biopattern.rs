@@ -4,12 +4,11 @@ use std::collections::HashMap;
 
 use clap::Parser;
 use libtools::run::{self, Interval};
-use libtools::{
-    disks, lifecycle, maps, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
-};
+use libtools::{disks, lifecycle, maps, AttachPoint, Column, Columns, Common, Prog, Result};
+use libtools::{Spec, Value};
 
 libtools::skel!("biopattern");
-use skel::{types::counter, BiopatternSkelBuilder};
+use skel::{types::counter, BiopatternSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     biopattern              # show block I/O pattern
@@ -45,9 +44,8 @@ pub struct Args {
     /// Include a timestamp column
     #[arg(short = 'T', long)]
     timestamp: bool,
-    /// Trace this disk only
-    #[arg(short, long)]
-    disk: Option<String>,
+    #[command(flatten)]
+    disk: disks::DiskArg,
     #[command(flatten)]
     common: Common,
 }
@@ -60,31 +58,25 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+    let dev = args.disk.dev()?;
 
-    let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(
-        BiopatternSkelBuilder::default(),
-        spec,
-        |open| {
-            open.rodata()?.targ_dev = dev.unwrap_or(0);
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), Spec::hooks(hooks()), |open| {
+        open.rodata()?.targ_dev = dev;
+        Ok(())
+    })?;
 
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME", 9));
-    }
-    columns.extend([
-        Column::left("DISK", 7),
-        Column::right("%RND", 5).key("rnd_pct"),
-        Column::right("%SEQ", 5).key("seq_pct"),
-        Column::right("COUNT", 8),
-        Column::right("KBYTES", 10),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
-    if !args.common.json {
+    let json = args.common.json;
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME", 9)])
+        .always([
+            Column::left("DISK", 7),
+            Column::right("%RND", 5).key("rnd_pct"),
+            Column::right("%SEQ", 5).key("seq_pct"),
+            Column::right("COUNT", 8),
+            Column::right("KBYTES", 10),
+        ])
+        .stdout(json);
+    if !json {
         out.text("Tracing block device I/O requested seeks... Hit Ctrl-C to end.\n");
     }
     out.ready("block device I/O requested seeks");
@@ -107,22 +99,16 @@ pub fn run(args: Args) -> Result<()> {
             if total == 0 {
                 continue;
             }
-            let name = disks::name(&parts, *dev);
-            let mut cells = Vec::with_capacity(6);
-            if args.timestamp {
-                cells.push(Value::Time(now));
-            }
-            cells.extend([
-                Value::Str(&name),
+            out.row(&[
+                Value::Time(now),
+                Value::Str(&disks::name(&parts, *dev)),
                 Value::Uint(u64::from(c.random) * 100 / total),
                 Value::Uint(u64::from(c.sequential) * 100 / total),
                 Value::Uint(total),
                 Value::Uint(c.bytes / 1024),
             ]);
-            out.row(&cells);
         }
-        out.flush();
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })
 }
 

@@ -1,12 +1,12 @@
 //! bitesize: block I/O sizes as histograms, by the issuing task's name.
 
 use clap::Parser;
-use libtools::hist::{Scale, Summary};
+use libtools::hist::{Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
 use libtools::{bail, disks, lifecycle, maps, AttachPoint, Common, Prog, Result, Spec, Value};
 
 libtools::skel!("bitesize");
-use skel::{types::comm_key, types::hist, BitesizeSkelBuilder};
+use skel::{types::comm_key, types::hist, BitesizeSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     bitesize              # trace block I/O sizes until Ctrl-C
@@ -40,12 +40,10 @@ pub struct Args {
     /// Trace this command name only
     #[arg(short, long)]
     comm: Option<String>,
-    /// Trace this disk only
-    #[arg(short, long)]
-    disk: Option<String>,
-    /// Include a timestamp (HH:MM:SS) before each summary
-    #[arg(short = 'T', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    disk: disks::DiskArg,
+    #[command(flatten)]
+    timestamp: TimestampArg,
     #[command(flatten)]
     common: Common,
 }
@@ -58,27 +56,24 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+    let dev = args.disk.dev()?;
     if args.comm.as_ref().is_some_and(|c| c.len() > 15) {
         bail!("command names are at most 15 bytes: {}", args.comm.unwrap());
     }
 
-    let tool = lifecycle::start(
-        BitesizeSkelBuilder::default(),
-        Spec::hooks(hooks()),
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_dev = dev.unwrap_or(0);
-            rodata.block_rq_queue_arg = disks::rq_queue_arg();
-            if let Some(c) = &args.comm {
-                rodata.filter_comm = true;
-                libtools::set_c_bytes(&mut rodata.targ_comm, c.as_bytes());
-            }
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), Spec::hooks(hooks()), |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_dev = dev;
+        rodata.block_rq_queue_arg = disks::rq_queue_arg();
+        if let Some(c) = &args.comm {
+            rodata.filter_comm = true;
+            libtools::set_c_bytes(&mut rodata.targ_comm, c.as_bytes());
+        }
+        Ok(())
+    })?;
 
-    let summary = Summary::new(args.common.json, "Kbytes", Scale::Log2, args.timestamp);
+    let json = args.common.json;
+    let summary = Summary::new(json, "Kbytes", Scale::Log2, args.timestamp.timestamp);
     summary.ready("block device I/O");
     run::summaries(&args.interval, || {
         let mut hists: Vec<(comm_key, hist)> = maps::drain_as(&tool.maps.hists)?;

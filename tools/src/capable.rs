@@ -2,10 +2,8 @@
 
 use clap::{Parser, ValueEnum};
 use libtools::stacks::{self, StackResolver, StackStorage};
-use libtools::{
-    lifecycle, names, run, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, Spec,
-    Value,
-};
+use libtools::{lifecycle, names, AttachPoint, CgroupArg, Column, Columns, Common, DurationArg};
+use libtools::{PidArg, Prog, Result, Spec, Value};
 
 libtools::skel!("capable");
 use skel::{types::event, CapableSkelBuilder as Builder};
@@ -52,9 +50,8 @@ reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "capable", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace this PID only
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Output kernel stack traces
     #[arg(short = 'K', long = "kernel-stack")]
     kernel_stack: bool,
@@ -67,9 +64,8 @@ pub struct Args {
     /// Print each capability once per pid or per cgroup
     #[arg(short, long, value_enum)]
     unique: Option<Unique>,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     storage: StackStorage,
     #[command(flatten)]
@@ -97,13 +93,11 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.my_tgid = std::process::id();
         rodata.kernel_stack = args.kernel_stack;
         rodata.user_stack = args.user_stack;
@@ -136,36 +130,21 @@ pub fn run(args: Args) -> Result<()> {
         .stdout(json);
 
     let mut resolver = StackResolver::new();
+    let map = &tool.maps.stackmap;
     tool.trace(&out, "security capability checks", duration, |data| {
         let e: event = libtools::decode(data);
-        let known = |v: i32| {
-            if v < 0 {
-                Value::Null
+        let known = |v: i32| if v < 0 { Value::Null } else { Value::Int(v.into()) };
+        let mut stack = |on: bool, id: i32, user: Option<u32>| -> Vec<String> {
+            if on {
+                resolver.stack(map, id, user)
             } else {
-                Value::Int(v.into())
-            }
-        };
-        let mut frames = |id: i32, user: bool, on: bool| -> Vec<String> {
-            if !on {
                 Vec::new()
-            } else if stacks::stack_lost(id) {
-                let missed = [stacks::MISSED_KERNEL, stacks::MISSED_USER][user as usize];
-                vec![missed.into()]
-            } else {
-                let addrs = stacks::stack_addrs(&tool.maps.stackmap, id).unwrap_or_default();
-                if user {
-                    resolver.user(e.pid, &addrs)
-                } else {
-                    resolver.kernel(&addrs)
-                }
             }
         };
-        let kernel = frames(e.kern_stack_id, false, args.kernel_stack);
-        let user = frames(e.user_stack_id, true, args.user_stack);
-        let kb: Vec<&[u8]> = kernel.iter().map(|s| s.as_bytes()).collect();
-        let ub: Vec<&[u8]> = user.iter().map(|s| s.as_bytes()).collect();
+        let kernel = stack(args.kernel_stack, e.kern_stack_id, None);
+        let user = stack(args.user_stack, e.user_stack_id, Some(e.pid));
         out.row(&[
-            Value::Time(libtools::output::now()),
+            Value::now(),
             Value::Uint(e.uid.into()),
             Value::Uint(e.pid.into()),
             Value::Uint(e.tid.into()),
@@ -175,18 +154,12 @@ pub fn run(args: Args) -> Result<()> {
             known(e.audit),
             Value::Str(if e.ret == 0 { "allow" } else { "deny" }),
             known(e.insetid),
-            Value::Strings(&kb),
-            Value::Strings(&ub),
+            Value::Strings(&stacks::frame_bytes(&kernel)),
+            Value::Strings(&stacks::frame_bytes(&user)),
         ]);
         if !json {
             // bcc's layout: the frames under the row, innermost first.
-            let mut text = String::new();
-            for f in kernel.iter().chain(&user) {
-                text.push_str("        ");
-                text.push_str(f);
-                text.push('\n');
-            }
-            out.text(&text);
+            out.text(&stacks::frames_below(kernel.iter().chain(&user), "        "));
         }
     })
 }

@@ -2,9 +2,9 @@
 //! log2 histograms.
 
 use clap::Parser;
-use libtools::hist::{print_hists, us_or_ms, Scale, Summary};
+use libtools::hist::{print_hists, MillisArg, PerTask, Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
-use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
+use libtools::{lifecycle, CgroupArg, Common, PidArg, Result, Spec};
 
 libtools::skel!("cpudist");
 use skel::{types::hist, CpudistSkelBuilder};
@@ -48,21 +48,14 @@ pub struct Args {
     /// Measure off-CPU time
     #[arg(short = 'O', long)]
     offcpu: bool,
-    /// Include a timestamp (HH:MM:SS) before each summary
-    #[arg(short = 'T', long)]
-    timestamp: bool,
-    /// Millisecond histogram
-    #[arg(short, long)]
-    milliseconds: bool,
-    /// Print a histogram per process ID
-    #[arg(short = 'P', long = "pids", group = "per")]
-    per_process: bool,
-    /// Print a histogram per thread ID
-    #[arg(short = 'L', long = "tids", group = "per")]
-    per_thread: bool,
-    /// Trace this process ID only
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    timestamp: TimestampArg,
+    #[command(flatten)]
+    ms: MillisArg,
+    #[command(flatten)]
+    per: PerTask,
+    #[command(flatten)]
+    pid: PidArg,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -71,33 +64,28 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
 
-    let spec = Spec::hooks(libtools::sched::switch_hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(libtools::sched::switch_hooks())
+        .pid(&args.pid)?
+        .cgroup(&args.cgroup)?;
     let tool = lifecycle::start(CpudistSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_offcpu = args.offcpu;
-        rodata.targ_per_process = args.per_process;
-        rodata.targ_per_thread = args.per_thread;
-        rodata.targ_ms = args.milliseconds;
+        rodata.targ_per_process = args.per.per_process;
+        rodata.targ_per_thread = args.per.per_thread;
+        rodata.targ_ms = args.ms.milliseconds;
         Ok(())
     })?;
 
-    let unit = us_or_ms(args.milliseconds);
-    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    let json = args.common.json;
+    let summary = Summary::new(json, args.ms.unit(), Scale::Log2, args.timestamp.timestamp);
     summary.ready(if args.offcpu {
         "off-CPU time"
     } else {
         "on-CPU time"
     });
-    let label = if args.per_process {
-        Some("pid")
-    } else {
-        args.per_thread.then_some("tid")
-    };
     run::summaries(&args.interval, || {
-        print_hists(&summary, &tool.maps.hists, label, |h: &hist| {
+        print_hists(&summary, &tool.maps.hists, args.per.label(), |h: &hist| {
             (&h.slots[..], &h.comm[..])
         })
     })

@@ -3,9 +3,8 @@
 use std::time::Instant;
 
 use clap::Parser;
-use libtools::{
-    argv, lifecycle, run, AttachPoint, CgroupArg, Column, Columns, Common, Result, Spec, Value,
-};
+use libtools::{argv, lifecycle, AttachPoint, CgroupArg, Column, Columns, Common, DurationArg};
+use libtools::{NameArg, Result, Spec, UidArg, Value};
 
 libtools::skel!("execsnoop");
 use skel::{types::event, ExecsnoopSkelBuilder as Builder};
@@ -55,9 +54,8 @@ the ring buffer had no room for are counted and reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "execsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     /// Print a time column (HH:MM:SS)
     #[arg(short = 'T', long)]
     time: bool,
@@ -67,15 +65,13 @@ pub struct Args {
     /// Include failed exec()s
     #[arg(short = 'x', long)]
     fails: bool,
-    /// Only trace this user ID
-    #[arg(short, long)]
-    uid: Option<u32>,
+    #[command(flatten)]
+    uid: UidArg,
     /// Add "quotemarks" around arguments
     #[arg(short, long)]
     quote: bool,
-    /// Only print command names containing NAME
-    #[arg(short, long)]
-    name: Option<String>,
+    #[command(flatten)]
+    name: NameArg,
     /// Only print commands whose arguments contain LINE
     #[arg(short, long)]
     line: Option<String>,
@@ -100,7 +96,7 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
     libtools::check_pid(args.ppid)?;
 
     let spec = Spec::hooks(hooks())
@@ -108,7 +104,7 @@ pub fn run(args: Args) -> Result<()> {
         .cgroup(&args.cgroup)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.targ_uid = args.uid.filter();
         rodata.targ_ppid = args.ppid.unwrap_or(0);
         rodata.targ_failed = args.fails;
         rodata.max_args = args.max_args;
@@ -131,13 +127,12 @@ pub fn run(args: Args) -> Result<()> {
         .stdout(json);
 
     let start = Instant::now();
-    let name = args.name.as_deref().map(str::as_bytes);
     let line = args.line.as_deref().map(str::as_bytes);
     let mut joined = Vec::with_capacity(256);
     tool.trace(&out, "exec() syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
-        if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
+        if args.name.skips(comm) {
             return;
         }
         let raw = libtools::raw_bytes(&e.args);
@@ -154,7 +149,7 @@ pub fn run(args: Args) -> Result<()> {
         argv::join_into(&list, args.quote, truncated, &mut joined);
         out.row(&[
             Value::Fixed(start.elapsed().as_secs_f64(), 3),
-            Value::Time(libtools::output::now()),
+            Value::now(),
             Value::Uint(e.uid.into()),
             Value::Bytes(comm),
             Value::Uint(e.pid.into()),

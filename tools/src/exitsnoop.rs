@@ -1,10 +1,8 @@
 //! exitsnoop: trace process (or thread) exits with their exit codes and ages.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, names, run, AttachPoint, CgroupArg, Column, Columns, Common, Prog, Result, Spec,
-    Value,
-};
+use libtools::{lifecycle, names, AttachPoint, CgroupArg, Column, Columns, Common, DurationArg};
+use libtools::{PidArg, Prog, Result, Spec, Value};
 
 libtools::skel!("exitsnoop");
 use skel::{types::event, ExitsnoopSkelBuilder as Builder};
@@ -41,18 +39,16 @@ counted and reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "exitsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     /// Include a timestamp column
     #[arg(short, long)]
     timestamp: bool,
     /// Trace error exits only (non-zero code or a signal)
     #[arg(short = 'x', long)]
     failed: bool,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Trace every thread's exit, not only whole processes
     #[arg(short = 'T', long)]
     threaded: bool,
@@ -70,13 +66,11 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.trace_failed_only = args.failed;
         rodata.trace_by_process = !args.threaded;
         Ok(())
@@ -97,7 +91,7 @@ pub fn run(args: Args) -> Result<()> {
     tool.trace(&out, "process exits", duration, |data| {
         let e: event = libtools::decode(data);
         out.row(&[
-            Value::Time(libtools::output::now()),
+            Value::now(),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Uint(e.pid.into()),
             Value::Uint(e.ppid.into()),

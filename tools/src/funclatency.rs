@@ -3,10 +3,10 @@
 use clap::Parser;
 use libtools::hist::{Scale, Summary};
 use libtools::{elf, lifecycle, maps, periodic, AttachPoint, CgroupArg, Common, Prog, Result};
-use libtools::{Spec, Value};
+use libtools::{PidArg, Spec, Value};
 
 libtools::skel!("funclatency");
-use skel::{types::latency, FunclatencySkelBuilder};
+use skel::{types::latency, FunclatencySkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     funclatency do_sys_open         # time do_sys_open (kernel: fentry or kprobe)
@@ -54,15 +54,10 @@ pub struct Args {
     /// Output in nanoseconds (the default)
     #[arg(short = 'n', long, group = "unit")]
     nanoseconds: bool,
-    /// Trace this process ID only
-    #[arg(short, long)]
-    pid: Option<u32>,
-    /// Print a summary every INTERVAL seconds
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
-    interval: Option<u64>,
-    /// Trace for this many seconds in total
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
-    duration: Option<u64>,
+    #[command(flatten)]
+    pid: PidArg,
+    #[command(flatten)]
+    every: periodic::Every,
     /// Print a timestamp with each summary
     #[arg(short = 'T', long)]
     timestamp: bool,
@@ -98,7 +93,7 @@ fn hooks(function: &str) -> Result<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
+    args.pid.check()?;
     let point = hooks(&args.function)?;
     let (units, unit) = if args.milliseconds {
         (2, "msecs")
@@ -111,21 +106,17 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(vec![point])
         .chosen_only()
         .cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(
-        FunclatencySkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.units = units;
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.tgid();
+        rodata.units = units;
+        Ok(())
+    })?;
 
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
     summary.ready_line(&format!("Tracing {}.  Hit Ctrl-C to exit", args.function));
     let function = [("function", Value::Str(&args.function))];
-    periodic::reports(args.interval, args.duration, || {
+    periodic::reports(&args.every, || {
         let l: latency = maps::take(&tool.maps.latencies, 0)?.unwrap_or_default();
         summary.begin();
         summary.section(None, &function, &l.hist.slots);

@@ -1,9 +1,8 @@
 //! mountsnoop: the mount family of system calls with decoded arguments.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, mount, names, run, AttachPoint, Column, Columns, Common, Result, Spec, Value,
-};
+use libtools::{lifecycle, mount, names, AttachPoint, Column, Columns, Common, LongDurationArg};
+use libtools::{PidArg, Result, Spec, Value};
 
 libtools::skel!("mountsnoop");
 use skel::{types::event, MountsnoopSkelBuilder as Builder};
@@ -38,18 +37,16 @@ buffer had no room for are counted and reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "mountsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Include a timestamp column
     #[arg(short, long)]
     timestamp: bool,
     /// Detailed output: one line per value
     #[arg(short = 'd', long)]
     detailed: bool,
-    /// Trace for this many seconds
-    #[arg(long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: LongDurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -170,14 +167,10 @@ fn detailed(e: &event, [s0, s1, s2, s3]: &[String; 4], time: bool) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(Builder::default(), spec, |open| {
-        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
-        Ok(())
-    })?;
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?;
+    let tool = lifecycle::start(Builder::default(), spec, |_| Ok(()))?;
 
     let json = args.common.json;
     let detailed = args.detailed && !json;
@@ -213,7 +206,7 @@ pub fn run(args: Args) -> Result<()> {
             return out.text(&self::detailed(&e, &s, args.timestamp));
         }
         out.row(&[
-            Value::Time(libtools::output::now()),
+            Value::now(),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Uint(e.pid.into()),
             Value::Uint(e.tid.into()),

@@ -1,11 +1,11 @@
 //! offcputime: time threads spend blocked (off CPU), summed by stack.
 
 use clap::Parser;
-use libtools::stacks::{Counted, ReportArgs, ShownStacks, StackParts, StackReport};
+use libtools::stacks::{Counted, Delimited, ReportArgs, ShownStacks, StackReport};
 use libtools::{filters, lifecycle, Common, Result, Spec};
 
 libtools::skel!("offcputime");
-use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder};
+use skel::{types::key_t, types::val_t, OffcputimeSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     offcputime             # trace off-CPU stack time until Ctrl-C
@@ -67,19 +67,14 @@ pub struct Args {
     kernel_threads_only: bool,
     #[command(flatten)]
     stacks: ShownStacks,
-    /// The amount of time in microseconds over which we store traces
-    #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
-    min_block_time: u64,
-    /// The amount of time in microseconds under which we store traces
-    #[arg(short = 'M', long = "max-block-time", default_value_t = u64::MAX)]
-    max_block_time: u64,
+    #[command(flatten)]
+    block: filters::BlockTimes,
     /// Only trace threads in this state when switched out (a bitmask, e.g.
     /// 0 running, 1 interruptible sleep, 2 uninterruptible sleep)
     #[arg(long)]
     state: Option<u32>,
-    /// Insert a delimiter between kernel and user stacks
-    #[arg(short, long)]
-    delimited: bool,
+    #[command(flatten)]
+    delimited: Delimited,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -89,34 +84,27 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
-    filters::check_block_times(args.min_block_time, args.max_block_time)?;
+    args.block.check()?;
 
     let spec = Spec::hooks(libtools::sched::switch_hooks());
-    let tool = lifecycle::load(
-        OffcputimeSkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.user_threads_only = args.user_threads_only;
-            rodata.kernel_threads_only = args.kernel_threads_only;
-            rodata.user_stacks = !args.stacks.kernel_stacks_only;
-            rodata.kernel_stacks = !args.stacks.user_stacks_only;
-            rodata.min_block_us = args.min_block_time;
-            rodata.max_block_us = args.max_block_time;
-            rodata.filter_by_tgid = !args.pid.is_empty();
-            rodata.filter_by_pid = !args.tid.is_empty();
-            rodata.state = args.state.map_or(-1, i64::from);
-            args.report.storage.apply(&mut open.maps.stackmap)
-        },
-    )?;
+    let tool = lifecycle::load(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.user_threads_only = args.user_threads_only;
+        rodata.kernel_threads_only = args.kernel_threads_only;
+        rodata.user_stacks = !args.stacks.kernel_stacks_only;
+        rodata.kernel_stacks = !args.stacks.user_stacks_only;
+        rodata.min_block_us = args.block.min_block_time;
+        rodata.max_block_us = args.block.max_block_time;
+        rodata.filter_by_tgid = !args.pid.is_empty();
+        rodata.filter_by_pid = !args.tid.is_empty();
+        rodata.state = args.state.map_or(-1, i64::from);
+        args.report.storage.apply(&mut open.maps.stackmap)
+    })?;
     filters::fill_id_set(&tool.maps.tgids, &args.pid)?;
     filters::fill_id_set(&tool.maps.pids, &args.tid)?;
     let mut tool = tool.attach()?;
 
-    let parts = StackParts {
-        delimiter: args.delimited,
-        ..args.stacks.parts()
-    };
+    let parts = args.stacks.parts().delimited(args.delimited.on);
     let mut report = StackReport::new(parts, args.report.folded, args.common.json);
     report.ready(&header(&args));
     let entry = |k: key_t, v: val_t| {
@@ -141,8 +129,5 @@ fn header(args: &Args) -> String {
         "all threads"
     };
     let target = args.stacks.describe(&args.pid, &args.tid, all);
-    match args.report.duration {
-        Some(d) => format!("Tracing off-CPU time (us) of {target} for {d} secs."),
-        None => format!("Tracing off-CPU time (us) of {target}... Hit Ctrl-C to end."),
-    }
+    format!("Tracing off-CPU time (us) of {target}{}", args.report.until())
 }

@@ -1,7 +1,8 @@
 //! oomkill: OOM killer victims, who triggered the kill, and memory figures.
 
 use clap::Parser;
-use libtools::{lifecycle, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value};
+use libtools::{lifecycle, AttachPoint, Column, Columns, Common, DurationArg, Prog, Result};
+use libtools::{Spec, Value};
 
 libtools::skel!("oomkill");
 use skel::{types::event, OomkillSkelBuilder as Builder};
@@ -41,9 +42,8 @@ waits. Events the ring buffer had no room for are counted and reported at exit."
 #[derive(Parser, Debug)]
 #[command(name = "oomkill", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -110,7 +110,7 @@ fn sentence(e: &event, loadavg: &str) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
 
     let spec = Spec::hooks(hooks());
     let tool = lifecycle::start(Builder::default(), spec, |_| Ok(()))?;
@@ -145,7 +145,7 @@ pub fn run(args: Args) -> Result<()> {
             )
         };
         out.row(&[
-            Value::Time(libtools::output::now()),
+            Value::now(),
             Value::Str(&sentence(&e, loadavg)),
             Value::Uint(e.fpid.into()),
             Value::Bytes(libtools::c_bytes(&e.fcomm)),

@@ -3,10 +3,11 @@
 use std::os::unix::ffi::OsStrExt;
 
 use clap::Parser;
-use libtools::{lifecycle, names, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
+use libtools::{lifecycle, names, table, AttachPoint, Column, Columns, Common, DurationArg};
+use libtools::{NameArg, PidArg, Prog, Result, Spec, UidArg, Value};
 
 libtools::skel!("opensnoop");
-use skel::{types::event, OpensnoopSkelBuilder};
+use skel::{types::event, OpensnoopSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     opensnoop              # trace all open() syscalls
@@ -48,27 +49,23 @@ are counted and reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "opensnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     /// Print extended fields: open flags (octal) and mode
     #[arg(short, long = "extended-fields")]
     extended: bool,
-    /// Only print process names containing NAME
-    #[arg(short, long)]
-    name: Option<String>,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    name: NameArg,
+    #[command(flatten)]
+    pid: PidArg,
     /// Only trace this thread ID
     #[arg(short, long)]
     tid: Option<u32>,
     /// Print a timestamp column
     #[arg(short = 'T', long)]
     timestamp: bool,
-    /// Only trace this user ID
-    #[arg(short, long)]
-    uid: Option<u32>,
+    #[command(flatten)]
+    uid: UidArg,
     /// Print a UID column
     #[arg(short = 'U', long = "print-uid")]
     print_uid: bool,
@@ -118,88 +115,64 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
+    args.pid.check()?;
     libtools::check_pid(args.tid)?;
 
     // 256 KiB: the storm in scripts/bench loses nothing with it (the reader
     // is woken at an eighth full), and its pages, mapped twice, are most of
     // the tool's memory: 3.7 MB peak RSS against 5.1 MB with 1 MiB.
     let spec = Spec::hooks(hooks()).ring_size(256 << 10);
-    let tool = lifecycle::start(
-        OpensnoopSkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.targ_pid = args.tid.unwrap_or(0);
-            rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
-            rodata.targ_failed = args.failed;
-            (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.tgid();
+        rodata.targ_pid = args.tid.unwrap_or(0);
+        rodata.targ_uid = args.uid.filter();
+        rodata.targ_failed = args.failed;
+        (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
+        Ok(())
+    })?;
 
-    let mut columns = Vec::new();
-    if args.timestamp {
-        columns.push(Column::left("TIME", 8));
-    }
-    if args.print_uid {
-        columns.push(Column::left("UID", 7));
-    }
-    columns.extend([
-        Column::left("PID", 6),
-        Column::left("COMM", 16),
-        Column::right("FD", 3),
-        Column::right("ERR", 3),
-    ]);
-    if args.extended {
-        columns.extend([Column::left("FLAGS", 8), Column::left("MODE", 4)]);
-    }
-    columns.push(Column::left("PATH", 0));
-    let out = Output::stdout(args.common.json, columns);
+    let out = Columns::new()
+        .when(args.timestamp, [Column::left("TIME", 8)])
+        .when(args.print_uid, [Column::left("UID", 7)])
+        .always(table::pid_comm(6, 16))
+        .always([Column::right("FD", 3), Column::right("ERR", 3)])
+        .when(args.extended, [Column::left("FLAGS", 8), Column::left("MODE", 4)])
+        .always([Column::left("PATH", 0)])
+        .stdout(args.common.json);
 
-    let name = args.name.as_deref().map(str::as_bytes);
     let mut path = Vec::with_capacity(256);
     tool.trace(&out, "open() syscalls", duration, |data| {
         let e: event = libtools::decode(data);
-        let comm = libtools::c_bytes(&e.comm);
-        if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
+        if args.name.skips(libtools::c_bytes(&e.comm)) {
             return;
         }
         path.clear();
-        let raw = libtools::raw_bytes(&e.path[..(e.path_len as usize).min(e.path.len())]);
-        if args.full_path && !raw.starts_with(b"/") {
+        let given = libtools::sized(&e.path, e.path_len, e.truncated);
+        if args.full_path && !given.starts_with(b"/") {
             resolve_dir(e.pid, e.dfd, &mut path);
         }
-        libtools::append_sized(&mut path, &e.path, e.path_len, e.truncated);
-
-        let mut cells = Vec::with_capacity(9);
-        if args.timestamp {
-            cells.push(Value::Time(libtools::output::now()));
-        }
-        if args.print_uid {
-            cells.push(Value::Uint(e.uid.into()));
-        }
+        path.extend_from_slice(&given);
         let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
-        cells.extend([
-            Value::Uint(e.pid.into()),
-            Value::Bytes(comm),
-            Value::Int(fd.into()),
-            Value::Errno(err),
+        let flags = e.flags as i32;
+        let has_mode = flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE;
+        let mode = if e.mode == 0 && !has_mode {
+            Value::NullAs("n/a")
+        } else {
+            Value::Octal(e.mode.into())
+        };
+        out.row_of(&[
+            &[Value::now(), Value::Uint(e.uid.into())],
+            &table::task(e.pid, &e.comm),
+            &[
+                Value::Int(fd.into()),
+                Value::Errno(err),
+                Value::Octal(e.flags),
+                mode,
+                Value::Bytes(&path),
+            ],
         ]);
-        if args.extended {
-            cells.push(Value::Octal(e.flags));
-            let flags = e.flags as i32;
-            let has_mode = flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE;
-            cells.push(if e.mode == 0 && !has_mode {
-                Value::NullAs("n/a")
-            } else {
-                Value::Octal(e.mode.into())
-            });
-        }
-        cells.push(Value::Bytes(&path));
-        out.row(&cells);
     })
 }
 

@@ -2,7 +2,7 @@
 //! them by count, as bcc's multi-line form, folded lines or JSON.
 
 use clap::Parser;
-use libtools::stacks::{self, Counted, ReportArgs, ShownStacks, StackParts, StackReport};
+use libtools::stacks::{self, Counted, Delimited, ReportArgs, ShownStacks, StackReport};
 use libtools::{filters, lifecycle, perf, Common, Result, Spec};
 
 libtools::skel!("profile");
@@ -59,9 +59,8 @@ pub struct Args {
     /// Sample frequency in Hertz
     #[arg(short = 'F', long, default_value_t = 49, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     frequency: u64,
-    /// Insert a delimiter between kernel and user stacks
-    #[arg(short, long)]
-    delimited: bool,
+    #[command(flatten)]
+    delimited: Delimited,
     /// Add _[k] annotations to kernel frames (flame graphs colour them apart)
     #[arg(short, long)]
     annotations: bool,
@@ -98,11 +97,7 @@ pub fn run(args: Args) -> Result<()> {
     let links = perf::attach_sampling(&tool.progs.do_sample, args.frequency, args.cpu)?;
     tool.keep(links);
 
-    let parts = StackParts {
-        delimiter: args.delimited,
-        annotate: args.annotations,
-        ..args.stacks.parts()
-    };
+    let parts = args.stacks.parts().delimited(args.delimited.on).annotated(args.annotations);
     let mut report = StackReport::new(parts, args.report.folded, args.common.json);
     report.ready(&header(&args));
     let entry = |k: key_t, count: u64| {
@@ -118,13 +113,7 @@ pub fn run(args: Args) -> Result<()> {
 /// stack... Hit Ctrl-C to end.`
 fn header(args: &Args) -> String {
     let target = args.stacks.describe(&args.pid, &args.tid, "all threads");
-    let mut h = format!("Sampling at {} Hertz of {target}", args.frequency);
-    if let Some(c) = args.cpu {
-        h.push_str(&format!(" on CPU#{c}"));
-    }
-    match args.report.duration {
-        Some(d) => h.push_str(&format!(" for {d} secs.")),
-        None => h.push_str("... Hit Ctrl-C to end."),
-    }
-    h
+    let cpu = args.cpu.map(|c| format!(" on CPU#{c}")).unwrap_or_default();
+    let until = args.report.until();
+    format!("Sampling at {} Hertz of {target}{cpu}{until}", args.frequency)
 }

@@ -1,12 +1,12 @@
 //! runqlat: run-queue (scheduler) latency as a log2 histogram.
 
 use clap::Parser;
-use libtools::hist::{Scale, Summary};
+use libtools::hist::{MillisArg, PerTask, Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
-use libtools::{lifecycle, CgroupArg, Common, Result, Spec};
+use libtools::{lifecycle, CgroupArg, Common, PidArg, Result, Spec};
 
 libtools::skel!("runqlat");
-use skel::{types::hist, RunqlatSkelBuilder};
+use skel::{types::hist, RunqlatSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     runqlat         # summarize run queue latency as a histogram
@@ -44,24 +44,17 @@ At most 10240 runnable threads are followed at once.",
 pub struct Args {
     #[command(flatten)]
     interval: Interval,
-    /// Include a timestamp (HH:MM:SS) before each summary
-    #[arg(short = 'T', long)]
-    timestamp: bool,
-    /// Millisecond histogram
-    #[arg(short, long)]
-    milliseconds: bool,
-    /// Print a histogram per process ID
-    #[arg(short = 'P', long = "pids", group = "per")]
-    per_process: bool,
-    /// Print a histogram per thread ID
-    #[arg(short = 'L', long = "tids", group = "per")]
-    per_thread: bool,
+    #[command(flatten)]
+    timestamp: TimestampArg,
+    #[command(flatten)]
+    ms: MillisArg,
+    #[command(flatten)]
+    per: PerTask,
     /// Print a histogram per PID namespace
     #[arg(long = "pidnss", group = "per")]
     per_pidns: bool,
-    /// Trace this process ID only
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -70,36 +63,26 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
 
-    let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks()).cgroup(&args.cgroup)?;
-    let tool = lifecycle::start(RunqlatSkelBuilder::default(), spec, |open| {
+    let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks())
+        .pid(&args.pid)?
+        .cgroup(&args.cgroup)?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.targ_per_process = args.per_process;
-        rodata.targ_per_thread = args.per_thread;
+        rodata.targ_per_process = args.per.per_process;
+        rodata.targ_per_thread = args.per.per_thread;
         rodata.targ_per_pidns = args.per_pidns;
-        rodata.targ_ms = args.milliseconds;
+        rodata.targ_ms = args.ms.milliseconds;
         Ok(())
     })?;
 
-    let unit = if args.milliseconds { "msecs" } else { "usecs" };
-    let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp);
+    let json = args.common.json;
+    let summary = Summary::new(json, args.ms.unit(), Scale::Log2, args.timestamp.timestamp);
     summary.ready("run queue latency");
-
-    let label = if args.per_process {
-        Some("pid")
-    } else if args.per_thread {
-        Some("tid")
-    } else if args.per_pidns {
-        Some("pidns")
-    } else {
-        None
-    };
+    let label = args.per.label().or(args.per_pidns.then_some("pidns"));
     run::summaries(&args.interval, || {
         libtools::hist::print_hists(&summary, &tool.maps.hists, label, |h: &hist| {
             (&h.slots[..], &h.comm[..])
         })
-    })?;
-    Ok(())
+    })
 }

@@ -2,7 +2,7 @@
 //! occupancy (the share of samples with tasks waiting).
 
 use clap::Parser;
-use libtools::hist::{Scale, Summary};
+use libtools::hist::{Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
 use libtools::{lifecycle, maps, perf, Common, Result, Spec, Value};
 
@@ -55,9 +55,8 @@ pub struct Args {
     /// Report run queue occupancy: the share of samples with tasks waiting
     #[arg(short = 'O', long)]
     runqocc: bool,
-    /// Include a timestamp (HH:MM:SS) before each summary
-    #[arg(short = 'T', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    timestamp: TimestampArg,
     #[command(flatten)]
     common: Common,
 }
@@ -73,12 +72,8 @@ pub fn run(args: Args) -> Result<()> {
     let links = perf::attach_sampling(&tool.progs.do_sample, args.frequency, None)?;
     tool.keep(links);
 
-    let summary = Summary::new(
-        args.common.json,
-        "runqlen",
-        Scale::Linear { base: 0, step: 1 },
-        args.timestamp,
-    );
+    let scale = Scale::Linear { base: 0, step: 1 };
+    let summary = Summary::new(args.common.json, "runqlen", scale, args.timestamp.timestamp);
     summary.ready("run queue length");
     run::summaries(&args.interval, || {
         let hists: Vec<hist> = maps::take_percpu(&tool.maps.hists, 0)?;

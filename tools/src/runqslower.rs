@@ -1,10 +1,10 @@
 //! runqslower: tasks that waited in the run queue longer than a threshold.
 
 use clap::Parser;
-use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
+use libtools::{lifecycle, Column, Columns, Common, DurationArg, Result, Spec, Value};
 
 libtools::skel!("runqslower");
-use skel::{types::event, RunqslowerSkelBuilder};
+use skel::{types::event, RunqslowerSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     runqslower         # trace latency higher than 10000 us (default)
@@ -52,47 +52,41 @@ pub struct Args {
     /// Also show the previous task's name and TID
     #[arg(short = 'P', long)]
     previous: bool,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
     libtools::check_pid(args.pid)?;
     libtools::check_pid(args.tid)?;
 
     let spec = Spec::hooks(libtools::sched::wakeup_and_switch_hooks());
-    let tool = lifecycle::start(
-        RunqslowerSkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.min_us = args.min_us;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.targ_tid = args.tid.unwrap_or(0);
-            Ok(())
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.min_us = args.min_us;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.targ_tid = args.tid.unwrap_or(0);
+        Ok(())
+    })?;
 
-    let mut columns = vec![
-        Column::left("TIME", 8),
-        Column::left("COMM", 16),
-        Column::left("TID", 6),
-        Column::right("LAT(us)", 14),
-    ];
-    if args.previous {
-        columns.push(Column::left("PREV COMM", 16));
-        columns.push(Column::left("PREV TID", 6));
-    }
-    if args.common.json {
-        columns.push(Column::left("PID", 0)); // the table keeps libbpf-tools' columns
-    }
-    let out = Output::stdout(args.common.json, columns);
-    if !args.common.json {
+    let json = args.common.json;
+    let out = Columns::new()
+        .always([
+            Column::left("TIME", 8),
+            Column::left("COMM", 16),
+            Column::left("TID", 6),
+            Column::right("LAT(us)", 14),
+        ])
+        .when(args.previous, [Column::left("PREV COMM", 16)])
+        .when(args.previous, [Column::left("PREV TID", 6)])
+        // The table keeps libbpf-tools' columns.
+        .when(json, [Column::left("PID", 0)])
+        .stdout(json);
+    if !json {
         out.text(&format!(
             "Tracing run queue latency higher than {} us\n",
             args.min_us
@@ -100,19 +94,14 @@ pub fn run(args: Args) -> Result<()> {
     }
     tool.trace(&out, "run queue latency", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = vec![
-            Value::Time(libtools::output::now()),
+        out.row(&[
+            Value::now(),
             Value::Bytes(libtools::c_bytes(&e.comm)),
             Value::Uint(e.tid.into()),
             Value::Uint(e.delta_us),
-        ];
-        if args.previous {
-            cells.push(Value::Bytes(libtools::c_bytes(&e.prev_comm)));
-            cells.push(Value::Uint(e.prev_tid.into()));
-        }
-        if args.common.json {
-            cells.push(Value::Uint(e.pid.into()));
-        }
-        out.row(&cells);
+            Value::Bytes(libtools::c_bytes(&e.prev_comm)),
+            Value::Uint(e.prev_tid.into()),
+            Value::Uint(e.pid.into()),
+        ]);
     })
 }

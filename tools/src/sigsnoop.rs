@@ -2,9 +2,8 @@
 //! killsnoop, bcc's kill(2)-only variant with its columns.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, names, run, AttachPoint, Column, Columns, Common, Prog, Result, Spec, Value,
-};
+use libtools::{lifecycle, names, AttachPoint, Column, Columns, Common, DurationArg, Prog};
+use libtools::{Result, Spec, Value};
 
 libtools::skel!("sigsnoop");
 use skel::{types::event, SigsnoopSkelBuilder as Builder};
@@ -91,21 +90,15 @@ struct Filters {
     #[arg(short, long)]
     pid: Option<u32>,
     /// Only these signals (comma-separated numbers or names: 9,TERM,SIGUSR1)
-    #[arg(short, long, value_delimiter = ',', value_parser = signal)]
+    #[arg(short, long, value_delimiter = ',', value_parser = libtools::args::signal)]
     signal: Vec<i32>,
     /// Only senders whose command name contains NAME
     #[arg(short, long)]
     name: Option<String>,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
-}
-
-fn signal(s: &str) -> std::result::Result<i32, String> {
-    names::parse_signal(s)
-        .ok_or_else(|| format!("not a signal: {s} (a number 1-64 or a name like TERM)"))
 }
 
 /// Trace signals: kill(2), tkill(2) and tgkill(2) calls with their results,
@@ -153,7 +146,7 @@ const HOW: [&str; 4] = ["kernel", "kill", "tkill", "tgkill"];
 
 fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
     libtools::setup(&f.common)?;
-    let duration = run::duration(f.duration)?;
+    let duration = f.duration.get()?;
     libtools::check_pid(f.pid)?;
 
     let spec = Spec::hooks(hooks(killsnoop));
@@ -194,7 +187,7 @@ fn trace(f: Filters, syscalls_only: bool, killsnoop: bool) -> Result<()> {
             names::signal_name(e.sig).map_or_else(|| format!("SIG{}", e.sig), String::from);
         let tcomm = libtools::c_bytes(&e.tcomm);
         out.row(&[
-            Value::Time(libtools::output::now()),
+            Value::now(),
             Value::Uint(e.pid.into()),
             Value::Bytes(comm),
             if killsnoop {

@@ -1,12 +1,11 @@
 //! solisten: listen(2) calls of IPv4 and IPv6 sockets.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, net, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value,
-};
+use libtools::{lifecycle, net, table, AttachPoint, Column, Common, DurationArg};
+use libtools::{NameArg, PidArg, Result, Spec, Value};
 
 libtools::skel!("solisten");
-use skel::{types::event, SolistenSkelBuilder};
+use skel::{types::event, SolistenSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     solisten           # trace listen syscalls
@@ -39,33 +38,20 @@ buffer had no room for are counted and reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "solisten", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Process ID to trace
-    #[arg(short, long)]
-    pid: Option<u32>,
-    /// Include timestamp on output
-    #[arg(short = 't', long)]
-    timestamp: bool,
-    /// Only print processes whose name contains NAME
-    #[arg(short = 'n', long = "name")]
-    name: Option<String>,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    pid: PidArg,
+    #[command(flatten)]
+    time: net::WallTimeArg,
+    #[command(flatten)]
+    name: NameArg,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    vec![AttachPoint::new("listen")
-        .or([
-            Prog::tracepoint("tp_enter_listen", "syscalls:sys_enter_listen"),
-            Prog::tracepoint("tp_exit_listen", "syscalls:sys_exit_listen"),
-        ])
-        .or([Prog::fexit("fexit_inet_listen", "inet_listen")])
-        .or([
-            Prog::kprobe("kprobe_inet_listen", "inet_listen"),
-            Prog::kretprobe("kretprobe_inet_listen", "inet_listen"),
-        ])]
+    vec![libtools::socket_call_hooks!(listen; inet_listen)]
 }
 
 /// libbpf-tools' PROTO: `TCPv4`, `UDPv6`, `UNKv4`.
@@ -80,46 +66,38 @@ fn proto(sock_type: u16, family: u16) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(SolistenSkelBuilder::default(), spec, |open| {
-        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
-        Ok(())
-    })?;
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?;
+    let tool = lifecycle::start(Builder::default(), spec, |_| Ok(()))?;
 
-    let mut columns = Vec::from_iter(net::wall_time_column(args.timestamp));
-    columns.extend([
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-        Column::left("RET", 3),
-        Column::left("BACKLOG", 7),
-        Column::left("PROTO", 5),
-        Column::left("PORT", 5),
-        Column::left("ADDR", 32),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
-    let name = args.name.as_deref().map(str::as_bytes);
+    let out = args
+        .time
+        .columns()
+        .always(table::pid_comm(7, 16))
+        .always([
+            Column::left("RET", 3),
+            Column::left("BACKLOG", 7),
+            Column::left("PROTO", 5),
+        ])
+        .always(net::port_addr_columns(32))
+        .stdout(args.common.json);
     tool.trace(&out, "listen syscalls", duration, |data| {
         let e: event = libtools::decode(data);
-        let comm = libtools::c_bytes(&e.comm);
-        if name.is_some_and(|n| !libtools::contains_bytes(comm, n)) {
+        if args.name.skips(libtools::c_bytes(&e.comm)) {
             return;
         }
         let proto = proto(e.r#type, e.family);
-        let mut cells = Vec::with_capacity(8);
-        cells.extend(args.timestamp.then(|| Value::Time(libtools::output::now())));
-        cells.extend([
-            Value::Uint(e.pid.into()),
-            Value::Bytes(comm),
-            Value::Int(e.ret.into()),
-            Value::Int(e.backlog.into()),
-            Value::Str(&proto),
-            Value::Uint(e.port.into()),
-            Value::Addr(net::addr(e.family, &e.addr)),
+        out.row_of(&[
+            &[Value::now()],
+            &table::task(e.pid, &e.comm),
+            &[
+                Value::Int(e.ret.into()),
+                Value::Int(e.backlog.into()),
+                Value::Str(&proto),
+            ],
+            &net::port_addr(e.port, e.family, &e.addr),
         ]);
-        out.row(&cells);
     })
 }
 

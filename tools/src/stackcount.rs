@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use clap::Parser;
-use libtools::stacks::{Counted, StackParts, StackReport, StackStorage};
-use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
+use libtools::stacks::{Counted, Delimited, StackParts, StackReport, StackStorage};
+use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, PidArg, Prog, Result, Spec};
 
 libtools::skel!("stackcount");
-use skel::{types::key_t, StackcountSkelBuilder};
+use skel::{types::key_t, StackcountSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     stackcount t:sched:sched_switch       # count stacks leading to context switches
@@ -53,9 +53,8 @@ exited].",
 pub struct Args {
     /// What to count: t:CATEGORY:EVENT, u:LIB:FUNC, or k:FUNC
     pattern: String,
-    /// Trace this process ID only
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Trace this CPU only
     #[arg(short, long)]
     cpu: Option<u32>,
@@ -81,9 +80,8 @@ pub struct Args {
     /// Show user stacks only
     #[arg(short = 'U', long = "user-stacks-only")]
     user_stacks_only: bool,
-    /// Insert a delimiter between kernel and user stacks
-    #[arg(short, long)]
-    delimited: bool,
+    #[command(flatten)]
+    delimited: Delimited,
     /// Output folded format, one line per stack (for flame graphs)
     #[arg(short, long)]
     folded: bool,
@@ -118,29 +116,23 @@ fn hooks(pattern: &str) -> Result<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
+    args.pid.check()?;
     libtools::perf::check_cpu(args.cpu)?;
 
     // One program per kind of event; those for the other kinds stay out.
     let spec = Spec::hooks(vec![hooks(&args.pattern)?]).chosen_only();
-    let tool = lifecycle::start(
-        StackcountSkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.targ_cpu = args.cpu.map_or(-1, |c| c as i32);
-            rodata.per_process = args.per_process;
-            rodata.user_stacks = !args.kernel_stacks_only;
-            rodata.kernel_stacks = !args.user_stacks_only;
-            args.storage.apply(&mut open.maps.stackmap)
-        },
-    )?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.tgid();
+        rodata.targ_cpu = args.cpu.map_or(-1, |c| c as i32);
+        rodata.per_process = args.per_process;
+        rodata.user_stacks = !args.kernel_stacks_only;
+        rodata.kernel_stacks = !args.user_stacks_only;
+        args.storage.apply(&mut open.maps.stackmap)
+    })?;
 
-    let parts = StackParts {
-        delimiter: args.delimited,
-        ..StackParts::shown(args.user_stacks_only, args.kernel_stacks_only)
-    };
+    let parts = StackParts::shown(args.user_stacks_only, args.kernel_stacks_only)
+        .delimited(args.delimited.on);
     let mut report = StackReport::new(parts, args.folded, args.common.json);
     let header = format!("Tracing \"{}\"... Hit Ctrl-C to end.", args.pattern);
     report.ready(&header);

@@ -1,9 +1,8 @@
 //! statsnoop: trace the stat family of syscalls system-wide.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, run, AttachPoint, Column, Columns, Common, Result, SinceFirst, Spec, Value,
-};
+use libtools::{lifecycle, table, AttachPoint, Column, Columns, Common, DurationArg, PidArg};
+use libtools::{Result, SinceFirst, Spec, Value};
 
 libtools::skel!("statsnoop");
 use skel::{types::event, StatsnoopSkelBuilder as Builder};
@@ -38,12 +37,10 @@ and -x at exit. Events the ring buffer had no room for are counted and reported 
 #[derive(Parser, Debug)]
 #[command(name = "statsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    duration: DurationArg,
+    #[command(flatten)]
+    pid: PidArg,
     /// Print a timestamp column: seconds since the first event
     #[arg(short = 't', long)]
     timestamp: bool,
@@ -63,22 +60,18 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks()).ring_size(1 << 20);
+    let spec = Spec::hooks(hooks()).ring_size(1 << 20).pid(&args.pid)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
-        let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.targ_failed = args.failed;
+        open.rodata()?.targ_failed = args.failed;
         Ok(())
     })?;
 
     let out = Columns::new()
         .when(args.timestamp, [Column::left("TIME(s)", 14)])
+        .always(table::pid_comm(7, 16))
         .always([
-            Column::left("PID", 7),
-            Column::left("COMM", 16),
             Column::right("RET", 4),
             Column::right("ERR", 4),
             Column::left("PATH", 0),
@@ -86,19 +79,17 @@ pub fn run(args: Args) -> Result<()> {
         .stdout(args.common.json);
 
     let since = SinceFirst::new();
-    let mut path = Vec::with_capacity(256);
     tool.trace(&out, "stat syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         let (ret, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
-        path.clear();
-        libtools::append_sized(&mut path, &e.path, e.path_len, e.truncated);
-        out.row(&[
-            Value::Fixed(since.ns(e.ts_ns) as f64 / 1e9, 3),
-            Value::Uint(e.pid.into()),
-            Value::Bytes(libtools::c_bytes(&e.comm)),
-            Value::Int(ret.into()),
-            Value::Errno(err),
-            Value::Bytes(&path),
+        out.row_of(&[
+            &[Value::Fixed(since.ns(e.ts_ns) as f64 / 1e9, 3)],
+            &table::task(e.pid, &e.comm),
+            &[
+                Value::Int(ret.into()),
+                Value::Errno(err),
+                Value::Bytes(&libtools::sized(&e.path, e.path_len, e.truncated)),
+            ],
         ]);
     })
 }

@@ -1,9 +1,8 @@
 //! syncsnoop: trace the sync family of syscalls system-wide.
 
 use clap::Parser;
-use libtools::{
-    lifecycle, run, syscalls, AttachPoint, Column, Columns, Common, Result, Spec, Value,
-};
+use libtools::{lifecycle, syscalls, table, AttachPoint, Column, Columns, Common, Result, Spec};
+use libtools::{DurationArg, PidArg, Value};
 
 libtools::skel!("syncsnoop");
 use skel::{types::event, SyncsnoopSkelBuilder as Builder};
@@ -34,12 +33,10 @@ for are counted and reported at exit.",
 #[derive(Parser, Debug)]
 #[command(name = "syncsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    duration: DurationArg,
+    #[command(flatten)]
+    pid: PidArg,
     /// Print a timestamp column
     #[arg(short = 'T', long)]
     timestamp: bool,
@@ -53,31 +50,23 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks());
-    let tool = lifecycle::start(Builder::default(), spec, |open| {
-        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
-        Ok(())
-    })?;
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?;
+    let tool = lifecycle::start(Builder::default(), spec, |_| Ok(()))?;
 
     let out = Columns::new()
         .when(args.timestamp, [Column::left("TIME", 8)])
-        .always([
-            Column::left("PID", 7),
-            Column::left("COMM", 16),
-            Column::left("SYSCALL", 0),
-        ])
+        .always(table::pid_comm(7, 16))
+        .always([Column::left("SYSCALL", 0)])
         .stdout(args.common.json);
 
     tool.trace(&out, "sync syscalls", duration, |data| {
         let e: event = libtools::decode(data);
-        out.row(&[
-            Value::Time(libtools::output::now()),
-            Value::Uint(e.pid.into()),
-            Value::Bytes(libtools::c_bytes(&e.comm)),
-            Value::Str(syscalls::name(e.sys).unwrap_or("unknown")),
+        out.row_of(&[
+            &[Value::now()],
+            &table::task(e.pid, &e.comm),
+            &[Value::Str(syscalls::name(e.sys).unwrap_or("unknown"))],
         ]);
     })
 }

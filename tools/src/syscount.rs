@@ -1,8 +1,8 @@
 //! syscount: system calls counted (and timed) by syscall or by process.
 
 use clap::Parser;
-use libtools::{lifecycle, maps, names, periodic, syscalls, AttachPoint, CgroupArg, Column};
-use libtools::{Common, Output, Prog, Result, Spec, Value};
+use libtools::{lifecycle, maps, periodic, syscalls, AttachPoint, CgroupArg, Column};
+use libtools::{Common, Output, PidArg, Prog, Result, Spec, Value};
 
 libtools::skel!("syscount");
 use skel::{types::data_t, SyscountSkelBuilder};
@@ -40,15 +40,10 @@ the timestamp map 10240 threads in syscalls; calls beyond those are not counted.
 #[derive(Parser, Debug)]
 #[command(name = "syscount", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Process ID to trace
-    #[arg(short, long)]
-    pid: Option<u32>,
-    /// Print summary at this interval (seconds)
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
-    interval: Option<u64>,
-    /// Total duration of the trace (seconds)
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
-    duration: Option<u64>,
+    #[command(flatten)]
+    pid: PidArg,
+    #[command(flatten)]
+    every: periodic::Every,
     /// Print only the top syscalls (or processes)
     #[arg(short = 'T', long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     top: u64,
@@ -56,7 +51,7 @@ pub struct Args {
     #[arg(short = 'x', long)]
     failures: bool,
     /// Trace only syscalls failed with this errno (a name like ENOENT, or a number)
-    #[arg(short, long, value_parser = errno)]
+    #[arg(short, long, value_parser = libtools::args::errno)]
     errno: Option<i32>,
     /// Collect syscall latency
     #[arg(short = 'L', long)]
@@ -74,11 +69,6 @@ pub struct Args {
     cgroup: CgroupArg,
     #[command(flatten)]
     common: Common,
-}
-
-fn errno(s: &str) -> std::result::Result<i32, String> {
-    names::parse_errno(s)
-        .ok_or_else(|| format!("not an errno: {s} (a name like ENOENT or a number)"))
 }
 
 fn hooks() -> Vec<AttachPoint> {
@@ -102,12 +92,12 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
+    args.pid.check()?;
 
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
     let tool = lifecycle::start(SyscountSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_tgid = args.pid.unwrap_or(0);
+        rodata.filter_tgid = args.pid.tgid();
         rodata.filter_failed = args.failures;
         rodata.filter_errno = args.errno.unwrap_or(0);
         rodata.measure_latency = args.latency;
@@ -138,7 +128,7 @@ pub fn run(args: Args) -> Result<()> {
         args.top
     ));
 
-    periodic::reports(args.interval, args.duration, || {
+    periodic::reports(&args.every, || {
         let mut vals: Vec<(u32, data_t)> = maps::drain_as(&tool.maps.data)?;
         if args.latency {
             vals.sort_by_key(|v| std::cmp::Reverse(v.1.total_ns));
@@ -206,8 +196,7 @@ pub fn run(args: Args) -> Result<()> {
             s.push('\n');
             out.text(&s);
         }
-        out.flush();
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })
 }
 

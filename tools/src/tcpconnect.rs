@@ -6,10 +6,11 @@ use std::net::IpAddr;
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, RelTime};
-use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
+use libtools::{lifecycle, AttachPoint, Column, Columns, Common, LongDurationArg, Output, PidArg};
+use libtools::{Prog, Result, Spec, Value};
 
 libtools::skel!("tcpconnect");
-use skel::{types::event, TcpconnectSkelBuilder};
+use skel::{types::event, TcpconnectSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpconnect             # trace all TCP connect()s
@@ -65,9 +66,8 @@ pub struct Args {
     /// Include a UID column
     #[arg(short = 'U', long = "print-uid")]
     print_uid: bool,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Only trace this user ID
     #[arg(short, long, value_parser = clap::value_parser!(u32).range(0..u32::MAX as i64))]
     uid: Option<u32>,
@@ -87,9 +87,8 @@ pub struct Args {
     lport: bool,
     #[command(flatten)]
     family: FamilyArg,
-    /// Trace for this many seconds
-    #[arg(long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: LongDurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -125,14 +124,13 @@ type CountKey = (IpAddr, IpAddr, Option<u16>, u16);
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
+    args.pid.check()?;
 
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
-    let builder = TcpconnectSkelBuilder::default();
-    let tool = lifecycle::start(builder, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_pid = args.pid.unwrap_or(0);
+        rodata.filter_pid = args.pid.tgid();
         rodata.filter_uid = args.uid.unwrap_or(u32::MAX);
         rodata.filter_family = args.family.family();
         let ports = &mut rodata.filter_ports;
@@ -143,38 +141,25 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let json = args.common.json;
-    let mut columns = Vec::new();
-    columns.extend(RelTime::column(args.timestamp, 8));
-    columns.extend(args.print_uid.then(|| Column::left("UID", 5)));
-    columns.extend(tcp::task_columns(12));
-    columns.push(Column::left("SADDR", 16));
-    if args.lport {
-        columns.push(Column::left("LPORT", 6));
-    }
-    columns.push(Column::left("DADDR", 16));
-    if args.source_port {
-        columns.push(Column::left("SPORT", 5));
-    }
-    columns.push(Column::left("DPORT", 5));
-    let out = Output::stdout(json, columns);
+    let out = Columns::new()
+        .when(args.timestamp, [RelTime::column(8)])
+        .when(args.print_uid, [Column::left("UID", 5)])
+        .always(tcp::task_columns(12))
+        .always([Column::left("SADDR", 16)])
+        .when(args.lport, [Column::left("LPORT", 6)])
+        .always([Column::left("DADDR", 16)])
+        .when(args.source_port, [Column::left("SPORT", 5)])
+        .always([Column::left("DPORT", 5)])
+        .stdout(json);
     let mut time = RelTime::default();
     tool.trace(&out, "connect", duration, |data| {
         let e: event = libtools::decode(data);
         let [saddr, sport, daddr, dport] = libtools::ends!(e.t).cells();
-        let mut cells = Vec::with_capacity(11);
-        cells.extend(args.timestamp.then(|| time.cell(e.ts_ns)));
-        cells.extend(args.print_uid.then(|| Value::Uint(e.uid.into())));
-        cells.extend(tcp::task_cells(json, 12, e.pid, &e.comm, e.t.family));
-        cells.push(saddr);
-        if args.lport {
-            cells.push(sport);
-        }
-        cells.push(daddr);
-        if args.source_port {
-            cells.push(sport);
-        }
-        cells.push(dport);
-        out.row(&cells);
+        out.row_of(&[
+            &[time.cell(e.ts_ns), Value::Uint(e.uid.into())],
+            &tcp::task_cells(json, 12, e.pid, &e.comm, e.t.family),
+            &[saddr, sport, daddr, sport, dport],
+        ]);
     })
 }
 

@@ -1,12 +1,12 @@
 //! tcpconnlat: TCP connect latency, SYN sent to connection established.
 
 use clap::Parser;
-use libtools::net;
 use libtools::tcp::{self, RelTime};
-use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Result, Spec, Value};
+use libtools::{lifecycle, AttachPoint, Column, Columns, Common, DurationArg, PidArg, Result};
+use libtools::{Spec, Value};
 
 libtools::skel!("tcpconnlat");
-use skel::{types::event, TcpconnlatSkelBuilder};
+use skel::{types::event, TcpconnlatSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpconnlat              # trace all TCP connects with their latency
@@ -46,31 +46,20 @@ no room for are counted and reported at exit.",
 #[command(name = "tcpconnlat", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
     /// Only show connects slower than this many milliseconds (decimals allowed)
-    #[arg(value_name = "MIN_MS", value_parser = parse_min_ms)]
+    #[arg(value_name = "MIN_MS", value_parser = libtools::args::positive_ms)]
     min_ms: Option<f64>,
     /// Include a timestamp column: seconds since the first connect
     #[arg(short = 't', long)]
     timestamp: bool,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Include the local port after SADDR (LPORT column)
     #[arg(short = 'L', long)]
     lport: bool,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
-}
-
-fn parse_min_ms(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(ms) if ms.is_finite() && ms > 0.0 && ms < 1e9 => Ok(ms),
-        _ => Err(format!(
-            "invalid minimum latency {s}: a positive number of milliseconds"
-        )),
-    }
 }
 
 fn hooks() -> Vec<AttachPoint> {
@@ -83,63 +72,34 @@ fn hooks() -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(hooks()).ring_size(1 << 20);
-    let builder = TcpconnlatSkelBuilder::default();
-    let tool = lifecycle::start(builder, spec, |open| {
-        let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
+    let spec = Spec::hooks(hooks()).ring_size(1 << 20).pid(&args.pid)?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
+        open.rodata()?.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
         Ok(())
     })?;
 
     let json = args.common.json;
-    let mut columns = Vec::new();
-    columns.extend(RelTime::column(args.timestamp, 9));
-    columns.extend(tcp::task_columns(12));
-    columns.push(Column::left("SADDR", 16));
-    if args.lport {
-        columns.push(Column::left("LPORT", 6));
-    }
-    columns.extend([
-        Column::left("DADDR", 16),
-        Column::left("DPORT", 5),
-        Column::left("LAT(ms)", 0).key("lat_ms"),
-    ]);
-    let out = Output::stdout(json, columns);
+    let out = Columns::new()
+        .when(args.timestamp, [RelTime::column(9)])
+        .always(tcp::task_columns(12))
+        .always([Column::left("SADDR", 16)])
+        .when(args.lport, [Column::left("LPORT", 6)])
+        .always([
+            Column::left("DADDR", 16),
+            Column::left("DPORT", 5),
+            Column::left("LAT(ms)", 0).key("lat_ms"),
+        ])
+        .stdout(json);
     let mut time = RelTime::default();
     tool.trace(&out, "TCP connects", duration, |data| {
         let e: event = libtools::decode(data);
-        let t = &e.t;
-        let mut cells = Vec::with_capacity(10);
-        cells.extend(args.timestamp.then(|| time.cell(e.ts_ns)));
-        cells.extend(tcp::task_cells(json, 12, e.pid, &e.comm, t.family));
-        cells.push(Value::Addr(net::addr(t.family, &t.saddr)));
-        if args.lport {
-            cells.push(Value::Uint(t.sport.into()));
-        }
-        cells.extend([
-            Value::Addr(net::addr(t.family, &t.daddr)),
-            Value::Uint(t.dport.into()),
-            Value::Fixed(e.delta_ns as f64 / 1e6, 2),
+        out.row_of(&[
+            &[time.cell(e.ts_ns)],
+            &tcp::task_cells(json, 12, e.pid, &e.comm, e.t.family),
+            &libtools::ends!(e.t).cells(),
+            &[Value::Fixed(e.delta_ns as f64 / 1e6, 2)],
         ]);
-        out.row(&cells);
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn minimum_latency_is_positive_milliseconds() {
-        assert_eq!(parse_min_ms("0.1"), Ok(0.1));
-        assert_eq!(parse_min_ms("2"), Ok(2.0));
-        assert!(parse_min_ms("0").is_err());
-        assert!(parse_min_ms("-1").is_err());
-        assert!(parse_min_ms("abc").is_err());
-        assert!(parse_min_ms("nan").is_err());
-    }
 }

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
 use libtools::stacks::{self, StackResolver, StackStorage};
-use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
+use libtools::{lifecycle, AttachPoint, Column, Columns, Common, DurationArg, Prog, Result};
+use libtools::{Spec, Value};
 
 libtools::skel!("tcpdrop");
-use skel::{types::event, TcpdropSkelBuilder};
+use skel::{types::event, TcpdropSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpdrop              # trace kernel TCP drops, with kernel stacks
@@ -58,9 +59,8 @@ pub struct Args {
     /// Do not take or print kernel stacks
     #[arg(long = "no-stack")]
     no_stack: bool,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     storage: StackStorage,
     #[command(flatten)]
@@ -98,11 +98,11 @@ fn reason_name(enum_name: &str) -> &str {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
 
     let reasons = drop_reasons();
     let spec = Spec::hooks(hooks(!reasons.is_empty()));
-    let tool = lifecycle::start(TcpdropSkelBuilder::default(), spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_family = args.family.family();
         rodata.kernel_stack = !args.no_stack;
@@ -111,28 +111,21 @@ pub fn run(args: Args) -> Result<()> {
 
     let json = args.common.json;
     let stack = !args.no_stack;
-    let mut columns = vec![
-        Column::left("TIME", 8),
-        Column::left("PID", 7),
-        Column::left("IP", 2),
-    ];
     let arrow = Column::left(">", 1).table_only();
-    columns.extend(net::flow_columns(
-        json,
-        "SADDR:SPORT",
-        Some(arrow),
-        "DADDR:DPORT",
-        20,
-    ));
-    columns.extend([
-        Column::left("STATE", 12),
-        Column::left("(FLAGS)", 9),
-        Column::left("REASON", 0),
-    ]);
-    if json && stack {
-        columns.push(Column::left("KERNEL_STACK", 0));
-    }
-    let out = Output::stdout(json, columns);
+    let out = Columns::new()
+        .always([
+            Column::left("TIME", 8),
+            Column::left("PID", 7),
+            Column::left("IP", 2),
+        ])
+        .always(net::flow_columns(json, "SADDR:SPORT", Some(arrow), "DADDR:DPORT", 20))
+        .always([
+            Column::left("STATE", 12),
+            Column::left("(FLAGS)", 9),
+            Column::left("REASON", 0),
+        ])
+        .when(json && stack, [Column::left("KERNEL_STACK", 0)])
+        .stdout(json);
 
     let mut resolver = StackResolver::new();
     let mut text = Default::default();
@@ -149,37 +142,29 @@ pub fn run(args: Args) -> Result<()> {
             None if e.reason == u32::MAX => Value::Null,
             None => Value::Uint(e.reason.into()),
         };
-        let frames: Vec<String> = if !stack {
-            Vec::new()
-        } else if stacks::stack_lost(e.kern_stack_id) {
-            vec![stacks::MISSED_KERNEL.into()]
+        let frames = if stack {
+            resolver.stack(&tool.maps.stackmap, e.kern_stack_id, None)
         } else {
-            let addrs = stacks::stack_addrs(&tool.maps.stackmap, e.kern_stack_id);
-            resolver.kernel(&addrs.unwrap_or_default())
+            Vec::new()
         };
-        let mut cells = vec![
-            Value::Time(libtools::output::now()),
-            Value::Uint(e.pid.into()),
-            Value::Uint(net::ip_version(e.t.family)),
-        ];
         let ends = libtools::ends!(e.t);
-        cells.extend(ends.flow_cells(json, Some(Value::Str(">")), &mut text));
-        cells.extend([state, Value::Str(&flags), reason]);
-        let fb: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
-        if json && stack {
-            cells.push(Value::Strings(&fb));
-        }
-        out.row(&cells);
+        out.row_of(&[
+            &[
+                Value::now(),
+                Value::Uint(e.pid.into()),
+                Value::Uint(net::ip_version(e.t.family)),
+            ],
+            &ends.flow_cells(json, Some(Value::Str(">")), &mut text),
+            &[
+                state,
+                Value::Str(&flags),
+                reason,
+                Value::Strings(&stacks::frame_bytes(&frames)),
+            ],
+        ]);
         if !json && stack {
             // bcc's layout: the frames under the row, then an empty line.
-            let mut below = String::new();
-            for f in &frames {
-                below.push('\t');
-                below.push_str(f);
-                below.push('\n');
-            }
-            below.push('\n');
-            out.text(&below);
+            out.text(&(stacks::frames_below(&frames, "\t") + "\n"));
         }
     })
 }

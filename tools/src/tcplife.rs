@@ -3,11 +3,11 @@
 
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
-use libtools::tcp::{self, PortsArg, Stamps};
-use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
+use libtools::tcp::{self, PortsArg, StampArgs, Stamps};
+use libtools::{lifecycle, table, Column, Common, DurationArg, PidArg, Result, Spec, Value};
 
 libtools::skel!("tcplife");
-use skel::{types::event, TcplifeSkelBuilder};
+use skel::{types::event, TcplifeSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     tcplife                # trace every TCP connection as it closes
@@ -53,65 +53,57 @@ that go unreported. Events the ring buffer had no room for are counted and repor
 #[derive(Parser, Debug)]
 #[command(name = "tcplife", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Process ID to trace
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     #[command(flatten)]
     family: FamilyArg,
     /// Wide column output (fits IPv6 addresses)
     #[arg(short, long)]
     wide: bool,
-    /// Include a time column on output (HH:MM:SS)
-    #[arg(short = 'T', long)]
-    time: bool,
-    /// Include a timestamp column (seconds since the first connection closed)
-    #[arg(short = 't', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    stamps: StampArgs,
     #[command(flatten)]
     ports: PortsArg,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
 
-    let spec = Spec::hooks(tcp::state_change_hooks());
-    let tool = lifecycle::start(TcplifeSkelBuilder::default(), spec, |open| {
+    let spec = Spec::hooks(tcp::state_change_hooks()).pid(&args.pid)?;
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.filter_family = args.family.family();
         libtools::set_lr_ports!(args.ports, rodata)
     })?;
 
-    let mut stamps = Stamps::new(args.time, args.timestamp);
-    let mut columns = stamps.columns();
-    columns.extend([Column::left("PID", 7), Column::left("COMM", 16)]);
-    columns.extend(net::ends_columns(if args.wide { 39 } else { 15 }));
-    columns.extend([
-        Column::left("TX_KB", 6),
-        Column::left("RX_KB", 6),
-        Column::left("MS", 0),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
+    let out = args
+        .stamps
+        .columns()
+        .always(table::pid_comm(7, 16))
+        .always(net::ends_columns(if args.wide { 39 } else { 15 }))
+        .always([
+            Column::left("TX_KB", 6),
+            Column::left("RX_KB", 6),
+            Column::left("MS", 0),
+        ])
+        .stdout(args.common.json);
+    let mut stamps = Stamps::default();
     tool.trace(&out, "TCP connections", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = stamps.cells(e.ts_us);
-        cells.extend([
-            Value::Uint(e.pid.into()),
-            Value::Bytes(libtools::c_bytes(&e.comm)),
+        out.row_of(&[
+            &stamps.cells(e.ts_us),
+            &table::task(e.pid, &e.comm),
+            &libtools::ends!(e.t).cells(),
+            &[
+                Value::Fixed(e.tx_b as f64 / 1024.0, 2),
+                Value::Fixed(e.rx_b as f64 / 1024.0, 2),
+                Value::Fixed(e.span_us as f64 / 1000.0, 2),
+            ],
         ]);
-        cells.extend(libtools::ends!(e.t).cells());
-        cells.extend([
-            Value::Fixed(e.tx_b as f64 / 1024.0, 2),
-            Value::Fixed(e.rx_b as f64 / 1024.0, 2),
-            Value::Fixed(e.span_us as f64 / 1000.0, 2),
-        ]);
-        out.row(&cells);
     })
 }

@@ -4,14 +4,13 @@ use clap::Parser;
 use libbpf_rs::MapCore;
 use libtools::net::{self, FamilyArg};
 use libtools::tcp;
-use libtools::{
-    lifecycle, maps, run, AttachPoint, Column, Common, Context, Output, Prog, Result, Spec, Value,
-};
+use libtools::{lifecycle, maps, run, AttachPoint, Column, Columns, Common, Context, DurationArg};
+use libtools::{Output, Prog, Result, Spec, Value};
 
 libtools::skel!("tcpretrans");
 use skel::{
     types::{event, net_tuple},
-    TcpretransSkelBuilder,
+    TcpretransSkelBuilder as Builder,
 };
 
 const EXAMPLES: &str = "EXAMPLES:
@@ -63,9 +62,8 @@ pub struct Args {
     kprobe: bool,
     #[command(flatten)]
     family: FamilyArg,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -95,12 +93,11 @@ fn hooks(kprobe_only: bool, lossprobe: bool) -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
 
     // Without -l the loss probe programs are not declared: leave them out too.
     let spec = Spec::hooks(hooks(args.kprobe, args.lossprobe)).chosen_only();
-    let builder = TcpretransSkelBuilder::default();
-    let tool = lifecycle::start(builder, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_family = args.family.family();
         rodata.do_count = args.count;
@@ -121,40 +118,36 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let json = args.common.json;
-    let mut columns = vec![
-        Column::left("TIME", 8),
-        Column::left("PID", 6),
-        Column::left("IP", 2),
-    ];
     let kind = if json {
         Column::left("TYPE", 0)
     } else {
         Column::left("T>", 2)
     };
-    columns.extend(net::flow_columns(
-        json,
-        "LADDR:LPORT",
-        Some(kind),
-        "RADDR:RPORT",
-        20,
-    ));
-    columns.push(Column::left("STATE", 4));
-    let out = Output::stdout(json, columns);
+    let out = Columns::new()
+        .always([
+            Column::left("TIME", 8),
+            Column::left("PID", 6),
+            Column::left("IP", 2),
+        ])
+        .always(net::flow_columns(json, "LADDR:LPORT", Some(kind), "RADDR:RPORT", 20))
+        .always([Column::left("STATE", 4)])
+        .stdout(json);
 
     let mut text = Default::default();
     tool.trace(&out, "retransmits", duration, |data| {
         let e: event = libtools::decode(data);
         let kind = if e.r#type == 2 { "L" } else { "R" };
         let arrow = format!("{kind}>");
-        let mut cells = vec![
-            Value::Time(libtools::output::now()),
-            Value::Uint(e.pid.into()),
-            Value::Uint(net::ip_version(e.t.family)),
-        ];
         let kind = Value::Str(if json { kind } else { arrow.as_str() });
-        cells.extend(libtools::ends!(e.t).flow_cells(json, Some(kind), &mut text));
-        cells.push(Value::Str(net::tcp_state_name(e.state.into())));
-        out.row(&cells);
+        out.row_of(&[
+            &[
+                Value::now(),
+                Value::Uint(e.pid.into()),
+                Value::Uint(net::ip_version(e.t.family)),
+            ],
+            &libtools::ends!(e.t).flow_cells(json, Some(kind), &mut text),
+            &[Value::Str(net::tcp_state_name(e.state.into()))],
+        ]);
     })
 }
 

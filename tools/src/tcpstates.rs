@@ -2,11 +2,11 @@
 
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
-use libtools::tcp::{self, PortsArg, Stamps};
-use libtools::{lifecycle, run, Column, Common, Output, Result, Spec, Value};
+use libtools::tcp::{self, PortsArg, StampArgs, Stamps};
+use libtools::{lifecycle, Column, Common, DurationArg, Result, Spec, Value};
 
 libtools::skel!("tcpstates");
-use skel::{types::event, TcpstatesSkelBuilder};
+use skel::{types::event, TcpstatesSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     tcpstates              # trace all TCP state changes
@@ -53,75 +53,68 @@ reported at exit.",
 pub struct Args {
     #[command(flatten)]
     family: FamilyArg,
-    /// Include a time column on output (HH:MM:SS)
-    #[arg(short = 'T', long)]
-    time: bool,
-    /// Include a timestamp column (seconds since the first change)
-    #[arg(short = 't', long)]
-    timestamp: bool,
+    #[command(flatten)]
+    stamps: StampArgs,
     /// Wide column output (fits IPv6 addresses), with the IP version
     #[arg(short, long)]
     wide: bool,
     #[command(flatten)]
     ports: PortsArg,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
+    let duration = args.duration.get()?;
 
     let spec = Spec::hooks(tcp::state_change_hooks());
-    let builder = TcpstatesSkelBuilder::default();
-    let tool = lifecycle::start(builder, spec, |open| {
+    let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_family = args.family.family();
         libtools::set_lr_ports!(args.ports, rodata)
     })?;
 
-    let mut stamps = Stamps::new(args.time, args.timestamp);
-    let mut columns = stamps.columns();
-    let (comm_width, addr_width) = if args.wide { (16, 26) } else { (10, 15) };
-    columns.extend([
-        Column::left("SKADDR", 16),
-        Column::left("PID", 7),
-        Column::left("COMM", comm_width),
-    ]);
-    if args.wide {
-        columns.push(Column::left("IP", 2));
-    }
-    columns.extend(net::ends_columns(addr_width));
-    columns.extend([
-        Column::left("OLDSTATE", 11),
-        Column::left("->", 2).table_only(),
-        Column::left("NEWSTATE", 11),
-        Column::left("MS", 0),
-    ]);
     let json = args.common.json;
-    let out = Output::stdout(json, columns);
+    let (comm_width, addr_width) = if args.wide { (16, 26) } else { (10, 15) };
+    let out = args
+        .stamps
+        .columns()
+        .always([
+            Column::left("SKADDR", 16),
+            Column::left("PID", 7),
+            Column::left("COMM", comm_width),
+        ])
+        .when(args.wide, [Column::left("IP", 2)])
+        .always(net::ends_columns(addr_width))
+        .always([
+            Column::left("OLDSTATE", 11),
+            Column::left("->", 2).table_only(),
+            Column::left("NEWSTATE", 11),
+            Column::left("MS", 0),
+        ])
+        .stdout(json);
+    let mut stamps = Stamps::default();
     tool.trace(&out, "TCP state changes", duration, |data| {
         let e: event = libtools::decode(data);
-        let mut cells = stamps.cells(e.ts_us);
         let skaddr = format!("{:x}", e.skaddr);
-        cells.extend([
-            Value::Str(&skaddr),
-            Value::Uint(e.pid.into()),
-            tcp::comm_cell(json, comm_width, &e.comm),
+        out.row_of(&[
+            &stamps.cells(e.ts_us),
+            &[
+                Value::Str(&skaddr),
+                Value::Uint(e.pid.into()),
+                tcp::comm_cell(json, comm_width, &e.comm),
+                Value::Uint(net::ip_version(e.t.family)),
+            ],
+            &libtools::ends!(e.t).cells(),
+            &[
+                Value::Str(net::tcp_state_name(e.oldstate.into())),
+                Value::Str("->"),
+                Value::Str(net::tcp_state_name(e.newstate.into())),
+                Value::Fixed(e.delta_us as f64 / 1000.0, 3),
+            ],
         ]);
-        if args.wide {
-            cells.push(Value::Uint(net::ip_version(e.t.family)));
-        }
-        cells.extend(libtools::ends!(e.t).cells());
-        cells.extend([
-            Value::Str(net::tcp_state_name(e.oldstate.into())),
-            Value::Str("->"),
-            Value::Str(net::tcp_state_name(e.newstate.into())),
-            Value::Fixed(e.delta_us as f64 / 1000.0, 3),
-        ]);
-        out.row(&cells);
     })
 }

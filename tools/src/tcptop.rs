@@ -7,8 +7,8 @@ use clap::{Parser, ValueEnum};
 use libtools::net::{self, FamilyArg};
 use libtools::output::Format;
 use libtools::run::{self, Interval};
-use libtools::{lifecycle, top, AttachPoint, CgroupArg, Column, Common, Output, Prog};
-use libtools::{Result, Spec, Value};
+use libtools::{lifecycle, table, top, AttachPoint, CgroupArg, Column, Columns, Common, PidArg};
+use libtools::{Prog, Result, Spec, Value};
 
 libtools::skel!("tcptop");
 use skel::{types::traffic, types::traffic_key, TcptopSkelBuilder};
@@ -68,9 +68,8 @@ pub struct Args {
     /// Number of outputs
     #[arg(value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
-    /// Process ID to trace
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -121,29 +120,24 @@ fn sort(rows: &mut [(traffic_key, traffic)], by: Sort) {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
 
-    let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
     let tool = lifecycle::start(TcptopSkelBuilder::default(), spec, |open| {
-        let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.filter_family = args.family.family();
+        open.rodata()?.filter_family = args.family.family();
         Ok(())
     })?;
 
-    let mut columns = vec![
-        Column::left("TIME", 8),
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-    ];
-    columns.extend(net::ends_columns(15));
-    columns.extend([
-        Column::left("RX_KB", 6),
-        Column::left("TX_KB", 6),
-        Column::left("RX_BYTES", 0),
-        Column::left("TX_BYTES", 0),
-    ]);
-    let out = Output::stdout(args.common.json, columns);
+    let out = Columns::new()
+        .always([Column::left("TIME", 8)])
+        .always(table::pid_comm(7, 16))
+        .always(net::ends_columns(15))
+        .always([
+            Column::left("RX_KB", 6),
+            Column::left("TX_KB", 6),
+            Column::left("RX_BYTES", 0),
+            Column::left("TX_BYTES", 0),
+        ])
+        .stdout(args.common.json);
     let every = args.interval;
     let tracing = format!("Tracing... Output every {every} secs. Hit Ctrl-C to end.\n");
     out.note(&tracing);
@@ -160,20 +154,20 @@ pub fn run(args: Args) -> Result<()> {
         let now = libtools::output::now();
         if out.format() == Format::Json {
             for (k, v) in &rows {
-                let mut cells = vec![Value::Time(now), Value::Uint(k.pid.into())];
-                cells.push(Value::Bytes(libtools::c_bytes(&k.comm)));
-                cells.extend(libtools::ends!(k.t).cells());
                 let bytes = [v.received / 1024, v.sent / 1024, v.received, v.sent];
-                cells.extend(bytes.map(Value::Uint));
-                out.row(&cells);
+                out.row_of(&[
+                    &[Value::Time(now)],
+                    &table::task(k.pid, &k.comm),
+                    &libtools::ends!(k.t).cells(),
+                    &bytes.map(Value::Uint),
+                ]);
             }
         } else {
             let mut s = top::screen(!args.no_clear, args.no_summary, now);
             table(&mut s, pid_w, &rows);
             out.text(&s);
         }
-        out.flush();
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })
 }
 

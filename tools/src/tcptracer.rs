@@ -1,15 +1,13 @@
 //! tcptracer: TCP connects, accepts and closes with their addresses and ports.
 
 use clap::Parser;
-use libtools::net::{self, FamilyArg};
+use libtools::net::FamilyArg;
 use libtools::tcp::{self, RelTime};
-use libtools::{
-    anyhow, lifecycle, run, AttachPoint, Column, Common, HookKind, Output, Prog, Result, Spec,
-    Value,
-};
+use libtools::{anyhow, lifecycle, AttachPoint, Column, Columns, Common, DurationArg, HookKind};
+use libtools::{PidArg, Prog, Result, Spec, Value};
 
 libtools::skel!("tcptracer");
-use skel::{types::event, TcptracerSkelBuilder};
+use skel::{types::event, TcptracerSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     tcptracer              # trace TCP connects, accepts and closes
@@ -53,17 +51,15 @@ pub struct Args {
     /// Include a timestamp column: seconds since the first event
     #[arg(short = 't', long)]
     timestamp: bool,
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Only trace this network namespace (its inode number, as in /proc/PID/ns/net)
     #[arg(short = 'N', long, value_parser = clap::value_parser!(u32).range(1..))]
     netns: Option<u32>,
     #[command(flatten)]
     family: FamilyArg,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -100,14 +96,13 @@ fn type_names(t: u32) -> (&'static str, &'static str) {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
+    args.pid.check()?;
 
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
-    let builder = TcptracerSkelBuilder::default();
-    let mut tool = lifecycle::load(builder, spec, |open| {
+    let mut tool = lifecycle::load(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_pid = args.pid.unwrap_or(0);
+        rodata.filter_pid = args.pid.tgid();
         rodata.filter_netns = args.netns.unwrap_or(0);
         rodata.filter_family = args.family.family();
         Ok(())
@@ -122,33 +117,27 @@ pub fn run(args: Args) -> Result<()> {
     let tool = tool.attach()?;
 
     let json = args.common.json;
-    let mut columns = Vec::new();
-    columns.extend(RelTime::column(args.timestamp, 8));
-    columns.push(Column::left("T", 2).key("type"));
-    columns.extend(tcp::task_columns(16));
-    columns.extend([
-        Column::left("SADDR", 16),
-        Column::left("DADDR", 16),
-        Column::left("SPORT", 6),
-        Column::left("DPORT", 6),
-    ]);
-    let out = Output::stdout(json, columns);
+    let out = Columns::new()
+        .when(args.timestamp, [RelTime::column(8)])
+        .always([Column::left("T", 2).key("type")])
+        .always(tcp::task_columns(16))
+        .always([
+            Column::left("SADDR", 16),
+            Column::left("DADDR", 16),
+            Column::left("SPORT", 6),
+            Column::left("DPORT", 6),
+        ])
+        .stdout(json);
     let mut time = RelTime::default();
     tool.trace(&out, "TCP established connections", duration, |data| {
         let e: event = libtools::decode(data);
-        let t = &e.t;
-        let mut cells = Vec::with_capacity(10);
-        cells.extend(args.timestamp.then(|| time.cell(e.ts_ns)));
         let (letter, name) = type_names(e.kind);
-        cells.push(Value::Str(if json { name } else { letter }));
-        cells.extend(tcp::task_cells(json, 16, e.pid, &e.comm, t.family));
-        cells.extend([
-            Value::Addr(net::addr(t.family, &t.saddr)),
-            Value::Addr(net::addr(t.family, &t.daddr)),
-            Value::Uint(t.sport.into()),
-            Value::Uint(t.dport.into()),
+        let [saddr, sport, daddr, dport] = libtools::ends!(e.t).cells();
+        out.row_of(&[
+            &[time.cell(e.ts_ns), Value::Str(if json { name } else { letter })],
+            &tcp::task_cells(json, 16, e.pid, &e.comm, e.t.family),
+            &[saddr, daddr, sport, dport],
         ]);
-        out.row(&cells);
     })
 }
 

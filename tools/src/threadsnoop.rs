@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use libtools::stacks::StackResolver;
-use libtools::{
-    bail, elf, lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, SinceFirst, Spec,
-    Value,
-};
+use libtools::{bail, elf, lifecycle, table, AttachPoint, Column, Columns, Common, DurationArg};
+use libtools::{PidArg, Prog, Result, SinceFirst, Spec, Value};
 
 libtools::skel!("threadsnoop");
 use skel::{types::event, ThreadsnoopSkelBuilder as Builder};
@@ -41,15 +39,13 @@ filters in the kernel. Events the ring buffer had no room for are counted and re
 #[derive(Parser, Debug)]
 #[command(name = "threadsnoop", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// Only trace this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// The library whose pthread_create to probe
     #[arg(short, long, value_name = "PATH")]
     library: Option<PathBuf>,
-    /// Trace for this many seconds
-    #[arg(short, long, allow_negative_numbers = true)]
-    duration: Option<i64>,
+    #[command(flatten)]
+    duration: DurationArg,
     #[command(flatten)]
     common: Common,
 }
@@ -81,23 +77,20 @@ fn hooks(lib: &Path) -> Vec<AttachPoint> {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    let duration = run::duration(args.duration)?;
-    libtools::check_pid(args.pid)?;
+    let duration = args.duration.get()?;
+    args.pid.check()?;
     let lib = library(args.library.clone())?;
 
-    let spec = Spec::hooks(hooks(&lib));
-    let tool = lifecycle::start(Builder::default(), spec, |open| {
-        open.rodata()?.targ_tgid = args.pid.unwrap_or(0);
+    let tool = lifecycle::start(Builder::default(), Spec::hooks(hooks(&lib)), |open| {
+        open.rodata()?.targ_tgid = args.pid.tgid();
         Ok(())
     })?;
 
-    let columns = vec![
-        Column::left("TIME(ms)", 10).key("time_ms"),
-        Column::left("PID", 7),
-        Column::left("COMM", 16),
-        Column::left("FUNC", 0),
-    ];
-    let out = Output::stdout(args.common.json, columns);
+    let out = Columns::new()
+        .always([Column::left("TIME(ms)", 10).key("time_ms")])
+        .always(table::pid_comm(7, 16))
+        .always([Column::left("FUNC", 0)])
+        .stdout(args.common.json);
 
     let mut resolver = StackResolver::new();
     let since = SinceFirst::new();
@@ -110,11 +103,10 @@ pub fn run(args: Args) -> Result<()> {
         } else {
             func
         };
-        out.row(&[
-            Value::Uint(since.ns(e.ts_ns) / 1_000_000),
-            Value::Uint(e.pid.into()),
-            Value::Bytes(libtools::c_bytes(&e.comm)),
-            Value::Str(&func),
+        out.row_of(&[
+            &[Value::Uint(since.ns(e.ts_ns) / 1_000_000)],
+            &table::task(e.pid, &e.comm),
+            &[Value::Str(&func)],
         ]);
     })
 }

@@ -8,7 +8,7 @@ use libtools::stacks::{StackParts, StackReport, StackStorage};
 use libtools::{filters, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
 libtools::skel!("wakeuptime");
-use skel::{types::key_t, WakeuptimeSkelBuilder};
+use skel::{types::key_t, WakeuptimeSkelBuilder as Builder};
 
 const EXAMPLES: &str = "EXAMPLES:
     wakeuptime             # trace blocked time with waker stacks until Ctrl-C
@@ -48,12 +48,8 @@ pub struct Args {
     /// User threads only (no kernel threads)
     #[arg(short = 'u', long = "useronly")]
     user_threads_only: bool,
-    /// Only blocks longer than this, in microseconds
-    #[arg(short = 'm', long = "min-block-time", default_value_t = 1)]
-    min_block_time: u64,
-    /// Only blocks shorter than this, in microseconds
-    #[arg(short = 'M', long = "max-block-time", default_value_t = u64::MAX)]
-    max_block_time: u64,
+    #[command(flatten)]
+    block: filters::BlockTimes,
     /// Output folded format (waker;stack root to leaf;target count)
     #[arg(short, long)]
     folded: bool,
@@ -80,21 +76,16 @@ fn hooks() -> Vec<AttachPoint> {
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
-    filters::check_block_times(args.min_block_time, args.max_block_time)?;
+    args.block.check()?;
 
-    let spec = Spec::hooks(hooks());
-    let mut tool = lifecycle::start(
-        WakeuptimeSkelBuilder::default(),
-        spec,
-        |open| {
-            let rodata = open.rodata()?;
-            rodata.targ_tgid = args.pid.unwrap_or(0);
-            rodata.user_threads_only = args.user_threads_only;
-            rodata.min_block_us = args.min_block_time;
-            rodata.max_block_us = args.max_block_time;
-            args.storage.apply(&mut open.maps.stackmap)
-        },
-    )?;
+    let mut tool = lifecycle::start(Builder::default(), Spec::hooks(hooks()), |open| {
+        let rodata = open.rodata()?;
+        rodata.targ_tgid = args.pid.unwrap_or(0);
+        rodata.user_threads_only = args.user_threads_only;
+        rodata.min_block_us = args.block.min_block_time;
+        rodata.max_block_us = args.block.max_block_time;
+        args.storage.apply(&mut open.maps.stackmap)
+    })?;
 
     let mut report = StackReport::new(StackParts::default(), args.folded, args.common.json);
     report.ready(&header(&args));

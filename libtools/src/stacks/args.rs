@@ -59,6 +59,14 @@ impl ShownStacks {
     }
 }
 
+/// `-d/--delimited`, as profile, offcputime and stackcount spell it.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct Delimited {
+    /// Insert a delimiter between kernel and user stacks
+    #[arg(short = 'd', long = "delimited")]
+    pub on: bool,
+}
+
 /// `-f`, the stack map's size and `[DURATION]`, as profile and offcputime
 /// spell them.
 #[derive(clap::Args, Debug, Clone)]
@@ -76,5 +84,13 @@ pub struct ReportArgs {
 impl ReportArgs {
     pub fn duration(&self) -> Option<std::time::Duration> {
         self.duration.map(std::time::Duration::from_secs)
+    }
+
+    /// How bcc's header ends: ` for 5 secs.`, or `... Hit Ctrl-C to end.`
+    pub fn until(&self) -> String {
+        match self.duration {
+            Some(d) => format!(" for {d} secs."),
+            None => "... Hit Ctrl-C to end.".into(),
+        }
     }
 }

@@ -42,6 +42,22 @@ impl StackParts {
         }
     }
 
+    /// With `-d` (`on`): a delimiter between kernel and user frames.
+    pub fn delimited(self, on: bool) -> StackParts {
+        StackParts {
+            delimiter: on,
+            ..self
+        }
+    }
+
+    /// With `-a` (`on`): kernel frames annotated `_[k]`.
+    pub fn annotated(self, on: bool) -> StackParts {
+        StackParts {
+            annotate: on,
+            ..self
+        }
+    }
+
     fn kernel_name(&self, f: &str) -> String {
         if self.annotate {
             format!("{f}_[k]")

@@ -16,7 +16,7 @@ mod report;
 mod resolver;
 mod vmas;
 
-pub use args::{ReportArgs, ShownStacks, StackStorage};
+pub use args::{Delimited, ReportArgs, ShownStacks, StackStorage};
 pub use forms::{Form, Sample, StackParts, Wakeup};
 pub use map::{stack_addrs, stack_lost};
 pub use report::{describe_target, print_report, warn_lost_samples, Counted, StackReport};
@@ -26,3 +26,47 @@ pub use resolver::StackResolver;
 pub const MISSED_USER: &str = "[Missed User Stack]";
 pub const MISSED_KERNEL: &str = "[Missed Kernel Stack]";
 pub const UNKNOWN: &str = "[unknown]";
+
+/// Frames as the byte strings of a `Value::Strings` cell.
+pub fn frame_bytes(frames: &[String]) -> Vec<&[u8]> {
+    frames.iter().map(|f| f.as_bytes()).collect()
+}
+
+/// bcc's layout of the stacks of an event under its row: a frame a line,
+/// each after `indent`.
+pub fn frames_below<'a>(frames: impl IntoIterator<Item = &'a String>, indent: &str) -> String {
+    let mut text = String::new();
+    for f in frames {
+        text.push_str(indent);
+        text.push_str(f);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_end_with_the_duration() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct A {
+            #[command(flatten)]
+            report: ReportArgs,
+        }
+        let until = |args: &[&str]| A::parse_from(args).report.until();
+        assert_eq!(until(&["t", "5"]), " for 5 secs.");
+        assert_eq!(until(&["t"]), "... Hit Ctrl-C to end.");
+        let parts = StackParts::default().delimited(true).annotated(true);
+        assert!(parts.delimiter && parts.annotate);
+    }
+
+    #[test]
+    fn frames_under_a_row_one_a_line() {
+        let frames = ["a".to_string(), "b".to_string()];
+        assert_eq!(frames_below(&frames, "\t"), "\ta\n\tb\n");
+        assert_eq!(frame_bytes(&frames), [b"a", b"b"]);
+    }
+}

@@ -11,7 +11,7 @@ use blazesym::Pid;
 use libbpf_rs::{MapCore, MapFlags};
 
 use super::vmas::{read_maps, Vma};
-use super::UNKNOWN;
+use super::{MISSED_KERNEL, MISSED_USER, UNKNOWN};
 
 /// Names frames; cheap to ask twice for the same address.
 pub struct StackResolver {
@@ -92,6 +92,25 @@ impl StackResolver {
                     }
                 }
             }
+        }
+    }
+
+    /// One event's stack, `id` in the stack map `map`, named innermost
+    /// first: the kernel's, or with `user` that process's user stack;
+    /// bcc's `[Missed Kernel Stack]` or `[Missed User Stack]` when it was lost.
+    pub fn stack(&mut self, map: &dyn MapCore, id: i32, user: Option<u32>) -> Vec<String> {
+        if super::stack_lost(id) {
+            let missed = if user.is_some() {
+                MISSED_USER
+            } else {
+                MISSED_KERNEL
+            };
+            return vec![missed.into()];
+        }
+        let addrs = super::stack_addrs(map, id).unwrap_or_default();
+        match user {
+            Some(pid) => self.user(pid, &addrs),
+            None => self.kernel(&addrs),
         }
     }
 
