@@ -93,29 +93,10 @@ static __always_inline struct file *fd_file(__u64 fd)
 	return file;
 }
 
-SEC("fentry")
-int BPF_PROG(fentry_vfs_read, struct file *file, char *buf, size_t count)
-{
-	return account(file, count, false);
-}
-
-SEC("fentry")
-int BPF_PROG(fentry_vfs_write, struct file *file, const char *buf, size_t count)
-{
-	return account(file, count, true);
-}
-
-SEC("kprobe")
-int BPF_KPROBE(kprobe_vfs_read, struct file *file, char *buf, size_t count)
-{
-	return account(file, count, false);
-}
-
-SEC("kprobe")
-int BPF_KPROBE(kprobe_vfs_write, struct file *file, const char *buf, size_t count)
-{
-	return account(file, count, true);
-}
+BPFTK_FENTRY_KPROBE(vfs_read, fentry_vfs_read, kprobe_vfs_read, account(file, count, false),
+		    struct file *file, char *buf, size_t count)
+BPFTK_FENTRY_KPROBE(vfs_write, fentry_vfs_write, kprobe_vfs_write, account(file, count, true),
+		    struct file *file, const char *buf, size_t count)
 
 /* The syscalls: args are (fd, buf, count[, pos]). */
 #define FILE_CALL(call, write)                                               \

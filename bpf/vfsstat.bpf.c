@@ -28,17 +28,7 @@ static __always_inline int count(__u32 stat)
 }
 
 /* The VFS functions: fentry and kprobe programs named after them. */
-#define VFS_CALL(func, stat)                                \
-	SEC("fentry")                                       \
-	int BPF_PROG(fentry_##func)                         \
-	{                                                   \
-		return count(stat);                         \
-	}                                                   \
-	SEC("kprobe")                                       \
-	int BPF_KPROBE(kprobe_##func)                       \
-	{                                                   \
-		return count(stat);                         \
-	}
+#define VFS_CALL(func, stat) BPFTK_FENTRY_KPROBE(func, fentry_##func, kprobe_##func, count(stat))
 
 VFS_CALL(vfs_read, S_READ)
 VFS_CALL(vfs_write, S_WRITE)
