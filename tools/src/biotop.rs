@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use clap::{Parser, ValueEnum};
 use libtools::output::Format;
 use libtools::run;
+use libtools::args::PidArg;
 use libtools::top::TopArgs;
 use libtools::{disks, lifecycle, top, CgroupArg, Column, Common, Output, Result, Spec, Value};
 
@@ -61,9 +62,8 @@ pub struct Args {
     /// Sort by: all (I/Os + bytes + time), io, bytes or time
     #[arg(short, long, value_enum, default_value = "all")]
     sort: Sort,
-    /// Only trace I/O started by this process ID
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -85,12 +85,10 @@ fn sort(rows: &mut [(io_key, io_val)], by: Sort) {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
-    let spec = Spec::hooks(disks::stage_hooks()).cgroup(&args.cgroup)?;
+    let spec = Spec::hooks(disks::stage_hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
     let tool = lifecycle::start(BiotopSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.block_rq_queue_arg = disks::rq_queue_arg();
+                rodata.block_rq_queue_arg = disks::rq_queue_arg();
         Ok(())
     })?;
 

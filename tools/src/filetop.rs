@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use clap::{Parser, ValueEnum};
 use libtools::output::{escape_control, Format};
+use libtools::args::PidArg;
 use libtools::top::{self, TopArgs};
 use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
 
@@ -60,9 +61,8 @@ pub struct Args {
     /// Include special files (sockets, pipes, devices)
     #[arg(short, long)]
     all: bool,
-    /// Process ID to trace
-    #[arg(short, long)]
-    pid: Option<u32>,
+    #[command(flatten)]
+    pid: PidArg,
     /// Sort columns: all, reads, writes, rbytes or wbytes
     #[arg(short, long, value_enum, default_value = "all")]
     sort: Sort,
@@ -105,11 +105,9 @@ fn sort(rows: &mut [(file_id, file_stat)], by: Sort) {
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
-    libtools::check_pid(args.pid)?;
-    let tool = lifecycle::start(FiletopSkelBuilder::default(), Spec::hooks(hooks()), |open| {
+    let tool = lifecycle::start(FiletopSkelBuilder::default(), Spec::hooks(hooks()).pid(&args.pid)?, |open| {
         let rodata = open.rodata()?;
-        rodata.targ_tgid = args.pid.unwrap_or(0);
-        rodata.regular_file_only = !args.all;
+                rodata.regular_file_only = !args.all;
         Ok(())
     })?;
 
