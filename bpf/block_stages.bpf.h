@@ -30,7 +30,6 @@ BPFTK_HASH(rq_stages, struct request *, struct rq_stage, 10240);
 static __always_inline bool rq_wanted(struct request *rq);
 static __always_inline void rq_done(struct request *rq, struct rq_stage *s, __u64 now);
 
-/* A full map loses the request: counted as a lost event. */
 static __always_inline void rq_stage_new(void *ctx, struct request *rq, struct rq_stage *s)
 {
 	s->pid = bpf_get_current_pid_tgid() >> 32;
@@ -38,8 +37,7 @@ static __always_inline void rq_stage_new(void *ctx, struct request *rq, struct r
 #ifdef BLOCK_STAGE_STACKS
 	s->stack_id = bpf_get_stackid(ctx, &stackmap, 0);
 #endif
-	if (bpf_map_update_elem(&rq_stages, &rq, s, BPF_ANY))
-		count_dropped();
+	inflight_set(&rq_stages, &rq, s);
 }
 
 static __always_inline int rq_on_start(void *ctx, struct request *rq)

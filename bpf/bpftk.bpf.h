@@ -151,11 +151,23 @@ static __always_inline void *thread_entry(void *map)
 	return bpf_map_lookup_elem(map, &tid);
 }
 
+/* Store what is in flight (a call between entry and return, a request
+ * between start and end) under `key`: where the map is full, what it would
+ * have become is lost, and counted as a lost event. */
+static __always_inline long inflight_set(void *map, const void *key, const void *value)
+{
+	long err = bpf_map_update_elem(map, key, value, BPF_ANY);
+
+	if (err)
+		count_dropped();
+	return err;
+}
+
 static __always_inline long thread_entry_set(void *map, const void *value)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	return bpf_map_update_elem(map, &tid, value, BPF_ANY);
+	return inflight_set(map, &tid, value);
 }
 
 static __always_inline void thread_entry_clear(void *map)

@@ -71,7 +71,7 @@ static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct
 		else
 			s.key.user_stack_id = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 		s.key.kern_stack_id = kernel_stacks ? bpf_get_stackid(ctx, &stackmap, 0) : -1;
-		bpf_map_update_elem(&start, &pid, &s, BPF_ANY);
+		inflight_set(&start, &pid, &s);
 		BPF_CORE_READ_STR_INTO(&val.comm, prev, comm);
 		bpf_map_update_elem(&info, &s.key, &val, BPF_NOEXIST);
 	}

@@ -9,7 +9,7 @@ BPFTK_HASH(start, __u32, __u64, 10240);
 
 static __always_inline void start_at(__u32 tid, __u64 ts)
 {
-	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
+	inflight_set(&start, &tid, &ts);
 }
 
 static __always_inline void start_now(__u32 tid)

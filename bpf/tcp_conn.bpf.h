@@ -38,7 +38,7 @@ static __always_inline void owner_save(const struct sock *sk)
 	__u64 key = (__u64)sk;
 
 	owner_now(&o);
-	bpf_map_update_elem(&owners, &key, &o, BPF_ANY);
+	inflight_set(&owners, &key, &o);
 }
 
 /* Take (look up and delete) the owner of `sk`'s connect into *o. False when

@@ -81,7 +81,7 @@ static __always_inline int on_state(struct sock *sk, int oldstate, int newstate)
 		if (!task_wanted() || !sock_wanted(sk))
 			return 0;
 		owner_save(sk);
-		bpf_map_update_elem(&connecting, &id, &key, BPF_ANY);
+		inflight_set(&connecting, &id, &key);
 	} else if (oldstate == TCP_SYN_SENT) {
 		finish(sk);
 	}
@@ -138,7 +138,7 @@ static __always_inline int connect_entry(struct sock *sk)
 	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk;
 
 	if (task_wanted())
-		bpf_map_update_elem(&connecting, &id, &key, BPF_ANY);
+		inflight_set(&connecting, &id, &key);
 	return 0;
 }
 

@@ -42,7 +42,7 @@ static __always_inline int handle(struct sock_state *s)
 
 	if (s->newstate < TCP_STATE_FIN_WAIT1) {
 		now = bpf_ktime_get_ns();
-		bpf_map_update_elem(&birth, &sk, &now, BPF_ANY);
+		inflight_set(&birth, &sk, &now);
 	}
 	/* These changes happen in the owner's context: connect(2), and
 	 * close(2) or shutdown(2) on either side. A passive socket that its

@@ -34,7 +34,7 @@ static __always_inline int handle(struct sock_state *s)
 	if (s->newstate == TCP_STATE_CLOSE)
 		bpf_map_delete_elem(&entered, &sk);
 	else
-		bpf_map_update_elem(&entered, &sk, &now, BPF_ANY);
+		inflight_set(&entered, &sk, &now);
 
 	if (!family_allowed(s->t.family) || !port_listed(lports, lports_len, s->t.sport) ||
 	    !port_listed(rports, rports_len, s->t.dport))

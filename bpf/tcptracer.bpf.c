@@ -139,7 +139,7 @@ static __always_inline int close_enter(int fd)
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	key = (__u64)sk;
-	bpf_map_update_elem(&closing, &id, &key, BPF_ANY);
+	inflight_set(&closing, &id, &key);
 	return 0;
 }
 

@@ -87,9 +87,7 @@ int tp_enter_unlinkat(struct syscall_trace_enter *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 flags = (__u32)ctx->args[2];
 
-	/* A full map loses this call's count: counted as lost. */
-	if (bpf_map_update_elem(&unlinkat_flags, &tid, &flags, BPF_ANY))
-		count_dropped();
+	inflight_set(&unlinkat_flags, &tid, &flags);
 	return 0;
 }
 

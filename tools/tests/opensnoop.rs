@@ -1,6 +1,8 @@
 //! opensnoop end to end, on the running kernel.
 
 use std::process::{Command, Stdio};
+use std::thread;
+use std::time::Duration;
 
 use crate::common::*;
 
@@ -235,4 +237,42 @@ fn bad_input_is_one_clear_line() {
         "BPFTK_HOOK=bogus is not a hook kind",
     );
     assert_needs_privileges(BIN, &[]);
+}
+
+/// More opens in flight at once than the in-flight map holds (10240): each
+/// one is either printed or counted as lost, none vanishes unreported.
+#[test]
+fn opens_beyond_the_in_flight_map_are_counted_as_lost() {
+    const THREADS: u32 = 10_600;
+    let _alone = cpu_hog();
+    let fifo = unique_path("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let fifo = fifo.to_str().unwrap().to_string();
+    let helper = c_helper("fifo_openers", false);
+    let gate = GatedChild::spawn(&format!("{} {THREADS} {fifo}", helper.display()));
+    let t = Tracer::start(BIN, &["-p", &gate.pid().to_string()]);
+    assert!(gate.release(), "fifo_openers failed");
+    // Every open has returned: the events are in the ring buffer or lost.
+    t.wait_for(|l| l.ends_with(&fifo), EVENT_TIMEOUT);
+    thread::sleep(Duration::from_millis(500));
+    let f = t.stop();
+    f.assert_success();
+    let printed = f.stdout.iter().filter(|l| l.ends_with(&fifo)).count() as u64;
+    let lost: u64 = f
+        .stderr
+        .iter()
+        .find_map(|l| {
+            l.split_once(" events lost")
+                .map(|(n, _)| n.rsplit(' ').next().unwrap().parse().unwrap())
+        })
+        .unwrap_or(0);
+    // THREADS readers and the writer opened the FIFO; a few other opens
+    // (the loader's) may be among the lost ones.
+    assert!(lost > 0, "{printed} printed, none lost: {:?}", f.stderr);
+    assert!(
+        printed + lost > u64::from(THREADS),
+        "{printed} printed + {lost} lost < {} opens",
+        THREADS + 1
+    );
+    let _ = std::fs::remove_file(&fifo);
 }
