@@ -52,6 +52,32 @@ pub fn partitions() -> Vec<(u32, String)> {
         .collect()
 }
 
+/// Disk names by kernel dev_t, read again from /proc/partitions when a
+/// device is not known yet (a loop device set up after the tool started).
+pub struct Names(Vec<(u32, String)>);
+
+impl Names {
+    pub fn load() -> Names {
+        Names(partitions())
+    }
+
+    /// The name of `dev`, or None when /proc/partitions has none.
+    pub fn get(&mut self, dev: u32) -> Option<&str> {
+        if !self.0.iter().any(|p| p.0 == dev) {
+            self.0 = partitions();
+        }
+        self.0.iter().find(|p| p.0 == dev).map(|p| p.1.as_str())
+    }
+
+    /// The name of `dev`, or `MAJOR:MINOR`.
+    pub fn name(&mut self, dev: u32) -> String {
+        match self.get(dev) {
+            Some(n) => n.to_string(),
+            None => format!("{}:{}", dev >> 20, dev & 0xfffff),
+        }
+    }
+}
+
 /// The name of device `dev` (kernel dev_t), or `MAJOR:MINOR`.
 pub fn name(parts: &[(u32, String)], dev: u32) -> String {
     parts.iter().find(|p| p.0 == dev).map_or_else(

@@ -501,6 +501,15 @@ pub fn escape_control(b: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// [`escape_control`] into a `String`, for text a tool lays out itself
+/// (the top-like screens, stack headings).
+pub fn escaped(b: &[u8]) -> String {
+    let mut out = Vec::with_capacity(b.len());
+    escape_control(b, &mut out);
+    // escape_control writes ASCII escapes and whole UTF-8 characters only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Standard base64 with padding (RFC 4648), for bytes that are not UTF-8.
 pub fn base64(bytes: &[u8], out: &mut Vec<u8>) {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -83,16 +83,12 @@ pub fn run(args: Args) -> Result<()> {
         .always([Column::right("LAT(ms)", 7).key("lat_ms")])
         .stdout(json);
     let flags = ReqFlags::load();
-    let mut parts = disks::partitions();
+    let mut disks = disks::Names::load();
     let since = SinceFirst::new();
     let duration = args.duration.map(std::time::Duration::from_secs);
     tool.trace(&out, "block I/O", duration, |data| {
         let e: event = libtools::decode(data);
-        // A disk that appeared since the start (a new loop device) is named too.
-        if !parts.iter().any(|p| p.0 == e.dev) {
-            parts = disks::partitions();
-        }
-        let disk = disks::name(&parts, e.dev);
+        let disk = disks.name(e.dev);
         let rwbs = flags.rwbs(e.cmd_flags);
         out.row(&[
             Value::Fixed(since.ns(e.ts_ns) as f64 / 1e9, 6),

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let mut entries: Vec<(stack_key, Hist)> = maps::read_as(&tool.maps.hists)?;
     entries.sort_by_key(|(k, _)| (k.pid, k.dev, k.kern_stack_id, k.comm));
-    let parts = disks::partitions();
+    let mut disks = disks::Names::load();
     let mut resolver = StackResolver::new();
     let unit = hist::us_or_ms(args.milliseconds);
     for (k, h) in &entries {
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<()> {
             None => vec![stacks::MISSED_KERNEL.to_string()],
         };
         let comm = libtools::c_bytes(&k.comm);
-        let disk = disks::name(&parts, k.dev);
+        let disk = disks.name(k.dev);
         if out.format() == Format::Json {
             let frames: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
             let key = [
@@ -94,9 +94,8 @@ pub fn run(args: Args) -> Result<()> {
             out.text(std::str::from_utf8(&buf).expect("JSON is UTF-8"));
             continue;
         }
-        let mut escaped = Vec::new();
-        libtools::output::escape_control(&comm[..comm.len().min(14)], &mut escaped);
-        let mut s = format!("{:<14} {:<6} {:<7}\n", String::from_utf8_lossy(&escaped), k.pid, disk);
+        let heading = libtools::output::escaped(&comm[..comm.len().min(14)]);
+        let mut s = format!("{heading:<14} {:<6} {disk:<7}\n", k.pid);
         for f in &frames {
             s.push_str(f);
             s.push('\n');

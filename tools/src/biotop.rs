@@ -97,14 +97,11 @@ pub fn run(args: Args) -> Result<()> {
     (columns[7], columns[9]) = (Column::left("I/O", 0).key("io"), Column::left("AVGms", 0).key("avg_ms"));
     let out = Output::stdout(args.common.json, columns);
     out.note(&args.top.tracing_line());
-    let mut parts = disks::partitions();
+    let mut disks = disks::Names::load();
     run::summaries(&args.top.every(), || {
         let mut rows = top::drain::<io_key, io_val>(&tool.maps.counts)?;
         sort(&mut rows, args.sort);
         rows.truncate(args.top.rows as usize);
-        if rows.iter().any(|(k, _)| !parts.iter().any(|p| p.0 == k.dev)) {
-            parts = disks::partitions(); // a disk that appeared since
-        }
         let now = libtools::output::now();
         let mut screen = top::screen(!args.top.no_clear, false, now);
         if out.format() == Format::Table {
@@ -112,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
                 "PID", "COMM", "D", "MAJ", "MIN", "DISK", "I/O", "Kbytes", "AVGms");
         }
         for (k, v) in &rows {
-            let disk = parts.iter().find(|p| p.0 == k.dev).map_or("?", |p| p.1.as_str());
+            let disk = disks.get(k.dev).unwrap_or("?").to_string();
             let comm = libtools::c_bytes(&k.comm);
             let (maj, min) = (k.dev >> 20, k.dev & 0xfffff);
             let avg_ms = if v.io > 0 { v.us as f64 / 1000.0 / v.io as f64 } else { 0.0 };
@@ -125,24 +122,21 @@ pub fn run(args: Args) -> Result<()> {
                     Value::Str(d),
                     Value::Uint(maj.into()),
                     Value::Uint(min.into()),
-                    Value::Str(disk),
+                    Value::Str(&disk),
                     Value::Uint(v.io.into()),
                     Value::Uint(v.bytes / 1024),
                     Value::Fixed(avg_ms, 2),
                 ]);
                 continue;
             }
-            let mut escaped = Vec::new();
-            libtools::output::escape_control(comm, &mut escaped);
-            let comm = String::from_utf8_lossy(&escaped);
+            let comm = libtools::output::escaped(comm);
             let _ = writeln!(screen, "{:<7} {:<16} {:1} {:<3} {:<3} {:<8} {:>5} {:>7} {:>6.2}",
                 k.pid, comm, d, maj, min, disk, v.io, v.bytes / 1024, avg_ms);
         }
         if out.format() == Format::Table {
             out.text(&screen);
         }
-        out.flush();
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })?;
     tool.report_dropped();
     Ok(())

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use clap::{Parser, ValueEnum};
-use libtools::output::{escape_control, Format};
+use libtools::output::{escaped, Format};
 use libtools::args::PidArg;
 use libtools::top::{self, TopArgs};
 use libtools::{lifecycle, run, AttachPoint, Column, Common, Output, Prog, Result, Spec, Value};
@@ -140,18 +140,16 @@ pub fn run(args: Args) -> Result<()> {
             let _ = writeln!(s, "{:<7} {:<16} {:<6} {:<6} {:<7} {:<7} {:1} FILE",
                 "TID", "COMM", "READS", "WRITES", "R_Kb", "W_Kb", "T");
             for (_, v) in &rows {
-                let (mut comm, mut file) = (Vec::new(), Vec::new());
-                escape_control(libtools::c_bytes(&v.comm), &mut comm);
-                escape_control(libtools::c_bytes(&v.filename), &mut file);
+                let comm = escaped(libtools::c_bytes(&v.comm));
+                let file = escaped(libtools::c_bytes(&v.filename));
                 let _ = writeln!(s, "{:<7} {:<16} {:<6} {:<6} {:<7} {:<7} {} {}",
-                    v.tid, String::from_utf8_lossy(&comm), v.reads, v.writes,
+                    v.tid, comm, v.reads, v.writes,
                     v.read_bytes / 1024, v.write_bytes / 1024, v.kind as u8 as char,
-                    String::from_utf8_lossy(&file));
+                    file);
             }
             out.text(&s);
         }
-        out.flush();
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })?;
     tool.report_dropped();
     Ok(())

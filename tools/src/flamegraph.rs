@@ -72,15 +72,8 @@ fn parse_minwidth(s: &str) -> std::result::Result<f64, String> {
 /// stack tools escape them (`\x01`, `\xff`). Backslashes are kept: the
 /// tools' folded output has escaped them already.
 fn xml_safe(line: &[u8]) -> String {
-    let mut out = Vec::with_capacity(line.len());
-    for (i, piece) in line.split(|&b| b == b'\\').enumerate() {
-        if i > 0 {
-            out.push(b'\\');
-        }
-        libtools::output::escape_control(piece, &mut out);
-    }
-    // escape_control writes ASCII escapes and whole UTF-8 characters only.
-    String::from_utf8(out).unwrap_or_default()
+    let pieces: Vec<String> = line.split(|&b| b == b'\\').map(libtools::output::escaped).collect();
+    pieces.join("\\")
 }
 
 /// The SVG with the root bar labelled "all", as flamegraph.pl labels it

@@ -121,9 +121,8 @@ pub fn run(args: Args) -> Result<()> {
         let mut cells = vec![if json { Value::Time(time) } else { Value::Str(&stamp) }];
         cells.extend(now.iter().zip(&last).map(|(n, l)| Value::Uint(rate(n.wrapping_sub(*l)))));
         out.row(&cells);
-        out.flush();
         (last, since) = (now, at);
-        Ok(!out.is_broken())
+        Ok(out.end_report())
     })?;
     tool.report_dropped();
     Ok(())
