@@ -82,6 +82,17 @@ pub fn task(pid: u32, comm: &[std::ffi::c_char]) -> [Value<'_>; 2] {
     [Value::Uint(pid.into()), Value::Bytes(crate::c_bytes(comm))]
 }
 
+/// A task's name cut to `width` in the table, as libbpf-tools' `%-N.Ns`;
+/// JSON has all of it.
+pub fn comm_cell(json: bool, width: usize, comm: &[std::ffi::c_char]) -> Value<'_> {
+    let comm = crate::c_bytes(comm);
+    Value::Bytes(if json {
+        comm
+    } else {
+        &comm[..comm.len().min(width)]
+    })
+}
+
 impl Deref for Table {
     type Target = Output;
     fn deref(&self) -> &Output {

@@ -63,20 +63,9 @@ pub fn task_cells<'a>(
 ) -> [Value<'a>; 3] {
     [
         Value::Uint(pid.into()),
-        comm_cell(json, comm_width, comm),
+        crate::table::comm_cell(json, comm_width, comm),
         Value::Uint(net::ip_version(family)),
     ]
-}
-
-/// A task's name cut to `width` in the table, as libbpf-tools' `%-N.Ns`;
-/// JSON has all of it.
-pub fn comm_cell(json: bool, width: usize, comm: &[c_char]) -> Value<'_> {
-    let comm = crate::c_bytes(comm);
-    Value::Bytes(if json {
-        comm
-    } else {
-        &comm[..comm.len().min(width)]
-    })
 }
 
 /// Counts busiest first; ties in key order, so that output is stable.

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use libtools::disks::{self, ReqFlags};
-use libtools::{lifecycle, tcp, CgroupArg, Column, Columns, Common, Result, SinceFirst, Spec, Value};
+use libtools::{lifecycle, table, CgroupArg, Column, Columns, Common, Result, SinceFirst, Spec, Value};
 
 libtools::skel!("biosnoop");
 use skel::{types::event, BiosnoopSkelBuilder};
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
         let rwbs = flags.rwbs(e.cmd_flags);
         out.row(&[
             Value::Fixed(since.ns(e.ts_ns) as f64 / 1e9, 6),
-            tcp::comm_cell(json, 14, &e.comm),
+            table::comm_cell(json, 14, &e.comm),
             Value::Uint(e.pid.into()),
             Value::Str(&disk),
             Value::Str(&rwbs),

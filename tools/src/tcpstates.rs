@@ -105,7 +105,7 @@ pub fn run(args: Args) -> Result<()> {
             &[
                 Value::Str(&skaddr),
                 Value::Uint(e.pid.into()),
-                tcp::comm_cell(json, comm_width, &e.comm),
+                libtools::table::comm_cell(json, comm_width, &e.comm),
                 Value::Uint(net::ip_version(e.t.family)),
             ],
             &libtools::ends!(e.t).cells(),
