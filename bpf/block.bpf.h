@@ -22,25 +22,49 @@ static __always_inline __u32 rq_dev(struct request *rq)
 	return BPF_CORE_READ(disk, major) << 20 | BPF_CORE_READ(disk, first_minor);
 }
 
-/* block_rq_insert and block_rq_issue lost their request_queue argument in
- * 5.11 (and in distribution kernels before, Debian's 5.10 among them): the
- * request is the first argument since, the second before. User space sets
- * this from the tracepoint's BTF (libtools::btf::tracepoint_args). Each
- * load is its own asm statement: from two plain loads clang makes one from
- * a computed context offset, which the verifier refuses; the branch not
- * taken is dead code to the verifier (read-only data is known at load
- * time), so the second argument is never read where there is none. */
+/* block_rq_insert, block_rq_issue and block_bio_queue lost their
+ * request_queue argument in 5.11 (and in distribution kernels before,
+ * Debian's 5.10 among them): the request (the bio) is the first argument
+ * since, the second before. User space sets these from the tracepoints' BTF
+ * (libtools::btf::tracepoint_args). Each load is its own asm statement: from
+ * two plain loads clang makes one from a computed context offset, which the
+ * verifier refuses; the branch not taken is dead code to the verifier
+ * (read-only data is known at load time), so the second argument is never
+ * read where there is none. */
 const volatile bool block_rq_queue_arg = false;
+const volatile bool block_bio_queue_arg = false;
+
+static __always_inline __u64 arg_after_queue(__u64 *ctx, bool queue_arg)
+{
+	__u64 arg;
+
+	if (queue_arg)
+		asm volatile("%0 = *(u64 *)(%1 + 8)" : "=r"(arg) : "r"(ctx));
+	else
+		asm volatile("%0 = *(u64 *)(%1 + 0)" : "=r"(arg) : "r"(ctx));
+	return arg;
+}
 
 static __always_inline struct request *block_rq_arg(__u64 *ctx)
 {
-	__u64 rq;
+	return (struct request *)arg_after_queue(ctx, block_rq_queue_arg);
+}
 
-	if (block_rq_queue_arg)
-		asm volatile("%0 = *(u64 *)(%1 + 8)" : "=r"(rq) : "r"(ctx));
-	else
-		asm volatile("%0 = *(u64 *)(%1 + 0)" : "=r"(rq) : "r"(ctx));
-	return (struct request *)rq;
+static __always_inline struct bio *block_bio_arg(__u64 *ctx)
+{
+	return (struct bio *)arg_after_queue(ctx, block_bio_queue_arg);
+}
+
+/* bio->bi_bdev->bd_disk since 5.12; bio->bi_disk before. */
+struct bio___pre_5_12 {
+	struct gendisk *bi_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct gendisk *bio_disk(struct bio *bio)
+{
+	if (bpf_core_field_exists(((struct bio___pre_5_12 *)bio)->bi_disk))
+		return BPF_CORE_READ((struct bio___pre_5_12 *)bio, bi_disk);
+	return BPF_CORE_READ(bio, bi_bdev, bd_disk);
 }
 #define BLOCK_RQ_ARG(ctx) block_rq_arg((__u64 *)(ctx))
 

@@ -77,11 +77,13 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "cpudist" => case(&[], sleeps, Histogram),
         "execsnoop" => case(&[], exec_token, Needle),
         "exitsnoop" => case(&[], exit_3, Needle),
+        "filelife" => case(&[], short_lived_file, Needle),
         "filetop" => case(&["-C", "1"], file_reads_by_comm, Needle),
         "flamegraph" => return None,
         "funclatency" => case(&["vfs_read"], file_reads, Histogram),
         "hardirqs" => case(&[], disk_reads, TableRowAfter("HARDIRQ")),
         "killsnoop" | "sigsnoop" => case(&[], kill_child, Needle),
+        "mdflush" => case(&[], md_flush, Needle),
         "mountsnoop" => case(&[], mount_tmpfs, Needle),
         "offcputime" | "wakeuptime" => case(&[], sleeps_by_comm, Needle),
         "oomkill" => slow(case(&[], oom_in_cgroup, Needle), 2000),
@@ -184,6 +186,27 @@ fn open_file() -> Result<String> {
     std::fs::write(&p, b"x")?;
     std::fs::read(&p)?;
     Ok(p)
+}
+
+/// A write and fsync(2) to the md array scripts/test-kernels makes: the
+/// fsync sends md0 a flush.
+fn md_flush() -> Result<String> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/md0")
+        .context("/dev/md0")?;
+    f.write_all(&[0u8; 4096])?;
+    f.sync_all()?;
+    Ok("md0".into())
+}
+
+/// A file created and deleted; its name is the needle.
+fn short_lived_file() -> Result<String> {
+    let name = format!("life-{}", token());
+    let p = format!("/tmp/{name}");
+    std::fs::write(&p, b"x")?;
+    std::fs::remove_file(&p)?;
+    Ok(name)
 }
 
 fn stat_missing() -> Result<String> {

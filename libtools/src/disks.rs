@@ -52,6 +52,17 @@ pub fn partitions() -> Vec<(u32, String)> {
         .collect()
 }
 
+/// The major number of block driver `driver` ("md", "loop"), from the
+/// "Block devices:" part of /proc/devices: None where it is not loaded.
+pub fn block_major(driver: &str) -> Option<u32> {
+    let text = std::fs::read_to_string("/proc/devices").ok()?;
+    text.lines()
+        .skip_while(|l| !l.starts_with("Block devices:"))
+        .filter_map(|l| l.trim().split_once(' '))
+        .find(|(_, name)| *name == driver)
+        .and_then(|(major, _)| major.parse().ok())
+}
+
 /// Disk names by kernel dev_t, read again from /proc/partitions when a
 /// device is not known yet (a loop device set up after the tool started).
 pub struct Names(Vec<(u32, String)>);

@@ -134,11 +134,13 @@ tools! {
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";
     exitsnoop: "process and thread exits with exit code or signal, age and parent";
+    filelife: "files created and then deleted, with their ages: who deleted them and the name";
     filetop: "file reads and writes by thread, top-like: calls and KB per file";
     flamegraph: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin";
     funclatency: "a kernel or user function's latency as a histogram";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time or counts by name, totals or histograms";
     killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2) calls with signal, target and result (bcc's killsnoop)";
+    mdflush: "flush requests to md (software RAID) devices, with the process that asked";
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
     offcputime: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs";
     oomkill: "OOM killer victims, who triggered the kill, and memory figures";

@@ -27,6 +27,7 @@ fn every_tool() -> Vec<(String, Vec<&'static str>)> {
     let list = String::from_utf8(out.stdout).unwrap();
     let tools: Vec<(String, Vec<&str>)> = list
         .lines()
+        .filter(|l| runs_here(l.split_whitespace().next().unwrap()))
         .map(|l| {
             let name = l.split_whitespace().next().unwrap().to_string();
             let args = match name.as_str() {
@@ -40,6 +41,15 @@ fn every_tool() -> Vec<(String, Vec<&'static str>)> {
         .collect();
     assert!(tools.len() >= 39, "bpftk list: {list}");
     tools
+}
+
+/// Whether this kernel has what the tool needs; where not, the tool's own
+/// module shows its one-line error instead.
+fn runs_here(tool: &str) -> bool {
+    match tool {
+        "mdflush" => block_driver_loaded("md"),
+        _ => true,
+    }
 }
 
 /// The tools that trace (all but flamegraph, which reads stdin).

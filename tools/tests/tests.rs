@@ -34,6 +34,7 @@ mod exitsnoop;
 // The latency histogram of a function in a helper program (uprobes).
 mod funclatency;
 // File reads and writes by thread, top-like, of a file dd reads.
+mod filelife;
 mod filetop;
 // flamegraph on hostile input: control bytes, bad UTF-8, bad widths.
 mod flamegraph;
@@ -45,6 +46,7 @@ mod install;
 // hardirqs and softirqs: interrupt time by interrupt.
 mod irqs;
 // mount(2), umount(2) and the new mount API calls.
+mod mdflush;
 mod mountsnoop;
 // Off-CPU time by stack of a blocked child.
 mod offcputime;

@@ -129,11 +129,15 @@ impl Printf {
             });
             while chars.next_if(|c| "lhz".contains(*c)).is_some() {}
             let conv = chars.next().expect("a conversion letter after %");
-            assert!("sdiuxc".contains(conv), "unsupported %{conv} in {format:?}");
+            assert!(
+                "sdiuxcf".contains(conv),
+                "unsupported %{conv} in {format:?}"
+            );
             pieces.push(Piece::Conv(Conv {
                 left,
                 width,
-                precision,
+                // %.Ns cuts a string to N; %.Nf is digits, not a cut.
+                precision: precision.filter(|_| conv != 'f'),
             }));
         }
         if !lit.is_empty() {

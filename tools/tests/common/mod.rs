@@ -385,6 +385,15 @@ pub fn assert_all_hooks_load(bin: &str, args: &[&str]) {
     }
 }
 
+/// Whether the kernel has block driver `name` ("md") loaded: /proc/devices.
+pub fn block_driver_loaded(name: &str) -> bool {
+    let devices = std::fs::read_to_string("/proc/devices").unwrap_or_default();
+    devices
+        .lines()
+        .skip_while(|l| !l.starts_with("Block devices:"))
+        .any(|l| l.split_whitespace().nth(1) == Some(name))
+}
+
 /// A unique path under the temp directory for this test.
 pub fn unique_path(tag: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
