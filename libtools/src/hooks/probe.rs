@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
 use libbpf_rs::libbpf_sys;
@@ -56,7 +57,8 @@ impl Drop for VmlinuxBtf {
 }
 
 impl LiveKernel {
-    fn btf_id(&self, name: &str, kind: u32) -> Option<u32> {
+    /// The running kernel's BTF (vmlinux), loaded once.
+    fn vmlinux(&self) -> Option<*mut libbpf_sys::btf> {
         let mut btf = self.btf.borrow_mut();
         if btf.is_none() {
             // SAFETY: takes no arguments; the result is checked before use.
@@ -66,18 +68,76 @@ impl LiveKernel {
             }
             *btf = Some(VmlinuxBtf(p));
         }
+        btf.as_ref().map(|b| b.0)
+    }
+
+    fn btf_id(&self, name: &str, kind: u32) -> Option<u32> {
+        let btf = self.vmlinux()?;
         let name = CString::new(name).ok()?;
         // SAFETY: the BTF is live (owned by self.btf) and name is NUL-terminated.
-        let id =
-            unsafe { libbpf_sys::btf__find_by_name_kind(btf.as_ref()?.0, name.as_ptr(), kind) };
+        let id = unsafe { libbpf_sys::btf__find_by_name_kind(btf, name.as_ptr(), kind) };
         (id > 0).then_some(id as u32)
+    }
+
+    /// Function `func` in a loaded module's BTF (md_flush_request in
+    /// md_mod, xfs_file_read_iter in xfs): that BTF object's fd and the
+    /// function's id in it, for a trial load there. libbpf finds the same
+    /// when it attaches.
+    fn module_func(&self, func: &str) -> Option<(OwnedFd, u32)> {
+        let vmlinux = self.vmlinux()?;
+        let func = CString::new(func).ok()?;
+        let mut id = 0u32;
+        // SAFETY: each call gets live pointers to locals of the right types;
+        // every fd is owned once (OwnedFd) and every BTF freed once.
+        unsafe {
+            while libbpf_sys::bpf_btf_get_next_id(id, &mut id) == 0 {
+                let fd = libbpf_sys::bpf_btf_get_fd_by_id(id);
+                if fd < 0 {
+                    continue;
+                }
+                let fd = OwnedFd::from_raw_fd(fd);
+                let mut name = [0u8; 64];
+                let mut info = libbpf_sys::bpf_btf_info {
+                    name: name.as_mut_ptr() as u64,
+                    name_len: name.len() as u32,
+                    ..Default::default()
+                };
+                let mut len = std::mem::size_of_val(&info) as u32;
+                let got = libbpf_sys::bpf_obj_get_info_by_fd(
+                    fd.as_raw_fd(),
+                    (&mut info as *mut libbpf_sys::bpf_btf_info).cast(),
+                    &mut len,
+                );
+                if got != 0 || info.kernel_btf == 0 || name.starts_with(b"vmlinux\0") {
+                    continue;
+                }
+                let btf = libbpf_sys::btf__load_from_kernel_by_id_split(id, vmlinux);
+                if btf.is_null() || (btf as isize) < 0 && (btf as isize) > -4096 {
+                    continue;
+                }
+                let found = libbpf_sys::btf__find_by_name_kind(
+                    btf,
+                    func.as_ptr(),
+                    libbpf_sys::BTF_KIND_FUNC,
+                );
+                libbpf_sys::btf__free(btf);
+                if found > 0 {
+                    return Some((fd, found as u32));
+                }
+            }
+        }
+        None
     }
 
     /// As libbpf-tools' fentry_can_attach: load a two-instruction fentry
     /// program at the function and see whether the kernel takes it.
     fn trial_fentry(&self, func: &str) -> bool {
-        let Some(id) = self.btf_id(func, libbpf_sys::BTF_KIND_FUNC) else {
-            return false;
+        let (module, id) = match self.btf_id(func, libbpf_sys::BTF_KIND_FUNC) {
+            Some(id) => (None, id),
+            None => match self.module_func(func) {
+                Some((fd, id)) => (Some(fd), id),
+                None => return false,
+            },
         };
         let insns = [
             // r0 = 0; exit
@@ -100,6 +160,7 @@ impl LiveKernel {
             sz: std::mem::size_of::<libbpf_sys::bpf_prog_load_opts>() as _,
             expected_attach_type: libbpf_sys::BPF_TRACE_FENTRY,
             attach_btf_id: id,
+            attach_btf_obj_fd: module.as_ref().map_or(0, |fd| fd.as_raw_fd() as u32),
             ..Default::default()
         };
         // SAFETY: insns and opts outlive the call, and insns.len() is their count.
