@@ -25,7 +25,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("TIME(s)", "seconds since the first event printed (-t)"),
         ("T", "C: an outgoing connection got established (for the process that called connect(2)); A: the process accepted a connection; X: the process ended its side (close, exit, shutdown for writing); --json key type: connect, accept, close"),
         ("PID", "the process ID"),
-        ("COMM", "its thread's name, at most 15 characters"),
+        ("COMM", "its thread's name, cut to 12 characters in the table as libbpf-tools does (--json has all of it)"),
         ("IP", "4 or 6"),
         ("SADDR", "the local address"),
         ("DADDR", "the remote address"),
@@ -119,13 +119,13 @@ pub fn run(args: Args) -> Result<()> {
     let json = args.common.json;
     let out = Columns::new()
         .when(args.timestamp, [RelTime::column(8)])
-        .always([Column::left("T", 2).key("type")])
-        .always(tcp::task_columns(16))
+        .always([Column::left("T", 1).key("type")])
+        .always(tcp::task_columns(12))
         .always([
             Column::left("SADDR", 16),
             Column::left("DADDR", 16),
-            Column::left("SPORT", 6),
-            Column::left("DPORT", 6),
+            Column::left("SPORT", 4),
+            Column::left("DPORT", 4),
         ])
         .stdout(json);
     let mut time = RelTime::default();
@@ -135,7 +135,7 @@ pub fn run(args: Args) -> Result<()> {
         let [saddr, sport, daddr, dport] = libtools::ends!(e.t).cells();
         out.row_of(&[
             &[time.cell(e.ts_ns), Value::Str(if json { name } else { letter })],
-            &tcp::task_cells(json, 16, e.pid, &e.comm, e.t.family),
+            &tcp::task_cells(json, 12, e.pid, &e.comm, e.t.family),
             &[saddr, daddr, sport, dport],
         ]);
     })

@@ -6,10 +6,6 @@ use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpconnect");
 
-fn cut(comm: &str, n: usize) -> String {
-    comm.chars().take(n).collect()
-}
-
 /// A table line whose last field is `port`.
 fn ends_with_port(l: &str, port: u16) -> bool {
     l.split_whitespace().last() == Some(&port.to_string())

@@ -6,10 +6,6 @@ use crate::net::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcpconnlat");
 
-fn cut(comm: &str, n: usize) -> String {
-    comm.chars().take(n).collect()
-}
-
 /// The table row to `dport` (DPORT is the next to last column).
 fn row_to(rows: &[Vec<String>], dport: u16) -> Option<&Vec<String>> {
     rows.iter()

@@ -29,7 +29,7 @@ fn count(rows: &[Vec<String>], want: &[String]) -> usize {
 
 #[test]
 fn connect_accept_and_close_of_one_connection() {
-    let comm = thread_comm();
+    let comm = cut(&thread_comm(), 12);
     let t = Tracer::start(BIN, &[]);
     let l = listen(V4);
     let c = connect(&l);
@@ -43,7 +43,7 @@ fn connect_accept_and_close_of_one_connection() {
     let f = t.stop();
     f.assert_success();
     // libbpf-tools' layout.
-    let layout = Printf::new("%-2s %-6d %-16s %-2d %-16s %-16s %-6d %-6d");
+    let layout = Printf::new("%c %-6d %-12.12s %-2d %-16s %-16s %-4d %-4d");
     layout.assert_header(
         &f.stdout[0],
         &["T", "PID", "COMM", "IP", "SADDR", "DADDR", "SPORT", "DPORT"],
@@ -116,7 +116,7 @@ fn json_for_ipv6() {
 /// context: no X for it, as it never closed before its socket did.
 #[test]
 fn close_with_unread_data_is_one_close() {
-    let comm = thread_comm();
+    let comm = cut(&thread_comm(), 12);
     let t = Tracer::start(BIN, &[]);
     let l = listen(V4);
     let mut c = connect(&l);

@@ -27,6 +27,11 @@ pub fn thread_comm() -> String {
         .to_string()
 }
 
+/// A comm as a table cuts it: its first `n` characters.
+pub fn cut(comm: &str, n: usize) -> String {
+    comm.chars().take(n).collect()
+}
+
 pub fn pid() -> u32 {
     std::process::id()
 }
