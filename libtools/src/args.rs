@@ -64,8 +64,20 @@ impl PidArg {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct NameArg {
     /// Only print processes whose name contains NAME
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = comm_pattern)]
     pub name: Option<String>,
+}
+
+/// A part of a task name: no longer than a name can be, or it would never match.
+fn comm_pattern(s: &str) -> std::result::Result<String, String> {
+    let max = 15; // TASK_COMM_LEN less its NUL
+    if s.len() > max {
+        return Err(format!(
+            "{} bytes: a process name has at most {max}, so this would match nothing",
+            s.len()
+        ));
+    }
+    Ok(s.to_string())
 }
 
 impl NameArg {

@@ -128,7 +128,9 @@ pub fn main<A: clap::FromArgMatches>(
     run: fn(A) -> Result<()>,
 ) -> ! {
     let _ = TOOL.set(tool);
-    let mut matches = command.get_matches_from(tool_args(tool, std::env::args_os().collect()));
+    let mut matches = command
+        .try_get_matches_from(tool_args(tool, std::env::args_os().collect()))
+        .unwrap_or_else(|e| usage_exit(e));
     let args = A::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit());
     let code = match run(args) {
         Ok(()) => match output::write_error() {
@@ -141,11 +143,62 @@ pub fn main<A: clap::FromArgMatches>(
             None => 0,
         },
         Err(e) => {
-            eprintln!("{tool}: error: {e:#}");
+            eprintln!("{tool}: error: {}", cut_long_words(&format!("{e:#}"), 128));
             1
         }
     };
     std::process::exit(code)
+}
+
+/// clap's report of a usage error, with any value too long to read cut
+/// (a 100 KB argument is not echoed back); --help and --version as clap has them.
+fn usage_exit(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit()
+    }
+    use std::io::IsTerminal;
+    let rendered = e.render();
+    let text = if std::io::stderr().is_terminal() {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    eprint!("{}", cut_long_words(&cut_long_quotes(&text, 64), 128));
+    std::process::exit(e.exit_code())
+}
+
+/// `text` with each '...'-quoted part longer than `max` bytes cut.
+fn cut_long_quotes(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        out.push_str(&if i % 2 == 1 {
+            cut_long(part, max)
+        } else {
+            part.to_string()
+        });
+    }
+    out
+}
+
+/// `text` with each word (between spaces) longer than `max` bytes cut.
+fn cut_long_words(text: &str, max: usize) -> String {
+    let words: Vec<String> = text.split(' ').map(|w| cut_long(w, max)).collect();
+    words.join(" ")
+}
+
+/// `s` as it is, or where longer than `max` bytes, its start and its length.
+fn cut_long(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max / 2;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &s[..end], s.len())
 }
 
 /// Under the multicall binary (`bpftk opensnoop -p 1`) the tool's name is
@@ -234,6 +287,26 @@ mod c_consts;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "9".repeat(100_000);
+        let text = format!("error: invalid value '{long}' for '--pid <PID>': too big\n");
+        assert_eq!(
+            cut_long_quotes(&text, 64),
+            "error: invalid value '99999999999999999999999999999999... (100000 bytes)' for '--pid <PID>': too big\n"
+        );
+        let short = "error: invalid value 'abc' for '--pid <PID>'";
+        assert_eq!(cut_long_quotes(short, 64), short);
+        let runtime = format!("no such function: {long} (not in kallsyms)");
+        assert_eq!(
+            cut_long_words(&runtime, 128),
+            format!(
+                "no such function: {}... (100000 bytes) (not in kallsyms)",
+                &long[..64]
+            )
+        );
+    }
 
     #[test]
     fn c_bytes_are_cut_to_leave_the_nul() {

@@ -282,6 +282,7 @@ fn every_alternative_passes_the_verifier() {
 #[test]
 fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-u", "abc"]);
+    assert_usage_error(BIN, &["-n", "sixteen-letters!"]);
     assert_usage_error(BIN, &["--max-args", "0"]);
     assert_usage_error(BIN, &["--max-args", "61"]);
     assert_usage_error(BIN, &["extra"]);

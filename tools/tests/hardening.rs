@@ -316,6 +316,24 @@ fn control_bytes_and_stray_bytes_in_a_comm_are_escaped() {
 }
 
 #[test]
+fn a_huge_argument_is_not_echoed_back_in_full() {
+    let huge = "x".repeat(100_000);
+    for (name, _) in every_tool() {
+        // timeout: a tool that took the argument and began to trace fails here.
+        let f = run("timeout", &["20", BPFTK, &name, &huge], &[]);
+        let code = f.status.code();
+        assert!(matches!(code, Some(1 | 2)), "{name}: {code:?}");
+        let err = f.stderr.join("\n");
+        no_panic(&name, &f.status, &err);
+        assert!(err.len() < 2000, "{name}: {} bytes on stderr", err.len());
+        assert!(
+            err.contains("(100000 bytes)") || err.contains("(100001 bytes)"),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
 fn bpftk_list_refuses_arguments_and_reports_a_full_disk() {
     let f = run(BPFTK, &["list", "extra"], &[]);
     assert_eq!(f.status.code(), Some(2));
