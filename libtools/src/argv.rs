@@ -21,8 +21,10 @@ pub fn split(buf: &[u8], count: u32, cut: u64) -> Vec<Cow<'_, [u8]>> {
     list
 }
 
-/// `list` joined by spaces as given; with `quote`, each in "quotes" (inner
-/// quotes escaped); a list cut short ends with " ...".
+/// `list` joined by spaces as given (the table escapes it); with `quote`,
+/// each in "quotes", escaped here already (control bytes as the table
+/// escapes them, then inner quotes as \"), so that the output is printed
+/// as it is: escaped once; a list cut short ends with " ...".
 pub fn join_into(list: &[&[u8]], quote: bool, truncated: bool, out: &mut Vec<u8>) {
     out.clear();
     for (i, a) in list.iter().enumerate() {
@@ -30,8 +32,10 @@ pub fn join_into(list: &[&[u8]], quote: bool, truncated: bool, out: &mut Vec<u8>
             out.push(b' ');
         }
         if quote {
+            let mut safe = Vec::with_capacity(a.len());
+            crate::output::escape_control(a, &mut safe);
             out.push(b'"');
-            for &c in *a {
+            for c in safe {
                 if c == b'"' {
                     out.push(b'\\');
                 }
@@ -61,11 +65,11 @@ mod tests {
 
     #[test]
     fn args_are_joined_faithfully() {
-        let list: Vec<&[u8]> = vec![b"echo", b"a b", b"", b"say \"hi\""];
+        let list: Vec<&[u8]> = vec![b"echo", b"a b", b"", b"say \"hi\"", b"a\\b\x1b"];
         let mut out = Vec::new();
         join_into(&list, false, false, &mut out);
-        assert_eq!(out, b"echo a b  say \"hi\"");
+        assert_eq!(out, b"echo a b  say \"hi\" a\\b\x1b");
         join_into(&list, true, true, &mut out);
-        assert_eq!(out, b"\"echo\" \"a b\" \"\" \"say \\\"hi\\\"\" ...");
+        assert_eq!(out, br#""echo" "a b" "" "say \"hi\"" "a\\b\x1b" ..."#);
     }
 }

@@ -157,6 +157,9 @@ pub fn run(args: Args) -> Result<()> {
             Value::Int(e.ret.into()),
             if json {
                 Value::Strings(&list)
+            } else if args.quote {
+                // Escaped by join_into already: printed as it is.
+                Value::Str(std::str::from_utf8(&joined).unwrap_or("?"))
             } else {
                 Value::Bytes(&joined)
             },

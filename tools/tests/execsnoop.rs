@@ -104,12 +104,22 @@ fn quote_marks_every_argument() {
     let word = unique("quote");
     let (f, _) = trace(BIN, &["-q"], |t| {
         echo(&word);
+        // A quote, a backslash and an ESC, each escaped once.
+        run_child("/bin/echo", &[&word, "a\"b", "c\\d\x1b"]);
         t.expect_text(&word);
     });
-    let line = line_with(&f.stdout, &word);
+    let lines: Vec<&String> = f.stdout.iter().filter(|l| l.contains(&word)).collect();
     assert!(
-        line.ends_with(&format!(" \"/bin/echo\" \"{word}\" \"a b\" \"\"")),
-        "{line:?}"
+        lines
+            .iter()
+            .any(|l| l.ends_with(&format!(" \"/bin/echo\" \"{word}\" \"a b\" \"\""))),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with(&format!(r#" "/bin/echo" "{word}" "a\"b" "c\\d\x1b""#))),
+        "{lines:?}"
     );
 }
 
