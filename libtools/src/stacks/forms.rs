@@ -2,7 +2,7 @@
 //! lines for flame graphs, and JSON Lines.
 
 use super::{MISSED_KERNEL, MISSED_USER};
-use crate::output::{json_field, json_string, Value};
+use crate::output::{escaped, json_field, json_string, Value};
 
 /// One aggregated stack sample, ready to print.
 pub struct Sample<'a> {
@@ -12,6 +12,13 @@ pub struct Sample<'a> {
     /// Innermost first; None: lost (the stack map was full, or a collision).
     pub user: Option<&'a [String]>,
     pub kernel: Option<&'a [String]>,
+}
+
+/// A frame of a folded line, one stack a line and frames split at ';':
+/// control bytes escaped as everywhere, and the separator too (`\x3b`),
+/// for a name (a comm set with prctl) may hold both.
+fn folded_frame(f: &[u8]) -> String {
+    escaped(f).replace(';', "\\x3b")
 }
 
 impl Sample<'_> {
@@ -71,13 +78,13 @@ impl StackParts {
         // Counts across processes (stackcount -K) have no comm to lead.
         let mut line: Vec<String> = Vec::new();
         if !s.comm.is_empty() {
-            line.push(String::from_utf8_lossy(s.comm).into_owned());
+            line.push(folded_frame(s.comm));
         }
         let both = self.user && self.kernel;
         if self.user {
             match s.user {
                 None => line.push(MISSED_USER.into()),
-                Some(u) => line.extend(u.iter().rev().cloned()),
+                Some(u) => line.extend(u.iter().rev().map(|f| folded_frame(f.as_bytes()))),
             }
         }
         if self.kernel {
@@ -86,7 +93,11 @@ impl StackParts {
             }
             match s.kernel {
                 None => line.push(MISSED_KERNEL.into()),
-                Some(k) => line.extend(k.iter().rev().map(|f| self.kernel_name(f))),
+                Some(k) => line.extend(
+                    k.iter()
+                        .rev()
+                        .map(|f| folded_frame(self.kernel_name(f).as_bytes())),
+                ),
             }
         }
         format!("{} {}", line.join(";"), s.count)
@@ -251,6 +262,21 @@ mod tests {
             user,
             kernel,
         }
+    }
+
+    #[test]
+    fn folded_names_cannot_break_the_line_or_add_frames() {
+        let (u, k) = (v(&["f;g", "main"]), v(&["entry"]));
+        let s = Sample {
+            comm: b"ev\nil;x y",
+            ..app(Some(&u), Some(&k))
+        };
+        let both = StackParts {
+            user: true,
+            kernel: true,
+            ..Default::default()
+        };
+        assert_eq!(both.folded(&s), r"ev\nil\x3bx y;main;f\x3bg;entry 3");
     }
 
     #[test]
