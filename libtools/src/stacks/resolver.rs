@@ -178,6 +178,7 @@ impl StackResolver {
             }
             for (i, a) in missing.iter().enumerate() {
                 let name = match names.get(i) {
+                    _ if self.in_data(pid, *a) => UNKNOWN.to_string(),
                     Some(Some(n)) => n.clone(),
                     _ => self.placeholder(pid, *a, alive),
                 };
@@ -188,6 +189,17 @@ impl StackResolver {
             .iter()
             .map(|a| self.user[&(pid, *a)].clone())
             .collect()
+    }
+
+    /// Whether `addr` lies in memory `pid` had mapped without execute
+    /// permission: no return address, but a value the unwinder read off the
+    /// stack of a program without frame pointers. The name of a data object
+    /// there (`PyFloat_Type`) would be a made-up frame.
+    fn in_data(&self, pid: u32, addr: u64) -> bool {
+        self.maps
+            .get(&pid)
+            .and_then(|m| m.iter().find(|v| v.start <= addr && addr < v.end))
+            .is_some_and(|v| !v.exec)
     }
 
     /// Names for an exited process, from the files of its remembered map.
@@ -283,5 +295,15 @@ mod tests {
         if addr != 0 {
             assert_eq!(r.kernel(&[addr + 1]), [name.to_string()]);
         }
+    }
+
+    /// A static's address is in a mapping without execute permission: a
+    /// value off the stack, not a frame; its symbol must not name one.
+    #[test]
+    fn data_addresses_name_no_frame() {
+        static DATA_OBJECT: [u64; 4] = [1, 2, 3, 4];
+        let mut r = StackResolver::new();
+        let addr = std::hint::black_box(&DATA_OBJECT) as *const _ as u64;
+        assert_eq!(r.user(std::process::id(), &[addr]), [UNKNOWN]);
     }
 }

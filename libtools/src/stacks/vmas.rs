@@ -10,6 +10,8 @@ pub(super) struct Vma {
     pub end: u64,
     pub offset: u64,
     pub path: Option<PathBuf>,
+    /// Mapped executable: where code, and so return addresses, can be.
+    pub exec: bool,
 }
 
 pub(super) fn read_maps(pid: u32) -> Option<Vec<Vma>> {
@@ -20,7 +22,7 @@ pub(super) fn read_maps(pid: u32) -> Option<Vec<Vma>> {
 /// `start-end perms offset dev inode path` from /proc/PID/maps.
 fn parse_maps_line(line: &str) -> Option<Vma> {
     let mut f = line.splitn(6, ' ');
-    let (range, _perms, offset) = (f.next()?, f.next()?, f.next()?);
+    let (range, perms, offset) = (f.next()?, f.next()?, f.next()?);
     let (_dev, _inode) = (f.next()?, f.next()?);
     let path = f.next().map(str::trim_start).filter(|p| p.starts_with('/'));
     let (start, end) = range.split_once('-')?;
@@ -29,6 +31,7 @@ fn parse_maps_line(line: &str) -> Option<Vma> {
         end: u64::from_str_radix(end, 16).ok()?,
         offset: u64::from_str_radix(offset, 16).ok()?,
         path: path.map(|p| PathBuf::from(p.trim_end_matches(" (deleted)"))),
+        exec: perms.as_bytes().get(2) == Some(&b'x'),
     })
 }
 
@@ -44,11 +47,13 @@ mod tests {
         .unwrap();
         assert_eq!(v.start, 0x7f1c2a000000);
         assert_eq!(v.offset, 0x28000);
+        assert!(v.exec);
         assert_eq!(
             v.path.unwrap(),
             PathBuf::from("/usr/lib/x86_64-linux-gnu/libc.so.6")
         );
         let anon = parse_maps_line("7ffd1000-7ffd2000 rw-p 00000000 00:00 0 [stack]").unwrap();
         assert!(anon.path.is_none());
+        assert!(!anon.exec);
     }
 }
