@@ -130,6 +130,7 @@ tools! {
     biostacks: "block I/O latency histograms by the kernel stack, process and disk that started it";
     biotop: "block I/O by process, top-like: I/Os, Kbytes and average latency per disk";
     bitesize: "block I/O sizes as histograms, by the issuing task's name";
+    cachestat: "page cache hits, misses, dirties and hit ratio, with buffer and cache sizes, per interval";
     capable: "security capability checks with their verdicts (and stacks with -K/-U)";
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";

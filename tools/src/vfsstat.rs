@@ -102,9 +102,7 @@ pub fn run(args: Args) -> Result<()> {
         interval: Some(args.interval.interval.unwrap_or(1)),
         ..args.interval
     };
-    let read = || -> Result<Vec<u64>> {
-        (0..consts::S_MAXSTAT).map(|i| maps::sum_percpu(&tool.maps.stats, i as u32)).collect()
-    };
+    let read = || maps::sum_percpu_all(&tool.maps.stats, consts::S_MAXSTAT as u32);
     let (mut last, mut since) = (read()?, Instant::now());
     run::summaries(&interval, || {
         let (now, at) = (read()?, Instant::now());

@@ -16,6 +16,8 @@ pub struct HookPlan {
     chosen: Vec<(&'static str, HookKind, Vec<Prog>)>,
     /// Every program named by any alternative: those not chosen are not loaded.
     declared: Vec<&'static str>,
+    /// Optional points this kernel offers no hook for, with what was tried.
+    missing: Vec<(&'static str, String)>,
     forced: Option<HookKind>,
 }
 
@@ -63,6 +65,7 @@ impl HookPlan {
     ) -> Result<HookPlan> {
         let mut chosen = Vec::new();
         let mut declared = Vec::new();
+        let mut missing = Vec::new();
         for p in points {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
             // Forced: the first alternative of that kind this kernel offers
@@ -100,6 +103,10 @@ impl HookPlan {
                         .iter()
                         .map(|alt| format!("{} {}", alt[0].target.kind(), alt[0].target))
                         .collect();
+                    if p.optional {
+                        missing.push((p.what, tried.join(", ")));
+                        continue;
+                    }
                     let why = kernel
                         .limitation()
                         .map(|l| format!(" ({l})"))
@@ -115,6 +122,7 @@ impl HookPlan {
         Ok(HookPlan {
             chosen,
             declared,
+            missing,
             forced,
         })
     }
@@ -227,6 +235,9 @@ impl fmt::Display for HookPlan {
         for (what, kind, progs) in &self.chosen {
             let targets: Vec<String> = progs.iter().map(|g| g.target.to_string()).collect();
             write!(f, "\n  {what}: {kind} {}", targets.join(", "))?;
+        }
+        for (what, tried) in &self.missing {
+            write!(f, "\n  {what}: none: this kernel offers none of {tried}")?;
         }
         Ok(())
     }
@@ -362,6 +373,32 @@ mod tests {
         let plan = HookPlan::choose(&points, &Fake::default(), Some(HookKind::RawTp)).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["raw_new"]);
+    }
+
+    #[test]
+    fn an_optional_point_without_a_hook_is_left_out_and_named() {
+        let mut points = points();
+        points.push(
+            AttachPoint::new("accesses")
+                .or([Prog::kprobe("kp_accessed", "folio_mark_accessed")])
+                .optional(),
+        );
+        let k = Fake {
+            tracepoints: vec!["syscalls:sys_enter_openat"],
+            btf_tps: vec!["sched_switch"],
+            ..Default::default()
+        };
+        let plan = HookPlan::choose(&points, &k, None).unwrap();
+        assert_eq!(plan.kind_of("accesses"), None);
+        assert_eq!(plan.kind_of("switch"), Some(HookKind::TpBtf));
+        let text = plan.to_string();
+        assert!(
+            text.contains("accesses: none: this kernel offers none of kprobe folio_mark_accessed"),
+            "{text}"
+        );
+        let k = Fake { kprobe: true, ..k };
+        let plan = HookPlan::choose(&points, &k, None).unwrap();
+        assert_eq!(plan.kind_of("accesses"), Some(HookKind::Kprobe));
     }
 
     #[test]
