@@ -147,13 +147,14 @@ pub fn run(args: Args) -> Result<()> {
         ])
         .stdout(args.common.json);
     let json = args.common.json;
-    out.ready("page cache");
     let interval = Interval {
         interval: Some(args.interval.interval.unwrap_or(1)),
         ..args.interval
     };
     let read = || maps::sum_percpu_all(&tool.maps.stats, consts::C_MAX as u32);
+    // The base before the ready line: what happens after it is counted.
     let mut last = read()?;
+    out.ready("page cache");
     run::summaries(&interval, || {
         let now = read()?;
         let d: Vec<u64> = now.iter().zip(&last).map(|(n, l)| n.wrapping_sub(*l)).collect();

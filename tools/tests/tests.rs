@@ -23,6 +23,8 @@ mod biostacks;
 mod biotop;
 // bitesize and biopattern: block I/O sizes and sequential/random patterns.
 mod blockio;
+// Page cache misses and dirtied buffers of a file written, dropped and read back.
+mod cachestat;
 // Capability checks (cap_capable) with their capability and verdict.
 mod capable;
 // The on-CPU time histogram of a sleeping and a spinning child.

@@ -70,12 +70,15 @@ impl HookPlan {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
             // Forced: the first alternative of that kind this kernel offers
             // (biosnoop has two raw_tp ones, block_io_start only since 6.5),
-            // else the first of that kind, offered here or not.
+            // else the first of that kind, offered here or not, that can
+            // load (an fentry target missing from the BTF cannot: then the
+            // usual choice).
             let forced_alt = forced.and_then(|k| {
-                let mut of_kind = p
-                    .alternatives
-                    .iter()
-                    .filter(|alt| alt.iter().all(|g| g.target.kind() == k));
+                let mut of_kind = p.alternatives.iter().filter(|alt| {
+                    alt.iter().all(|g| {
+                        g.target.kind() == k && (g.optional || kernel.loadable(&g.target))
+                    })
+                });
                 let first = of_kind.clone().next();
                 of_kind
                     .find(|alt| alt.iter().all(|g| g.optional || kernel.offers(&g.target)))
@@ -373,6 +376,42 @@ mod tests {
         let plan = HookPlan::choose(&points, &Fake::default(), Some(HookKind::RawTp)).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["raw_new"]);
+    }
+
+    #[test]
+    fn forcing_fentry_skips_functions_the_kernel_lacks() {
+        struct NoDirtied;
+        impl Kernel for NoDirtied {
+            fn has_tracepoint(&self, _: &str, _: &str) -> bool {
+                true
+            }
+            fn has_btf_tracepoint(&self, _: &str) -> bool {
+                false
+            }
+            fn can_fentry(&self, _: &str) -> bool {
+                false
+            }
+            fn has_kprobe(&self, _: &str) -> bool {
+                false
+            }
+            fn has_uprobe(&self, _: &str) -> bool {
+                false
+            }
+            fn has_function(&self, func: &str) -> bool {
+                func != "folio_account_dirtied"
+            }
+        }
+        let points = vec![
+            AttachPoint::new("dirtied")
+                .or([Prog::fentry("fentry_dirtied", "folio_account_dirtied")])
+                .or([Prog::tracepoint("tp_dirtied", "writeback:writeback_dirty_folio")]),
+            AttachPoint::new("accessed")
+                .or([Prog::fentry("fentry_accessed", "folio_mark_accessed")])
+                .or([Prog::tracepoint("tp_accessed", "x:y")]),
+        ];
+        let plan = HookPlan::choose(&points, &NoDirtied, Some(HookKind::Fentry)).unwrap();
+        assert_eq!(plan.kind_of("dirtied"), Some(HookKind::Tracepoint));
+        assert_eq!(plan.kind_of("accessed"), Some(HookKind::Fentry));
     }
 
     #[test]

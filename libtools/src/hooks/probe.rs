@@ -27,6 +27,21 @@ pub trait Kernel {
         None
     }
 
+    /// A kernel function in the vmlinux BTF (what an fentry program needs
+    /// to load at all, attachable or not).
+    fn has_function(&self, _func: &str) -> bool {
+        true
+    }
+
+    /// Whether a program at `t` can go through the verifier here, attachable
+    /// or not: an fentry target must exist.
+    fn loadable(&self, t: &Target) -> bool {
+        match t {
+            Target::Fentry { func, .. } => self.has_function(func),
+            _ => true,
+        }
+    }
+
     fn offers(&self, t: &Target) -> bool {
         match t {
             Target::Tracepoint { category, name } => self.has_tracepoint(category, name),
@@ -171,6 +186,10 @@ impl Kernel for LiveKernel {
 
     fn limitation(&self) -> Option<String> {
         env::tracefs_problem()
+    }
+
+    fn has_function(&self, func: &str) -> bool {
+        self.btf_id(func, libbpf_sys::BTF_KIND_FUNC).is_some()
     }
 
     fn has_uprobe(&self, binary: &str) -> bool {
