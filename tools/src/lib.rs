@@ -145,6 +145,7 @@ tools! {
     oomkill: "OOM killer victims, who triggered the kill, and memory figures";
     opensnoop: "open(2), openat(2) and openat2(2) calls with their results";
     profile: "CPU profile: stack traces sampled on every CPU, by count, folded for flame graphs";
+    readahead: "readahead pages used and unused, with how long the used ones waited, as a histogram";
     runqlat: "run queue (scheduler) latency as a histogram";
     runqlen: "run queue length, sampled on every CPU, as a histogram or occupancy";
     runqslower: "tasks that waited in the run queue longer than a threshold";

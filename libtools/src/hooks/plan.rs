@@ -104,7 +104,13 @@ impl HookPlan {
                     let tried: Vec<String> = p
                         .alternatives
                         .iter()
-                        .map(|alt| format!("{} {}", alt[0].target.kind(), alt[0].target))
+                        .map(|alt| {
+                            let t = &alt[0].target;
+                            match kernel.why_not(t) {
+                                Some(why) => format!("{} {t} ({why})", t.kind()),
+                                None => format!("{} {t}", t.kind()),
+                            }
+                        })
                         .collect();
                     if p.optional {
                         missing.push((p.what, tried.join(", ")));
