@@ -88,6 +88,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "oomkill" => slow(case(&[], oom_in_cgroup, Needle), 2000),
         "opensnoop" => case(&[], open_file, Needle),
         "profile" => case(&["-F", "99"], spin_by_comm, Needle),
+        "readahead" => case(&[], cold_disk_read, Histogram),
         "runqlat" | "runqlen" => case(&[], sleeps, Histogram),
         "runqslower" => case(&["0"], sleeps, AnyRow),
         "softirqs" => case(&[], sleeps, TableRowAfter("SOFTIRQ")),
@@ -319,16 +320,10 @@ fn disk_reads() -> Result<String> {
 /// Buffered reads of the disk, a page at a time without readahead, from
 /// a cold page cache (misses), then again (hits).
 fn cached_disk_reads() -> Result<String> {
-    use std::os::fd::AsRawFd;
     use std::os::unix::fs::FileExt;
     let f = std::fs::File::open(DISK).with_context(|| DISK.to_string())?;
-    for advice in [libc::POSIX_FADV_DONTNEED, libc::POSIX_FADV_RANDOM] {
-        // SAFETY: posix_fadvise reads no memory; the descriptor is open.
-        let err = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, advice) };
-        if err != 0 {
-            bail!("posix_fadvise {DISK}: {}", std::io::Error::from_raw_os_error(err));
-        }
-    }
+    fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
+    fadvise(&f, libc::POSIX_FADV_RANDOM)?;
     let mut page = [0u8; 4096];
     for _ in 0..2 {
         for i in 0..256 {
@@ -336,6 +331,31 @@ fn cached_disk_reads() -> Result<String> {
         }
     }
     Ok(String::new())
+}
+
+/// The disk read in order through the page cache, from a cold cache:
+/// readahead brings the pages in, the reads use them.
+fn cold_disk_read() -> Result<String> {
+    let mut f = std::fs::File::open(DISK).with_context(|| DISK.to_string())?;
+    fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
+    let mut buf = vec![0u8; 64 << 10];
+    for _ in 0..32 {
+        f.read_exact(&mut buf)?;
+    }
+    Ok(String::new())
+}
+
+fn fadvise(f: &std::fs::File, advice: libc::c_int) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: posix_fadvise reads no memory; the descriptor is open.
+    let err = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, advice) };
+    if err != 0 {
+        bail!(
+            "posix_fadvise {DISK}: {}",
+            std::io::Error::from_raw_os_error(err)
+        );
+    }
+    Ok(())
 }
 
 fn disk_reads_by_name() -> Result<String> {

@@ -19,7 +19,15 @@ const PAGE: u64 = 4096;
 
 /// libbpf-tools: `"%-8s "` for TIME (-T), then `"%8s %8s %8s %8s %12s %10s"`.
 const LAYOUT: &str = "%-8s %8s %8s %8s %8s %12s %10s";
-const HEADER: [&str; 7] = ["TIME", "HITS", "MISSES", "DIRTIES", "HITRATIO", "BUFFERS_MB", "CACHED_MB"];
+const HEADER: [&str; 7] = [
+    "TIME",
+    "HITS",
+    "MISSES",
+    "DIRTIES",
+    "HITRATIO",
+    "BUFFERS_MB",
+    "CACHED_MB",
+];
 
 /// Write, drop and read back a file of N pages on / (ext4, 4 KiB blocks).
 fn churn() {
@@ -54,8 +62,16 @@ fn accesses_unknown(stderr: &[String]) -> bool {
 
 fn meminfo_mb(field: &str) -> i64 {
     let text = std::fs::read_to_string("/proc/meminfo").unwrap();
-    let line = text.lines().find(|l| l.starts_with(&format!("{field}:"))).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<i64>().unwrap() / 1024
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{field}:")))
+        .unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<i64>()
+        .unwrap()
+        / 1024
 }
 
 #[test]
@@ -64,16 +80,39 @@ fn misses_and_dirties_of_a_file_are_counted() {
     let layout = Printf::new(LAYOUT);
     layout.assert_header(&f.stdout[0], &HEADER);
     let unknown = accesses_unknown(&f.stderr);
-    let n = if unknown { Cell::Is("-".into()) } else { Cell::Num };
-    let ratio = if unknown { Cell::Is("-".into()) } else { Cell::Word };
-    let cells = [Cell::Time, n, Cell::Num, Cell::Num, ratio, Cell::Num, Cell::Num];
+    let n = if unknown {
+        Cell::Is("-".into())
+    } else {
+        Cell::Num
+    };
+    let ratio = if unknown {
+        Cell::Is("-".into())
+    } else {
+        Cell::Word
+    };
+    let cells = [
+        Cell::Time,
+        n,
+        Cell::Num,
+        Cell::Num,
+        ratio,
+        Cell::Num,
+        Cell::Num,
+    ];
     for line in &f.stdout[1..] {
-        assert!(layout.matches(line, &cells), "{line:?} is not {}", layout.shown(&cells));
+        assert!(
+            layout.matches(line, &cells),
+            "{line:?} is not {}",
+            layout.shown(&cells)
+        );
     }
     let rows = f.rows();
     assert!(!rows.is_empty(), "{:?}", f.stdout);
     let sum = |col: usize| -> u64 { rows.iter().map(|r| r[col].parse::<u64>().unwrap()).sum() };
-    assert!(sum(2) >= MISSES_AT_LEAST, "MISSES: {N} pages were read back: {rows:?}");
+    assert!(
+        sum(2) >= MISSES_AT_LEAST,
+        "MISSES: {N} pages were read back: {rows:?}"
+    );
     assert!(sum(3) >= N, "DIRTIES: {N} blocks were written: {rows:?}");
     if !unknown {
         assert!(sum(1) >= N, "HITS: {N} pages were read again: {rows:?}");
@@ -84,7 +123,10 @@ fn misses_and_dirties_of_a_file_are_counted() {
     }
     // The sizes are /proc/meminfo's, in MiB (not KiB): near what it says now.
     let last = rows.last().unwrap();
-    let (buffers, cached) = (last[5].parse::<i64>().unwrap(), last[6].parse::<i64>().unwrap());
+    let (buffers, cached) = (
+        last[5].parse::<i64>().unwrap(),
+        last[6].parse::<i64>().unwrap(),
+    );
     assert!((buffers - meminfo_mb("Buffers")).abs() <= 64, "{last:?}");
     assert!((cached - meminfo_mb("Cached")).abs() <= 1024, "{last:?}");
     assert!(cached > 0, "{last:?}");
@@ -100,7 +142,10 @@ fn json_has_the_same_figures() {
     assert!(sum("misses") >= MISSES_AT_LEAST, "{objs:?}");
     assert!(sum("dirties") >= N, "{objs:?}");
     for o in &objs {
-        assert!(o["buffers_mb"].is_u64() && o["cached_mb"].as_u64().unwrap() > 0, "{o}");
+        assert!(
+            o["buffers_mb"].is_u64() && o["cached_mb"].as_u64().unwrap() > 0,
+            "{o}"
+        );
         assert!(o.get("time").is_none(), "no -T, no time: {o}");
         if unknown {
             assert!(o["hits"].is_null() && o["hitratio"].is_null(), "{o}");

@@ -56,6 +56,8 @@ mod oomkill;
 mod opensnoop;
 // profile and flamegraph: sampled stacks of a spinning helper.
 mod profile;
+// Readahead pages of a cold file read in order (or the hooks this kernel lacks).
+mod readahead;
 // The run queue latency histogram, per process and per thread.
 mod runqlat;
 // The run queue length histogram of busy CPUs.

@@ -28,7 +28,9 @@ pub fn describe(points: &[AttachPoint], code: fn(&str) -> String) -> String {
         .map(|(kinds, members)| {
             let alternatives: Vec<String> = (0..kinds.len())
                 .map(|rank| match members[0].alternatives.get(rank) {
-                    Some(_) => alternative(members.iter().flat_map(|p| &p.alternatives[rank]), code),
+                    Some(_) => {
+                        alternative(members.iter().flat_map(|p| &p.alternatives[rank]), code)
+                    }
                     None => NONE.into(),
                 })
                 .collect();

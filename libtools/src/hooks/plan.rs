@@ -75,9 +75,8 @@ impl HookPlan {
             // usual choice).
             let forced_alt = forced.and_then(|k| {
                 let mut of_kind = p.alternatives.iter().filter(|alt| {
-                    alt.iter().all(|g| {
-                        g.target.kind() == k && (g.optional || kernel.loadable(&g.target))
-                    })
+                    alt.iter()
+                        .all(|g| g.target.kind() == k && (g.optional || kernel.loadable(&g.target)))
                 });
                 let first = of_kind.clone().next();
                 of_kind
@@ -410,7 +409,10 @@ mod tests {
         let points = vec![
             AttachPoint::new("dirtied")
                 .or([Prog::fentry("fentry_dirtied", "folio_account_dirtied")])
-                .or([Prog::tracepoint("tp_dirtied", "writeback:writeback_dirty_folio")]),
+                .or([Prog::tracepoint(
+                    "tp_dirtied",
+                    "writeback:writeback_dirty_folio",
+                )]),
             AttachPoint::new("accessed")
                 .or([Prog::fentry("fentry_accessed", "folio_mark_accessed")])
                 .or([Prog::tracepoint("tp_accessed", "x:y")]),
