@@ -54,33 +54,64 @@ pub struct Args {
 /// The point whose absence leaves HITS and HITRATIO unknown.
 const ACCESSES: &str = "accesses (HITS)";
 
-/// Each counter: its point, its kernel functions (the current name first),
-/// fentry and kprobe programs, and its tracepoints with their program.
-const COUNTERS: [(&str, &[&str], &str, &str, &[&str], &str); consts::C_MAX as usize] = [
-    (ACCESSES, &["folio_mark_accessed", "mark_page_accessed"], "fentry_accessed", "kprobe_accessed", &[], ""),
-    ("pages added (MISSES)", &["filemap_add_folio", "add_to_page_cache_lru"], "fentry_added", "kprobe_added",
-        &["filemap:mm_filemap_add_to_page_cache"], "tp_added"),
-    ("pages dirtied (MISSES)", &["folio_account_dirtied", "account_page_dirtied"], "fentry_dirtied", "kprobe_dirtied",
-        &["writeback:writeback_dirty_folio", "writeback:writeback_dirty_page"], "tp_dirtied"),
-    ("buffers dirtied (DIRTIES)", &["mark_buffer_dirty"], "fentry_buffer_dirtied",
-        "kprobe_buffer_dirtied", &["block:block_dirty_buffer"], "tp_buffer_dirtied"),
+/// A counter's hooks: its kernel function (each name it has had, the
+/// current first) with fentry and kprobe programs, and the tracepoints in
+/// that function (each name, the current first) with their program.
+struct Counter {
+    what: &'static str,
+    funcs: &'static [&'static str],
+    fentry: &'static str,
+    kprobe: &'static str,
+    tracepoints: &'static [&'static str],
+    tracepoint: &'static str,
+}
+
+/// In the order of the C_ constants.
+const COUNTERS: [Counter; consts::C_MAX as usize] = [
+    Counter {
+        what: ACCESSES,
+        funcs: &["folio_mark_accessed", "mark_page_accessed"],
+        fentry: "fentry_accessed",
+        kprobe: "kprobe_accessed",
+        tracepoints: &[],
+        tracepoint: "",
+    },
+    Counter {
+        what: "pages added (MISSES)",
+        funcs: &["filemap_add_folio", "add_to_page_cache_lru"],
+        fentry: "fentry_added",
+        kprobe: "kprobe_added",
+        tracepoints: &["filemap:mm_filemap_add_to_page_cache"],
+        tracepoint: "tp_added",
+    },
+    Counter {
+        what: "pages dirtied (MISSES)",
+        funcs: &["folio_account_dirtied", "account_page_dirtied"],
+        fentry: "fentry_dirtied",
+        kprobe: "kprobe_dirtied",
+        tracepoints: &["writeback:writeback_dirty_folio", "writeback:writeback_dirty_page"],
+        tracepoint: "tp_dirtied",
+    },
+    Counter {
+        what: "buffers dirtied (DIRTIES)",
+        funcs: &["mark_buffer_dirty"],
+        fentry: "fentry_buffer_dirtied",
+        kprobe: "kprobe_buffer_dirtied",
+        tracepoints: &["block:block_dirty_buffer"],
+        tracepoint: "tp_buffer_dirtied",
+    },
 ];
 
+/// No tracepoint sees an access: without fentry and kprobes, no HITS.
 fn hooks() -> Vec<AttachPoint> {
     COUNTERS
         .iter()
-        .map(|&(what, funcs, fentry, kprobe, tps, tp)| {
-            let mut p = AttachPoint::new(what);
-            for f in funcs {
-                p = p.or([Prog::fentry(fentry, f)]);
-            }
-            for f in funcs {
-                p = p.or([Prog::kprobe(kprobe, f)]);
-            }
-            for t in tps {
-                p = p.or([Prog::tracepoint(tp, t)]);
-            }
-            if tps.is_empty() {
+        .map(|c| {
+            let p = AttachPoint::new(c.what)
+                .or_each(c.funcs, |f| Prog::fentry(c.fentry, f))
+                .or_each(c.funcs, |f| Prog::kprobe(c.kprobe, f))
+                .or_each(c.tracepoints, |t| Prog::tracepoint(c.tracepoint, t));
+            if c.tracepoints.is_empty() {
                 p.optional()
             } else {
                 p

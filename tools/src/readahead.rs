@@ -40,49 +40,37 @@ pub struct Args {
     common: Common,
 }
 
+/// Where readahead runs: page_cache_ra_order (5.18+) calls
+/// page_cache_ra_unbounded, or allocates itself.
+const RA_UNBOUNDED: &str = "page_cache_ra_unbounded";
+const RA_ORDER: &str = "page_cache_ra_order";
+/// The page cache's allocation, named anew in 5.16 and 6.10.
+const ALLOCS: [&str; 3] = ["filemap_alloc_folio_noprof", "filemap_alloc_folio", "__page_cache_alloc"];
+const ACCESSES: [&str; 2] = ["folio_mark_accessed", "mark_page_accessed"];
+
 fn hooks() -> Vec<AttachPoint> {
-    // Each function: its fentry (fexit) and kprobe (kretprobe) programs.
-    let entry_exit = |func: &str, name: &'static str, optional: bool| {
-        let opt = |p: Prog| if optional { p.optional() } else { p };
-        let leak = |s: String| -> &'static str { s.leak() };
-        (
-            [
-                opt(Prog::fentry(leak(format!("fentry_{name}")), func)),
-                opt(Prog::fexit(leak(format!("fexit_{name}")), func)),
-            ],
-            [
-                opt(Prog::kprobe(leak(format!("kprobe_{name}")), func)),
-                opt(Prog::kretprobe(leak(format!("kretprobe_{name}")), func)),
-            ],
-        )
-    };
-    // page_cache_ra_order since 5.18.
-    let (f_unbounded, k_unbounded) = entry_exit("page_cache_ra_unbounded", "ra_unbounded", false);
-    let (f_order, k_order) = entry_exit("page_cache_ra_order", "ra_order", true);
-    let allocs = ["filemap_alloc_folio_noprof", "filemap_alloc_folio"];
-    let mut alloc = AttachPoint::new("page cache allocations");
-    for f in allocs {
-        alloc = alloc.or([Prog::fexit("fexit_alloc_folio", f)]);
-    }
-    alloc = alloc.or([Prog::fexit("fexit_page_cache_alloc", "__page_cache_alloc")]);
-    for f in allocs.into_iter().chain(["__page_cache_alloc"]) {
-        alloc = alloc.or([Prog::kretprobe("kretprobe_alloc", f)]);
-    }
-    let accessed = ["folio_mark_accessed", "mark_page_accessed"];
-    let mut access = AttachPoint::new("page accesses");
-    for f in accessed {
-        access = access.or([Prog::fentry("fentry_accessed", f)]);
-    }
-    for f in accessed {
-        access = access.or([Prog::kprobe("kprobe_accessed", f)]);
-    }
-    vec![
-        AttachPoint::new("readahead calls").or(f_unbounded.into_iter().chain(f_order)).or(k_unbounded
-            .into_iter()
-            .chain(k_order)),
-        alloc,
-        access,
-    ]
+    let calls = AttachPoint::new("readahead calls")
+        .or([
+            Prog::fentry("fentry_ra_unbounded", RA_UNBOUNDED),
+            Prog::fexit("fexit_ra_unbounded", RA_UNBOUNDED),
+            Prog::fentry("fentry_ra_order", RA_ORDER).optional(),
+            Prog::fexit("fexit_ra_order", RA_ORDER).optional(),
+        ])
+        .or([
+            Prog::kprobe("kprobe_ra_unbounded", RA_UNBOUNDED),
+            Prog::kretprobe("kretprobe_ra_unbounded", RA_UNBOUNDED),
+            Prog::kprobe("kprobe_ra_order", RA_ORDER).optional(),
+            Prog::kretprobe("kretprobe_ra_order", RA_ORDER).optional(),
+        ]);
+    // __page_cache_alloc returns a page, its own fexit program's argument.
+    let alloc = AttachPoint::new("page cache allocations")
+        .or_each(&ALLOCS[..2], |f| Prog::fexit("fexit_alloc_folio", f))
+        .or([Prog::fexit("fexit_page_cache_alloc", ALLOCS[2])])
+        .or_each(&ALLOCS, |f| Prog::kretprobe("kretprobe_alloc", f));
+    let access = AttachPoint::new("page accesses")
+        .or_each(&ACCESSES, |f| Prog::fentry("fentry_accessed", f))
+        .or_each(&ACCESSES, |f| Prog::kprobe("kprobe_accessed", f));
+    vec![calls, alloc, access]
 }
 
 pub fn run(args: Args) -> Result<()> {

@@ -217,6 +217,15 @@ impl AttachPoint {
             optional: false,
         }
     }
+    /// One alternative per name of a kernel function that was renamed over
+    /// the releases (`folio_mark_accessed`, `mark_page_accessed`), the same
+    /// program (`prog` of the name) whichever name this kernel has.
+    pub fn or_each(mut self, funcs: &[&str], prog: impl Fn(&str) -> Prog) -> Self {
+        for f in funcs {
+            self = self.or([prog(f)]);
+        }
+        self
+    }
     /// See [`AttachPoint::optional`]: `plan.kind_of(what)` is then None.
     pub fn optional(mut self) -> Self {
         self.optional = true;
