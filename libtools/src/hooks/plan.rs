@@ -276,6 +276,7 @@ mod tests {
         btf_tps: Vec<&'static str>,
         fentry: bool,
         kprobe: bool,
+        not_in_btf: Vec<&'static str>,
     }
 
     impl Kernel for Fake {
@@ -293,6 +294,9 @@ mod tests {
         }
         fn has_uprobe(&self, _: &str) -> bool {
             true
+        }
+        fn has_function(&self, func: &str) -> bool {
+            !self.not_in_btf.contains(&func)
         }
     }
 
@@ -400,27 +404,11 @@ mod tests {
 
     #[test]
     fn forcing_fentry_skips_functions_the_kernel_lacks() {
-        struct NoDirtied;
-        impl Kernel for NoDirtied {
-            fn has_tracepoint(&self, _: &str, _: &str) -> bool {
-                true
-            }
-            fn has_btf_tracepoint(&self, _: &str) -> bool {
-                false
-            }
-            fn can_fentry(&self, _: &str) -> bool {
-                false
-            }
-            fn has_kprobe(&self, _: &str) -> bool {
-                false
-            }
-            fn has_uprobe(&self, _: &str) -> bool {
-                false
-            }
-            fn has_function(&self, func: &str) -> bool {
-                func != "folio_account_dirtied"
-            }
-        }
+        let k = Fake {
+            tracepoints: vec!["writeback:writeback_dirty_folio", "x:y"],
+            not_in_btf: vec!["folio_account_dirtied"],
+            ..Default::default()
+        };
         let points = vec![
             AttachPoint::new("dirtied")
                 .or([Prog::fentry("fentry_dirtied", "folio_account_dirtied")])
@@ -432,7 +420,7 @@ mod tests {
                 .or([Prog::fentry("fentry_accessed", "folio_mark_accessed")])
                 .or([Prog::tracepoint("tp_accessed", "x:y")]),
         ];
-        let plan = HookPlan::choose(&points, &NoDirtied, Some(HookKind::Fentry), false).unwrap();
+        let plan = HookPlan::choose(&points, &k, Some(HookKind::Fentry), false).unwrap();
         assert_eq!(plan.kind_of("dirtied"), Some(HookKind::Tracepoint));
         assert_eq!(plan.kind_of("accessed"), Some(HookKind::Fentry));
     }
