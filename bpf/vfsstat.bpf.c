@@ -5,27 +5,12 @@
  * neither: counted at entry for reads, writes and fsyncs, and at a
  * successful exit for the calls that change the namespace). */
 #include "bpftk.bpf.h"
+#include "counters.bpf.h"
 #include "vfsstat.h"
 
 #define AT_REMOVEDIR 0x200
 
-/* Per CPU, so that counting costs no shared cache line; user space sums
- * the CPUs and prints the difference from the last interval. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, S_MAXSTAT);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline int count(__u32 stat)
-{
-	__u64 *n = bpf_map_lookup_elem(&stats, &stat);
-
-	if (n)
-		*n += 1; /* this CPU's slot: no other writer */
-	return 0;
-}
+BPFTK_COUNTERS(S_MAXSTAT)
 
 /* The VFS functions: fentry and kprobe programs named after them. */
 #define VFS_CALL(func, stat) BPFTK_FENTRY_KPROBE(func, fentry_##func, kprobe_##func, count(stat))

@@ -73,6 +73,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "biostacks" => case(&[], disk_reads, Histogram),
         "biotop" => case(&["-C", "1"], disk_reads_by_comm, Needle),
         "bitesize" => case(&[], disk_reads_by_comm, Needle),
+        "cachestat" => slow(case(&["1"], cached_disk_reads, Counted("MISSES")), 1500),
         "capable" => case(&[], renice, Needle),
         "cpudist" => case(&[], sleeps, Histogram),
         "execsnoop" => case(&[], exec_token, Needle),
@@ -89,6 +90,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "oomkill" => slow(case(&[], oom_in_cgroup, Needle), 2000),
         "opensnoop" => case(&[], open_file, Needle),
         "profile" => case(&["-F", "99"], spin_by_comm, Needle),
+        "readahead" => case(&[], cold_disk_read, Histogram),
         "runqlat" | "runqlen" => case(&[], sleeps, Histogram),
         "runqslower" => case(&["0"], sleeps, AnyRow),
         "softirqs" => case(&[], sleeps, TableRowAfter("SOFTIRQ")),
@@ -336,6 +338,47 @@ fn disk_reads() -> Result<String> {
         f.read_exact(&mut buf[off..off + 8192])?;
     }
     Ok(String::new())
+}
+
+/// Buffered reads of the disk, a page at a time without readahead, from
+/// a cold page cache (misses), then again (hits).
+fn cached_disk_reads() -> Result<String> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(DISK).with_context(|| DISK.to_string())?;
+    fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
+    fadvise(&f, libc::POSIX_FADV_RANDOM)?;
+    let mut page = [0u8; 4096];
+    for _ in 0..2 {
+        for i in 0..256 {
+            f.read_exact_at(&mut page, i * 4096)?;
+        }
+    }
+    Ok(String::new())
+}
+
+/// The disk read in order through the page cache, from a cold cache:
+/// readahead brings the pages in, the reads use them.
+fn cold_disk_read() -> Result<String> {
+    let mut f = std::fs::File::open(DISK).with_context(|| DISK.to_string())?;
+    fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
+    let mut buf = vec![0u8; 64 << 10];
+    for _ in 0..32 {
+        f.read_exact(&mut buf)?;
+    }
+    Ok(String::new())
+}
+
+fn fadvise(f: &std::fs::File, advice: libc::c_int) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: posix_fadvise reads no memory; the descriptor is open.
+    let err = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, advice) };
+    if err != 0 {
+        bail!(
+            "posix_fadvise {DISK}: {}",
+            std::io::Error::from_raw_os_error(err)
+        );
+    }
+    Ok(())
 }
 
 fn disk_reads_by_name() -> Result<String> {

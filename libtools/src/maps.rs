@@ -93,6 +93,11 @@ pub fn sum_percpu(map: &dyn MapCore, key: u32) -> Result<u64> {
         .fold(0, u64::wrapping_add))
 }
 
+/// Counters 0..n of a per-CPU array, each summed over the CPUs.
+pub fn sum_percpu_all(map: &dyn MapCore, n: u32) -> Result<Vec<u64>> {
+    (0..n).map(|i| sum_percpu(map, i)).collect()
+}
+
 /// The batch read; `Err(errno)` when the kernel refuses it.
 fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
     let (ks, vs) = (map.key_size() as usize, map.value_size() as usize);

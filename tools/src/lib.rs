@@ -130,6 +130,7 @@ tools! {
     biostacks: "block I/O latency histograms by the kernel stack, process and disk that started it";
     biotop: "block I/O by process, top-like: I/Os, Kbytes and average latency per disk";
     bitesize: "block I/O sizes as histograms, by the issuing task's name";
+    cachestat: "page cache hits, misses, dirties and hit ratio, with buffer and cache sizes, per interval";
     capable: "security capability checks with their verdicts (and stacks with -K/-U)";
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";
@@ -146,6 +147,7 @@ tools! {
     oomkill: "OOM killer victims, who triggered the kill, and memory figures";
     opensnoop: "open(2), openat(2) and openat2(2) calls with their results";
     profile: "CPU profile: stack traces sampled on every CPU, by count, folded for flame graphs";
+    readahead: "readahead pages used and unused, with how long the used ones waited, as a histogram";
     runqlat: "run queue (scheduler) latency as a histogram";
     runqlen: "run queue length, sampled on every CPU, as a histogram or occupancy";
     runqslower: "tasks that waited in the run queue longer than a threshold";

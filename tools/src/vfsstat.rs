@@ -97,15 +97,14 @@ pub fn run(args: Args) -> Result<()> {
     let mut columns = vec![Column::left("TIME", 9)];
     columns.extend(STATS.iter().map(|s| Column::right(s.0, 9)));
     let out = Output::stdout(json, columns);
-    out.ready("VFS calls");
     let interval = Interval {
         interval: Some(args.interval.interval.unwrap_or(1)),
         ..args.interval
     };
-    let read = || -> Result<Vec<u64>> {
-        (0..consts::S_MAXSTAT).map(|i| maps::sum_percpu(&tool.maps.stats, i as u32)).collect()
-    };
+    let read = || maps::sum_percpu_all(&tool.maps.stats, consts::S_MAXSTAT as u32);
+    // The base before the ready line: what happens after it is counted.
     let (mut last, mut since) = (read()?, Instant::now());
+    out.ready("VFS calls");
     run::summaries(&interval, || {
         let (now, at) = (read()?, Instant::now());
         // The interval's length: the last one, cut short by Ctrl-C, is shorter.

@@ -23,6 +23,8 @@ mod biostacks;
 mod biotop;
 // bitesize and biopattern: block I/O sizes and sequential/random patterns.
 mod blockio;
+// Page cache misses and dirtied buffers of a file written, dropped and read back.
+mod cachestat;
 // Capability checks (cap_capable) with their capability and verdict.
 mod capable;
 // The on-CPU time histogram of a sleeping and a spinning child.
@@ -56,6 +58,8 @@ mod oomkill;
 mod opensnoop;
 // profile and flamegraph: sampled stacks of a spinning helper.
 mod profile;
+// Readahead pages of a cold file read in order (or the hooks this kernel lacks).
+mod readahead;
 // The run queue latency histogram, per process and per thread.
 mod runqlat;
 // The run queue length histogram of busy CPUs.

@@ -203,6 +203,10 @@ impl Prog {
 pub struct AttachPoint {
     pub what: &'static str,
     pub alternatives: Vec<Vec<Prog>>,
+    /// The tool can go without it (a counter it then prints as unknown):
+    /// where the kernel offers none of its alternatives, the point is left
+    /// out of the plan rather than failing the tool.
+    pub optional: bool,
 }
 
 impl AttachPoint {
@@ -210,7 +214,22 @@ impl AttachPoint {
         AttachPoint {
             what,
             alternatives: Vec::new(),
+            optional: false,
         }
+    }
+    /// One alternative per name of a kernel function that was renamed over
+    /// the releases (`folio_mark_accessed`, `mark_page_accessed`), the same
+    /// program (`prog` of the name) whichever name this kernel has.
+    pub fn or_each(mut self, funcs: &[&str], prog: impl Fn(&str) -> Prog) -> Self {
+        for f in funcs {
+            self = self.or([prog(f)]);
+        }
+        self
+    }
+    /// See [`AttachPoint::optional`]: `plan.kind_of(what)` is then None.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
     }
     /// Add the next alternative, in order of preference.
     pub fn or(mut self, progs: impl IntoIterator<Item = Prog>) -> Self {

@@ -3,6 +3,9 @@
 
 use super::decl::{AttachPoint, Prog, Target};
 
+/// The last alternative of an optional point: going without it.
+const NONE: &str = "none (left out)";
+
 /// `points` best first: each alternative as its kind and targets, the
 /// alternatives joined by "; else ". Points whose alternatives are of the
 /// same kinds are told together; others each after their name. `code`
@@ -11,7 +14,10 @@ pub fn describe(points: &[AttachPoint], code: fn(&str) -> String) -> String {
     // Points grouped by their sequence of alternative kinds, in order.
     let mut groups: Vec<(Vec<String>, Vec<&AttachPoint>)> = Vec::new();
     for point in points {
-        let kinds: Vec<String> = point.alternatives.iter().map(|a| label(a)).collect();
+        let mut kinds: Vec<String> = point.alternatives.iter().map(|a| label(a)).collect();
+        if point.optional {
+            kinds.push(NONE.into());
+        }
         match groups.iter_mut().find(|(k, _)| *k == kinds) {
             Some((_, members)) => members.push(point),
             None => groups.push((kinds, vec![point])),
@@ -21,7 +27,12 @@ pub fn describe(points: &[AttachPoint], code: fn(&str) -> String) -> String {
         .iter()
         .map(|(kinds, members)| {
             let alternatives: Vec<String> = (0..kinds.len())
-                .map(|rank| alternative(members.iter().flat_map(|p| &p.alternatives[rank]), code))
+                .map(|rank| match members[0].alternatives.get(rank) {
+                    Some(_) => {
+                        alternative(members.iter().flat_map(|p| &p.alternatives[rank]), code)
+                    }
+                    None => NONE.into(),
+                })
                 .collect();
             alternatives.join("; else ")
         })

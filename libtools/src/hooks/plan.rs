@@ -16,6 +16,8 @@ pub struct HookPlan {
     chosen: Vec<(&'static str, HookKind, Vec<Prog>)>,
     /// Every program named by any alternative: those not chosen are not loaded.
     declared: Vec<&'static str>,
+    /// Optional points this kernel offers no hook for, with what was tried.
+    missing: Vec<(&'static str, String)>,
     forced: Option<HookKind>,
 }
 
@@ -46,7 +48,7 @@ impl HookPlan {
                 }
             }
         }
-        let plan = HookPlan::choose(points, &kernel, forced)?;
+        let plan = HookPlan::choose(points, &kernel, forced, !super::load_only())?;
         if std::env::var_os(LIST_ENV).is_some() {
             for (what, kind, _) in &plan.chosen {
                 eprintln!("bpftk-hooks: chosen {kind} {what}");
@@ -56,33 +58,18 @@ impl HookPlan {
         Ok(plan)
     }
 
+    /// `attaching`: the tool attaches what it loads (not `BPFTK_LOAD_ONLY`).
     pub fn choose(
         points: &[AttachPoint],
         kernel: &dyn Kernel,
         forced: Option<HookKind>,
+        attaching: bool,
     ) -> Result<HookPlan> {
         let mut chosen = Vec::new();
         let mut declared = Vec::new();
+        let mut missing = Vec::new();
         for p in points {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
-            // Forced: the first alternative of that kind this kernel offers
-            // (biosnoop has two raw_tp ones, block_io_start only since 6.5),
-            // else the first of that kind, offered here or not.
-            let forced_alt = forced.and_then(|k| {
-                let mut of_kind = p
-                    .alternatives
-                    .iter()
-                    .filter(|alt| alt.iter().all(|g| g.target.kind() == k));
-                let first = of_kind.clone().next();
-                of_kind
-                    .find(|alt| alt.iter().all(|g| g.optional || kernel.offers(&g.target)))
-                    .or(first)
-            });
-            if let Some(alt) = forced_alt {
-                // Load everything of that kind, optional programs too.
-                chosen.push((p.what, forced.unwrap(), alt.clone()));
-                continue;
-            }
             let usable = p.alternatives.iter().find_map(|alt| {
                 let ok = alt.iter().all(|g| g.optional || kernel.offers(&g.target));
                 let progs: Vec<Prog> = alt
@@ -92,14 +79,56 @@ impl HookPlan {
                     .collect();
                 (ok && !progs.is_empty()).then_some(progs)
             });
+            // Forced: the first alternative of that kind this kernel offers
+            // (biosnoop has two raw_tp ones, block_io_start only since 6.5).
+            // Where it offers none of that kind: the usual choice, if there
+            // is one, when the tool is to attach (cachestat's dirtied pages
+            // by tracepoint on a kernel that inlined folio_account_dirtied)
+            // or when that kind could not even load (an fentry target
+            // missing from the BTF); else the first of that kind, through
+            // the verifier (BPFTK_LOAD_ONLY) or to fail.
+            let forced_alt = forced.and_then(|k| {
+                let of_kind: Vec<&Vec<Prog>> = p
+                    .alternatives
+                    .iter()
+                    .filter(|alt| alt.iter().all(|g| g.target.kind() == k))
+                    .collect();
+                let all = |alt: &&&Vec<Prog>, ok: &dyn Fn(&Target) -> bool| {
+                    alt.iter().all(|g| g.optional || ok(&g.target))
+                };
+                if let Some(alt) = of_kind.iter().find(|a| all(a, &|t| kernel.offers(t))) {
+                    return Some(*alt);
+                }
+                match of_kind.iter().find(|a| all(a, &|t| kernel.loadable(t))) {
+                    Some(_) if attaching && usable.is_some() => None,
+                    Some(alt) => Some(*alt),
+                    None if usable.is_some() => None,
+                    None => of_kind.first().copied(),
+                }
+            });
+            if let Some(alt) = forced_alt {
+                // Load everything of that kind, optional programs too.
+                chosen.push((p.what, forced.unwrap(), alt.clone()));
+                continue;
+            }
             match usable {
                 Some(progs) => chosen.push((p.what, progs[0].target.kind(), progs)),
                 None => {
                     let tried: Vec<String> = p
                         .alternatives
                         .iter()
-                        .map(|alt| format!("{} {}", alt[0].target.kind(), alt[0].target))
+                        .map(|alt| {
+                            let t = &alt[0].target;
+                            match kernel.why_not(t) {
+                                Some(why) => format!("{} {t} ({why})", t.kind()),
+                                None => format!("{} {t}", t.kind()),
+                            }
+                        })
                         .collect();
+                    if p.optional {
+                        missing.push((p.what, tried.join(", ")));
+                        continue;
+                    }
                     let why = kernel
                         .limitation()
                         .map(|l| format!(" ({l})"))
@@ -115,6 +144,7 @@ impl HookPlan {
         Ok(HookPlan {
             chosen,
             declared,
+            missing,
             forced,
         })
     }
@@ -228,6 +258,9 @@ impl fmt::Display for HookPlan {
             let targets: Vec<String> = progs.iter().map(|g| g.target.to_string()).collect();
             write!(f, "\n  {what}: {kind} {}", targets.join(", "))?;
         }
+        for (what, tried) in &self.missing {
+            write!(f, "\n  {what}: none: this kernel offers none of {tried}")?;
+        }
         Ok(())
     }
 }
@@ -243,6 +276,7 @@ mod tests {
         btf_tps: Vec<&'static str>,
         fentry: bool,
         kprobe: bool,
+        not_in_btf: Vec<&'static str>,
     }
 
     impl Kernel for Fake {
@@ -260,6 +294,9 @@ mod tests {
         }
         fn has_uprobe(&self, _: &str) -> bool {
             true
+        }
+        fn has_function(&self, func: &str) -> bool {
+            !self.not_in_btf.contains(&func)
         }
     }
 
@@ -285,7 +322,7 @@ mod tests {
             btf_tps: vec!["sched_switch", "sys_enter"],
             ..Default::default()
         };
-        let plan = HookPlan::choose(&points(), &k, None).unwrap();
+        let plan = HookPlan::choose(&points(), &k, None, false).unwrap();
         assert_eq!(plan.kind_of("entry"), Some(HookKind::Tracepoint));
         assert_eq!(plan.kind_of("switch"), Some(HookKind::TpBtf));
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
@@ -299,7 +336,7 @@ mod tests {
             kprobe: true,
             ..Default::default()
         };
-        let plan = HookPlan::choose(&points(), &k, None).unwrap();
+        let plan = HookPlan::choose(&points(), &k, None, false).unwrap();
         assert_eq!(plan.kind_of("entry"), Some(HookKind::RawTp));
         assert_eq!(plan.kind_of("switch"), Some(HookKind::Kprobe));
         let k = Fake {
@@ -308,7 +345,7 @@ mod tests {
             kprobe: true,
             ..Default::default()
         };
-        let plan = HookPlan::choose(&points(), &k, None).unwrap();
+        let plan = HookPlan::choose(&points(), &k, None, false).unwrap();
         assert_eq!(plan.kind_of("switch"), Some(HookKind::Fentry));
     }
 
@@ -318,7 +355,7 @@ mod tests {
             btf_tps: vec!["sys_enter"],
             ..Default::default()
         };
-        let e = HookPlan::choose(&points(), &k, None)
+        let e = HookPlan::choose(&points(), &k, None, false)
             .unwrap_err()
             .to_string();
         assert!(e.contains("no hook for switch"), "{e}");
@@ -335,11 +372,11 @@ mod tests {
             btf_tps: vec!["sched_switch", "sys_enter"],
             ..Default::default()
         };
-        let plan = HookPlan::choose(&points(), &k, Some(HookKind::Kprobe)).unwrap();
+        let plan = HookPlan::choose(&points(), &k, Some(HookKind::Kprobe), false).unwrap();
         // The entry point has no kprobe alternative: normal choice there.
         assert_eq!(plan.kind_of("entry"), Some(HookKind::Tracepoint));
         assert_eq!(plan.kind_of("switch"), Some(HookKind::Kprobe));
-        let plan = HookPlan::choose(&points(), &k, Some(HookKind::Tracepoint)).unwrap();
+        let plan = HookPlan::choose(&points(), &k, Some(HookKind::Tracepoint), false).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["tp_open", "tp_openat", "btf_switch"]);
     }
@@ -355,13 +392,79 @@ mod tests {
             btf_tps: vec!["block_rq_insert"],
             ..Default::default()
         };
-        let plan = HookPlan::choose(&points, &old_kernel, Some(HookKind::RawTp)).unwrap();
+        let plan = HookPlan::choose(&points, &old_kernel, Some(HookKind::RawTp), false).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["raw_old"]);
         // Where none of that kind is offered, the first of it still loads.
-        let plan = HookPlan::choose(&points, &Fake::default(), Some(HookKind::RawTp)).unwrap();
+        let plan =
+            HookPlan::choose(&points, &Fake::default(), Some(HookKind::RawTp), false).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["raw_new"]);
+    }
+
+    #[test]
+    fn forcing_fentry_skips_functions_the_kernel_lacks() {
+        let k = Fake {
+            tracepoints: vec!["writeback:writeback_dirty_folio", "x:y"],
+            not_in_btf: vec!["folio_account_dirtied"],
+            ..Default::default()
+        };
+        let points = vec![
+            AttachPoint::new("dirtied")
+                .or([Prog::fentry("fentry_dirtied", "folio_account_dirtied")])
+                .or([Prog::tracepoint(
+                    "tp_dirtied",
+                    "writeback:writeback_dirty_folio",
+                )]),
+            AttachPoint::new("accessed")
+                .or([Prog::fentry("fentry_accessed", "folio_mark_accessed")])
+                .or([Prog::tracepoint("tp_accessed", "x:y")]),
+        ];
+        let plan = HookPlan::choose(&points, &k, Some(HookKind::Fentry), false).unwrap();
+        assert_eq!(plan.kind_of("dirtied"), Some(HookKind::Tracepoint));
+        assert_eq!(plan.kind_of("accessed"), Some(HookKind::Fentry));
+    }
+
+    #[test]
+    fn forcing_a_kind_a_point_lacks_here_takes_the_usual_choice_when_attaching() {
+        let k = Fake {
+            tracepoints: vec!["syscalls:sys_enter_openat"],
+            btf_tps: vec!["sched_switch", "sys_enter"],
+            ..Default::default()
+        };
+        let plan = HookPlan::choose(&points(), &k, Some(HookKind::Kprobe), true).unwrap();
+        assert_eq!(plan.kind_of("switch"), Some(HookKind::TpBtf));
+        // Nothing else to use: the forced kind, to fail (the matrix' selftest).
+        let switch = &points()[1..];
+        let plan =
+            HookPlan::choose(switch, &Fake::default(), Some(HookKind::Kprobe), true).unwrap();
+        assert_eq!(plan.kind_of("switch"), Some(HookKind::Kprobe));
+    }
+
+    #[test]
+    fn an_optional_point_without_a_hook_is_left_out_and_named() {
+        let mut points = points();
+        points.push(
+            AttachPoint::new("accesses")
+                .or([Prog::kprobe("kp_accessed", "folio_mark_accessed")])
+                .optional(),
+        );
+        let k = Fake {
+            tracepoints: vec!["syscalls:sys_enter_openat"],
+            btf_tps: vec!["sched_switch"],
+            ..Default::default()
+        };
+        let plan = HookPlan::choose(&points, &k, None, false).unwrap();
+        assert_eq!(plan.kind_of("accesses"), None);
+        assert_eq!(plan.kind_of("switch"), Some(HookKind::TpBtf));
+        let text = plan.to_string();
+        assert!(
+            text.contains("accesses: none: this kernel offers none of kprobe folio_mark_accessed"),
+            "{text}"
+        );
+        let k = Fake { kprobe: true, ..k };
+        let plan = HookPlan::choose(&points, &k, None, false).unwrap();
+        assert_eq!(plan.kind_of("accesses"), Some(HookKind::Kprobe));
     }
 
     #[test]
@@ -395,7 +498,7 @@ mod tests {
                 Some("tracefs is not mounted".into())
             }
         }
-        let e = HookPlan::choose(&points(), &NoTracefs, None)
+        let e = HookPlan::choose(&points(), &NoTracefs, None, false)
             .unwrap_err()
             .to_string();
         assert!(e.ends_with("(tracefs is not mounted)"), "{e}");

@@ -28,6 +28,26 @@ pub trait Kernel {
         None
     }
 
+    /// Why this kernel does not offer `t`, in a few words, where known.
+    fn why_not(&self, _t: &Target) -> Option<&'static str> {
+        None
+    }
+
+    /// A kernel function in the vmlinux BTF (what an fentry program needs
+    /// to load at all, attachable or not).
+    fn has_function(&self, _func: &str) -> bool {
+        true
+    }
+
+    /// Whether a program at `t` can go through the verifier here, attachable
+    /// or not: an fentry target must exist.
+    fn loadable(&self, t: &Target) -> bool {
+        match t {
+            Target::Fentry { func, .. } => self.has_function(func),
+            _ => true,
+        }
+    }
+
     fn offers(&self, t: &Target) -> bool {
         match t {
             Target::Tracepoint { category, name } => self.has_tracepoint(category, name),
@@ -37,6 +57,12 @@ pub trait Kernel {
             Target::Uprobe { binary, .. } => self.has_uprobe(binary),
         }
     }
+}
+
+/// Kernels without CONFIG_KPROBES have no kprobe PMU and no kprobe_events.
+fn kprobes_built_in() -> bool {
+    Path::new("/sys/bus/event_source/devices/kprobe/type").exists()
+        || env::tracefs().is_some_and(|t| Path::new(t).join("kprobe_events").exists())
 }
 
 /// Probes the running kernel, each fact once.
@@ -210,10 +236,7 @@ impl Kernel for LiveKernel {
     }
 
     fn has_kprobe(&self, func: &str) -> bool {
-        // Kernels without CONFIG_KPROBES have no kprobe PMU and no kprobe_events.
-        let pmu = Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
-        let legacy = env::tracefs().is_some_and(|t| Path::new(t).join("kprobe_events").exists());
-        if !pmu && !legacy {
+        if !kprobes_built_in() {
             return false;
         }
         let mut funcs = self.kprobe_funcs.borrow_mut();
@@ -232,6 +255,21 @@ impl Kernel for LiveKernel {
 
     fn limitation(&self) -> Option<String> {
         env::tracefs_problem()
+    }
+
+    fn has_function(&self, func: &str) -> bool {
+        self.btf_id(func, libbpf_sys::BTF_KIND_FUNC).is_some()
+    }
+
+    fn why_not(&self, t: &Target) -> Option<&'static str> {
+        Some(match t {
+            Target::Fentry { func, .. } if self.has_function(func) => "fentry refused",
+            Target::Fentry { .. } => "no such function",
+            Target::Kprobe { .. } if !kprobes_built_in() => "no kprobes",
+            Target::Kprobe { .. } => "not traceable",
+            Target::Tracepoint { .. } | Target::TpBtf(_) | Target::RawTp(_) => "no such tracepoint",
+            Target::Uprobe { .. } => return None,
+        })
     }
 
     fn has_uprobe(&self, binary: &str) -> bool {

@@ -353,15 +353,25 @@ pub fn kernel_loads_fentry() -> bool {
 /// refused by kernels in lockdown (ours): that is reported, and the qemu
 /// kernel matrix covers them.
 pub fn assert_all_hooks_load(bin: &str, args: &[&str]) {
+    assert_hooks_load(
+        bin,
+        args,
+        &[
+            "tp_btf",
+            "raw_tp",
+            "tracepoint",
+            "fentry",
+            "kprobe",
+            "uprobe",
+        ],
+    );
+}
+
+/// [`assert_all_hooks_load`] for a tool that offers only these kinds (one
+/// that needs fentry or kprobes, and fails without them).
+pub fn assert_hooks_load(bin: &str, args: &[&str], kinds: &[&str]) {
     require_root();
-    for kind in [
-        "tp_btf",
-        "raw_tp",
-        "tracepoint",
-        "fentry",
-        "kprobe",
-        "uprobe",
-    ] {
+    for &kind in kinds {
         let f = run(bin, args, &[("BPFTK_HOOK", kind), ("BPFTK_LOAD_ONLY", "1")]);
         if kind == "fentry" && !f.status.success() && !kernel_loads_fentry() {
             let err = f.stderr.join(" ");
