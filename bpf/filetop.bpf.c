@@ -6,6 +6,7 @@
  * through the task's file table. Bytes are those asked for, as
  * libbpf-tools counts them. */
 #include "bpftk.bpf.h"
+#include "task_files.bpf.h"
 #include "filetop.h"
 
 #define S_IFMT 00170000
@@ -77,20 +78,6 @@ static __always_inline int account(struct file *file, __u64 count, bool write)
 		__sync_fetch_and_add(&v->read_bytes, count);
 	}
 	return 0;
-}
-
-/* The file behind descriptor `fd` of the current task, or NULL. */
-static __always_inline struct file *fd_file(__u64 fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
 }
 
 BPFTK_FENTRY_KPROBE(vfs_read, fentry_vfs_read, kprobe_vfs_read, account(file, count, false),
