@@ -11,19 +11,36 @@ const BTRFSDIST: &str = env!("CARGO_BIN_EXE_btrfsdist");
 /// A dd, held until released, writing three 4 KiB blocks into `path` and
 /// syncing it: 3 writes and 1 fsync of `path`'s file system.
 fn gated_dd(path: &str) -> GatedChild {
-    GatedChild::spawn(&format!("dd if=/dev/zero of={path} bs=4k count=3 conv=fsync status=none"))
+    GatedChild::spawn(&format!(
+        "dd if=/dev/zero of={path} bs=4k count=3 conv=fsync status=none"
+    ))
 }
 
 /// The counts of the table section `operation = 'op'`, summed.
 fn table_count(lines: &[String], op: &str) -> u64 {
-    let Some(at) = lines.iter().position(|l| *l == format!("operation = '{op}'")) else {
+    let Some(at) = lines
+        .iter()
+        .position(|l| *l == format!("operation = '{op}'"))
+    else {
         return 0;
     };
-    assert_eq!(lines[at + 1], "     usecs               : count    distribution");
+    assert_eq!(
+        lines[at + 1],
+        "     usecs               : count    distribution"
+    );
     lines[at + 2..]
         .iter()
         .take_while(|l| l.contains("->"))
-        .map(|l| l.split(':').nth(1).unwrap().split_whitespace().next().unwrap().parse::<u64>().unwrap())
+        .map(|l| {
+            l.split(':')
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
         .sum()
 }
 
@@ -45,7 +62,10 @@ fn ext4dist_by_its_own_name_counts_one_processs_operations() {
     assert!(dd.release());
     let f = t.stop();
     f.assert_success();
-    assert_eq!(f.stdout[0], "Tracing ext4 operation latency... Hit Ctrl-C to end.");
+    assert_eq!(
+        f.stdout[0],
+        "Tracing ext4 operation latency... Hit Ctrl-C to end."
+    );
     let counts = ["write", "fsync"].map(|op| table_count(&f.stdout, op));
     assert_eq!(counts, [3, 1], "{:?}", f.stdout);
     // The loader's opens, reads and fstats of ld.so.cache and libc, then dd's own.
@@ -66,7 +86,10 @@ fn xfs_and_btrfs_in_json_milliseconds() {
             }
         };
         let dd = gated_dd(&image.path("written"));
-        let t = Tracer::start(BIN, &["-t", fstype, "-m", "--json", "-p", &dd.pid().to_string()]);
+        let t = Tracer::start(
+            BIN,
+            &["-t", fstype, "-m", "--json", "-p", &dd.pid().to_string()],
+        );
         assert!(dd.release());
         let f = t.stop();
         f.assert_success();
@@ -91,6 +114,11 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-t", "ext4", "0"]);
     assert_usage_error(EXT4DIST, &["-t", "btrfs"]);
     assert_usage_error(EXT4DIST, &["1", "2", "3"]);
-    assert_runtime_error(EXT4DIST, &["-p", "999999999"], &[], "no such process: 999999999");
+    assert_runtime_error(
+        EXT4DIST,
+        &["-p", "999999999"],
+        &[],
+        "no such process: 999999999",
+    );
     assert_needs_privileges(EXT4DIST, &["1", "1"]);
 }

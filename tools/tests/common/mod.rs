@@ -606,19 +606,31 @@ impl FsImage {
     pub fn new(fstype: &str) -> Result<FsImage, String> {
         require_root();
         let known = std::fs::read_to_string("/proc/filesystems").unwrap();
-        if !known.lines().any(|l| l.split_whitespace().last() == Some(fstype)) {
-            return Err(format!("this kernel has no {fstype} (not in /proc/filesystems)"));
+        if !known
+            .lines()
+            .any(|l| l.split_whitespace().last() == Some(fstype))
+        {
+            return Err(format!(
+                "this kernel has no {fstype} (not in /proc/filesystems)"
+            ));
         }
         let image = unique_path(&format!("{fstype}-image"));
         // 320 MiB, xfs's minimum; sparse, so it costs what the tests write.
-        std::fs::File::create(&image).unwrap().set_len(320 << 20).unwrap();
+        std::fs::File::create(&image)
+            .unwrap()
+            .set_len(320 << 20)
+            .unwrap();
         let force = if fstype == "ext4" { "-F" } else { "-f" };
         let mkfs = Command::new(format!("mkfs.{fstype}"))
             .args(["-q", force])
             .arg(&image)
             .output()
             .unwrap_or_else(|e| panic!("mkfs.{fstype} (scripts/setup installs it): {e}"));
-        assert!(mkfs.status.success(), "mkfs.{fstype}: {}", String::from_utf8_lossy(&mkfs.stderr));
+        assert!(
+            mkfs.status.success(),
+            "mkfs.{fstype}: {}",
+            String::from_utf8_lossy(&mkfs.stderr)
+        );
         let dir = unique_path(&format!("{fstype}-mnt"));
         std::fs::create_dir(&dir).unwrap();
         let mount = Command::new("mount")
@@ -627,7 +639,11 @@ impl FsImage {
             .arg(&dir)
             .output()
             .unwrap();
-        assert!(mount.status.success(), "mount {fstype}: {}", String::from_utf8_lossy(&mount.stderr));
+        assert!(
+            mount.status.success(),
+            "mount {fstype}: {}",
+            String::from_utf8_lossy(&mount.stderr)
+        );
         Ok(FsImage { dir, image })
     }
 
