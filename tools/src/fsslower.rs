@@ -29,7 +29,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("COMM", "the name of the thread that made it"),
         ("PID", "its process ID (--json also has the thread's, tid)"),
         ("T", "the operation: R read, W write, O open, F fsync"),
-        ("BYTES", "a read's or write's bytes done (a negative errno for a failure); 0 for an open; for an fsync the range synced, LL_MAX for the whole file"),
+        ("BYTES", "a read's or write's bytes done (a negative errno for a failure); 0 for an open; for an fsync the range synced, LL_MAX for the whole file (null in --json)"),
         ("OFF_KB", "the file offset where the read or write began, in KiB (rounded down)"),
         ("LAT(ms)", "from the call to its return, in milliseconds; only calls slower than MIN_MS"),
         ("FILENAME", "the file's name (its last path component)"),

@@ -28,20 +28,7 @@ fn table_count(lines: &[String], op: &str) -> u64 {
         lines[at + 1],
         "     usecs               : count    distribution"
     );
-    lines[at + 2..]
-        .iter()
-        .take_while(|l| l.contains("->"))
-        .map(|l| {
-            l.split(':')
-                .nth(1)
-                .unwrap()
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-        })
-        .sum()
+    bucket_total(&lines[at + 2..])
 }
 
 /// The counts of the JSON histograms of `op`, summed.

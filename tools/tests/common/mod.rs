@@ -661,3 +661,19 @@ impl Drop for FsImage {
         let _ = std::fs::remove_file(&self.image);
     }
 }
+
+/// The counts of a table histogram whose bucket lines (`lo -> hi : count
+/// |...|`) begin `lines`, summed up to the first line that is none.
+pub fn bucket_total(lines: &[String]) -> u64 {
+    lines
+        .iter()
+        .take_while(|l| l.contains("->"))
+        .map(|l| {
+            l.split(':')
+                .nth(1)
+                .and_then(|c| c.split_whitespace().next())
+                .and_then(|c| c.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("not a bucket line: {l:?}"))
+        })
+        .sum()
+}
