@@ -20,6 +20,7 @@ pub mod disks;
 pub mod elf;
 pub mod env;
 pub mod filters;
+pub mod fs;
 pub mod hist;
 pub mod hooks;
 pub mod irqs;

@@ -55,16 +55,25 @@ pub enum Hooks {
 /// Every tool, in alphabetical order, one line each: its name (and module,
 /// unless the module is named after it), and its line for `bpftk list`.
 /// A tool's module has `run`, `Args` and `DOC`; modules that serve two
-/// tools name theirs in braces. `mains` gets each tool's entry point.
+/// tools name theirs in braces. An alias of a file system family
+/// (`ext4slower = fsslower::{run, Args, DOC} for "ext4"`) is that module's
+/// tool with `-t` preset (`libtools::fs::preset`), its own command, man
+/// page and hooks (the module's `hooks_for`). `mains` gets each tool's
+/// entry point.
 macro_rules! tools {
-    ($($name:ident $(= $module:ident::{$run:ident, $args:ident, $doc:ident})?: $about:literal;)*) => {
+    ($($name:ident $(= $module:ident::{$run:ident, $args:ident, $doc:ident})? $(for $fs:literal)?: $about:literal;)*) => {
         $(tools!(@module $name $($module)?);)*
         /// Each tool's `main`, for its binary and for `bpftk TOOL`.
         pub mod mains {
-            $(tools!(@main $name $($module $run $args $doc)?);)*
+            $(tools!(@main $name $($module $run $args $doc)? $(for $fs)?);)*
+        }
+        /// Each alias's documentation: its family's, with its file system's hooks.
+        #[allow(non_upper_case_globals)]
+        pub mod aliases {
+            $(tools!(@alias $name $($module $doc)? $(for $fs)?);)*
         }
         /// Every tool, in alphabetical order.
-        pub const TOOLS: &[Tool] = &[$(tools!(@entry $name $($module $args $doc)? $about)),*];
+        pub const TOOLS: &[Tool] = &[$(tools!(@entry $name $($module $args $doc)? $(for $fs)? $about)),*];
     };
     (@module $name:ident) => { pub mod $name; };
     (@module $name:ident $module:ident) => {};
@@ -78,6 +87,36 @@ macro_rules! tools {
             )
         }
     };
+    (@main $name:ident $module:ident $run:ident $args:ident $doc:ident for $fs:literal) => {
+        pub fn $name() -> ! {
+            libtools::main(
+                stringify!($name),
+                tools!(@alias_command $name $module $args $fs),
+                crate::$module::$run,
+            )
+        }
+    };
+    (@alias $name:ident $module:ident $doc:ident for $fs:literal) => {
+        pub const $name: crate::Doc = crate::Doc {
+            hooks: crate::Hooks::Declared {
+                object: stringify!($module),
+                points: || crate::$module::hooks_for($fs),
+            },
+            ..crate::$module::$doc
+        };
+    };
+    (@alias $($other:tt)*) => {};
+    (@alias_command $name:ident $module:ident $args:ident $fs:literal) => {
+        crate::with_hooks(
+            libtools::fs::preset(
+                <crate::$module::$args as clap::CommandFactory>::command(),
+                stringify!($name),
+                $fs,
+                crate::$module::ALIAS_EXAMPLES,
+            ),
+            &crate::aliases::$name,
+        )
+    };
     (@entry $name:ident $about:literal) => {
         tools!(@entry $name $name Args DOC $about)
     };
@@ -90,12 +129,25 @@ macro_rules! tools {
             doc: &$module::$doc,
         }
     };
+    (@entry $name:ident $module:ident $args:ident $doc:ident for $fs:literal $about:literal) => {
+        Tool {
+            name: stringify!($name),
+            about: $about,
+            main: mains::$name,
+            command: || tools!(@alias_command $name $module $args $fs),
+            doc: &aliases::$name,
+        }
+    };
 }
 
 /// A tool's clap definition, with the `Hooks:` paragraph its `--help` and
 /// man page end their description with, from `doc.hooks`.
 pub fn command<A: clap::CommandFactory>(doc: &Doc) -> clap::Command {
-    let cmd = A::command();
+    with_hooks(A::command(), doc)
+}
+
+/// `cmd` with the `Hooks:` paragraph of `doc` after its description.
+pub fn with_hooks(cmd: clap::Command, doc: &Doc) -> clap::Command {
     let Some(hooks) = doc.hooks.text(|t| t.to_string()) else {
         return cmd;
     };
@@ -123,6 +175,8 @@ impl Hooks {
 
 tools! {
     bashreadline: "command lines entered in interactive bash shells";
+    bcachefsdist = fsdist::{run, Args, DOC} for "bcachefs": "bcachefs operation latency as histograms per operation (fsdist -t bcachefs)";
+    bcachefsslower = fsslower::{run, Args, DOC} for "bcachefs": "bcachefs reads, writes, opens and fsyncs slower than a threshold (fsslower -t bcachefs)";
     bindsnoop: "bind(2) calls of IPv4 and IPv6 sockets: protocol, options, address, port, result";
     biolatency: "block I/O latency as histograms, overall, per disk or per flags";
     biopattern: "random and sequential block I/O per disk, with counts and sizes";
@@ -130,19 +184,31 @@ tools! {
     biostacks: "block I/O latency histograms by the kernel stack, process and disk that started it";
     biotop: "block I/O by process, top-like: I/Os, Kbytes and average latency per disk";
     bitesize: "block I/O sizes as histograms, by the issuing task's name";
+    btrfsdist = fsdist::{run, Args, DOC} for "btrfs": "btrfs operation latency as histograms per operation (fsdist -t btrfs)";
+    btrfsslower = fsslower::{run, Args, DOC} for "btrfs": "btrfs reads, writes, opens and fsyncs slower than a threshold (fsslower -t btrfs)";
     cachestat: "page cache hits, misses, dirties and hit ratio, with buffer and cache sizes, per interval";
     capable: "security capability checks with their verdicts (and stacks with -K/-U)";
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";
     exitsnoop: "process and thread exits with exit code or signal, age and parent";
+    ext4dist = fsdist::{run, Args, DOC} for "ext4": "ext4 operation latency as histograms per operation (fsdist -t ext4)";
+    ext4slower = fsslower::{run, Args, DOC} for "ext4": "ext4 reads, writes, opens and fsyncs slower than a threshold (fsslower -t ext4)";
+    f2fsdist = fsdist::{run, Args, DOC} for "f2fs": "f2fs operation latency as histograms per operation (fsdist -t f2fs)";
+    f2fsslower = fsslower::{run, Args, DOC} for "f2fs": "f2fs reads, writes, opens and fsyncs slower than a threshold (fsslower -t f2fs)";
     filelife: "files created and then deleted, with their ages: who deleted them and the name";
     filetop: "file reads and writes by thread, top-like: calls and KB per file";
     flamegraph: "an SVG flame graph from folded stacks (profile -f, offcputime -f) on stdin";
+    fsdist: "latency of one file system's reads, writes, opens, fsyncs and getattrs as histograms";
+    fsslower: "reads, writes, opens and fsyncs of one file system slower than a threshold";
     funclatency: "a kernel or user function's latency as a histogram";
+    fusedist = fsdist::{run, Args, DOC} for "fuse": "fuse operation latency as histograms per operation (fsdist -t fuse)";
+    fuseslower = fsslower::{run, Args, DOC} for "fuse": "fuse reads, writes, opens and fsyncs slower than a threshold (fsslower -t fuse)";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time or counts by name, totals or histograms";
     killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2) calls with signal, target and result (bcc's killsnoop)";
     mdflush: "flush requests to md (software RAID) devices, with the process that asked";
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
+    nfsdist = fsdist::{run, Args, DOC} for "nfs": "nfs operation latency as histograms per operation (fsdist -t nfs)";
+    nfsslower = fsslower::{run, Args, DOC} for "nfs": "nfs reads, writes, opens and fsyncs slower than a threshold (fsslower -t nfs)";
     offcputime: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs";
     oomkill: "OOM killer victims, who triggered the kill, and memory figures";
     opensnoop: "open(2), openat(2) and openat2(2) calls with their results";
@@ -170,6 +236,10 @@ tools! {
     threadsnoop: "threads created with pthread_create(3), with their start functions";
     vfsstat: "VFS calls per second: reads, writes, fsyncs, opens, creates, unlinks, mkdirs, rmdirs";
     wakeuptime: "blocked time by the kernel stack of the waker; folded for flame graphs";
+    xfsdist = fsdist::{run, Args, DOC} for "xfs": "xfs operation latency as histograms per operation (fsdist -t xfs)";
+    xfsslower = fsslower::{run, Args, DOC} for "xfs": "xfs reads, writes, opens and fsyncs slower than a threshold (fsslower -t xfs)";
+    zfsdist = fsdist::{run, Args, DOC} for "zfs": "zfs operation latency as histograms per operation (fsdist -t zfs)";
+    zfsslower = fsslower::{run, Args, DOC} for "zfs": "zfs reads, writes, opens and fsyncs slower than a threshold (fsslower -t zfs)";
 }
 
 /// The tool a program name stands for: `opensnoop`, or with a packager's

@@ -36,20 +36,7 @@ fn reads_are_counted_under_their_stack() {
         f.stdout[hist_at],
         "     usecs               : count    distribution"
     );
-    let counted: u64 = f.stdout[hist_at + 1..]
-        .iter()
-        .take_while(|l| l.contains("->"))
-        .map(|l| {
-            l.split(':')
-                .nth(1)
-                .unwrap()
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-        })
-        .sum();
+    let counted = bucket_total(&f.stdout[hist_at + 1..]);
     assert_eq!(counted, 30, "{:?}", &f.stdout[hist_at..]);
 }
 

@@ -40,6 +40,10 @@ mod filelife;
 mod filetop;
 // flamegraph on hostile input: control bytes, bad UTF-8, bad widths.
 mod flamegraph;
+// fsdist and ext4dist: one dd's operations of ext4, xfs and btrfs in their histograms.
+mod fsdist;
+// fsslower and ext4slower: one dd's open, writes and fsync of ext4, xfs and btrfs, row by row.
+mod fsslower;
 // Every tool through full disks, closed and stalled pipes, SIGHUP, huge
 // durations, a tiny open-files limit and bytes a terminal would obey.
 mod hardening;

@@ -611,3 +611,88 @@ impl Drop for LoopDevice {
         let _ = std::fs::remove_file(&self.file);
     }
 }
+
+/// A file system of type `fstype` made on a sparse image file and mounted
+/// (through a loop device) on a temporary directory; unmounted, detached
+/// and removed on drop.
+pub struct FsImage {
+    pub dir: PathBuf,
+    image: PathBuf,
+}
+
+impl FsImage {
+    /// Err(why) only when this kernel has no such file system.
+    pub fn new(fstype: &str) -> Result<FsImage, String> {
+        require_root();
+        let known = std::fs::read_to_string("/proc/filesystems").unwrap();
+        if !known
+            .lines()
+            .any(|l| l.split_whitespace().last() == Some(fstype))
+        {
+            return Err(format!(
+                "this kernel has no {fstype} (not in /proc/filesystems)"
+            ));
+        }
+        let image = unique_path(&format!("{fstype}-image"));
+        // 320 MiB, xfs's minimum; sparse, so it costs what the tests write.
+        std::fs::File::create(&image)
+            .unwrap()
+            .set_len(320 << 20)
+            .unwrap();
+        let force = if fstype == "ext4" { "-F" } else { "-f" };
+        let mkfs = Command::new(format!("mkfs.{fstype}"))
+            .args(["-q", force])
+            .arg(&image)
+            .output()
+            .unwrap_or_else(|e| panic!("mkfs.{fstype} (scripts/setup installs it): {e}"));
+        assert!(
+            mkfs.status.success(),
+            "mkfs.{fstype}: {}",
+            String::from_utf8_lossy(&mkfs.stderr)
+        );
+        let dir = unique_path(&format!("{fstype}-mnt"));
+        std::fs::create_dir(&dir).unwrap();
+        let mount = Command::new("mount")
+            .args(["-t", fstype, "-o", "loop"])
+            .arg(&image)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            mount.status.success(),
+            "mount {fstype}: {}",
+            String::from_utf8_lossy(&mount.stderr)
+        );
+        Ok(FsImage { dir, image })
+    }
+
+    /// A path in the mounted file system.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for FsImage {
+    fn drop(&mut self) {
+        // The loop device was set up with autoclear: umount detaches it.
+        let _ = Command::new("umount").arg(&self.dir).status();
+        let _ = std::fs::remove_dir(&self.dir);
+        let _ = std::fs::remove_file(&self.image);
+    }
+}
+
+/// The counts of a table histogram whose bucket lines (`lo -> hi : count
+/// |...|`) begin `lines`, summed up to the first line that is none.
+pub fn bucket_total(lines: &[String]) -> u64 {
+    lines
+        .iter()
+        .take_while(|l| l.contains("->"))
+        .map(|l| {
+            l.split(':')
+                .nth(1)
+                .and_then(|c| c.split_whitespace().next())
+                .and_then(|c| c.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("not a bucket line: {l:?}"))
+        })
+        .sum()
+}
