@@ -74,7 +74,7 @@ fn microseconds_in_json() {
 #[test]
 fn kernel_functions_need_fentry_or_kprobes() {
     // Neither attaches here; both pass the verifier when forced.
-    assert_runtime_error(BIN, &["vfs_read"], &[], "this kernel offers no hook for function entry and return: tried fentry vfs_read, kprobe vfs_read");
+    assert_runtime_error(BIN, &["vfs_read"], &[], "this kernel offers no hook for function entry and return: tried fentry vfs_read (fentry refused), kprobe vfs_read (no kprobes)");
     let f = run(
         BIN,
         &["vfs_read"],

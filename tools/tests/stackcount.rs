@@ -190,7 +190,7 @@ fn every_alternative_passes_the_verifier() {
         BIN,
         &["k:vfs_read"],
         &[],
-        "this kernel offers no hook for counted event: tried fentry vfs_read, kprobe vfs_read",
+        "this kernel offers no hook for counted event: tried fentry vfs_read (fentry refused), kprobe vfs_read (no kprobes)",
     );
 }
 
