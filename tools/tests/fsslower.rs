@@ -236,3 +236,48 @@ fn bad_input_is_one_clear_line() {
     );
     assert_needs_privileges(EXT4SLOWER, &["-d", "1"]);
 }
+
+/// Every file system alias (ext4slower, nfsdist, ...) is its family's tool
+/// with `-t` preset: its help says so, `-t` of another file system is a
+/// usage error, and it runs (its own name in the error of a pid that does
+/// not exist).
+#[test]
+fn every_file_system_alias_is_its_tool_with_the_type_preset() {
+    let list = run(env!("CARGO_BIN_EXE_bpftk"), &["list"], &[]);
+    list.assert_success();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let mut seen = Vec::new();
+    for line in &list.stdout {
+        let name = line.split_whitespace().next().unwrap();
+        let Some((family, fstype)) = ["fsslower", "fsdist"].iter().find_map(|family| {
+            let tail = line.strip_suffix(')')?;
+            let (_, fstype) = tail.rsplit_once(&format!("({family} -t "))?;
+            Some((*family, fstype))
+        }) else {
+            continue;
+        };
+        let bin = bin_dir.join(name);
+        let bin = bin.to_str().unwrap();
+        let help = run(bin, &["--help"], &[]);
+        help.assert_success();
+        assert!(
+            help.stdout
+                .iter()
+                .any(|l| l == &format!("This is {family} -t {fstype}.")),
+            "{name}: {:?}",
+            help.stdout
+        );
+        let other = if fstype == "xfs" { "ext4" } else { "xfs" };
+        assert_usage_error(bin, &["-t", other]);
+        assert_runtime_error(bin, &["-p", "999999999"], &[], "no such process: 999999999");
+        seen.push(name.to_string());
+    }
+    for fs in [
+        "bcachefs", "btrfs", "ext4", "f2fs", "fuse", "nfs", "xfs", "zfs",
+    ] {
+        for family in ["slower", "dist"] {
+            let alias = format!("{fs}{family}");
+            assert!(seen.contains(&alias), "{alias} missing from {seen:?}");
+        }
+    }
+}
