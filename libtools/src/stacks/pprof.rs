@@ -148,6 +148,8 @@ pub struct Pprof {
     build_ids: HashMap<PathBuf, i64>,
     kernel: Option<proto::Mapping>,
     started: (SystemTime, Instant),
+    /// How long it traced, once it stopped.
+    duration: Option<std::time::Duration>,
 }
 
 impl Pprof {
@@ -175,6 +177,7 @@ impl Pprof {
             build_ids: HashMap::new(),
             kernel: None,
             started: (SystemTime::now(), Instant::now()),
+            duration: None,
         };
         pprof.string(""); // string_table[0] must be "".
         let types = match measure.period_ns {
@@ -196,6 +199,12 @@ impl Pprof {
         self.started = (SystemTime::now(), Instant::now());
         let c = self.string(comment);
         self.profile.comment.push(c);
+    }
+
+    /// Tracing ends: the profile's duration, which naming the frames
+    /// after it does not lengthen.
+    pub fn end(&mut self) {
+        self.duration = Some(self.started.1.elapsed());
     }
 
     pub fn add(&mut self, resolver: &StackResolver, s: &PprofSample) {
@@ -246,7 +255,8 @@ impl Pprof {
             .0
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64);
-        profile.duration_nanos = self.started.1.elapsed().as_nanos() as i64;
+        let duration = self.duration.unwrap_or_else(|| self.started.1.elapsed());
+        profile.duration_nanos = duration.as_nanos() as i64;
         // The main binary is mapping[0] by convention: user mappings first.
         profile.mapping.extend(self.kernel.clone());
         let bytes = gzip(&profile.encode_to_vec());

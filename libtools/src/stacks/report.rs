@@ -247,6 +247,9 @@ impl StackReport {
         stacks: &dyn MapCore,
         entry: impl Fn(K, V) -> Counted,
     ) -> Result<u64> {
+        if let Some(p) = &mut self.pprof {
+            p.end();
+        }
         let mut counted: Vec<Counted> = maps::drain(counts)?
             .iter()
             .map(|(k, v)| entry(decode(k), decode(v)))
@@ -271,6 +274,9 @@ impl StackReport {
         stacks: &dyn MapCore,
         entry: impl Fn(&K) -> (&[c_char], &[c_char], i32),
     ) -> Result<u64> {
+        if let Some(p) = &mut self.pprof {
+            p.end();
+        }
         let mut woken: Vec<(K, u64)> = maps::drain(counts)?
             .iter()
             .map(|(k, v)| (decode(k), decode(v)))
