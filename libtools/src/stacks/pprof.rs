@@ -394,7 +394,7 @@ impl Pprof {
             None => (0, 0),
         };
         let id = self.profile.mapping.len() as u64 + 2;
-        self.profile.mapping.push(proto::Mapping {
+        let mapping = proto::Mapping {
             id,
             memory_start: vma.start,
             memory_limit: vma.end,
@@ -402,7 +402,15 @@ impl Pprof {
             filename,
             build_id,
             has_functions: true,
-        });
+        };
+        // pprof takes mapping[0] for the main binary (its -top header
+        // names it): a process's own program goes first, not its libc.
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+        if exe.is_some() && exe == vma.path {
+            self.profile.mapping.insert(0, mapping);
+        } else {
+            self.profile.mapping.push(mapping);
+        }
         self.mappings.insert((pid, vma.start), id);
         id
     }
