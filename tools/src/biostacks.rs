@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
             let s = PprofSample {
                 kernel: Some(Frames::of(addrs.as_deref(), named)),
                 user: None,
-                count: h.slots.iter().map(|&n| u64::from(n)).sum(),
+                count: h.slots.iter().sum(),
                 labels,
             };
             p.add(&resolver, &s);
