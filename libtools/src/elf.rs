@@ -1,5 +1,6 @@
 //! ELF files of user-space programs, for the uprobe tools: whether a
-//! binary defines a function, and where the shared libraries are.
+//! binary defines a function, and where the shared libraries are; and the
+//! build IDs of files and of the kernel, for pprof's mappings.
 
 use std::path::{Path, PathBuf};
 
@@ -75,9 +76,78 @@ pub fn resolve_function(binary: &str, func: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The GNU build ID of the ELF file at `path`, in hex, as pprof and
+/// debuginfod spell it; None when it has none or cannot be read.
+pub fn build_id(path: &Path) -> Option<String> {
+    let id = blazesym::helper::read_elf_build_id(path).ok()??;
+    Some(hex(&id))
+}
+
+/// The running kernel's build ID, from its notes (/sys/kernel/notes, the
+/// kernel's .notes section, readable by root).
+pub fn kernel_build_id() -> Option<String> {
+    gnu_build_id_note(&std::fs::read("/sys/kernel/notes").ok()?).map(|id| hex(&id))
+}
+
+/// The NT_GNU_BUILD_ID note among ELF notes: each a header of name size,
+/// description size and type (u32 each), then the name and the
+/// description, each padded to 4 bytes.
+fn gnu_build_id_note(mut notes: &[u8]) -> Option<Vec<u8>> {
+    const NT_GNU_BUILD_ID: u32 = 3;
+    let pad = |n: usize| n.div_ceil(4) * 4;
+    while notes.len() >= 12 {
+        let word = |i: usize| u32::from_ne_bytes(notes[i..i + 4].try_into().unwrap());
+        let (namesz, descsz, kind) = (word(0) as usize, word(4) as usize, word(8));
+        let desc = 12 + pad(namesz);
+        let next = desc.checked_add(pad(descsz))?;
+        if notes.len() < desc + descsz {
+            return None;
+        }
+        if kind == NT_GNU_BUILD_ID && &notes[12..12 + namesz] == b"GNU\0" {
+            return Some(notes[desc..desc + descsz].to_vec());
+        }
+        notes = notes.get(next..)?;
+    }
+    None
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_ids_of_a_file_and_of_notes() {
+        // The test binary itself: Rust links with a build ID on Linux.
+        let me = std::env::current_exe().unwrap();
+        let id = build_id(&me).expect("the test binary has a build ID");
+        assert!(
+            id.len() >= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+        assert_eq!(build_id(Path::new("/nonexistent")), None);
+        let mut notes = Vec::new();
+        for (name, kind, desc) in [
+            (&b"Linux\0"[..], 6u32, &[1u8, 2][..]),
+            (b"GNU\0", 3, &[0xab, 0xcd, 0x01]),
+        ] {
+            notes.extend((name.len() as u32).to_ne_bytes());
+            notes.extend((desc.len() as u32).to_ne_bytes());
+            notes.extend(kind.to_ne_bytes());
+            notes.extend(name);
+            notes.resize(notes.len().div_ceil(4) * 4, 0);
+            notes.extend(desc);
+            notes.resize(notes.len().div_ceil(4) * 4, 0);
+        }
+        assert_eq!(
+            gnu_build_id_note(&notes).map(|id| hex(&id)),
+            Some("abcd01".into())
+        );
+        assert_eq!(gnu_build_id_note(&notes[..30]), None);
+    }
 
     #[test]
     fn finds_libc_and_its_functions() {

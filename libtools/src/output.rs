@@ -197,7 +197,7 @@ const STOPPED: &str = "output abandoned at a stop signal";
 /// `libtools::main` reports it as `cannot write output: ...` and exits 1.
 static WRITE_ERROR: Mutex<Option<String>> = Mutex::new(None);
 
-fn note_write_error(e: &io::Error) {
+pub(crate) fn note_write_error(e: &io::Error) {
     // Nothing more can be shown: every loop ends as at a stop signal.
     crate::run::request_stop();
     if e.kind() == io::ErrorKind::BrokenPipe || e.to_string() == STOPPED {

@@ -4,7 +4,8 @@
 use clap::Parser;
 use libtools::hist::{self, Scale};
 use libtools::output::Format;
-use libtools::stacks::{self, StackResolver, StackStorage};
+use libtools::stacks::{self, FormatArgs, Frames, LabelValue, Measure, PprofSample};
+use libtools::stacks::{StackResolver, StackStorage};
 use libtools::{disks, lifecycle, maps, run, Common, Output, Result, Spec, Value};
 
 libtools::skel!("biostacks");
@@ -14,7 +15,8 @@ const EXAMPLES: &str = "EXAMPLES:
     biostacks              # trace block I/O with init stacks
     biostacks 1            # trace for 1 seconds only
     biostacks -d sdc       # trace sdc only
-    biostacks --json 5     # JSON Lines, one object per stack";
+    biostacks --json 5     # JSON Lines, one object per stack
+    biostacks --format pprof -o bio.pb.gz 5  # a pprof profile of the I/O stacks";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
         ("COMM PID DISK", "a heading per histogram: the thread name (cut to 14 characters in the table), process ID and disk of the requests that started with this stack"),
@@ -22,6 +24,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("usecs", "issue-to-completion latency as a log2 bucket low -> high (msecs with -m); --json gives each bucket's low, high and count"),
         ("count", "the number of requests in the bucket"),
         ("distribution", "stars in proportion to the largest bucket's count"),
+        ("--format pprof", "a gzip-compressed pprof profile instead (-o FILE, else standard output): per process, disk and stack, requests/count, the requests completed (latencies are kept as log2 buckets only, so no total time); the process ID, thread name and disk as labels pid, comm and disk; the frames in the mapping [kernel.kallsyms]"),
     ],
     overhead: "Three programs run for every block I/O request on the system: where it starts (which \
 also walks the kernel stack into a stack map) and at its issue they update a hash map entry for the \
@@ -51,12 +54,15 @@ pub struct Args {
     #[command(flatten)]
     storage: StackStorage,
     #[command(flatten)]
+    format: FormatArgs,
+    #[command(flatten)]
     common: Common,
 }
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     let dev = args.disk.as_deref().map(disks::lookup).transpose()?;
+    let mut pprof = args.format.pprof(Measure::total("requests", "count"))?;
     let tool = lifecycle::start(BiostacksSkelBuilder::default(), Spec::hooks(disks::stage_hooks()), |open| {
         let rodata = open.rodata()?;
         rodata.targ_dev = dev.unwrap_or(0);
@@ -66,8 +72,19 @@ pub fn run(args: Args) -> Result<()> {
     })?;
 
     let out = Output::stdout(args.common.json, Vec::new());
-    out.note("Tracing block I/O with init stacks. Hit Ctrl-C to end.\n");
+    let ready = "Tracing block I/O with init stacks. Hit Ctrl-C to end.";
+    match &mut pprof {
+        // stdout may be the profile: the ready line goes to stderr.
+        Some(p) => {
+            eprintln!("{ready}");
+            p.begin(ready);
+        }
+        None => out.note(&format!("{ready}\n")),
+    }
     run::sleep_for(args.duration.map(std::time::Duration::from_secs));
+    if let Some(p) = &mut pprof {
+        p.end();
+    }
 
     let mut entries: Vec<(stack_key, Hist)> = maps::read_as(&tool.maps.hists)?;
     entries.sort_by_key(|(k, _)| (k.pid, k.dev, k.kern_stack_id, k.comm));
@@ -75,12 +92,29 @@ pub fn run(args: Args) -> Result<()> {
     let mut resolver = StackResolver::new();
     let unit = hist::us_or_ms(args.milliseconds);
     for (k, h) in &entries {
-        let frames = match stacks::stack_addrs(&tool.maps.stackmap, k.kern_stack_id) {
-            Some(addrs) => resolver.kernel(&addrs),
+        let addrs = stacks::stack_addrs(&tool.maps.stackmap, k.kern_stack_id);
+        let frames = match &addrs {
+            Some(addrs) => resolver.kernel(addrs),
             None => vec![stacks::MISSED_KERNEL.to_string()],
         };
         let comm = libtools::c_bytes(&k.comm);
         let disk = disks.name(k.dev);
+        if let Some(p) = &mut pprof {
+            let named = addrs.as_ref().map(|_| &frames[..]);
+            let labels = vec![
+                ("pid", LabelValue::Num(k.pid.into())),
+                ("comm", LabelValue::Bytes(comm)),
+                ("disk", LabelValue::Bytes(disk.as_bytes())),
+            ];
+            let s = PprofSample {
+                kernel: Some(Frames::of(addrs.as_deref(), named)),
+                user: None,
+                count: h.slots.iter().sum(),
+                labels,
+            };
+            p.add(&resolver, &s);
+            continue;
+        }
         if out.format() == Format::Json {
             let frames: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
             let key = [
@@ -104,7 +138,10 @@ pub fn run(args: Args) -> Result<()> {
         s.push('\n');
         out.text(&s);
     }
-    out.flush();
+    match &mut pprof {
+        Some(p) => p.write(),
+        None => out.flush(),
+    }
     tool.report_dropped();
     let missed = entries.iter().filter(|(k, _)| stacks::stack_lost(k.kern_stack_id)).count();
     if missed > 0 {

@@ -1,7 +1,8 @@
 //! offcputime: time threads spend blocked (off CPU), summed by stack.
 
 use clap::Parser;
-use libtools::stacks::{Counted, Delimited, ReportArgs, ShownStacks, StackReport};
+use libtools::stacks::{Counted, Delimited, FormatArgs, Measure, ReportArgs, ShownStacks};
+use libtools::stacks::StackReport;
 use libtools::{filters, lifecycle, Common, Result, Spec};
 
 libtools::skel!("offcputime");
@@ -18,7 +19,8 @@ const EXAMPLES: &str = "EXAMPLES:
     offcputime -k          # only trace kernel threads (no user)
     offcputime -U          # only show user space stacks (no kernel)
     offcputime -K          # only show kernel space stacks (no user)
-    offcputime -df 5 | flamegraph --colors io --countname us > off.svg";
+    offcputime -df 5 | flamegraph --colors io --countname us > off.svg
+    offcputime --format pprof -o off.pb.gz 5  # a pprof profile of off-CPU time";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
         ("kernel frames", "the kernel stack the thread blocked in, one frame a line, innermost first (not with -U)"),
@@ -29,6 +31,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("COMM;FRAMES COUNT", "one line per stack (-f): the thread's name, the user frames root to leaf, - with -d, the kernel frames root to leaf, a space and the microseconds, as flamegraph reads them"),
         ("[Missed Kernel Stack]", "in place of a kernel stack that could not be stored, [Missed User Stack] of a user one (the stack map was full, or two stacks collided in it); a warning at exit counts them"),
         ("[unknown]", "a frame that could not be named: lib.so+0x1a2b when its file is known, [unknown: process exited] when the process was gone before its memory map could be read"),
+        ("--format pprof", "a gzip-compressed pprof profile instead (-o FILE, else standard output): per stack, off-cpu/microseconds, the time blocked (blocks are not counted, so there is no count); the process ID, thread ID (where it differs) and thread name as labels pid, tid and comm; kernel frames in the mapping [kernel.kallsyms], user frames in their files' mappings with build IDs; -d does not apply"),
     ],
     overhead: "Every context switch on every CPU runs the program. For the thread switched out it \
 applies -p, -t, -u, -k and --state in the kernel, walks its kernel and user stacks into the stack \
@@ -78,6 +81,8 @@ pub struct Args {
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
+    format: FormatArgs,
+    #[command(flatten)]
     common: Common,
 }
 
@@ -85,6 +90,7 @@ pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
     args.block.check()?;
+    let pprof = args.format.pprof(Measure::total("off-cpu", "microseconds"))?;
 
     let spec = Spec::hooks(libtools::sched::switch_hooks());
     let tool = lifecycle::load(Builder::default(), spec, |open| {
@@ -105,7 +111,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut tool = tool.attach()?;
 
     let parts = args.stacks.parts().delimited(args.delimited.on);
-    let mut report = StackReport::new(parts, args.report.folded, args.common.json);
+    let mut report = StackReport::new(parts, args.report.folded, args.common.json).pprof(pprof);
     report.ready(&header(&args));
     let entry = |k: key_t, v: val_t| {
         let ids = (k.user_stack_id, k.kern_stack_id);

@@ -2,7 +2,8 @@
 //! them by count, as bcc's multi-line form, folded lines or JSON.
 
 use clap::Parser;
-use libtools::stacks::{self, Counted, Delimited, ReportArgs, ShownStacks, StackReport};
+use libtools::stacks::{self, Counted, Delimited, FormatArgs, Measure, ReportArgs, ShownStacks};
+use libtools::stacks::StackReport;
 use libtools::{filters, lifecycle, perf, Common, Result, Spec};
 
 libtools::skel!("profile");
@@ -14,6 +15,7 @@ const EXAMPLES: &str = "EXAMPLES:
     profile 5           # profile at 49 Hertz for 5 seconds only
     profile -f 5        # output in folded format for flame graphs
     profile -af 30 | flamegraph > cpu.svg  # a flame graph, kernel frames coloured
+    profile --format pprof -o cpu.pb.gz 10  # a pprof profile: go tool pprof -top cpu.pb.gz
     profile -p 185      # only profile process with PID 185
     profile -L 185      # only profile thread with TID 185
     profile -U          # only show user space stacks (no kernel)
@@ -29,6 +31,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("COMM;FRAMES COUNT", "one line per stack (-f): the thread's name, the user frames root to leaf, - with -d, the kernel frames root to leaf (with _[k] under -a), a space and the count, as flamegraph reads them"),
         ("[Missed Kernel Stack]", "in place of a kernel stack that could not be stored, [Missed User Stack] of a user one (the stack map was full, or two stacks collided in it); a warning at exit counts them"),
         ("[unknown]", "a frame that could not be named: lib.so+0x1a2b when its file is known, [unknown: process exited] when the process was gone before its memory map could be read"),
+        ("--format pprof", "a gzip-compressed pprof profile instead (-o FILE, else standard output): per stack, samples/count and cpu/nanoseconds (the samples times the period, 1/-F seconds; what go tool pprof shows by default); the thread's process ID and name as labels pid and comm; kernel frames in the mapping [kernel.kallsyms], user frames in their files' mappings with build IDs; -a and -d do not apply"),
     ],
     overhead: "A CPU-clock perf event fires -F times a second (49 by default) on every CPU, or on the one \
 -C names, busy or not. Each sample applies the idle, -p and -L filters in the kernel, walks the \
@@ -69,6 +72,8 @@ pub struct Args {
     include_idle: bool,
     #[command(flatten)]
     report: ReportArgs,
+    #[command(flatten)]
+    format: FormatArgs,
     /// CPU number to run profile on
     #[arg(short = 'C', long)]
     cpu: Option<u32>,
@@ -79,6 +84,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
+    let period_ns = 1_000_000_000 / args.frequency as i64;
+    let pprof = args.format.pprof(Measure::sampled("cpu", period_ns))?;
 
     let spec = Spec::no_hook_plan();
     let mut tool = lifecycle::load(ProfileSkelBuilder::default(), spec, |open| {
@@ -98,7 +105,7 @@ pub fn run(args: Args) -> Result<()> {
     tool.keep(links);
 
     let parts = args.stacks.parts().delimited(args.delimited.on).annotated(args.annotations);
-    let mut report = StackReport::new(parts, args.report.folded, args.common.json);
+    let mut report = StackReport::new(parts, args.report.folded, args.common.json).pprof(pprof);
     report.ready(&header(&args));
     let entry = |k: key_t, count: u64| {
         let ids = (k.user_stack_id, k.kern_stack_id);

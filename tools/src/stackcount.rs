@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use clap::Parser;
-use libtools::stacks::{Counted, Delimited, StackParts, StackReport, StackStorage};
+use libtools::stacks::{Counted, Delimited, FormatArgs, Measure, StackParts, StackReport};
+use libtools::stacks::StackStorage;
 use libtools::{bail, elf, lifecycle, run, AttachPoint, Common, PidArg, Prog, Result, Spec};
 
 libtools::skel!("stackcount");
@@ -17,7 +18,8 @@ const EXAMPLES: &str = "EXAMPLES:
     stackcount u:/usr/bin/bash:readline   # a function in a binary
     stackcount -K vfs_read                # kernel stacks of vfs_read() (fentry or kprobe)
     stackcount -i 1 -D 10 t:block:block_rq_issue  # print every second for 10 s
-    stackcount -f -D 5 t:sched:sched_switch | flamegraph > switches.svg";
+    stackcount -f -D 5 t:sched:sched_switch | flamegraph > switches.svg
+    stackcount --format pprof -o switches.pb.gz -D 5 t:sched:sched_switch  # for go tool pprof";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
         ("KERNEL_STACK", "the kernel frames, innermost first, one per line (not with -U); [Missed Kernel Stack] when the stack was lost"),
@@ -27,6 +29,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("COUNT", "how many times the event fired with this stack, on the last line; stacks are printed fewest first"),
         ("folded", "one line per stack instead (-f): COMM;user frames;kernel frames COUNT, outermost first, for flamegraph; a - between user and kernel frames (-d)"),
         ("HH:MM:SS", "the time, before each interval's report (-i with -T)"),
+        ("--format pprof", "a gzip-compressed pprof profile of the whole trace instead (-o FILE, else standard output; not with -i): per stack, calls/count, how many times the event fired; the process ID and name as labels pid and comm where the stacks are per process; kernel frames in the mapping [kernel.kallsyms], user frames in their files' mappings with build IDs; -d does not apply"),
     ],
     overhead: "The program runs at every firing of the counted event, in the task that hit it: a \
 tracepoint, a uprobe (a trap into the kernel at every call of the function) or a kernel function \
@@ -59,7 +62,7 @@ pub struct Args {
     #[arg(short, long)]
     cpu: Option<u32>,
     /// Print the counts every INTERVAL seconds (and clear them)
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "format")]
     interval: Option<u64>,
     /// Trace for this many seconds in total
     #[arg(short = 'D', long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -83,8 +86,10 @@ pub struct Args {
     #[command(flatten)]
     delimited: Delimited,
     /// Output folded format, one line per stack (for flame graphs)
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "format")]
     folded: bool,
+    #[command(flatten)]
+    format: FormatArgs,
     #[command(flatten)]
     storage: StackStorage,
     #[command(flatten)]
@@ -118,6 +123,7 @@ pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     args.pid.check()?;
     libtools::perf::check_cpu(args.cpu)?;
+    let pprof = args.format.pprof(Measure::total("calls", "count"))?;
 
     // One program per kind of event; those for the other kinds stay out.
     let spec = Spec::hooks(vec![hooks(&args.pattern)?]).chosen_only();
@@ -133,7 +139,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let parts = StackParts::shown(args.user_stacks_only, args.kernel_stacks_only)
         .delimited(args.delimited.on);
-    let mut report = StackReport::new(parts, args.folded, args.common.json);
+    let mut report = StackReport::new(parts, args.folded, args.common.json).pprof(pprof);
     let header = format!("Tracing \"{}\"... Hit Ctrl-C to end.", args.pattern);
     report.ready(&header);
     // The key has no tgid only when no user stacks are taken (-K without -P).

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use libtools::stacks::{StackParts, StackReport, StackStorage};
+use libtools::stacks::{FormatArgs, Measure, StackParts, StackReport, StackStorage};
 use libtools::{filters, lifecycle, run, AttachPoint, Common, Prog, Result, Spec};
 
 libtools::skel!("wakeuptime");
@@ -17,7 +17,8 @@ const EXAMPLES: &str = "EXAMPLES:
     wakeuptime -u          # don't include kernel threads (user only)
     wakeuptime -p 185      # trace threads of PID 185 only
     wakeuptime -m 1000     # only blocks of more than 1000 usec
-    wakeuptime -f 5 | flamegraph --colors wakeup --countname us > wakeup.svg";
+    wakeuptime -f 5 | flamegraph --colors wakeup --countname us > wakeup.svg
+    wakeuptime --format pprof -o wakeup.pb.gz 5  # a pprof profile of the waker stacks";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
         ("TARGET", "the name of the threads that were blocked, on a target: line over the stack"),
@@ -25,6 +26,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("WAKER", "the name of the task that woke them, on a waker: line; for a wakeup from an interrupt or a timer, whatever task it interrupted"),
         ("US", "the total microseconds those threads were blocked, switched out until woken, over the blocks between -m and -M; entries are printed smallest first"),
         ("folded", "one line per entry instead (-f): WAKER;stack outermost first;TARGET US, for flamegraph"),
+        ("--format pprof", "a gzip-compressed pprof profile instead (-o FILE, else standard output): per waker stack, blocked/microseconds; the waker's and the blocked threads' names as labels waker and target; the frames in the mapping [kernel.kallsyms]"),
     ],
     overhead: "The switch program runs at every context switch on the system and stores a \
 timestamp for the thread switched out (-p and -u filter it in the kernel); the wakeup program runs \
@@ -51,8 +53,10 @@ pub struct Args {
     #[command(flatten)]
     block: filters::BlockTimes,
     /// Output folded format (waker;stack root to leaf;target count)
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "format")]
     folded: bool,
+    #[command(flatten)]
+    format: FormatArgs,
     #[command(flatten)]
     storage: StackStorage,
     /// Duration of the trace, in seconds (default: until Ctrl-C)
@@ -77,6 +81,7 @@ pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     libtools::check_pid(args.pid)?;
     args.block.check()?;
+    let pprof = args.format.pprof(Measure::total("blocked", "microseconds"))?;
 
     let mut tool = lifecycle::start(Builder::default(), Spec::hooks(hooks()), |open| {
         let rodata = open.rodata()?;
@@ -87,7 +92,8 @@ pub fn run(args: Args) -> Result<()> {
         args.storage.apply(&mut open.maps.stackmap)
     })?;
 
-    let mut report = StackReport::new(StackParts::default(), args.folded, args.common.json);
+    let parts = StackParts::default();
+    let mut report = StackReport::new(parts, args.folded, args.common.json).pprof(pprof);
     report.ready(&header(&args));
     run::sleep_for(args.duration.map(Duration::from_secs));
     // Hooks still attached keep changing the map under the final batch

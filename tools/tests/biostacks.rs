@@ -41,6 +41,40 @@ fn reads_are_counted_under_their_stack() {
 }
 
 #[test]
+fn pprof_counts_requests_by_stack() {
+    let lo = LoopDevice::new();
+    let file = unique_path("biostacks.pb.gz");
+    let args = [
+        "--format",
+        "pprof",
+        "-o",
+        file.to_str().unwrap(),
+        "-d",
+        lo.name(),
+    ];
+    let (f, pid) = trace(BIN, &args, |_| lo.read_direct("4k", 30, 0));
+    assert!(f.stdout.is_empty(), "{:?}", f.stdout);
+    let traces = traces(&go_pprof(&["-traces"], &file));
+    let dd: Vec<&Trace> = traces
+        .iter()
+        .filter(|t| t.label("pid") == Some(pid.to_string().as_str()))
+        .collect();
+    let requests: u64 = dd.iter().map(|t| t.value.parse::<u64>().unwrap()).sum();
+    assert_eq!(requests, 30, "{dd:?}");
+    for t in &dd {
+        assert_eq!(
+            (t.label("comm"), t.label("disk")),
+            (Some("dd"), Some(lo.name()))
+        );
+        assert!(t.frames.iter().any(|f| f.contains("submit_bio")), "{t:?}");
+        assert!(t.frames.iter().all(|f| !f.starts_with("bpf_")), "{t:?}");
+    }
+    let top = go_pprof(&["-top"], &file);
+    assert!(top.contains("\nType: requests\n"), "{top}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
 fn json_has_the_stack_and_buckets() {
     let lo = LoopDevice::new();
     let (f, pid) = trace(BIN, &["--json", "-m", "-d", lo.name()], |_| {

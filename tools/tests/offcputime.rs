@@ -149,6 +149,54 @@ fn min_block_time_drops_shorter_blocks_and_raw_tp_works() {
 }
 
 #[test]
+fn pprof_off_cpu_time_reads_in_go_tool_pprof() {
+    let _cpus = timing();
+    let child = sleeper();
+    let pid = child.pid();
+    let file = unique_path("offcputime.pb.gz");
+    let path = file.to_str().unwrap();
+    let args = ["--format", "pprof", "-o", path, "-p", &pid.to_string(), "3"];
+    let t = Tracer::start(BIN, &args);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+
+    let top = go_pprof(&["-top", "-unit=us"], &file);
+    assert!(top.contains("\nType: off-cpu\n"), "{top}");
+    let rows = top_rows(&top);
+    let target = top_row(&rows, TARGET);
+    let us: u64 = target.cum.strip_suffix("us").unwrap().parse().unwrap();
+    // 10 sleeps of 100 ms: a second, give or take the scheduler.
+    assert!((900_000..1_500_000).contains(&us), "blocked {us} us: {top}");
+    assert!(target.cum_pct > 50.0, "{top}");
+    assert!(
+        top_row(&rows, "do_nanosleep").cum_pct >= target.cum_pct,
+        "{top}"
+    );
+
+    let traces = traces(&go_pprof(&["-traces"], &file));
+    let sleeps: Vec<&Trace> = traces
+        .iter()
+        .filter(|t| t.frames.iter().any(|f| f == TARGET))
+        .collect();
+    assert_eq!(sleeps.len(), 1, "one stack for the sleeps: {traces:?}");
+    let s = sleeps[0];
+    assert_eq!(s.label("pid"), Some(pid.to_string().as_str()), "{s:?}");
+    assert!(
+        s.label("comm").is_some_and(|c| c.starts_with("sleeper")),
+        "{s:?}"
+    );
+    let kernel = s
+        .frames
+        .iter()
+        .position(|f| f == "do_nanosleep")
+        .expect("kernel frames");
+    let user = s.frames.iter().position(|f| f == TARGET).unwrap();
+    assert!(kernel < user, "leaf first: {s:?}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
 }

@@ -261,6 +261,111 @@ fn flamegraph_rejects_empty_input() {
 }
 
 #[test]
+fn pprof_profile_reads_in_go_tool_pprof() {
+    let _cpus = cpu_hog();
+    let child = spin(true, false);
+    let pid = child.id();
+    let file = unique_path("profile.pb.gz");
+    let path = file.to_str().unwrap();
+    let args = [
+        "-F",
+        "99",
+        "--format",
+        "pprof",
+        "-o",
+        path,
+        "-p",
+        &pid.to_string(),
+        "2",
+    ];
+    let f = Tracer::start(BIN, &args).finish();
+    drop(child);
+    f.assert_success();
+    assert!(
+        f.stdout.is_empty(),
+        "the profile is in the file: {:?}",
+        f.stdout
+    );
+
+    // Every sample: its count, and the CPU time it stands for (1/99 s each).
+    let raw = go_pprof(&["-raw"], &file);
+    assert!(
+        raw.contains("\nPeriodType: cpu nanoseconds\nPeriod: 10101010\n"),
+        "{raw}"
+    );
+    let values = raw_values(&raw);
+    for v in &values {
+        assert_eq!(v.len(), 2, "samples/count and cpu/nanoseconds: {raw}");
+        assert_eq!(v[1], v[0] * 10_101_010, "{raw}");
+    }
+    let samples: u64 = values.iter().map(|v| v[0]).sum();
+    assert!(samples >= 40, "too few samples at 99 Hz for 2 s: {raw}");
+
+    // The helper spins 50 ms for each 10 ms of getppid(2) calls.
+    let top = go_pprof(&["-top"], &file);
+    let helper = c_helper("spin", false);
+    assert!(
+        top.contains(&format!("\nBuild ID: {}\n", readelf_build_id(&helper))),
+        "{top}"
+    );
+    assert!(
+        top.starts_with(&format!(
+            "File: {}\n",
+            helper.file_name().unwrap().to_str().unwrap()
+        )),
+        "{top}"
+    );
+    assert!(top.contains("\nType: cpu\n"), "{top}");
+    let rows = top_rows(&top);
+    let hot = top_row(&rows, TARGET);
+    assert!(hot.flat_pct > 50.0, "{TARGET}: {hot:?}\n{top}");
+    assert!(top_row(&rows, "main").cum_pct > 90.0, "{top}");
+    let counted = go_pprof(&["-top", "-sample_index=samples"], &file);
+    let by_count = top_row(&top_rows(&counted), TARGET).flat_pct;
+    assert!((by_count - hot.flat_pct).abs() < 0.1, "{counted}");
+
+    // Labels; kernel frames leaf-side of the user frames that entered it.
+    let traces = traces(&go_pprof(&["-traces"], &file));
+    assert!(!traces.is_empty());
+    for t in &traces {
+        assert_eq!(t.label("pid"), Some(pid.to_string().as_str()), "{t:?}");
+        assert!(
+            t.label("comm").is_some_and(|c| c.starts_with("spin-")),
+            "{t:?}"
+        );
+    }
+    assert!(traces
+        .iter()
+        .any(|t| t.frames[0] == TARGET && t.frames.contains(&"main".into())));
+    assert!(
+        traces.iter().any(|t| {
+            let syscall = t.frames.iter().position(|f| f == "do_syscall_64");
+            let main = t.frames.iter().position(|f| f == "main");
+            syscall.zip(main).is_some_and(|(s, m)| s < m)
+        }),
+        "no getppid(2) stack: {traces:?}"
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn pprof_to_a_terminal_is_a_usage_error() {
+    require_root();
+    let pty = nix::pty::openpty(None, None).expect("openpty");
+    let out = Command::new(BIN)
+        .args(["--format", "pprof", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(pty.slave))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("-o FILE"), "{err}");
+}
+
+#[test]
 fn every_variant_passes_the_verifier() {
     for args in [&[][..], &["-U"][..], &["-K", "-I"][..]] {
         let f = run(BIN, args, &[("BPFTK_LOAD_ONLY", "1")]);
@@ -274,6 +379,23 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-p", "abc"]);
     assert_usage_error(BIN, &["-U", "-K"]);
     assert_usage_error(BIN, &["0"]);
+    assert_usage_error(BIN, &["-o", "cpu.pb.gz", "1"]);
+    assert_usage_error(BIN, &["--format", "svg", "1"]);
+    assert_usage_error(BIN, &["-f", "--format", "pprof", "1"]);
+    assert_usage_error(BIN, &["--json", "--format", "pprof", "1"]);
+    assert_runtime_error(
+        BIN,
+        &["--format", "pprof", "-o", "/nonexistent/cpu.pb.gz", "1"],
+        &[],
+        "cannot create /nonexistent/cpu.pb.gz: No such file or directory",
+    );
+    // A profile that cannot be written: after the ready line, one error.
+    let full = run(BIN, &["--format", "pprof", "-o", "/dev/full", "1"], &[]);
+    assert_eq!(full.status.code(), Some(1), "{:?}", full.stderr);
+    assert_eq!(
+        full.stderr[1..],
+        ["profile: error: cannot write output: No space left on device"]
+    );
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
     assert_runtime_error(BIN, &["-C", "9999", "1"], &[], "CPU 9999 is not online");
     assert_needs_privileges(BIN, &["1"]);

@@ -165,6 +165,52 @@ fn kernel_stacks_across_processes_in_intervals() {
 }
 
 #[test]
+fn pprof_call_counts_read_in_go_tool_pprof() {
+    let child = caller();
+    let pid = child.pid();
+    let file = unique_path("stackcount.pb.gz");
+    let path = file.to_str().unwrap();
+    let args = [
+        "--format",
+        "pprof",
+        "-o",
+        path,
+        "-P",
+        "-p",
+        &pid.to_string(),
+        "-D",
+        "3",
+        "t:syscalls:sys_enter_getppid",
+    ];
+    let t = Tracer::start(BIN, &args);
+    assert!(child.release());
+    let f = t.finish();
+    f.assert_success();
+
+    let raw = go_pprof(&["-raw"], &file);
+    let calls: u64 = raw_values(&raw).iter().map(|v| v[0]).sum();
+    assert_eq!(calls, CALLS, "{raw}");
+    let top = go_pprof(&["-top"], &file);
+    assert!(top.contains("\nType: calls\n"), "{top}");
+    let rows = top_rows(&top);
+    assert_eq!(
+        top_row(&rows, "do_syscall_64").cum,
+        CALLS.to_string(),
+        "{top}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.name.contains("getppid") && r.cum == CALLS.to_string()),
+        "libc's getppid: {top}"
+    );
+    for t in traces(&go_pprof(&["-traces"], &file)) {
+        assert_eq!(t.label("pid"), Some(pid.to_string().as_str()), "{t:?}");
+        assert_eq!(t.label("comm"), Some("python3"), "{t:?}");
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &["t:sched:sched_switch"]);
     assert_all_hooks_load(BIN, &["u:c:malloc"]);
@@ -198,6 +244,10 @@ fn every_alternative_passes_the_verifier() {
 fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &[]);
     assert_usage_error(BIN, &["-U", "-K", "t:sched:sched_switch"]);
+    assert_usage_error(
+        BIN,
+        &["-i", "1", "--format", "pprof", "t:sched:sched_switch"],
+    );
     assert_runtime_error(BIN, &["u:c:mal*"], &[], "wildcards are not supported");
     assert_runtime_error(
         BIN,

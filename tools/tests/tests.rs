@@ -60,7 +60,8 @@ mod offcputime;
 mod oomkill;
 // open(2) calls with their fd, error, flags and path.
 mod opensnoop;
-// profile and flamegraph: sampled stacks of a spinning helper.
+// profile and flamegraph: sampled stacks of a spinning helper (folded, SVG,
+// and pprof as go tool pprof reads it).
 mod profile;
 // Readahead pages of a cold file read in order (or the hooks this kernel lacks).
 mod readahead;

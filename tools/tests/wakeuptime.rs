@@ -59,6 +59,44 @@ fn folded_blocked_time_of_a_pipe_reader() {
 }
 
 #[test]
+fn pprof_on_standard_output_reads_in_go_tool_pprof() {
+    let _cpus = timing();
+    // Standard output a file, not a terminal: the profile goes there.
+    let file = unique_path("wakeuptime.pb.gz");
+    let script = format!("exec {BIN} --format pprof 3 > {}", file.display());
+    let t = Tracer::start("sh", &["-c", &script]);
+    blocked_reader();
+    let f = t.finish();
+    f.assert_success();
+    let traces = traces(&go_pprof(&["-traces", "-unit=us"], &file));
+    let longest = traces
+        .iter()
+        .filter(|t| t.label("target") == Some("head"))
+        .max_by_key(|t| t.value.strip_suffix("us").unwrap().parse::<u64>().unwrap())
+        .unwrap_or_else(|| panic!("no wakeup of head: {traces:?}"));
+    let us: u64 = longest.value.strip_suffix("us").unwrap().parse().unwrap();
+    assert!((250_000..1_500_000).contains(&us), "{longest:?}");
+    assert!(
+        longest.label("waker").is_some_and(|w| !w.is_empty()),
+        "{longest:?}"
+    );
+    assert!(
+        longest
+            .frames
+            .iter()
+            .all(|f| !f.starts_with("bpf_prog_") && !f.contains('[')),
+        "named kernel frames: {longest:?}"
+    );
+    let top = go_pprof(&["-top"], &file);
+    assert!(
+        top.starts_with("File: [kernel.kallsyms]\nBuild ID: "),
+        "{top}"
+    );
+    assert!(top.contains("\nType: blocked\n"), "{top}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
 fn multiline_json_and_raw_tp() {
     let _cpus = timing();
     let t = Tracer::start(BIN, &["2"]);

@@ -1,6 +1,8 @@
 //! The command-line options of the stack tools.
 
-use super::{describe_target, StackParts};
+use std::path::PathBuf;
+
+use super::{describe_target, Measure, Pprof, StackParts};
 
 /// The deepest stack the BPF side records (bpf/stacks.bpf.h).
 const MAX_DEPTH: u32 = crate::consts::BPFTK_MAX_STACK_DEPTH as u32;
@@ -72,7 +74,7 @@ pub struct Delimited {
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
     /// Output folded format, one line per stack (for flame graphs)
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "format")]
     pub folded: bool,
     #[command(flatten)]
     pub storage: StackStorage,
@@ -92,5 +94,46 @@ impl ReportArgs {
             Some(d) => format!(" for {d} secs."),
             None => "... Hit Ctrl-C to end.".into(),
         }
+    }
+}
+
+/// `--format pprof` and `-o FILE`, as every stack tool spells them: the
+/// report as a profile for `go tool pprof` instead of text.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct FormatArgs {
+    /// Write the report in this format instead of text: pprof, a
+    /// gzip-compressed profile.proto for go tool pprof
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<StackFormat>,
+    /// Write the --format report to FILE (default: standard output, which
+    /// must then not be a terminal)
+    #[arg(short, long, value_name = "FILE", requires = "format")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of `--format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackFormat {
+    Pprof,
+}
+
+impl FormatArgs {
+    /// With `--format pprof`, a profile of `measure` to write at the end:
+    /// to FILE, created now so that a bad path fails before tracing, else
+    /// to standard output. A binary profile on a terminal is a usage
+    /// error, as clap reports them (exit status 2).
+    pub fn pprof(&self, measure: Measure) -> anyhow::Result<Option<Pprof>> {
+        use std::io::IsTerminal;
+        if self.format.is_none() {
+            return Ok(None);
+        }
+        if self.output.is_none() && std::io::stdout().is_terminal() {
+            clap::Error::raw(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "--format pprof writes a binary profile: name a file with -o FILE, or redirect standard output\n",
+            )
+            .exit();
+        }
+        Pprof::create(measure, self.output.as_deref()).map(Some)
     }
 }

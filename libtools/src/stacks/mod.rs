@@ -1,6 +1,7 @@
 //! Stack traces: ids from a BPF stack map turned into named frames with one
 //! blazesym symbolizer cached across a whole report, and the output forms
-//! every stack tool shares (bcc's multi-line form and folded lines).
+//! every stack tool shares (bcc's multi-line form, folded lines, JSON and
+//! pprof profiles).
 //!
 //! Kernel frames come from kallsyms; user frames from the process (ELF
 //! symbols, DWARF where present, demangled). A process's memory map is
@@ -12,14 +13,17 @@
 mod args;
 mod forms;
 mod map;
+mod pprof;
+mod proto;
 mod report;
 mod resolver;
 mod vmas;
 
-pub use args::{Delimited, ReportArgs, ShownStacks, StackStorage};
+pub use args::{Delimited, FormatArgs, ReportArgs, ShownStacks, StackFormat, StackStorage};
 pub use forms::{Form, Sample, StackParts, Wakeup};
 pub use map::{stack_addrs, stack_lost};
-pub use report::{describe_target, print_report, warn_lost_samples, Counted, StackReport};
+pub use pprof::{Frames, LabelValue, Measure, Pprof, PprofSample};
+pub use report::{describe_target, warn_lost_samples, Counted, StackReport};
 pub use resolver::StackResolver;
 
 /// Placeholders, as bcc prints them.

@@ -8,7 +8,7 @@ use anyhow::Result;
 use libbpf_rs::MapCore;
 
 use super::{stack_addrs, stack_lost, Form, Sample, StackParts, StackResolver, Wakeup};
-use super::{StackStorage, MISSED_KERNEL};
+use super::{Frames, LabelValue, Pprof, PprofSample, StackStorage, MISSED_KERNEL};
 use crate::output::print_or_quit;
 use crate::{c_bytes, decode, maps};
 
@@ -53,6 +53,22 @@ pub struct Counted {
 }
 
 impl Counted {
+    /// pprof's labels: the process's id and name, and the thread's id
+    /// where that is what the entry counts by.
+    fn labels(&self) -> Vec<(&'static str, LabelValue<'_>)> {
+        let mut labels = Vec::new();
+        if self.tgid != 0 {
+            labels.push(("pid", LabelValue::Num(self.tgid.into())));
+        }
+        if self.pid != self.tgid {
+            labels.push(("tid", LabelValue::Num(self.pid.into())));
+        }
+        if !self.comm.is_empty() {
+            labels.push(("comm", LabelValue::Bytes(&self.comm)));
+        }
+        labels
+    }
+
     /// An entry of the ids, comm and (user, kernel) stack ids its key holds.
     pub fn new(pid: u32, tgid: u32, comm: &[c_char], stack_ids: (i32, i32), count: u64) -> Counted {
         Counted {
@@ -67,14 +83,15 @@ impl Counted {
 }
 
 /// Print `counted` (sorted by count, smallest first, as bcc does) from the
-/// stack map `stacks`; returns how many stacks were lost. Stops quietly when
-/// the reader goes away.
-pub fn print_report(
+/// stack map `stacks`, or with `pprof` write it as a profile; returns how
+/// many stacks were lost. Stops quietly when the reader goes away.
+fn print_report(
     counted: &mut [Counted],
     parts: StackParts,
     form: Form,
     stacks: &dyn MapCore,
     resolver: &mut StackResolver,
+    mut pprof: Option<&mut Pprof>,
 ) -> u64 {
     use std::io::Write;
     counted.sort_by_key(|c| (c.count, c.pid));
@@ -93,8 +110,25 @@ pub fn print_report(
         Some(stack_addrs(stacks, id).unwrap_or_default())
     };
     for c in counted.iter() {
-        let kernel = frames(c.kern_stack_id, parts.kernel).map(|a| resolver.kernel(&a));
-        let user = frames(c.user_stack_id, parts.user).map(|a| resolver.user(c.tgid, &a));
+        let kernel_addrs = frames(c.kern_stack_id, parts.kernel);
+        let user_addrs = frames(c.user_stack_id, parts.user);
+        let kernel = kernel_addrs.as_ref().map(|a| resolver.kernel(a));
+        let user = user_addrs.as_ref().map(|a| resolver.user(c.tgid, a));
+        if let Some(p) = pprof.as_deref_mut() {
+            let s = PprofSample {
+                kernel: parts
+                    .kernel
+                    .then(|| Frames::of(kernel_addrs.as_deref(), kernel.as_deref())),
+                user: parts.user.then(|| {
+                    let frames = Frames::of(user_addrs.as_deref(), user.as_deref());
+                    (c.tgid, frames)
+                }),
+                count: c.count,
+                labels: c.labels(),
+            };
+            p.add(resolver, &s);
+            continue;
+        }
         let s = Sample {
             pid: c.pid,
             comm: &c.comm,
@@ -112,6 +146,9 @@ pub fn print_report(
         }
     }
     let _ = out.flush();
+    if let Some(p) = pprof {
+        p.write();
+    }
     crate::verbose!(
         "{} stacks symbolized and printed in {} ms",
         counted.len(),
@@ -130,11 +167,13 @@ fn warn_lost(lost: u64) {
 }
 
 /// A stack tool from its header to its report: the form and parts it
-/// prints, and the resolver that remembers processes while it traces.
+/// prints, or the pprof profile it writes instead, and the resolver that
+/// remembers processes while it traces.
 pub struct StackReport {
     form: Form,
     parts: StackParts,
     resolver: StackResolver,
+    pprof: Option<Pprof>,
 }
 
 impl StackReport {
@@ -143,24 +182,40 @@ impl StackReport {
             form: Form::new(folded, json),
             parts,
             resolver: StackResolver::new(),
+            pprof: None,
         }
     }
 
+    /// The report as this pprof profile instead, with `--format pprof`
+    /// ([`super::FormatArgs::pprof`]). It is written by the report, once:
+    /// a tool that reports every interval cannot take it.
+    pub fn pprof(self, pprof: Option<Pprof>) -> StackReport {
+        StackReport { pprof, ..self }
+    }
+
+    /// Whether the report is text a person reads as it comes.
+    fn multiline(&self) -> bool {
+        self.form == Form::Multiline && self.pprof.is_none()
+    }
+
     /// bcc's header: the first line of the multi-line form on stdout;
-    /// folded lines and JSON are read by programs, so there it goes to
-    /// stderr, where it is the ready line.
-    pub fn ready(&self, header: &str) {
-        if self.form == Form::Multiline {
+    /// folded lines, JSON and pprof are read by programs, so there it goes
+    /// to stderr, where it is the ready line (and pprof's comment).
+    pub fn ready(&mut self, header: &str) {
+        if self.multiline() {
             print_or_quit(&format!("{header}\n"));
         } else {
             eprintln!("{header}");
+        }
+        if let Some(p) = &mut self.pprof {
+            p.begin(header);
         }
     }
 
     /// Before each interval's report in the multi-line form: an empty
     /// line, and the time with `timestamp`.
     pub fn interval_heading(&self, timestamp: bool) {
-        if self.form == Form::Multiline {
+        if self.multiline() {
             let mut h = String::from("\n");
             if timestamp {
                 h.push_str(&format!("{}\n", crate::output::now().format("%H:%M:%S")));
@@ -192,29 +247,36 @@ impl StackReport {
         stacks: &dyn MapCore,
         entry: impl Fn(K, V) -> Counted,
     ) -> Result<u64> {
+        if let Some(p) = &mut self.pprof {
+            p.end();
+        }
         let mut counted: Vec<Counted> = maps::drain(counts)?
             .iter()
             .map(|(k, v)| entry(decode(k), decode(v)))
             .filter(|c| c.count > 0)
             .collect();
-        let (parts, form) = (self.parts, self.form);
         Ok(print_report(
             &mut counted,
-            parts,
-            form,
+            self.parts,
+            self.form,
             stacks,
             &mut self.resolver,
+            self.pprof.as_mut(),
         ))
     }
 
     /// [`StackReport::print`] for wakeuptime's entries: a waker's kernel
-    /// stack and the time the threads it woke were blocked.
+    /// stack and the time the threads it woke were blocked (for pprof,
+    /// the waker's and the blocked threads' names are labels).
     pub fn print_wakeups<K: plain::Plain + Default>(
         &mut self,
         counts: &dyn MapCore,
         stacks: &dyn MapCore,
         entry: impl Fn(&K) -> (&[c_char], &[c_char], i32),
     ) -> Result<u64> {
+        if let Some(p) = &mut self.pprof {
+            p.end();
+        }
         let mut woken: Vec<(K, u64)> = maps::drain(counts)?
             .iter()
             .map(|(k, v)| (decode(k), decode(v)))
@@ -224,13 +286,29 @@ impl StackReport {
         let mut out = String::new();
         for (key, us) in &woken {
             let (waker, target, stack_id) = entry(key);
-            let frames = if stack_lost(stack_id) {
-                lost += 1;
-                vec![MISSED_KERNEL.to_string()]
-            } else {
-                let addrs = stack_addrs(stacks, stack_id).unwrap_or_default();
-                self.resolver.kernel(&addrs)
+            let addrs =
+                (!stack_lost(stack_id)).then(|| stack_addrs(stacks, stack_id).unwrap_or_default());
+            let frames = match &addrs {
+                None => {
+                    lost += 1;
+                    vec![MISSED_KERNEL.to_string()]
+                }
+                Some(addrs) => self.resolver.kernel(addrs),
             };
+            if let Some(p) = &mut self.pprof {
+                let named = addrs.as_ref().map(|_| &frames[..]);
+                let s = PprofSample {
+                    kernel: Some(Frames::of(addrs.as_deref(), named)),
+                    user: None,
+                    count: *us,
+                    labels: vec![
+                        ("waker", LabelValue::Bytes(c_bytes(waker))),
+                        ("target", LabelValue::Bytes(c_bytes(target))),
+                    ],
+                };
+                p.add(&self.resolver, &s);
+                continue;
+            }
             let w = Wakeup {
                 waker: &String::from_utf8_lossy(c_bytes(waker)),
                 target: &String::from_utf8_lossy(c_bytes(target)),
@@ -239,7 +317,10 @@ impl StackReport {
             };
             out.push_str(&self.form.wakeup(&w));
         }
-        print_or_quit(&out);
+        match &mut self.pprof {
+            Some(p) => p.write(),
+            None => print_or_quit(&out),
+        }
         warn_lost(lost);
         Ok(lost)
     }

@@ -196,21 +196,23 @@ impl StackResolver {
     /// stack of a program without frame pointers. The name of a data object
     /// there (`PyFloat_Type`) would be a made-up frame.
     fn in_data(&self, pid: u32, addr: u64) -> bool {
+        self.vma(pid, addr).is_some_and(|v| !v.exec)
+    }
+
+    /// The mapping of `pid`'s remembered memory map that holds `addr`.
+    pub(super) fn vma(&self, pid: u32, addr: u64) -> Option<&Vma> {
         self.maps
-            .get(&pid)
-            .and_then(|m| m.iter().find(|v| v.start <= addr && addr < v.end))
-            .is_some_and(|v| !v.exec)
+            .get(&pid)?
+            .iter()
+            .find(|v| v.start <= addr && addr < v.end)
     }
 
     /// Names for an exited process, from the files of its remembered map.
     fn names_from_files(&self, pid: u32, addrs: &[u64]) -> Vec<Option<String>> {
-        let Some(maps) = self.maps.get(&pid) else {
-            return vec![None; addrs.len()];
-        };
         addrs
             .iter()
             .map(|&a| {
-                let v = maps.iter().find(|v| v.start <= a && a < v.end)?;
+                let v = self.vma(pid, a)?;
                 let path = v.path.as_ref()?;
                 let src = Source::Elf(Elf::new(path));
                 let off = a - v.start + v.offset;
@@ -227,11 +229,7 @@ impl StackResolver {
 
     /// `module+0xoffset` where the mapping is known, else a marker.
     fn placeholder(&self, pid: u32, addr: u64, alive: bool) -> String {
-        let vma = self
-            .maps
-            .get(&pid)
-            .and_then(|m| m.iter().find(|v| v.start <= addr && addr < v.end));
-        match vma {
+        match self.vma(pid, addr) {
             Some(Vma {
                 path: Some(p),
                 start,

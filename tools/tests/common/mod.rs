@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 mod layout;
+mod pprof;
 pub use layout::*;
+pub use pprof::*;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
