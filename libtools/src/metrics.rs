@@ -175,18 +175,19 @@ impl Scrape {
 
     /// A log2 histogram of bpf/hist.h (slot i holds whole units in
     /// [2^i, 2^(i+1)), the last slot everything above) as cumulative
-    /// buckets in base units: `scale` is one unit in seconds or bytes
-    /// (1e-6 for usecs). `sum` is the total in the tool's unit.
+    /// buckets in base units: `per_base` units make a second or a byte
+    /// (1e6 for usecs; a division, so 40 us is 4e-5 s, not 3.9999e-5).
+    /// `sum` is the total in the tool's unit.
     pub fn log2_histogram(
         &mut self,
         name: &'static str,
         help: &'static str,
         labels: &[(&str, &[u8])],
         slots: &[u64],
-        scale: f64,
+        per_base: f64,
         sum: u64,
     ) {
-        let s = log2_sample(slots, scale, sum);
+        let s = log2_sample(slots, per_base, sum);
         self.add(name, help, labels, s);
     }
 
@@ -223,17 +224,17 @@ impl Scrape {
     }
 }
 
-fn log2_sample(slots: &[u64], scale: f64, sum: u64) -> Sample {
+fn log2_sample(slots: &[u64], per_base: f64, sum: u64) -> Sample {
     let last = slots.len().saturating_sub(1);
     let mut buckets: Vec<(f64, u64)> = slots[..last]
         .iter()
         .enumerate()
         // A whole unit v counts a value in [v, v+1): slot i's are all below 2^(i+1).
-        .map(|(i, &c)| ((1u64 << (i + 1)) as f64 * scale, c))
+        .map(|(i, &c)| ((1u64 << (i + 1)) as f64 / per_base, c))
         .collect();
     buckets.push((f64::MAX, slots.get(last).copied().unwrap_or(0)));
     Sample::Histogram {
-        sum: sum as f64 * scale,
+        sum: sum as f64 / per_base,
         count: slots.iter().sum(),
         buckets,
     }
@@ -375,7 +376,7 @@ mod tests {
                     "Latency",
                     &[("disk", b"sda")],
                     &slots,
-                    1e-6,
+                    1e6,
                     40,
                 )
             },
@@ -391,18 +392,18 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("lat_seconds_bucket{le=\"2e-6\",disk=\"sda\"} 1\n"),
+            text.contains("lat_seconds_bucket{le=\"0.000002\",disk=\"sda\"} 1\n"),
             "{text}"
         );
         assert!(
-            text.contains("lat_seconds_bucket{le=\"1.6e-5\",disk=\"sda\"} 3\n"),
+            text.contains("lat_seconds_bucket{le=\"0.000016\",disk=\"sda\"} 3\n"),
             "{text}"
         );
         assert!(
             text.contains("lat_seconds_bucket{le=\"+Inf\",disk=\"sda\"} 4\n"),
             "{text}"
         );
-        assert!(text.contains("bpftk_events_lost_total 3.0\n"), "{text}");
+        assert!(text.contains("bpftk_events_lost_total{} 3.0\n"), "{text}");
         assert!(text.ends_with("# EOF\n"));
     }
 
@@ -419,7 +420,7 @@ mod tests {
         assert!(text.contains("calls_total{comm=\"b\"}"), "{text}");
         assert!(!text.contains("comm=\"c\""), "{text}");
         assert!(
-            text.contains("bpftk_metrics_series_dropped_total 1.0\n"),
+            text.contains("bpftk_metrics_series_dropped_total{} 1.0\n"),
             "{text}"
         );
     }

@@ -215,11 +215,70 @@ fn prometheus_scrapes_syscount_across_a_restart() {
     let pid = second.pid().to_string();
     let t = Tracer::start(SYSCOUNT, &["-p", &pid, "--metrics", &addr]);
     assert!(second.release());
-    let v = prom.query_until(&q, |v| v < 3000.0 && v >= 2000.0);
+    let v = prom.query_until(&q, |v| (2000.0..3000.0).contains(&v));
     assert!(v < 2010.0, "{v}");
     let resets = prom.query_until(&format!("resets({q}[1m])"), |v| v >= 1.0);
     assert_eq!(resets, 1.0);
     let rate = prom.query_until(&format!("rate({q}[1m])"), |v| v > 0.0);
     assert!(rate.is_finite(), "{rate}");
+    t.stop().assert_success();
+}
+
+const BIOLATENCY: &str = env!("CARGO_BIN_EXE_biolatency");
+
+/// The `le` bound of the bucket where a cumulative histogram in an
+/// exposition reaches half its count, and the bound before it.
+fn median_bucket(body: &str, series: &str) -> (f64, f64) {
+    let buckets: Vec<(f64, f64)> = body
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&format!("{series}_bucket{{le=\""))?;
+            let (le, rest) = rest.split_once('"')?;
+            let n = rest.rsplit_once(' ')?.1.parse().ok()?;
+            Some((le.parse().unwrap_or(f64::INFINITY), n))
+        })
+        .collect();
+    let total = buckets.last().expect("buckets").1;
+    let at = buckets.iter().position(|b| b.1 >= total / 2.0).unwrap();
+    (if at == 0 { 0.0 } else { buckets[at - 1].0 }, buckets[at].0)
+}
+
+#[test]
+fn prometheus_sees_biolatency_of_a_loop_device_across_a_restart() {
+    let lo = LoopDevice::new();
+    let addr = free_addr();
+    let prom = Prometheus::start(&addr);
+    let args = ["-D", "-d", lo.name(), "--metrics", &addr];
+    let t = Tracer::start(BIOLATENCY, &args);
+    let series = "bpftk_block_io_latency_seconds";
+    let sel = format!("{{job=\"bpftk\",disk=\"{}\"}}", lo.name());
+    // In two halves, the second after Prometheus has seen the first: a
+    // rate needs an increase between two scrapes.
+    lo.read_direct("4k", 500, 0);
+    prom.query_until(&format!("{series}_count{sel}"), |v| v >= 500.0);
+    lo.read_direct("4k", 500, 0);
+    let count = prom.query_until(&format!("{series}_count{sel}"), |v| v >= 1000.0);
+    assert!(count < 1010.0, "{count}");
+    // Prometheus's median lies in the bucket our own scrape puts it in.
+    let (_, body) = scrape(&addr, OPEN_METRICS);
+    let (low, high) = median_bucket(&body, series);
+    let q = format!("histogram_quantile(0.5, {series}_bucket{sel})");
+    let median = prom.query_until(&q, |v| v.is_finite());
+    assert!(
+        low <= median && median <= high,
+        "{median} not in [{low}, {high}]\n{body}"
+    );
+    let rate = prom.query_until(&format!("rate({series}_count{sel}[20s])"), |v| v > 0.0);
+    assert!(rate < 1000.0, "500 reads in a second or more: {rate}/s");
+    // A restart: counts begin again and Prometheus sees the reset.
+    t.stop().assert_success();
+    let t = Tracer::start(BIOLATENCY, &args);
+    lo.read_direct("4k", 300, 0);
+    let count = prom.query_until(&format!("{series}_count{sel}"), |v| {
+        (300.0..1000.0).contains(&v)
+    });
+    assert!(count < 310.0, "{count}");
+    let resets = prom.query_until(&format!("resets({series}_count{sel}[1m])"), |v| v >= 1.0);
+    assert_eq!(resets, 1.0);
     t.stop().assert_success();
 }
