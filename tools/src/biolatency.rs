@@ -32,7 +32,7 @@ pub const DOC: crate::Doc = crate::Doc {
     overhead: "Each block I/O request runs one program when it is issued to the device (with -Q also \
 one when it is inserted into the OS queue), which stores a timestamp in a hash map by request, and \
 one at completion, which adds the latency to a histogram in the kernel. Nothing is sent per I/O; \
-user space reads the histograms at each interval. The cost per request is small next to the I/O \
+user space reads the histograms at each interval (with --metrics at each scrape, never clearing them). The cost per request is small next to the I/O \
 itself, but is paid on every request of every disk, so it becomes measurable on devices doing \
 very many I/Os a second. -d and -c filter in the kernel when a request starts. At most 10240 \
 requests are timed at once: requests beyond that are not counted.",

@@ -29,7 +29,7 @@ pub const DOC: crate::Doc = crate::Doc {
 entry (the count, and with -L the time); with -L the entry program also stores a timestamp per \
 thread. -p and -c filter in the kernel, but the programs still run at every syscall, so on a \
 syscall-heavy system the cost grows with the syscall rate. Nothing is sent per call: user space \
-reads and clears the map once per interval. The map holds 10240 syscalls or processes, and with -L \
+reads and clears the map once per interval (with --metrics it reads it, without clearing, at each scrape). The map holds 10240 syscalls or processes, and with -L \
 the timestamp map 10240 threads in syscalls; calls beyond those are not counted.",
     see_also: &["statsnoop", "opensnoop", "funclatency"],
     hooks: crate::Hooks::Declared { object: "syscount", points: hooks },
