@@ -26,6 +26,7 @@ pub mod hooks;
 pub mod irqs;
 pub mod lifecycle;
 pub mod maps;
+pub mod metrics;
 pub mod mount;
 pub mod names;
 pub mod net;

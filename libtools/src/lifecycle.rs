@@ -200,6 +200,11 @@ impl<'obj, S: Skel<'obj>> Loaded<S> {
         bpf::report_dropped(self.skel.object());
     }
 
+    /// Events lost so far (ring buffer or in-flight map full), for --metrics.
+    pub fn dropped(&self) -> u64 {
+        bpf::dropped_events(self.skel.object())
+    }
+
     fn map(&self, name: &str) -> Result<libbpf_rs::Map<'_>> {
         self.skel
             .object()

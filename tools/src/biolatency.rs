@@ -4,7 +4,7 @@
 use clap::Parser;
 use libtools::hist::{MillisArg, Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
-use libtools::{disks, lifecycle, maps, AttachPoint, CgroupArg, Common, Prog, Result, Spec, Value};
+use libtools::{disks, lifecycle, maps, metrics, AttachPoint, CgroupArg, Common, Prog, Result, Spec, Value};
 
 libtools::skel!("biolatency");
 use skel::{types::hist_ext, types::hist_key, BiolatencySkelBuilder as Builder};
@@ -32,7 +32,7 @@ pub const DOC: crate::Doc = crate::Doc {
     overhead: "Each block I/O request runs one program when it is issued to the device (with -Q also \
 one when it is inserted into the OS queue), which stores a timestamp in a hash map by request, and \
 one at completion, which adds the latency to a histogram in the kernel. Nothing is sent per I/O; \
-user space reads the histograms at each interval. The cost per request is small next to the I/O \
+user space reads the histograms at each interval (with --metrics at each scrape, never clearing them). The cost per request is small next to the I/O \
 itself, but is paid on every request of every disk, so it becomes measurable on devices doing \
 very many I/Os a second. -d and -c filter in the kernel when a request starts. At most 10240 \
 requests are timed at once: requests beyond that are not counted.",
@@ -68,6 +68,8 @@ pub struct Args {
     extension: bool,
     #[command(flatten)]
     cgroup: CgroupArg,
+    #[command(flatten)]
+    metrics: metrics::MetricsArg,
     #[command(flatten)]
     common: Common,
 }
@@ -105,10 +107,13 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     })?;
 
+    let flags = disks::ReqFlags::load();
+    if args.metrics.addr.is_some() {
+        return serve(&args, &tool.maps.hists, &flags, || tool.dropped());
+    }
     let unit = args.ms.unit();
     let summary = Summary::new(args.common.json, unit, Scale::Log2, args.timestamp.timestamp);
     summary.ready("block device I/O");
-    let flags = disks::ReqFlags::load();
     run::summaries(&args.interval, || {
         let parts = disks::partitions();
         let mut hists: Vec<(hist_key, hist_ext)> = maps::drain_as(&tool.maps.hists)?;
@@ -148,4 +153,36 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(summary.end())
     })
+}
+
+/// --metrics: the running histograms (never cleared), by disk with -D and
+/// by flags with -F, in seconds.
+fn serve(
+    args: &Args,
+    hists: &dyn libbpf_rs::MapCore,
+    flags: &disks::ReqFlags,
+    lost: impl Fn() -> u64,
+) -> Result<()> {
+    let per_second = if args.ms.milliseconds { 1e3 } else { 1e6 };
+    metrics::serve(
+        &args.metrics,
+        |m| {
+            let parts = disks::partitions();
+            for (key, h) in maps::read_as::<hist_key, hist_ext>(hists)? {
+                let disk = disks::name(&parts, key.dev);
+                let flag = flags.describe(key.cmd_flags);
+                let mut labels: Vec<(&str, &[u8])> = Vec::new();
+                if args.disk {
+                    labels.push(("disk", disk.as_bytes()));
+                }
+                if args.flag {
+                    labels.push(("flags", flag.as_bytes()));
+                }
+                let help = "Block I/O latency, issue (-Q: queueing) to completion";
+                m.log2_histogram("bpftk_block_io_latency_seconds", help, &labels, &h.hist.slots, per_second, h.total);
+            }
+            Ok(())
+        },
+        lost,
+    )
 }

@@ -1,7 +1,7 @@
 //! syscount: system calls counted (and timed) by syscall or by process.
 
 use clap::Parser;
-use libtools::{lifecycle, maps, periodic, syscalls, AttachPoint, CgroupArg, Column};
+use libtools::{lifecycle, maps, metrics, periodic, syscalls, AttachPoint, CgroupArg, Column};
 use libtools::{Common, Output, PidArg, Prog, Result, Spec, Value};
 
 libtools::skel!("syscount");
@@ -29,7 +29,7 @@ pub const DOC: crate::Doc = crate::Doc {
 entry (the count, and with -L the time); with -L the entry program also stores a timestamp per \
 thread. -p and -c filter in the kernel, but the programs still run at every syscall, so on a \
 syscall-heavy system the cost grows with the syscall rate. Nothing is sent per call: user space \
-reads and clears the map once per interval. The map holds 10240 syscalls or processes, and with -L \
+reads and clears the map once per interval (with --metrics it reads it, without clearing, at each scrape). The map holds 10240 syscalls or processes, and with -L \
 the timestamp map 10240 threads in syscalls; calls beyond those are not counted.",
     see_also: &["statsnoop", "opensnoop", "funclatency"],
     hooks: crate::Hooks::Declared { object: "syscount", points: hooks },
@@ -68,6 +68,8 @@ pub struct Args {
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
+    metrics: metrics::MetricsArg,
+    #[command(flatten)]
     common: Common,
 }
 
@@ -104,6 +106,10 @@ pub fn run(args: Args) -> Result<()> {
         rodata.count_by_process = args.process;
         Ok(())
     })?;
+
+    if args.metrics.addr.is_some() {
+        return serve(&args, &tool.maps.data, || tool.dropped());
+    }
 
     let json = args.common.json;
     let unit = if args.milliseconds { "ms" } else { "us" };
@@ -202,4 +208,29 @@ pub fn run(args: Args) -> Result<()> {
 
 fn syscall_label(nr: u32) -> String {
     syscalls::name(nr).map_or_else(|| format!("[unknown: {nr}]"), String::from)
+}
+
+/// --metrics: the running counts (never cleared) by syscall, or with -P by
+/// process; with -L the time in those calls.
+fn serve(args: &Args, data: &dyn libbpf_rs::MapCore, lost: impl Fn() -> u64) -> Result<()> {
+    metrics::serve(
+        &args.metrics,
+        |m| {
+            for (key, d) in maps::read_as::<u32, data_t>(data)? {
+                let (pid, name) = (key.to_string(), syscall_label(key));
+                let labels: &[(&str, &[u8])] = if args.process {
+                    &[("pid", pid.as_bytes()), ("comm", libtools::c_bytes(&d.comm))]
+                } else {
+                    &[("syscall", name.as_bytes())]
+                };
+                m.counter("bpftk_syscalls", "System calls returned", labels, d.count as f64);
+                if args.latency {
+                    let secs = d.total_ns as f64 / 1e9;
+                    m.counter("bpftk_syscall_seconds", "Time in system calls, entry to return", labels, secs);
+                }
+            }
+            Ok(())
+        },
+        lost,
+    )
 }

@@ -51,8 +51,11 @@ mod hardening;
 mod install;
 // hardirqs and softirqs: interrupt time by interrupt.
 mod irqs;
-// mount(2), umount(2) and the new mount API calls.
+// mdflush: every hook through the verifier, and its one line where md is missing.
 mod mdflush;
+// --metrics: running counters served to promtool and a real Prometheus.
+mod metrics;
+// mount(2), umount(2) and the new mount API calls.
 mod mountsnoop;
 // Off-CPU time by stack of a blocked child.
 mod offcputime;
