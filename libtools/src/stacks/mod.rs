@@ -59,6 +59,11 @@ mod tests {
         struct A {
             #[command(flatten)]
             report: ReportArgs,
+            // What ReportArgs's conflicts name: each tool has them beside it.
+            #[command(flatten)]
+            _format: FormatArgs,
+            #[command(flatten)]
+            _common: crate::Common,
         }
         let until = |args: &[&str]| A::parse_from(args).report.until();
         assert_eq!(until(&["t", "5"]), " for 5 secs.");
