@@ -191,7 +191,20 @@ fn port() -> u16 {
     PORT.fetch_add(1, Ordering::Relaxed)
 }
 
-pub const DISK: &str = "/dev/nvme0n1";
+/// The test disk: the NVMe drive with serial `bpftk` (scripts/test-kernels).
+/// Found by serial, since the md drives beside it may probe first.
+pub fn disk() -> String {
+    std::fs::read_dir("/sys/block")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find(|b| {
+            std::fs::read_to_string(b.path().join("device/serial"))
+                .is_ok_and(|s| s.trim() == "bpftk")
+        })
+        .map(|b| format!("/dev/{}", b.file_name().to_string_lossy()))
+        .unwrap_or_else(|| "/dev/nvme0n1".into())
+}
 
 fn open_file() -> Result<String> {
     let p = format!("/tmp/{}", token());
@@ -290,7 +303,7 @@ fn ext4_mounted() -> Result<()> {
     }
     std::fs::create_dir_all(EXT4_DIR)?;
     let (src, fs, target) = (
-        CString::new(DISK)?,
+        CString::new(disk())?,
         CString::new("ext4")?,
         CString::new(EXT4_DIR)?,
     );
@@ -310,7 +323,7 @@ fn ext4_mounted() -> Result<()> {
         return Ok(());
     }
     let made = std::process::Command::new("mke2fs")
-        .args(["-q", "-F", DISK])
+        .args(["-q", "-F", &disk()])
         .status()?;
     check(made.success(), "mke2fs")?;
     check(mount() == 0, "mount the ext2 disk by the ext4 driver")
@@ -392,8 +405,8 @@ fn disk_reads() -> Result<String> {
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECT)
-        .open(DISK)
-        .with_context(|| DISK.to_string())?;
+        .open(disk())
+        .with_context(disk)?;
     // O_DIRECT wants an aligned buffer: a page-aligned slice of a bigger one.
     let mut buf = vec![0u8; 8192 + 4096];
     let off = buf.as_ptr().align_offset(4096);
@@ -407,7 +420,7 @@ fn disk_reads() -> Result<String> {
 /// a cold page cache (misses), then again (hits).
 fn cached_disk_reads() -> Result<String> {
     use std::os::unix::fs::FileExt;
-    let f = std::fs::File::open(DISK).with_context(|| DISK.to_string())?;
+    let f = std::fs::File::open(disk()).with_context(disk)?;
     fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
     fadvise(&f, libc::POSIX_FADV_RANDOM)?;
     let mut page = [0u8; 4096];
@@ -422,7 +435,7 @@ fn cached_disk_reads() -> Result<String> {
 /// The disk read in order through the page cache, from a cold cache:
 /// readahead brings the pages in, the reads use them.
 fn cold_disk_read() -> Result<String> {
-    let mut f = std::fs::File::open(DISK).with_context(|| DISK.to_string())?;
+    let mut f = std::fs::File::open(disk()).with_context(disk)?;
     fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
     let mut buf = vec![0u8; 64 << 10];
     for _ in 0..32 {
@@ -437,7 +450,8 @@ fn fadvise(f: &std::fs::File, advice: libc::c_int) -> Result<()> {
     let err = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, advice) };
     if err != 0 {
         bail!(
-            "posix_fadvise {DISK}: {}",
+            "posix_fadvise {}: {}",
+            disk(),
             std::io::Error::from_raw_os_error(err)
         );
     }
@@ -446,7 +460,7 @@ fn fadvise(f: &std::fs::File, advice: libc::c_int) -> Result<()> {
 
 fn disk_reads_by_name() -> Result<String> {
     disk_reads()?;
-    Ok(DISK.trim_start_matches("/dev/").into())
+    Ok(disk().trim_start_matches("/dev/").into())
 }
 
 fn disk_reads_by_comm() -> Result<String> {
