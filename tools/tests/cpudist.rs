@@ -10,9 +10,9 @@ fn off_cpu_time_of_a_sleeper_lands_in_its_bucket() {
     let _cpus = timing();
     let child = GatedChild::spawn(&format!("{} 10 100", c_helper("sleeper", false).display()));
     let pid = child.pid();
-    let t = Tracer::start(BIN, &["-O", "-m", "-P", "-p", &pid.to_string(), "3", "1"]);
+    let t = Tracer::start(BIN, &["-O", "-m", "-P", "-p", &pid.to_string()]);
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     assert_eq!(f.stdout[0], "Tracing off-CPU time... Hit Ctrl-C to end.");
     let heading = f

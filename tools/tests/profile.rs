@@ -189,9 +189,9 @@ fn stripped_binaries_and_exited_processes_give_placeholders_not_errors() {
     // A process that exits two seconds before the report: still named.
     let child = GatedChild::spawn(&format!("{} 1", c_helper("spin", false).display()));
     let pid = child.pid().to_string();
-    let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid, "4"]);
+    let t = Tracer::start(BIN, &["-U", "-f", "-p", &pid]);
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     assert!(
         f.stdout.iter().any(|l| l.contains(TARGET)),

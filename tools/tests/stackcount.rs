@@ -56,18 +56,10 @@ fn counts_a_tracepoint_fired_a_known_number_of_times() {
     let pid = child.pid().to_string();
     let t = Tracer::start(
         BIN,
-        &[
-            "-P",
-            "-f",
-            "-p",
-            &pid,
-            "-D",
-            "3",
-            "t:syscalls:sys_enter_getppid",
-        ],
+        &["-P", "-f", "-p", &pid, "t:syscalls:sys_enter_getppid"],
     );
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     assert_eq!(total(&f.stdout, "python3"), CALLS, "{:?}", f.stdout);
     let hot = f.stdout.iter().find(|l| l.starts_with("python3;")).unwrap();
@@ -84,18 +76,10 @@ fn user_function_through_a_uprobe_in_json() {
     let pid = child.pid();
     let t = Tracer::start(
         BIN,
-        &[
-            "--json",
-            "-U",
-            "-p",
-            &pid.to_string(),
-            "-D",
-            "3",
-            "u:c:getppid",
-        ],
+        &["--json", "-U", "-p", &pid.to_string(), "u:c:getppid"],
     );
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     let events = f.json();
     let n: u64 = events.iter().map(|e| e["count"].as_u64().unwrap()).sum();
@@ -178,13 +162,11 @@ fn pprof_call_counts_read_in_go_tool_pprof() {
         "-P",
         "-p",
         &pid.to_string(),
-        "-D",
-        "3",
         "t:syscalls:sys_enter_getppid",
     ];
     let t = Tracer::start(BIN, &args);
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
 
     let raw = go_pprof(&["-raw"], &file);

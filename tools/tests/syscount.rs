@@ -29,9 +29,9 @@ fn counts(lines: &[String]) -> Vec<(String, u64)> {
 fn counts_a_childs_getppid_calls() {
     let child = getppids();
     let pid = child.pid().to_string();
-    let t = Tracer::start(BIN, &["-p", &pid, "-d", "2"]);
+    let t = Tracer::start(BIN, &["-p", &pid]);
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     assert_eq!(
         f.stdout[0],
@@ -57,9 +57,9 @@ fn failed_with_an_errno() {
     let child =
         python("for _ in range(300):\n try: open(\"/nonexistent/bpftk\")\n except OSError: pass");
     let pid = child.pid().to_string();
-    let t = Tracer::start(BIN, &["-x", "-e", "ENOENT", "-p", &pid, "-d", "2"]);
+    let t = Tracer::start(BIN, &["-x", "-e", "ENOENT", "-p", &pid]);
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     let c = counts(&f.stdout[3..]);
     let openat = c
@@ -74,12 +74,9 @@ fn failed_with_an_errno() {
 fn per_process_with_latency_in_json() {
     let child = getppids();
     let pid = child.pid();
-    let t = Tracer::start(
-        BIN,
-        &["--json", "-P", "-L", "-p", &pid.to_string(), "-d", "2"],
-    );
+    let t = Tracer::start(BIN, &["--json", "-P", "-L", "-p", &pid.to_string()]);
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     let rows = f.json();
     assert_eq!(rows.len(), 1, "-P -p: one process: {rows:?}");
@@ -92,11 +89,11 @@ fn per_process_with_latency_in_json() {
     let pid = child.pid();
     let t = Tracer::start_env(
         BIN,
-        &["-v", "--json", "-L", "-p", &pid.to_string(), "-d", "2"],
+        &["-v", "--json", "-L", "-p", &pid.to_string()],
         &[("BPFTK_HOOK", "tracepoint")],
     );
     assert!(child.release());
-    let f = t.finish();
+    let f = t.stop();
     f.assert_success();
     assert!(f
         .stderr
