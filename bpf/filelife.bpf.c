@@ -3,14 +3,17 @@
  * stores the time under the file's dentry; a deletion of a dentry found
  * there sends the event.
  *
- * Creations: security_inode_create (every create: open(O_CREAT), mknod,
- * nfsd) and vfs_open of a file the open created (fentry, else kprobe);
+ * Creations: security_inode_create (open(O_CREAT), creat, nfsd),
+ * security_inode_mknod (mknod of FIFOs, devices and sockets, bind of a unix
+ * socket) and vfs_open of a file the open created (fentry, else kprobe);
  * without either, the open syscalls' exits, through the new descriptor's
  * file and its FMODE_CREATED.
- * Deletions: vfs_unlink (fexit, else kprobe and kretprobe); without either,
- * the unlink syscalls. Those only have a path, so their entry marks the
- * stored dentries of that name that still have an inode, and their exit
- * takes the marked ones that lost it (deleted: negative or unhashed). */
+ * Deletions: vfs_unlink and vfs_rename over a file (fexit, else kprobe and
+ * kretprobe); without either, the unlink and rename syscalls. Those only
+ * have a path, so their entry marks the stored dentries of that name (the
+ * rename's new name) that still have an inode, and their exit takes the
+ * marked ones that lost it (deleted: negative or unhashed; a rename unhashes
+ * the dentry it replaced). */
 #include "bpftk.bpf.h"
 #include "task_files.bpf.h"
 #include "syscalls.bpf.h"
@@ -18,6 +21,7 @@
 
 #define FMODE_CREATED 0x100000 /* include/linux/fs.h, since 4.19 */
 #define AT_REMOVEDIR 0x200
+#define RENAME_EXCHANGE 2 /* both names live on */
 
 const volatile __u32 targ_tgid = 0;
 
@@ -100,6 +104,9 @@ static __always_inline bool unlink_takes_idmap(void)
 BPFTK_FENTRY_KPROBE(security_inode_create, fentry_security_inode_create,
 		    kprobe_security_inode_create, born(dentry), struct inode *dir,
 		    struct dentry *dentry)
+BPFTK_FENTRY_KPROBE(security_inode_mknod, fentry_security_inode_mknod,
+		    kprobe_security_inode_mknod, born(dentry), struct inode *dir,
+		    struct dentry *dentry)
 BPFTK_FENTRY_KPROBE(vfs_open, fentry_vfs_open, kprobe_vfs_open, opened(path, file),
 		    struct path *path, struct file *file)
 
@@ -131,6 +138,63 @@ int BPF_KRETPROBE(kretprobe_vfs_unlink, long ret)
 	__u64 dentry;
 
 	if (thread_entry_take(&unlinking, &dentry))
+		unlinked((struct dentry *)dentry, ret);
+	return 0;
+}
+
+/* vfs_rename takes a struct renamedata since 5.12, six arguments before:
+ * (old_dir, old_dentry, new_dir, new_dentry, delegated_inode, flags). The
+ * file replaced, if any, is the new dentry. */
+static __always_inline bool rename_takes_renamedata(void)
+{
+	return bpf_core_type_exists(struct renamedata);
+}
+
+static __always_inline int renamed(struct dentry *new_dentry, __u32 flags, long ret)
+{
+	if (flags & RENAME_EXCHANGE)
+		return 0;
+	return unlinked(new_dentry, ret);
+}
+
+SEC("fexit/vfs_rename")
+int BPF_PROG(fexit_vfs_rename)
+{
+	struct renamedata *rd = (struct renamedata *)ctx[0];
+
+	if (rename_takes_renamedata())
+		return renamed(BPF_CORE_READ(rd, new_dentry), BPF_CORE_READ(rd, flags),
+			       (long)ctx[1]);
+	return renamed((struct dentry *)ctx[3], (__u32)ctx[5], (long)ctx[6]);
+}
+
+BPFTK_HASH(renaming, __u32, __u64, 10240);
+
+SEC("kprobe/vfs_rename")
+int BPF_KPROBE(kprobe_vfs_rename)
+{
+	struct renamedata *rd = (struct renamedata *)PT_REGS_PARM1_CORE(ctx);
+	__u64 dentry;
+
+	if (rename_takes_renamedata()) {
+		if (BPF_CORE_READ(rd, flags) & RENAME_EXCHANGE)
+			return 0;
+		dentry = (__u64)BPF_CORE_READ(rd, new_dentry);
+	} else {
+		if (PT_REGS_PARM6_CORE(ctx) & RENAME_EXCHANGE)
+			return 0;
+		dentry = PT_REGS_PARM4_CORE(ctx);
+	}
+	thread_entry_set(&renaming, &dentry);
+	return 0;
+}
+
+SEC("kretprobe/vfs_rename")
+int BPF_KRETPROBE(kretprobe_vfs_rename, long ret)
+{
+	__u64 dentry;
+
+	if (thread_entry_take(&renaming, &dentry))
 		unlinked((struct dentry *)dentry, ret);
 	return 0;
 }
@@ -250,5 +314,350 @@ SYSCALL_ENTER(unlinkat,
 	      ctx->args[2] & AT_REMOVEDIR ? 0 : unlink_enter((const char *)ctx->args[1]))
 SYSCALL_EXIT(unlink, unlink_exit(ctx->ret))
 SYSCALL_EXIT(unlinkat, unlink_exit(ctx->ret))
+/* rename(old, new), renameat(olddfd, old, newdfd, new), renameat2(..., flags) */
+SYSCALL_ENTER(rename, unlink_enter((const char *)ctx->args[1]))
+SYSCALL_ENTER(renameat, unlink_enter((const char *)ctx->args[3]))
+SYSCALL_ENTER(renameat2, ctx->args[4] & RENAME_EXCHANGE
+				 ? 0
+				 : unlink_enter((const char *)ctx->args[3]))
+SYSCALL_EXIT(rename, unlink_exit(ctx->ret))
+SYSCALL_EXIT(renameat, unlink_exit(ctx->ret))
+SYSCALL_EXIT(renameat2, unlink_exit(ctx->ret))
+
+/* mknod(2) and bind(2) of a unix socket on the syscall route. Their exits
+ * have only the path, so it walks
+ * that path through the dentry cache, as the lookup just did: from the
+ * task's root, its working directory or the dfd's directory, a component at
+ * a time, each found among its directory's children and followed into the
+ * mounts on it, through symbolic links kept in their inodes. A walk that
+ * cannot end at the new file (a link whose target is in the page cache, a
+ * directory of more than WALK_MAX_CHILDREN entries, a path longer than the
+ * buffer) loses the creation, counted as a lost event. */
+#define AT_FDCWD -100
+#define S_IFMT 00170000
+#define S_IFLNK 0120000
+#define WALK_MAX_CHILDREN 4096
+#define WALK_MAX_STEPS (64 * WALK_MAX_CHILDREN + FILELIFE_NAME_LEN)
+
+/* Before 6.8 a dentry's children were a list: d_subdirs, linked by d_child. */
+struct dentry___pre68 {
+	struct list_head d_subdirs;
+	struct list_head d_child;
+} __attribute__((preserve_access_index));
+
+struct mknod_call {
+	__u64 path;
+	__s64 dfd;
+};
+BPFTK_HASH(mknods, __u32, struct mknod_call, 10240);
+
+enum walk_phase { WALK_NEXT_NAME, WALK_CHILDREN, WALK_MOUNTS };
+
+struct mknod_walk {
+	char path[FILELIFE_NAME_LEN];
+	char name[FILELIFE_NAME_LEN]; /* the child being compared, a link's target */
+	char spliced[FILELIFE_NAME_LEN]; /* a link's target and the rest of the path */
+	__u32 pos;                    /* where the next component starts */
+	__u32 start, len;             /* the component being looked up */
+	__u32 phase, last, in_name;
+	__u32 links;                  /* symbolic links followed */
+	__u32 children;               /* children looked at in this directory */
+	struct dentry *dir, *root, *found;
+	struct mount *mnt, *root_mnt;
+	void *node, *end;             /* list position in the children or mounts */
+};
+BPFTK_PERCPU_SLOT(mknod_walks, struct mknod_walk);
+
+static __always_inline struct mount *real_mount(struct vfsmount *m)
+{
+	return (void *)m - bpf_core_field_offset(struct mount, mnt);
+}
+
+static __always_inline bool children_are_hlist(void)
+{
+	return bpf_core_field_exists(struct dentry, d_children);
+}
+
+static __always_inline void first_child(struct mknod_walk *w)
+{
+	struct dentry___pre68 *old = (void *)w->dir;
+	struct dentry *dir = w->dir;
+
+	w->children = 0;
+	if (children_are_hlist()) {
+		w->node = BPF_CORE_READ(dir, d_children.first);
+		w->end = NULL;
+	} else {
+		w->node = BPF_CORE_READ(old, d_subdirs.next);
+		w->end = &old->d_subdirs;
+	}
+}
+
+static __always_inline struct dentry *child_at(void *node)
+{
+	if (children_are_hlist())
+		return node - bpf_core_field_offset(struct dentry, d_sib);
+	return node - bpf_core_field_offset(struct dentry___pre68, d_child);
+}
+
+static __always_inline void *next_child(void *node)
+{
+	if (children_are_hlist())
+		return BPF_CORE_READ((struct hlist_node *)node, next);
+	return BPF_CORE_READ((struct list_head *)node, next);
+}
+
+static __always_inline void first_mount(struct mknod_walk *w)
+{
+	struct mount *mnt = w->mnt; /* CO-RE reads go through a kernel type */
+
+	w->node = BPF_CORE_READ(mnt, mnt_mounts.next);
+	w->end = &mnt->mnt_mounts;
+}
+
+/* Whether dentry `d` is named as the component. */
+static __always_inline bool named(struct mknod_walk *w, struct dentry *d)
+{
+	__u32 len = BPF_CORE_READ(d, d_name.len);
+
+	if (len != w->len || len >= FILELIFE_NAME_LEN)
+		return false;
+	bpf_probe_read_kernel(w->name, sizeof(w->name), BPF_CORE_READ(d, d_name.name));
+	for (__u32 i = 0; i < FILELIFE_NAME_LEN; i++) {
+		if (i >= len)
+			break;
+		if (w->name[i] != w->path[(w->start + i) & (FILELIFE_NAME_LEN - 1)])
+			return false;
+	}
+	return true;
+}
+
+/* ".." : up to the parent, across the mounts whose root this is, never
+ * above the task's root. */
+static __always_inline void walk_up(struct mknod_walk *w)
+{
+	struct dentry *dir = w->dir;
+	struct mount *mnt = w->mnt;
+
+	for (int i = 0; i < 8; i++) {
+		if (dir == w->root && mnt == w->root_mnt)
+			return;
+		if (dir != BPF_CORE_READ(mnt, mnt.mnt_root))
+			break;
+		dir = BPF_CORE_READ(mnt, mnt_mountpoint);
+		mnt = BPF_CORE_READ(mnt, mnt_parent);
+	}
+	w->dir = BPF_CORE_READ(dir, d_parent);
+	w->mnt = mnt;
+}
+
+/* A character of the path, taken one per step (loops over the path would
+ * have the verifier walk every split of it): 1 ends the walk. At the end of
+ * a component, "." stays, ".." goes up, a name starts the search of the
+ * directory's children. */
+static __always_inline long next_char(struct mknod_walk *w)
+{
+	__u32 pos = w->pos;
+	char c;
+
+	if (pos >= FILELIFE_NAME_LEN)
+		return 1; /* no NUL: the path is longer than the buffer */
+	c = w->path[pos & (FILELIFE_NAME_LEN - 1)];
+	if (!w->in_name) {
+		if (c == 0)
+			return 1;
+		if (c != '/') {
+			w->start = pos;
+			w->in_name = 1;
+		}
+		w->pos = pos + 1;
+		return 0;
+	}
+	if (c != 0 && c != '/') {
+		w->pos = pos + 1;
+		return 0;
+	}
+	w->in_name = 0;
+	w->len = pos - w->start;
+	w->last = c == 0;
+	if (w->len == 1 && w->path[w->start & (FILELIFE_NAME_LEN - 1)] == '.')
+		return w->last ? 1 : 0;
+	if (w->len == 2 && w->path[w->start & (FILELIFE_NAME_LEN - 1)] == '.' &&
+	    w->path[(w->start + 1) & (FILELIFE_NAME_LEN - 1)] == '.') {
+		walk_up(w);
+		return w->last ? 1 : 0;
+	}
+	first_child(w);
+	w->phase = WALK_CHILDREN;
+	return 0;
+}
+
+/* A symbolic link on the way: the path becomes its target and the rest,
+ * walked from the link's directory (or the root, for an absolute target).
+ * Only a link kept in the inode (i_link: ext4's and tmpfs's short links,
+ * /var/run's say) can be read here; 1 ends the walk. */
+static __always_inline long follow_link(struct mknod_walk *w, struct dentry *link)
+{
+	const char *target = BPF_CORE_READ(link, d_inode, i_link);
+	__u32 tlen, rest = w->pos, i;
+	long n;
+
+	if (!target || ++w->links > 8)
+		return 1;
+	n = bpf_probe_read_kernel_str(w->name, sizeof(w->name), target);
+	if (n < 2)
+		return 1;
+	tlen = (n - 1) & (FILELIFE_NAME_LEN - 1);
+	for (i = 0; i < FILELIFE_NAME_LEN; i++) {
+		char c;
+
+		if (i < tlen) {
+			c = w->name[i & (FILELIFE_NAME_LEN - 1)];
+		} else {
+			if (rest + i - tlen >= FILELIFE_NAME_LEN)
+				return 1; /* target and rest do not fit */
+			c = w->path[(rest + i - tlen) & (FILELIFE_NAME_LEN - 1)];
+		}
+		w->spliced[i & (FILELIFE_NAME_LEN - 1)] = c;
+		if (!c)
+			break;
+	}
+	if (i == FILELIFE_NAME_LEN)
+		return 1;
+	bpf_probe_read_kernel(w->path, sizeof(w->path), w->spliced);
+	if (w->path[0] == '/') {
+		w->dir = w->root;
+		w->mnt = w->root_mnt;
+	}
+	w->pos = 0;
+	w->in_name = 0;
+	w->phase = WALK_NEXT_NAME;
+	return 0;
+}
+
+/* One step of the walk (bpf_loop): a component taken, a child or a mount
+ * looked at. Returns 1 when the walk is over, w->found set if it got there. */
+static long walk_step(__u32 i, void *ctx)
+{
+	struct mknod_walk *w = percpu_slot(&mknod_walks);
+	struct list_head *node;
+	struct dentry *d;
+	struct mount *m;
+
+	if (!w)
+		return 1;
+	switch (w->phase) {
+	case WALK_NEXT_NAME:
+		return next_char(w);
+	case WALK_CHILDREN:
+		if (!w->node || w->node == w->end || ++w->children > WALK_MAX_CHILDREN)
+			return 1;
+		d = child_at(w->node);
+		w->node = next_child(w->node);
+		if (!named(w, d) || deleted(d))
+			return 0;
+		if (w->last) {
+			w->found = d;
+			return 1;
+		}
+		if ((BPF_CORE_READ(d, d_inode, i_mode) & S_IFMT) == S_IFLNK)
+			return follow_link(w, d);
+		w->dir = d;
+		first_mount(w);
+		w->phase = WALK_MOUNTS;
+		return 0;
+	case WALK_MOUNTS:
+		if (!w->node || w->node == w->end) {
+			w->phase = WALK_NEXT_NAME;
+			return 0;
+		}
+		node = w->node;
+		m = (void *)node - bpf_core_field_offset(struct mount, mnt_child);
+		w->node = BPF_CORE_READ(node, next);
+		if (BPF_CORE_READ(m, mnt_mountpoint) != w->dir)
+			return 0;
+		/* Into the mount, and on to any mounted on its root. */
+		w->mnt = m;
+		w->dir = BPF_CORE_READ(m, mnt.mnt_root);
+		first_mount(w);
+		return 0;
+	}
+	return 1;
+}
+
+static __always_inline int mknod_enter(__s64 dfd, const char *path)
+{
+	struct mknod_call c = { .path = (__u64)path, .dfd = dfd };
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!id_allowed(targ_tgid, pid))
+		return 0;
+	return thread_entry_set(&mknods, &c);
+}
+
+static __always_inline int mknod_exit(long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mknod_walk *w = percpu_slot(&mknod_walks);
+	struct mknod_call c;
+	struct file *dirf;
+
+	if (!thread_entry_take(&mknods, &c) || ret || !w)
+		return 0;
+	if (bpf_probe_read_user_str(w->path, sizeof(w->path), (const char *)c.path) < 1)
+		goto lost;
+	w->root = BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = real_mount(BPF_CORE_READ(task, fs, root.mnt));
+	if (w->path[0] == '/') {
+		w->dir = w->root;
+		w->mnt = w->root_mnt;
+	} else if (c.dfd == AT_FDCWD) {
+		w->dir = BPF_CORE_READ(task, fs, pwd.dentry);
+		w->mnt = real_mount(BPF_CORE_READ(task, fs, pwd.mnt));
+	} else {
+		dirf = fd_file(c.dfd);
+		if (!dirf)
+			goto lost;
+		w->dir = BPF_CORE_READ(dirf, f_path.dentry);
+		w->mnt = real_mount(BPF_CORE_READ(dirf, f_path.mnt));
+	}
+	w->pos = 0;
+	w->in_name = 0;
+	w->links = 0;
+	w->phase = WALK_NEXT_NAME;
+	w->found = NULL;
+	bpf_loop(WALK_MAX_STEPS, walk_step, NULL, 0);
+	if (w->found)
+		return born(w->found);
+lost:
+	count_dropped();
+	return 0;
+}
+
+/* mknod(path, mode, dev), mknodat(dfd, path, mode, dev) */
+SYSCALL_ENTER(mknod, mknod_enter(AT_FDCWD, (const char *)ctx->args[0]))
+/* dfd is an int: the register's upper half is not its sign */
+SYSCALL_ENTER(mknodat, mknod_enter((__s32)ctx->args[0], (const char *)ctx->args[1]))
+SYSCALL_EXIT(mknod, mknod_exit(ctx->ret))
+SYSCALL_EXIT(mknodat, mknod_exit(ctx->ret))
+
+/* bind(2) of a unix socket to a path creates it as mknod does. */
+#define AF_UNIX 1
+static __always_inline int bind_enter(const void *addr, __u64 addrlen)
+{
+	struct {
+		__u16 family;
+		char first;
+	} head = {};
+
+	if (addrlen < sizeof(head) || bpf_probe_read_user(&head, sizeof(head), addr))
+		return 0;
+	if (head.family != AF_UNIX || !head.first) /* not a unix socket, or abstract */
+		return 0;
+	return mknod_enter(AT_FDCWD, addr + 2);
+}
+
+SYSCALL_ENTER(bind, bind_enter((const void *)ctx->args[1], ctx->args[2]))
+SYSCALL_EXIT(bind, mknod_exit(ctx->ret))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

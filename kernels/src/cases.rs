@@ -18,6 +18,9 @@ use crate::run::{check, helper, helper_spawn};
 pub enum Seen {
     /// A line containing the needle (as a whole word when it is a number).
     Needle,
+    /// For each word of the needle, a line containing it: events of
+    /// several hooks, all of which must be seen.
+    EveryNeedle,
     /// A log2/linear histogram bucket with a count above zero.
     Histogram,
     /// A row (two or more fields, the last a number) after the line holding this header word.
@@ -78,7 +81,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "cpudist" => case(&[], sleeps, Histogram),
         "execsnoop" => case(&[], exec_token, Needle),
         "exitsnoop" => case(&[], exit_3, Needle),
-        "filelife" => case(&[], short_lived_file, Needle),
+        "filelife" => case(&[], short_lived_files, EveryNeedle),
         "filetop" => case(&["-C", "1"], file_reads_by_comm, Needle),
         "flamegraph" => return None,
         "fsslower" => case(&["-t", "ext4", "-m", "0"], ext4_writes, Needle),
@@ -125,6 +128,9 @@ pub fn for_tool(tool: &str) -> Option<Case> {
 /// Whether `out` shows the event, given the trigger's needle.
 pub fn seen(how: &Seen, needle: &str, lines: &[&String]) -> bool {
     match how {
+        Seen::EveryNeedle => needle
+            .split_whitespace()
+            .all(|n| seen(&Seen::Needle, n, lines)),
         Seen::Needle => lines.iter().any(|l| {
             if needle.bytes().all(|b| b.is_ascii_digit()) {
                 l.split(|c: char| !c.is_ascii_digit()).any(|w| w == needle)
@@ -225,13 +231,17 @@ fn md_flush() -> Result<String> {
     Ok("md0".into())
 }
 
-/// A file created and deleted; its name is the needle.
-fn short_lived_file() -> Result<String> {
-    let name = format!("life-{}", token());
-    let p = format!("/tmp/{name}");
-    std::fs::write(&p, b"x")?;
-    std::fs::remove_file(&p)?;
-    Ok(name)
+/// One file deleted by unlink, another replaced by a rename over it (left
+/// there: deleting it would show its name again, from the unlink).
+fn short_lived_files() -> Result<String> {
+    let t = token();
+    let (unlinked, replaced) = (format!("life-{t}-unlinked"), format!("life-{t}-replaced"));
+    std::fs::write(format!("/tmp/{unlinked}"), b"x")?;
+    std::fs::remove_file(format!("/tmp/{unlinked}"))?;
+    std::fs::write(format!("/tmp/{replaced}"), b"x")?;
+    std::fs::write(format!("/tmp/{t}-new"), b"y")?;
+    std::fs::rename(format!("/tmp/{t}-new"), format!("/tmp/{replaced}"))?;
+    Ok(format!("{unlinked} {replaced}"))
 }
 
 fn stat_missing() -> Result<String> {

@@ -49,7 +49,7 @@ use std::sync::OnceLock;
 pub use anyhow::{anyhow, bail, Context, Result};
 pub use args::{DurationArg, LongDurationArg, NameArg, PidArg, UidArg};
 pub use cgroup::CgroupArg;
-pub use hooks::{AttachPoint, HookKind, HookPlan, Prog};
+pub use hooks::{AttachPoint, Helper, HookKind, HookPlan, Prog};
 pub use lifecycle::Spec;
 pub use output::{Column, Output, Value};
 pub use table::{Columns, SinceFirst, Table};

@@ -2,7 +2,7 @@
 //! lived.
 
 use clap::Parser;
-use libtools::{lifecycle, table, AttachPoint, Column, Columns, Common, DurationArg, PidArg};
+use libtools::{lifecycle, table, AttachPoint, Column, Columns, Common, DurationArg, Helper, PidArg};
 use libtools::{Prog, Result, Spec, Value};
 
 libtools::skel!("filelife");
@@ -24,7 +24,7 @@ pub const DOC: crate::Doc = crate::Doc {
     overhead: "The creation hooks run at every file creation and at every open (vfs_open, or the \
 exit of every open syscall on the syscall route, which looks the new descriptor up in the task's \
 file table), and store a time per created file in a hash map; the deletion hooks run at every \
-unlink. On the syscall route an unlink walks the map of created files twice (at entry and exit), \
+unlink and rename. On the syscall route an unlink or rename walks the map of created files twice (at entry and exit), \
 so its cost grows with the files created and not yet deleted, up to 10240. Only deletions of files \
 seen created send an event. A creation the full map cannot hold is counted as lost and reported at \
 exit.",
@@ -34,11 +34,15 @@ exit.",
 
 /// Trace the lifespan of short-lived files: files created and then deleted
 /// while tracing, with their ages. A file is seen created by
-/// security_inode_create and vfs_open, or where the kernel offers neither
-/// fentry nor kprobes, by the open syscalls (O_CREAT opens that created
-/// it); deleted by vfs_unlink, or by unlink(2) and unlinkat(2). The
-/// syscall route does not see files created by mknod(2) or io_uring,
-/// deleted by rename(2) over them or by io_uring.
+/// security_inode_create, security_inode_mknod (FIFOs, device nodes, unix
+/// sockets) and vfs_open, or where the kernel offers neither fentry nor
+/// kprobes, by the open, mknod and bind syscalls (the files they created,
+/// found through the new descriptor or the path); deleted by vfs_unlink and
+/// vfs_rename over it, or by the unlink and rename syscalls. The syscall
+/// route needs Linux 5.13 (bpf_for_each_map_elem), and 5.17 (bpf_loop) to
+/// see mknod and bind; it does not see files created or deleted by
+/// io_uring, and counts as lost the creations whose path goes through a
+/// symbolic link that is not kept in its inode.
 #[derive(Parser, Debug)]
 #[command(name = "filelife", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
@@ -52,14 +56,19 @@ pub struct Args {
 
 fn hooks() -> Vec<AttachPoint> {
     let tp = Prog::tracepoint;
+    let walk = |name, spec| tp(name, spec).optional().needs(&[Helper::LOOP]);
+    // The deletions' marking goes through the map of created files.
+    let marks = |name, spec| tp(name, spec).needs(&[Helper::FOR_EACH_MAP_ELEM]);
     vec![
         AttachPoint::new("file create")
             .or([
                 Prog::fentry("fentry_security_inode_create", "security_inode_create"),
+                Prog::fentry("fentry_security_inode_mknod", "security_inode_mknod"),
                 Prog::fentry("fentry_vfs_open", "vfs_open"),
             ])
             .or([
                 Prog::kprobe("kprobe_security_inode_create", "security_inode_create"),
+                Prog::kprobe("kprobe_security_inode_mknod", "security_inode_mknod"),
                 Prog::kprobe("kprobe_vfs_open", "vfs_open"),
             ])
             .or([
@@ -67,18 +76,36 @@ fn hooks() -> Vec<AttachPoint> {
                 tp("tp_exit_openat", "syscalls:sys_exit_openat"),
                 tp("tp_exit_openat2", "syscalls:sys_exit_openat2").optional(),
                 tp("tp_exit_creat", "syscalls:sys_exit_creat").optional(),
+                // The walk of the path: left out before 5.17 (no bpf_loop).
+                walk("tp_enter_mknod", "syscalls:sys_enter_mknod"),
+                walk("tp_enter_mknodat", "syscalls:sys_enter_mknodat"),
+                walk("tp_exit_mknod", "syscalls:sys_exit_mknod"),
+                walk("tp_exit_mknodat", "syscalls:sys_exit_mknodat"),
+                walk("tp_enter_bind", "syscalls:sys_enter_bind"),
+                walk("tp_exit_bind", "syscalls:sys_exit_bind"),
             ]),
         AttachPoint::new("file delete")
-            .or([Prog::fexit("fexit_vfs_unlink", "vfs_unlink")])
+            .or([
+                Prog::fexit("fexit_vfs_unlink", "vfs_unlink"),
+                Prog::fexit("fexit_vfs_rename", "vfs_rename"),
+            ])
             .or([
                 Prog::kprobe("kprobe_vfs_unlink", "vfs_unlink"),
                 Prog::kretprobe("kretprobe_vfs_unlink", "vfs_unlink"),
+                Prog::kprobe("kprobe_vfs_rename", "vfs_rename"),
+                Prog::kretprobe("kretprobe_vfs_rename", "vfs_rename"),
             ])
             .or([
-                tp("tp_enter_unlink", "syscalls:sys_enter_unlink").optional(),
-                tp("tp_enter_unlinkat", "syscalls:sys_enter_unlinkat"),
-                tp("tp_exit_unlink", "syscalls:sys_exit_unlink").optional(),
-                tp("tp_exit_unlinkat", "syscalls:sys_exit_unlinkat"),
+                marks("tp_enter_unlink", "syscalls:sys_enter_unlink").optional(),
+                marks("tp_enter_unlinkat", "syscalls:sys_enter_unlinkat"),
+                marks("tp_exit_unlink", "syscalls:sys_exit_unlink").optional(),
+                marks("tp_exit_unlinkat", "syscalls:sys_exit_unlinkat"),
+                marks("tp_enter_rename", "syscalls:sys_enter_rename").optional(),
+                marks("tp_enter_renameat", "syscalls:sys_enter_renameat").optional(),
+                marks("tp_enter_renameat2", "syscalls:sys_enter_renameat2"),
+                marks("tp_exit_rename", "syscalls:sys_exit_rename").optional(),
+                marks("tp_exit_renameat", "syscalls:sys_exit_renameat").optional(),
+                marks("tp_exit_renameat2", "syscalls:sys_exit_renameat2"),
             ]),
     ]
 }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use libbpf_rs::libbpf_sys;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HookKind {
     TpBtf,
@@ -98,6 +100,28 @@ impl fmt::Display for Target {
     }
 }
 
+/// A BPF helper that some kernels a tool runs on lack, and the release
+/// that brought it: a program calling it is not offered before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Helper {
+    pub name: &'static str,
+    pub id: libbpf_sys::bpf_func_id,
+    pub since: &'static str,
+}
+
+impl Helper {
+    pub const FOR_EACH_MAP_ELEM: Helper = Helper {
+        name: "bpf_for_each_map_elem",
+        id: libbpf_sys::BPF_FUNC_for_each_map_elem,
+        since: "5.13",
+    };
+    pub const LOOP: Helper = Helper {
+        name: "bpf_loop",
+        id: libbpf_sys::BPF_FUNC_loop,
+        since: "5.17",
+    };
+}
+
 /// One BPF program (by its function name in the C source) and its target.
 #[derive(Clone, Debug)]
 pub struct Prog {
@@ -106,6 +130,8 @@ pub struct Prog {
     /// Left out, rather than failing the alternative, where the target is
     /// missing (open(2) does not exist on arm64, openat2 before 5.6).
     pub optional: bool,
+    /// Helpers it calls that not every kernel has.
+    pub needs: &'static [Helper],
 }
 
 impl Prog {
@@ -189,10 +215,17 @@ impl Prog {
             name,
             target,
             optional: false,
+            needs: &[],
         }
     }
     pub fn optional(mut self) -> Prog {
         self.optional = true;
+        self
+    }
+    /// It calls these helpers: where the kernel lacks one, its alternative
+    /// is not offered, and the error says which helper and since when.
+    pub fn needs(mut self, helpers: &'static [Helper]) -> Prog {
+        self.needs = helpers;
         self
     }
 }

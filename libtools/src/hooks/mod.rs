@@ -16,7 +16,7 @@ mod describe;
 mod plan;
 mod probe;
 
-pub use decl::{AttachPoint, HookKind, Prog, Target};
+pub use decl::{AttachPoint, Helper, HookKind, Prog, Target};
 pub use describe::describe;
 pub use plan::HookPlan;
 pub use probe::{Kernel, LiveKernel};

@@ -7,8 +7,20 @@ use anyhow::{anyhow, bail, Context, Result};
 use libbpf_rs::{Link, Object, OpenObject, TracepointCategory, UprobeOpts};
 
 use super::probe::{Kernel, LiveKernel};
-use super::{AttachPoint, HookKind, Prog, Target, FORCE_ENV, LIST_ENV};
+use super::{AttachPoint, Helper, HookKind, Prog, Target, FORCE_ENV, LIST_ENV};
 use crate::verbose;
+
+/// Whether this kernel offers what `g` needs: its target and its helpers.
+fn offered(kernel: &dyn Kernel, g: &Prog) -> bool {
+    kernel.offers(&g.target) && missing_helper(kernel, g).is_none()
+}
+
+fn missing_helper(kernel: &dyn Kernel, g: &Prog) -> Option<Helper> {
+    g.needs
+        .iter()
+        .copied()
+        .find(|h| !kernel.has_helper(&g.target, *h))
+}
 
 /// The chosen alternative for each point.
 #[derive(Debug)]
@@ -38,8 +50,8 @@ impl HookPlan {
         if std::env::var_os(LIST_ENV).is_some() {
             for p in points {
                 for alt in &p.alternatives {
-                    let offered = alt.iter().all(|g| g.optional || kernel.offers(&g.target));
-                    let yes = if offered { "yes" } else { "no" };
+                    let yes = alt.iter().all(|g| g.optional || offered(&kernel, g));
+                    let yes = if yes { "yes" } else { "no" };
                     eprintln!(
                         "bpftk-hooks: offer {} {yes} {}",
                         alt[0].target.kind(),
@@ -71,10 +83,10 @@ impl HookPlan {
         for p in points {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
             let usable = p.alternatives.iter().find_map(|alt| {
-                let ok = alt.iter().all(|g| g.optional || kernel.offers(&g.target));
+                let ok = alt.iter().all(|g| g.optional || offered(kernel, g));
                 let progs: Vec<Prog> = alt
                     .iter()
-                    .filter(|g| !g.optional || kernel.offers(&g.target))
+                    .filter(|g| !g.optional || offered(kernel, g))
                     .cloned()
                     .collect();
                 (ok && !progs.is_empty()).then_some(progs)
@@ -93,13 +105,16 @@ impl HookPlan {
                     .iter()
                     .filter(|alt| alt.iter().all(|g| g.target.kind() == k))
                     .collect();
-                let all = |alt: &&&Vec<Prog>, ok: &dyn Fn(&Target) -> bool| {
-                    alt.iter().all(|g| g.optional || ok(&g.target))
+                let all = |alt: &&&Vec<Prog>, ok: &dyn Fn(&Prog) -> bool| {
+                    alt.iter().all(|g| g.optional || ok(g))
                 };
-                if let Some(alt) = of_kind.iter().find(|a| all(a, &|t| kernel.offers(t))) {
+                if let Some(alt) = of_kind.iter().find(|a| all(a, &|g| offered(kernel, g))) {
                     return Some(*alt);
                 }
-                match of_kind.iter().find(|a| all(a, &|t| kernel.loadable(t))) {
+                match of_kind
+                    .iter()
+                    .find(|a| all(a, &|g| kernel.loadable(&g.target)))
+                {
                     Some(_) if attaching && usable.is_some() => None,
                     Some(alt) => Some(*alt),
                     None if usable.is_some() => None,
@@ -107,8 +122,21 @@ impl HookPlan {
                 }
             });
             if let Some(alt) = forced_alt {
-                // Load everything of that kind, optional programs too.
-                chosen.push((p.what, forced.unwrap(), alt.clone()));
+                // Load everything of that kind, optional programs too (each
+                // through the verifier); but what is to attach leaves out
+                // the optional ones this kernel does not offer (readahead's
+                // page_cache_ra_order, new in 5.18), as the usual choice does.
+                let attachable: Vec<Prog> = alt
+                    .iter()
+                    .filter(|g| !g.optional || offered(kernel, g))
+                    .cloned()
+                    .collect();
+                let progs = if attaching && !attachable.is_empty() {
+                    attachable
+                } else {
+                    alt.clone()
+                };
+                chosen.push((p.what, forced.unwrap(), progs));
                 continue;
             }
             match usable {
@@ -119,9 +147,16 @@ impl HookPlan {
                         .iter()
                         .map(|alt| {
                             let t = &alt[0].target;
-                            match kernel.why_not(t) {
-                                Some(why) => format!("{} {t} ({why})", t.kind()),
-                                None => format!("{} {t}", t.kind()),
+                            let lacks = alt.iter().find_map(|g| missing_helper(kernel, g));
+                            match (lacks, kernel.why_not(t)) {
+                                (Some(h), _) if kernel.offers(t) => format!(
+                                    "{} {t} (no {} helper, new in Linux {})",
+                                    t.kind(),
+                                    h.name,
+                                    h.since
+                                ),
+                                (_, Some(why)) => format!("{} {t} ({why})", t.kind()),
+                                _ => format!("{} {t}", t.kind()),
                             }
                         })
                         .collect();
@@ -277,6 +312,8 @@ mod tests {
         fentry: bool,
         kprobe: bool,
         not_in_btf: Vec<&'static str>,
+        no_kprobe: Vec<&'static str>,
+        no_helpers: Vec<Helper>,
     }
 
     impl Kernel for Fake {
@@ -289,14 +326,17 @@ mod tests {
         fn can_fentry(&self, _: &str) -> bool {
             self.fentry
         }
-        fn has_kprobe(&self, _: &str) -> bool {
-            self.kprobe
+        fn has_kprobe(&self, func: &str) -> bool {
+            self.kprobe && !self.no_kprobe.contains(&func)
         }
         fn has_uprobe(&self, _: &str) -> bool {
             true
         }
         fn has_function(&self, func: &str) -> bool {
             !self.not_in_btf.contains(&func)
+        }
+        fn has_helper(&self, _: &Target, h: Helper) -> bool {
+            !self.no_helpers.contains(&h)
         }
     }
 
@@ -400,6 +440,63 @@ mod tests {
             HookPlan::choose(&points, &Fake::default(), Some(HookKind::RawTp), false).unwrap();
         let names: Vec<_> = plan.programs().map(|g| g.name).collect();
         assert_eq!(names, ["raw_new"]);
+    }
+
+    #[test]
+    fn forcing_attaches_no_optional_program_the_kernel_lacks() {
+        let points = vec![AttachPoint::new("calls")
+            .or([
+                Prog::fentry("fentry_a", "a"),
+                Prog::fentry("fentry_b", "b").optional(),
+            ])
+            .or([
+                Prog::kprobe("kprobe_a", "a"),
+                Prog::kprobe("kprobe_b", "b").optional(),
+            ])];
+        let k = Fake {
+            fentry: true,
+            kprobe: true,
+            no_kprobe: vec!["b"],
+            ..Default::default()
+        };
+        let names = |attaching| {
+            let plan = HookPlan::choose(&points, &k, Some(HookKind::Kprobe), attaching).unwrap();
+            plan.programs().map(|g| g.name).collect::<Vec<_>>()
+        };
+        assert_eq!(names(true), ["kprobe_a"]);
+        // Through the verifier only: every program of the kind.
+        assert_eq!(names(false), ["kprobe_a", "kprobe_b"]);
+    }
+
+    #[test]
+    fn a_program_whose_helper_the_kernel_lacks_is_not_offered() {
+        let points = vec![AttachPoint::new("deletes")
+            .or([Prog::kprobe("kprobe_unlink", "vfs_unlink")])
+            .or([Prog::tracepoint("tp_unlink", "syscalls:sys_enter_unlink")
+                .needs(&[Helper::FOR_EACH_MAP_ELEM, Helper::LOOP])])];
+        let k = Fake {
+            tracepoints: vec!["syscalls:sys_enter_unlink"],
+            no_helpers: vec![Helper::LOOP],
+            ..Default::default()
+        };
+        let e = HookPlan::choose(&points, &k, None, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "tracepoint syscalls:sys_enter_unlink (no bpf_loop helper, new in Linux 5.17)"
+            ),
+            "{e}"
+        );
+        let k = Fake { kprobe: true, ..k };
+        let plan = HookPlan::choose(&points, &k, None, true).unwrap();
+        assert_eq!(plan.kind_of("deletes"), Some(HookKind::Kprobe));
+        let k = Fake {
+            no_helpers: vec![],
+            ..k
+        };
+        let plan = HookPlan::choose(&points, &k, Some(HookKind::Tracepoint), true).unwrap();
+        assert_eq!(plan.kind_of("deletes"), Some(HookKind::Tracepoint));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use libbpf_rs::libbpf_sys;
 
-use super::Target;
+use super::{Helper, Target};
 use crate::env;
 
 /// What this kernel offers. The live implementation asks the kernel; tests
@@ -31,6 +31,11 @@ pub trait Kernel {
     /// Why this kernel does not offer `t`, in a few words, where known.
     fn why_not(&self, _t: &Target) -> Option<&'static str> {
         None
+    }
+
+    /// Whether a program at `t` may call helper `h` here.
+    fn has_helper(&self, _t: &Target, _h: Helper) -> bool {
+        true
     }
 
     /// A kernel function in the vmlinux BTF (what an fentry program needs
@@ -255,6 +260,22 @@ impl Kernel for LiveKernel {
 
     fn limitation(&self) -> Option<String> {
         env::tracefs_problem()
+    }
+
+    fn has_helper(&self, t: &Target, h: Helper) -> bool {
+        use libbpf_sys::*;
+        let prog_type = match t {
+            Target::Tracepoint { .. } => BPF_PROG_TYPE_TRACEPOINT,
+            Target::RawTp(_) => BPF_PROG_TYPE_RAW_TRACEPOINT,
+            Target::Kprobe { .. } | Target::Uprobe { .. } => BPF_PROG_TYPE_KPROBE,
+            // libbpf cannot probe tracing programs' helpers: fentry and
+            // tp_btf came in 5.5, after most helpers here anyway.
+            Target::TpBtf(_) | Target::Fentry { .. } => return true,
+        };
+        // SAFETY: a plain query; NULL options are allowed.
+        let r = unsafe { libbpf_probe_bpf_helper(prog_type, h.id, std::ptr::null()) };
+        // 1: yes, 0: no; an error (probing itself refused) is no answer.
+        r != 0
     }
 
     fn has_function(&self, func: &str) -> bool {
