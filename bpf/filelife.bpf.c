@@ -16,6 +16,7 @@
  * the dentry it replaced). */
 #include "bpftk.bpf.h"
 #include "task_files.bpf.h"
+#include "mounts.bpf.h"
 #include "syscalls.bpf.h"
 #include "filelife.h"
 
@@ -367,11 +368,6 @@ struct mknod_walk {
 	void *node, *end;             /* list position in the children or mounts */
 };
 BPFTK_PERCPU_SLOT(mknod_walks, struct mknod_walk);
-
-static __always_inline struct mount *real_mount(struct vfsmount *m)
-{
-	return (void *)m - bpf_core_field_offset(struct mount, mnt);
-}
 
 static __always_inline bool children_are_hlist(void)
 {

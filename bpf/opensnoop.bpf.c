@@ -27,8 +27,60 @@ static __always_inline void fill(struct event *e, const struct args *a)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->flags = a->flags;
 	e->mode = a->mode;
-	e->dfd = a->dfd;
 }
+
+/* -F: relative paths made absolute here, against the directory the call
+ * resolved them from (the dirfd's, or the working directory), while the
+ * process still has it. */
+const volatile bool full_path = false;
+
+#include "task_files.bpf.h"
+#include "dentry_path.bpf.h"
+
+/* The directory's path, a slash and the path given, built in `buf`. */
+struct full_path_buf {
+	char buf[2 * OPENSNOOP_PATH_MAX];
+};
+BPFTK_PERCPU_SLOT(full_paths, struct full_path_buf);
+
+static __always_inline __u32 prefix_dir(struct event *e, const struct args *a, __u32 len)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct full_path_buf *f = percpu_slot(&full_paths);
+	struct dentry *dir;
+	struct vfsmount *mnt;
+	struct file *file;
+	long dlen;
+	__u32 total;
+
+	if (!full_path || !f)
+		return len;
+	if (a->dfd == -100 /* AT_FDCWD */) {
+		dir = BPF_CORE_READ(task, fs, pwd.dentry);
+		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		file = fd_file((__u32)a->dfd);
+		if (!file)
+			return len; /* user space marks it unresolved */
+		dir = BPF_CORE_READ(file, f_path.dentry);
+		mnt = BPF_CORE_READ(file, f_path.mnt);
+	}
+	dlen = dentry_path(f->buf, dir, mnt);
+	if (dlen < 0)
+		return len;
+	dlen &= OPENSNOOP_PATH_MAX - 1;
+	f->buf[dlen] = '/';
+	len &= OPENSNOOP_PATH_MAX - 1;
+	bpf_probe_read_kernel(f->buf + dlen + 1, len, e->path);
+	total = dlen + 1 + len;
+	if (total > OPENSNOOP_PATH_MAX) {
+		total = OPENSNOOP_PATH_MAX;
+		e->truncated = 1;
+	}
+	bpf_probe_read_kernel(e->path, sizeof(e->path), f->buf);
+	return total;
+}
+#define PATH_CALLS_FULL_PATH prefix_dir
 
 #include "path_calls.bpf.h"
 

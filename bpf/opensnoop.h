@@ -15,7 +15,6 @@ struct event {
 	__u32 uid;
 	__s32 ret;
 	__u32 mode;
-	__s32 dfd;
 	PATH_EVENT_TAIL(OPENSNOOP_PATH_MAX);
 };
 

@@ -1,6 +1,5 @@
 //! opensnoop: trace open(2), openat(2) and openat2(2) system-wide.
 
-use std::os::unix::ffi::OsStrExt;
 
 use clap::Parser;
 use libtools::{lifecycle, names, table, AttachPoint, Column, Columns, Common, DurationArg};
@@ -75,7 +74,7 @@ pub struct Args {
     /// Only show opens with this flag (O_WRONLY, O_CREAT, ...); repeatable, any matches
     #[arg(short = 'f', long = "flag", value_parser = names::parse_open_flag)]
     flags: Vec<i32>,
-    /// Show the full path of relative paths (resolved against the process's cwd or dirfd)
+    /// Show the full path of relative paths (the kernel resolves them against the cwd or dirfd the call used)
     #[arg(short = 'F', long = "full-path")]
     full_path: bool,
     #[command(flatten)]
@@ -130,6 +129,7 @@ pub fn run(args: Args) -> Result<()> {
         rodata.targ_uid = args.uid.filter();
         rodata.targ_failed = args.failed;
         (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
+        rodata.full_path = args.full_path;
         Ok(())
     })?;
 
@@ -143,15 +143,18 @@ pub fn run(args: Args) -> Result<()> {
         .stdout(args.common.json);
 
     let mut path = Vec::with_capacity(256);
-    tool.trace(&out, "open() syscalls", duration, |data| {
+    let unresolved = std::cell::Cell::new(0u64);
+    let traced = tool.trace(&out, "open() syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         if args.name.skips(libtools::c_bytes(&e.comm)) {
             return;
         }
         path.clear();
         let given = libtools::sized(&e.path, e.path_len, e.truncated);
+        // -F: the kernel made it absolute, unless it could not (deeper than
+        // 64 directories, or a dirfd that is no open file).
         if args.full_path && !given.starts_with(b"/") {
-            resolve_dir(e.pid, e.dfd, &mut path);
+            unresolved.set(unresolved.get() + 1);
         }
         path.extend_from_slice(&given);
         let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
@@ -173,23 +176,14 @@ pub fn run(args: Args) -> Result<()> {
                 Value::Bytes(&path),
             ],
         ]);
-    })
-}
-
-/// The directory a relative path is resolved against: the process's cwd, or
-/// the directory its dirfd names. Left empty when the process is gone.
-fn resolve_dir(pid: u32, dfd: i32, out: &mut Vec<u8>) {
-    let link = if dfd == libc::AT_FDCWD {
-        format!("/proc/{pid}/cwd")
-    } else {
-        format!("/proc/{pid}/fd/{dfd}")
-    };
-    if let Ok(dir) = std::fs::read_link(link) {
-        out.extend_from_slice(dir.as_os_str().as_bytes());
-        if !out.ends_with(b"/") {
-            out.push(b'/');
-        }
+    });
+    if unresolved.get() > 0 {
+        eprintln!(
+            "opensnoop: {} relative paths could not be made absolute (printed as given)",
+            unresolved.get()
+        );
     }
+    traced
 }
 
 #[cfg(test)]
