@@ -1,6 +1,7 @@
 //! threadsnoop: threads created with pthread_create(3), with their start
 //! functions by name.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -20,13 +21,14 @@ pub const DOC: crate::Doc = crate::Doc {
         ("TIME(ms)", "milliseconds since the first event printed, from the kernel's clock"),
         ("PID", "the process ID of the caller of pthread_create(3), shown whether the call succeeds or not"),
         ("COMM", "the calling thread's name, at most 15 characters"),
-        ("FUNC", "the new thread's start function by name (demangled); module+offset where there is no symbol, its address in hex where nothing is known"),
+        ("FUNC", "the new thread's start function by name (demangled), from the file the kernel found mapped at its address (5.17+; before, from the live process); file+offset where there is no symbol, its address in hex where nothing is known"),
     ],
     overhead: "A uprobe on pthread_create in one C library: it fires at each call in processes \
 that use that library, with a trap into the kernel and a ring buffer event; statically linked \
 programs and runtimes that call clone(2) themselves are not seen. Thread creation is seldom \
-frequent, except in programs that start a thread per request. The start function is named in user \
-space while the process lives, which costs more than the probe the first time for each process. -p \
+frequent, except in programs that start a thread per request. The probe finds the file mapped at \
+the start function (bpf_find_vma, 5.17+) and its path; user space names the function from that \
+file, which costs more than the probe the first time for each file. -p \
 filters in the kernel. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop", "profile"],
     hooks: crate::Hooks::Described(
@@ -96,12 +98,21 @@ pub fn run(args: Args) -> Result<()> {
     let since = SinceFirst::new();
     tool.trace(&out, "thread creation", duration, |data| {
         let e: event = libtools::decode(data);
-        // Named now, while the process that made the thread still lives.
-        let func = resolver.user(e.pid, &[e.start]).remove(0);
-        let func = if func.starts_with('[') {
-            format!("{:#x}", e.start)
+        let file = &libtools::raw_bytes(&e.path)[..(e.path_len as usize).min(e.path.len())];
+        let func = if file.is_empty() {
+            // No file from the kernel (before 5.17): named from the
+            // process, which must still live.
+            let func = resolver.user(e.pid, &[e.start]).remove(0);
+            if func.starts_with('[') {
+                format!("{:#x}", e.start)
+            } else {
+                func
+            }
         } else {
-            func
+            let path = Path::new(std::ffi::OsStr::from_bytes(file));
+            resolver
+                .file_offset(path, e.file_offset)
+                .unwrap_or_else(|| format!("{}+{:#x}", path.display(), e.file_offset))
         };
         out.row_of(&[
             &[Value::Uint(since.ns(e.ts_ns) / 1_000_000)],

@@ -207,7 +207,9 @@ fn full_path_resolves_relative_paths_in_the_kernel() {
         std::fs::remove_file(file).unwrap();
     }
     assert!(
-        !f.stderr.iter().any(|l| l.contains("could not be made absolute")),
+        !f.stderr
+            .iter()
+            .any(|l| l.contains("could not be made absolute")),
         "{:?}",
         f.stderr
     );

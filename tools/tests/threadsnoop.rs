@@ -76,6 +76,23 @@ fn pid_filter_and_json() {
 }
 
 #[test]
+fn a_process_gone_before_the_event_is_read_still_names_its_start_function() {
+    // No lingering: the process exits right after its threads, before
+    // user space can read its memory map; the kernel found the file.
+    let helper = c_helper("threads", false);
+    let t = Tracer::start(BIN, &["--json"]);
+    let pid = run_child(helper.to_str().unwrap(), &["2", "0"]);
+    assert!(t.wait_for(|l| l.contains(&format!("\"pid\":{pid}")), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let mine: Vec<_> = f.json().into_iter().filter(|e| e["pid"] == pid).collect();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    for e in &mine {
+        assert_eq!(e["func"], "bpftk_thread_start", "{e}");
+    }
+}
+
+#[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
 }

@@ -207,6 +207,20 @@ impl StackResolver {
             .find(|v| v.start <= addr && addr < v.end)
     }
 
+    /// The function at `offset` in the ELF file `path` (a start function the
+    /// kernel found mapped there): what still names it after the process
+    /// has gone.
+    pub fn file_offset(&mut self, path: &Path, offset: u64) -> Option<String> {
+        let src = Source::Elf(Elf::new(path));
+        match self
+            .symbolizer
+            .symbolize_single(&src, Input::FileOffset(offset))
+        {
+            Ok(Symbolized::Sym(s)) => Some(s.name.to_string()),
+            _ => None,
+        }
+    }
+
     /// Names for an exited process, from the files of its remembered map.
     fn names_from_files(&self, pid: u32, addrs: &[u64]) -> Vec<Option<String>> {
         addrs

@@ -1,7 +1,7 @@
-/* Test helper for threadsnoop: `threads N` starts N threads running
- * bpftk_thread_start, a function no other program has, and joins them, then
- * lingers two seconds: threadsnoop names the function in the live process
- * (from its maps), even on a loaded machine. */
+/* Test helper for threadsnoop: `threads N [LINGER]` starts N threads
+ * running bpftk_thread_start, a function no other program has, and joins
+ * them, then lingers LINGER seconds (2 by default): 0 exits before
+ * threadsnoop can read the process's memory map. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@ __attribute__((noinline)) void *bpftk_thread_start(void *arg)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
+	int linger = argc > 2 ? atoi(argv[2]) : 2;
 
 	for (int i = 0; i < n; i++) {
 		pthread_t t;
@@ -22,6 +23,6 @@ int main(int argc, char **argv)
 			return 1;
 		pthread_join(t, NULL);
 	}
-	sleep(2);
+	sleep(linger);
 	return 0;
 }
