@@ -3,7 +3,10 @@
  * pthread_create in the C library; its third argument is the new thread's
  * start function. The file mapped there and the offset in it are found
  * here, while the process has its memory map (bpf_find_vma, 5.17+), so that
- * user space can name the function after the process has exited. */
+ * user space can name the function after the process has exited.
+ * Hook alternatives, in order of preference:
+ *   uprobe  pthread_create, with bpf_find_vma
+ *   uprobe  pthread_create (the function named from the live process) */
 #include "bpftk.bpf.h"
 #include "dentry_path.bpf.h"
 #include "threadsnoop.h"
@@ -28,16 +31,13 @@ static long on_vma(struct task_struct *task, struct vm_area_struct *vma, void *c
 	return 0;
 }
 
-/* The file behind `e->start` and the offset in it; nothing before 5.17. */
+/* The file behind `e->start` and the offset in it. */
 static __always_inline void find_file(struct event *e)
 {
 	struct vma_found v = { .addr = e->start };
 	struct file *file;
 	long len;
 
-	e->path_len = 0;
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
-		return;
 	if (bpf_find_vma(bpf_get_current_task_btf(), e->start, on_vma, &v, 0) || !v.file)
 		return;
 	file = v.file; /* CO-RE reads go through a kernel type */
@@ -49,8 +49,7 @@ static __always_inline void find_file(struct event *e)
 	e->file_offset = v.file_offset;
 }
 
-SEC("uprobe")
-int BPF_UPROBE(uprobe_pthread_create, void *thread, const void *attr, void *start_routine)
+static __always_inline int created(void *start_routine, bool with_file)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct event *e;
@@ -64,10 +63,26 @@ int BPF_UPROBE(uprobe_pthread_create, void *thread, const void *attr, void *star
 	e->start = (__u64)start_routine;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
+	e->path_len = 0;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	find_file(e);
+	if (with_file)
+		find_file(e);
 	emit(e, offsetof(struct event, path) + (e->path_len & (THREADSNOOP_PATH_MAX - 1)));
 	return 0;
+}
+
+/* Two programs: a kernel before 5.13 refuses the callback's subprogram even
+ * where the call to bpf_find_vma is dead code. */
+SEC("uprobe")
+int BPF_UPROBE(uprobe_pthread_create_vma, void *thread, const void *attr, void *start_routine)
+{
+	return created(start_routine, true);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(uprobe_pthread_create, void *thread, const void *attr, void *start_routine)
+{
+	return created(start_routine, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -101,7 +101,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "mountsnoop" => case(&[], mount_tmpfs, Needle),
         "offcputime" | "wakeuptime" => case(&[], sleeps_by_comm, Needle),
         "oomkill" => slow(case(&[], oom_in_cgroup, Needle), 2000),
-        "opensnoop" => case(&[], open_file, Needle),
+        "opensnoop" => case(&["-F"], open_relative_file, Needle),
         "profile" => case(&["-F", "99"], spin_by_comm, Needle),
         "readahead" => case(&[], cold_disk_read, Histogram),
         "runqlat" | "runqlen" => case(&[], sleeps, Histogram),
@@ -212,11 +212,18 @@ pub fn disk() -> String {
         .unwrap_or_else(|| "/dev/nvme0n1".into())
 }
 
-fn open_file() -> Result<String> {
-    let p = format!("/tmp/{}", token());
-    std::fs::write(&p, b"x")?;
-    std::fs::read(&p)?;
-    Ok(p)
+/// A file opened by a path relative to the working directory: opensnoop -F
+/// shows it absolute, resolved in the kernel.
+fn open_relative_file() -> Result<String> {
+    let name = token();
+    // Written by a path that does not contain the needle.
+    std::fs::write(format!("//tmp//{name}"), b"x")?;
+    let cwd = std::env::current_dir()?;
+    std::env::set_current_dir("/tmp")?;
+    let read = std::fs::read(&name);
+    std::env::set_current_dir(cwd)?;
+    read?;
+    Ok(format!("/tmp/{name}"))
 }
 
 /// A write and fsync(2) to the md array scripts/test-kernels makes: the

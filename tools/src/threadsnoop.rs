@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use libtools::stacks::StackResolver;
 use libtools::{bail, elf, lifecycle, table, AttachPoint, Column, Columns, Common, DurationArg};
-use libtools::{PidArg, Prog, Result, SinceFirst, Spec, Value};
+use libtools::{Helper, PidArg, Prog, Result, SinceFirst, Spec, Value};
 
 libtools::skel!("threadsnoop");
 use skel::{types::event, ThreadsnoopSkelBuilder as Builder};
@@ -32,7 +32,7 @@ file, which costs more than the probe the first time for each file. -p \
 filters in the kernel. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop", "profile"],
     hooks: crate::Hooks::Described(
-        "a uprobe on pthread_create in the C library (libc, or libpthread before glibc 2.34); -l overrides the library.",
+        "a uprobe on pthread_create in the C library (libc, or libpthread before glibc 2.34); -l overrides the library. From 5.17 the probe also finds the file mapped at the start function (bpf_find_vma); before, the function is named from the live process.",
     ),
 };
 
@@ -70,11 +70,13 @@ fn library(given: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn hooks(lib: &Path) -> Vec<AttachPoint> {
-    vec![AttachPoint::new("thread creation").or([Prog::uprobe(
-        "uprobe_pthread_create",
-        &lib.to_string_lossy(),
-        "pthread_create",
-    )])]
+    let lib = lib.to_string_lossy();
+    vec![AttachPoint::new("thread creation")
+        .or([
+            Prog::uprobe("uprobe_pthread_create_vma", &lib, "pthread_create")
+                .needs(&[Helper::FIND_VMA]),
+        ])
+        .or([Prog::uprobe("uprobe_pthread_create", &lib, "pthread_create")])]
 }
 
 pub fn run(args: Args) -> Result<()> {

@@ -115,6 +115,11 @@ impl Helper {
         id: libbpf_sys::BPF_FUNC_for_each_map_elem,
         since: "5.13",
     };
+    pub const FIND_VMA: Helper = Helper {
+        name: "bpf_find_vma",
+        id: libbpf_sys::BPF_FUNC_find_vma,
+        since: "5.17",
+    };
     pub const LOOP: Helper = Helper {
         name: "bpf_loop",
         id: libbpf_sys::BPF_FUNC_loop,
