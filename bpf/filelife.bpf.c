@@ -310,20 +310,44 @@ static __always_inline int unlink_exit(long ret)
 	return 0;
 }
 
-SYSCALL_ENTER(unlink, unlink_enter((const char *)ctx->args[0]))
-SYSCALL_ENTER(unlinkat,
-	      ctx->args[2] & AT_REMOVEDIR ? 0 : unlink_enter((const char *)ctx->args[1]))
-SYSCALL_EXIT(unlink, unlink_exit(ctx->ret))
-SYSCALL_EXIT(unlinkat, unlink_exit(ctx->ret))
-/* rename(old, new), renameat(olddfd, old, newdfd, new), renameat2(..., flags) */
-SYSCALL_ENTER(rename, unlink_enter((const char *)ctx->args[1]))
-SYSCALL_ENTER(renameat, unlink_enter((const char *)ctx->args[3]))
-SYSCALL_ENTER(renameat2, ctx->args[4] & RENAME_EXCHANGE
-				 ? 0
-				 : unlink_enter((const char *)ctx->args[3]))
-SYSCALL_EXIT(rename, unlink_exit(ctx->ret))
-SYSCALL_EXIT(renameat, unlink_exit(ctx->ret))
-SYSCALL_EXIT(renameat2, unlink_exit(ctx->ret))
+/* One program at the entries of unlink, unlinkat, rename, renameat and
+ * renameat2, one at their exits: the marking's walk of the map costs the
+ * verifier some milliseconds a program. The call's number says where its
+ * path is: the name deleted, or the new name of a rename. */
+static __always_inline const char *deleted_path(struct syscall_trace_enter *ctx)
+{
+	long nr = ctx->nr;
+	__u64 args[5] = {};
+
+	/* Copied, not read field by field: the compiler would index a moved
+	 * ctx pointer, which the verifier refuses. */
+	bpf_probe_read_kernel(args, sizeof(args), ctx->args);
+	if (nr == NR_unlink)
+		return (const char *)args[0];
+	if (nr == NR_unlinkat)
+		return args[2] & AT_REMOVEDIR ? NULL : (const char *)args[1];
+	if (nr == NR_rename)
+		return (const char *)args[1];
+	if (nr == NR_renameat)
+		return (const char *)args[3];
+	if (nr == NR_renameat2)
+		return args[4] & RENAME_EXCHANGE ? NULL : (const char *)args[3];
+	return NULL;
+}
+
+SEC("tracepoint/syscalls/sys_enter_unlinkat")
+int tp_enter_delete(struct syscall_trace_enter *ctx)
+{
+	const char *path = deleted_path(ctx);
+
+	return path ? unlink_enter(path) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlinkat")
+int tp_exit_delete(struct syscall_trace_exit *ctx)
+{
+	return unlink_exit(ctx->ret);
+}
 
 /* mknod(2) and bind(2) of a unix socket on the syscall route. Their exits
  * have only the path, so it walks
@@ -338,7 +362,7 @@ SYSCALL_EXIT(renameat2, unlink_exit(ctx->ret))
 #define S_IFMT 00170000
 #define S_IFLNK 0120000
 #define WALK_MAX_CHILDREN 4096
-#define WALK_MAX_STEPS (64 * WALK_MAX_CHILDREN + FILELIFE_NAME_LEN)
+#define WALK_MAX_STEPS (64 * WALK_MAX_CHILDREN + 16 * FILELIFE_NAME_LEN)
 
 /* Before 6.8 a dentry's children were a list: d_subdirs, linked by d_child. */
 struct dentry___pre68 {
@@ -352,7 +376,7 @@ struct mknod_call {
 };
 BPFTK_HASH(mknods, __u32, struct mknod_call, 10240);
 
-enum walk_phase { WALK_NEXT_NAME, WALK_CHILDREN, WALK_MOUNTS };
+enum walk_phase { WALK_NEXT_NAME, WALK_CHILDREN, WALK_COMPARE, WALK_MOUNTS, WALK_SPLICE };
 
 struct mknod_walk {
 	char path[FILELIFE_NAME_LEN];
@@ -362,8 +386,9 @@ struct mknod_walk {
 	__u32 start, len;             /* the component being looked up */
 	__u32 phase, last, in_name;
 	__u32 links;                  /* symbolic links followed */
+	__u32 at, tlen;               /* in the comparison or splice; the link target's length */
 	__u32 children;               /* children looked at in this directory */
-	struct dentry *dir, *root, *found;
+	struct dentry *dir, *root, *found, *candidate;
 	struct mount *mnt, *root_mnt;
 	void *node, *end;             /* list position in the children or mounts */
 };
@@ -411,20 +436,15 @@ static __always_inline void first_mount(struct mknod_walk *w)
 	w->end = &mnt->mnt_mounts;
 }
 
-/* Whether dentry `d` is named as the component. */
-static __always_inline bool named(struct mknod_walk *w, struct dentry *d)
+/* Whether dentry `d` may be named as the component: the same length. Its
+ * name is then read for the comparison, a character per step. */
+static __always_inline bool same_length(struct mknod_walk *w, struct dentry *d)
 {
 	__u32 len = BPF_CORE_READ(d, d_name.len);
 
 	if (len != w->len || len >= FILELIFE_NAME_LEN)
 		return false;
 	bpf_probe_read_kernel(w->name, sizeof(w->name), BPF_CORE_READ(d, d_name.name));
-	for (__u32 i = 0; i < FILELIFE_NAME_LEN; i++) {
-		if (i >= len)
-			break;
-		if (w->name[i] != w->path[(w->start + i) & (FILELIFE_NAME_LEN - 1)])
-			return false;
-	}
 	return true;
 }
 
@@ -447,8 +467,8 @@ static __always_inline void walk_up(struct mknod_walk *w)
 	w->mnt = mnt;
 }
 
-/* A character of the path, taken one per step (loops over the path would
- * have the verifier walk every split of it): 1 ends the walk. At the end of
+/* A character of the path, taken one per step (loops in a step cost the
+ * verifier dearly, in each of the three programs): 1 ends the walk. At the end of
  * a component, "." stays, ".." goes up, a name starts the search of the
  * directory's children. */
 static __always_inline long next_char(struct mknod_walk *w)
@@ -489,13 +509,13 @@ static __always_inline long next_char(struct mknod_walk *w)
 }
 
 /* A symbolic link on the way: the path becomes its target and the rest,
- * walked from the link's directory (or the root, for an absolute target).
- * Only a link kept in the inode (i_link: ext4's and tmpfs's short links,
- * /var/run's say) can be read here; 1 ends the walk. */
+ * walked from the link's directory (or the root, for an absolute target),
+ * spliced a character per step. Only a link kept in the inode (i_link:
+ * ext4's and tmpfs's short links, /var/run's say) can be read here; 1 ends
+ * the walk. */
 static __always_inline long follow_link(struct mknod_walk *w, struct dentry *link)
 {
 	const char *target = BPF_CORE_READ(link, d_inode, i_link);
-	__u32 tlen, rest = w->pos, i;
 	long n;
 
 	if (!target || ++w->links > 8)
@@ -503,23 +523,32 @@ static __always_inline long follow_link(struct mknod_walk *w, struct dentry *lin
 	n = bpf_probe_read_kernel_str(w->name, sizeof(w->name), target);
 	if (n < 2)
 		return 1;
-	tlen = (n - 1) & (FILELIFE_NAME_LEN - 1);
-	for (i = 0; i < FILELIFE_NAME_LEN; i++) {
-		char c;
+	w->tlen = n - 1;
+	w->at = 0;
+	w->phase = WALK_SPLICE;
+	return 0;
+}
 
-		if (i < tlen) {
-			c = w->name[i & (FILELIFE_NAME_LEN - 1)];
-		} else {
-			if (rest + i - tlen >= FILELIFE_NAME_LEN)
-				return 1; /* target and rest do not fit */
-			c = w->path[(rest + i - tlen) & (FILELIFE_NAME_LEN - 1)];
-		}
-		w->spliced[i & (FILELIFE_NAME_LEN - 1)] = c;
-		if (!c)
-			break;
+/* One character of the link's target and the rest of the path. */
+static __always_inline long splice_char(struct mknod_walk *w)
+{
+	__u32 at = w->at, from;
+	char c;
+
+	if (at >= FILELIFE_NAME_LEN)
+		return 1; /* target and rest do not fit */
+	if (at < w->tlen) {
+		c = w->name[at & (FILELIFE_NAME_LEN - 1)];
+	} else {
+		from = w->pos + at - w->tlen;
+		if (from >= FILELIFE_NAME_LEN)
+			return 1;
+		c = w->path[from & (FILELIFE_NAME_LEN - 1)];
 	}
-	if (i == FILELIFE_NAME_LEN)
-		return 1;
+	w->spliced[at & (FILELIFE_NAME_LEN - 1)] = c;
+	w->at = at + 1;
+	if (c)
+		return 0;
 	bpf_probe_read_kernel(w->path, sizeof(w->path), w->spliced);
 	if (w->path[0] == '/') {
 		w->dir = w->root;
@@ -528,6 +557,37 @@ static __always_inline long follow_link(struct mknod_walk *w, struct dentry *lin
 	w->pos = 0;
 	w->in_name = 0;
 	w->phase = WALK_NEXT_NAME;
+	return 0;
+}
+
+/* One character of the candidate's name against the component; at the end
+ * of a match, the walk goes on from the candidate. */
+static __always_inline long compare_char(struct mknod_walk *w)
+{
+	__u32 at = w->at;
+	struct dentry *d = w->candidate;
+
+	if (at < w->len) {
+		if (w->name[at & (FILELIFE_NAME_LEN - 1)] !=
+		    w->path[(w->start + at) & (FILELIFE_NAME_LEN - 1)])
+			w->phase = WALK_CHILDREN; /* another name: on to the next child */
+		else
+			w->at = at + 1;
+		return 0;
+	}
+	if (deleted(d)) {
+		w->phase = WALK_CHILDREN;
+		return 0;
+	}
+	if (w->last) {
+		w->found = d;
+		return 1;
+	}
+	if ((BPF_CORE_READ(d, d_inode, i_mode) & S_IFMT) == S_IFLNK)
+		return follow_link(w, d);
+	w->dir = d;
+	first_mount(w);
+	w->phase = WALK_MOUNTS;
 	return 0;
 }
 
@@ -550,18 +610,16 @@ static long walk_step(__u32 i, void *ctx)
 			return 1;
 		d = child_at(w->node);
 		w->node = next_child(w->node);
-		if (!named(w, d) || deleted(d))
+		if (!same_length(w, d))
 			return 0;
-		if (w->last) {
-			w->found = d;
-			return 1;
-		}
-		if ((BPF_CORE_READ(d, d_inode, i_mode) & S_IFMT) == S_IFLNK)
-			return follow_link(w, d);
-		w->dir = d;
-		first_mount(w);
-		w->phase = WALK_MOUNTS;
+		w->candidate = d;
+		w->at = 0;
+		w->phase = WALK_COMPARE;
 		return 0;
+	case WALK_COMPARE:
+		return compare_char(w);
+	case WALK_SPLICE:
+		return splice_char(w);
 	case WALK_MOUNTS:
 		if (!w->node || w->node == w->end) {
 			w->phase = WALK_NEXT_NAME;
@@ -634,8 +692,13 @@ lost:
 SYSCALL_ENTER(mknod, mknod_enter(AT_FDCWD, (const char *)ctx->args[0]))
 /* dfd is an int: the register's upper half is not its sign */
 SYSCALL_ENTER(mknodat, mknod_enter((__s32)ctx->args[0], (const char *)ctx->args[1]))
-SYSCALL_EXIT(mknod, mknod_exit(ctx->ret))
-SYSCALL_EXIT(mknodat, mknod_exit(ctx->ret))
+/* One exit program for mknod, mknodat and bind: the walk costs the
+ * verifier a millisecond a program. */
+SEC("tracepoint/syscalls/sys_exit_mknodat")
+int tp_exit_create_path(struct syscall_trace_exit *ctx)
+{
+	return mknod_exit(ctx->ret);
+}
 
 /* bind(2) of a unix socket to a path creates it as mknod does. */
 #define AF_UNIX 1
@@ -654,6 +717,5 @@ static __always_inline int bind_enter(const void *addr, __u64 addrlen)
 }
 
 SYSCALL_ENTER(bind, bind_enter((const void *)ctx->args[1], ctx->args[2]))
-SYSCALL_EXIT(bind, mknod_exit(ctx->ret))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

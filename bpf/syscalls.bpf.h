@@ -2,7 +2,8 @@
 /* For the raw_tp sys_enter/sys_exit alternative of the syscall tools: every
  * syscall passes there, so programs filter on these numbers (per
  * architecture; -1 where the architecture has no such call) and read the
- * arguments from the saved user registers. */
+ * arguments from the saved user registers. A program attached to several
+ * syscall tracepoints tells them apart by the same numbers. */
 #ifndef __BPFTK_SYSCALLS_BPF_H
 #define __BPFTK_SYSCALLS_BPF_H
 
@@ -16,6 +17,11 @@
 #define NR_newfstatat 262
 #define NR_execveat 322
 #define NR_statx 332
+#define NR_rename 82
+#define NR_unlink 87
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_renameat2 316
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_open -1
 #define NR_stat -1
@@ -26,6 +32,11 @@
 #define NR_newfstatat 79
 #define NR_execveat 281
 #define NR_statx 291
+#define NR_rename -1
+#define NR_unlink -1
+#define NR_unlinkat 35
+#define NR_renameat 38
+#define NR_renameat2 276
 #else
 #error "bpftk: syscall numbers for this architecture are missing"
 #endif

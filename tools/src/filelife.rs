@@ -79,10 +79,11 @@ fn hooks() -> Vec<AttachPoint> {
                 // The walk of the path: left out before 5.17 (no bpf_loop).
                 walk("tp_enter_mknod", "syscalls:sys_enter_mknod"),
                 walk("tp_enter_mknodat", "syscalls:sys_enter_mknodat"),
-                walk("tp_exit_mknod", "syscalls:sys_exit_mknod"),
-                walk("tp_exit_mknodat", "syscalls:sys_exit_mknodat"),
                 walk("tp_enter_bind", "syscalls:sys_enter_bind"),
-                walk("tp_exit_bind", "syscalls:sys_exit_bind"),
+                // One program at the three exits.
+                walk("tp_exit_create_path", "syscalls:sys_exit_mknod"),
+                walk("tp_exit_create_path", "syscalls:sys_exit_mknodat"),
+                walk("tp_exit_create_path", "syscalls:sys_exit_bind"),
             ]),
         AttachPoint::new("file delete")
             .or([
@@ -95,17 +96,18 @@ fn hooks() -> Vec<AttachPoint> {
                 Prog::kprobe("kprobe_vfs_rename", "vfs_rename"),
                 Prog::kretprobe("kretprobe_vfs_rename", "vfs_rename"),
             ])
+            // One program at the five entries, one at the five exits.
             .or([
-                marks("tp_enter_unlink", "syscalls:sys_enter_unlink").optional(),
-                marks("tp_enter_unlinkat", "syscalls:sys_enter_unlinkat"),
-                marks("tp_exit_unlink", "syscalls:sys_exit_unlink").optional(),
-                marks("tp_exit_unlinkat", "syscalls:sys_exit_unlinkat"),
-                marks("tp_enter_rename", "syscalls:sys_enter_rename").optional(),
-                marks("tp_enter_renameat", "syscalls:sys_enter_renameat").optional(),
-                marks("tp_enter_renameat2", "syscalls:sys_enter_renameat2"),
-                marks("tp_exit_rename", "syscalls:sys_exit_rename").optional(),
-                marks("tp_exit_renameat", "syscalls:sys_exit_renameat").optional(),
-                marks("tp_exit_renameat2", "syscalls:sys_exit_renameat2"),
+                marks("tp_enter_delete", "syscalls:sys_enter_unlink").optional(),
+                marks("tp_enter_delete", "syscalls:sys_enter_unlinkat"),
+                marks("tp_enter_delete", "syscalls:sys_enter_rename").optional(),
+                marks("tp_enter_delete", "syscalls:sys_enter_renameat").optional(),
+                marks("tp_enter_delete", "syscalls:sys_enter_renameat2"),
+                marks("tp_exit_delete", "syscalls:sys_exit_unlink").optional(),
+                marks("tp_exit_delete", "syscalls:sys_exit_unlinkat"),
+                marks("tp_exit_delete", "syscalls:sys_exit_rename").optional(),
+                marks("tp_exit_delete", "syscalls:sys_exit_renameat").optional(),
+                marks("tp_exit_delete", "syscalls:sys_exit_renameat2"),
             ]),
     ]
 }
