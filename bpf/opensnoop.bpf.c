@@ -53,7 +53,7 @@ static __always_inline __u32 prefix_dir(struct event *e, const struct args *a, _
 	long dlen;
 	__u32 total;
 
-	if (!full_path || !f)
+	if (!f)
 		return len;
 	if (a->dfd == -100 /* AT_FDCWD */) {
 		dir = BPF_CORE_READ(task, fs, pwd.dentry);
@@ -81,6 +81,7 @@ static __always_inline __u32 prefix_dir(struct event *e, const struct args *a, _
 	return total;
 }
 #define PATH_CALLS_FULL_PATH prefix_dir
+#define PATH_CALLS_FULL_PATH_ON full_path
 
 #include "path_calls.bpf.h"
 

@@ -6,8 +6,9 @@
  * first path_len bytes are sent), having defined `struct args` (the path in
  * `fname`) and `void fill(struct event *e, const struct args *a)`, which
  * sets the tool's own fields. A tool that defines PATH_CALLS_FULL_PATH(e, a,
- * len) has it put the directory in front of a relative path in e->path
- * and return the new length. */
+ * len) and PATH_CALLS_FULL_PATH_ON has the first put the directory in front
+ * of a relative path in e->path and return the new length, where the second
+ * is true. */
 #ifndef __BPFTK_PATH_CALLS_BPF_H
 #define __BPFTK_PATH_CALLS_BPF_H
 
@@ -39,8 +40,9 @@ static __always_inline int path_call_exit(long ret)
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	len = read_user_path(e->path, sizeof(e->path), a->fname, &e->truncated);
 #ifdef PATH_CALLS_FULL_PATH
-	/* The tool's own: the directory in front of a relative path. */
-	if (len && e->path[0] != '/')
+	/* The tool's own: the directory in front of a relative path (its
+	 * switch first, a constant: the verifier drops the rest without it). */
+	if (PATH_CALLS_FULL_PATH_ON && len && e->path[0] != '/')
 		len = PATH_CALLS_FULL_PATH(e, a, len);
 #endif
 	e->path_len = len;
