@@ -31,9 +31,7 @@ static __always_inline void fill(struct event *e, const struct args *a)
 
 /* -F: relative paths made absolute here, against the directory the call
  * resolved them from (the dirfd's, or the working directory), while the
- * process still has it. */
-const volatile bool full_path = false;
-
+ * process still has it; by programs of their own (the _full exits). */
 #include "task_files.bpf.h"
 #include "dentry_path.bpf.h"
 
@@ -81,7 +79,6 @@ static __always_inline __u32 prefix_dir(struct event *e, const struct args *a, _
 	return total;
 }
 #define PATH_CALLS_FULL_PATH prefix_dir
-#define PATH_CALLS_FULL_PATH_ON full_path
 
 #include "path_calls.bpf.h"
 
@@ -127,6 +124,13 @@ SYSCALL_EXIT(open, path_call_exit(ctx->ret))
 SYSCALL_EXIT(openat, path_call_exit(ctx->ret))
 SYSCALL_EXIT(openat2, path_call_exit(ctx->ret))
 
+/* One -F program at the three exits. */
+SEC("tracepoint/syscalls/sys_exit_openat")
+int tp_exit_full(struct syscall_trace_exit *ctx)
+{
+	return path_call_exit_as(ctx->ret, true);
+}
+
 /* Kernels without syscall tracepoints: the open family among all calls. */
 static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx, long nr)
 {
@@ -146,5 +150,11 @@ RAW_SYS_ENTER(raw_enter(ctx, nr))
 
 /* Only calls that trace_enter recorded have an entry in `start`. */
 RAW_SYS_EXIT(path_call_exit(RAW_SYSCALL_RET(ctx)))
+
+SEC("raw_tp/sys_exit")
+int raw_sys_exit_full(struct bpf_raw_tracepoint_args *ctx)
+{
+	return path_call_exit_as(RAW_SYSCALL_RET(ctx), true);
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -6,9 +6,9 @@
  * first path_len bytes are sent), having defined `struct args` (the path in
  * `fname`) and `void fill(struct event *e, const struct args *a)`, which
  * sets the tool's own fields. A tool that defines PATH_CALLS_FULL_PATH(e, a,
- * len) and PATH_CALLS_FULL_PATH_ON has the first put the directory in front
- * of a relative path in e->path and return the new length, where the second
- * is true. */
+ * len) has it put the directory in front of a relative path in e->path and
+ * return the new length, in its programs that call path_call_exit_as(ret,
+ * true). */
 #ifndef __BPFTK_PATH_CALLS_BPF_H
 #define __BPFTK_PATH_CALLS_BPF_H
 
@@ -17,8 +17,12 @@ const volatile bool targ_failed = false;
 BPFTK_HASH(start, __u32, struct args, 10240);
 BPFTK_SCRATCH(struct event);
 
-/* The call's return: its event, unless -x and the call did not fail. */
-static __always_inline int path_call_exit(long ret)
+/* The call's return: its event, unless -x and the call did not fail.
+ * `full_path`: a constant, for the tool's programs that make relative paths
+ * absolute (PATH_CALLS_FULL_PATH); apart from the others, whose CO-RE
+ * relocations then stay few (each new kernel type costs libbpf about a
+ * millisecond at start). */
+static __always_inline int path_call_exit_as(long ret, bool full_path)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -40,9 +44,8 @@ static __always_inline int path_call_exit(long ret)
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	len = read_user_path(e->path, sizeof(e->path), a->fname, &e->truncated);
 #ifdef PATH_CALLS_FULL_PATH
-	/* The tool's own: the directory in front of a relative path (its
-	 * switch first, a constant: the verifier drops the rest without it). */
-	if (PATH_CALLS_FULL_PATH_ON && len && e->path[0] != '/')
+	/* The tool's own: the directory in front of a relative path. */
+	if (full_path && len && e->path[0] != '/')
 		len = PATH_CALLS_FULL_PATH(e, a, len);
 #endif
 	e->path_len = len;
@@ -50,6 +53,11 @@ static __always_inline int path_call_exit(long ret)
 cleanup:
 	bpf_map_delete_elem(&start, &tid);
 	return 0;
+}
+
+static __always_inline int path_call_exit(long ret)
+{
+	return path_call_exit_as(ret, false);
 }
 
 #endif /* __BPFTK_PATH_CALLS_BPF_H */

@@ -41,7 +41,7 @@ On a system opening tens of thousands of files a second the output itself become
 filter with -p, -u, -n or -x, or send the output to a file. Events the ring buffer had no room for \
 are counted and reported at exit.",
     see_also: &["statsnoop", "execsnoop", "syscount"],
-    hooks: crate::Hooks::Declared { object: "opensnoop", points: hooks },
+    hooks: crate::Hooks::Declared { object: "opensnoop", points: || hooks(false) },
 };
 
 /// Trace open family syscalls: open(2), openat(2) and openat2(2).
@@ -93,7 +93,15 @@ fn flag_filter(flags: &[i32]) -> (u64, u32) {
     (bits, accmodes)
 }
 
-fn hooks() -> Vec<AttachPoint> {
+/// `full_path` (-F): the exits that make relative paths absolute, one
+/// program at the three; kept apart so that opensnoop without -F does not
+/// pay for their CO-RE relocations at start.
+fn hooks(full_path: bool) -> Vec<AttachPoint> {
+    let exit = |plain, spec| {
+        let name = if full_path { "tp_exit_full" } else { plain };
+        Prog::tracepoint(name, spec)
+    };
+    let raw_exit = if full_path { "raw_sys_exit_full" } else { "raw_sys_exit" };
     vec![
         AttachPoint::new("open entry")
             .or([
@@ -104,11 +112,11 @@ fn hooks() -> Vec<AttachPoint> {
             .or([Prog::raw_tp("raw_sys_enter", "sys_enter")]),
         AttachPoint::new("open exit")
             .or([
-                Prog::tracepoint("tp_exit_open", "syscalls:sys_exit_open").optional(),
-                Prog::tracepoint("tp_exit_openat", "syscalls:sys_exit_openat"),
-                Prog::tracepoint("tp_exit_openat2", "syscalls:sys_exit_openat2").optional(),
+                exit("tp_exit_open", "syscalls:sys_exit_open").optional(),
+                exit("tp_exit_openat", "syscalls:sys_exit_openat"),
+                exit("tp_exit_openat2", "syscalls:sys_exit_openat2").optional(),
             ])
-            .or([Prog::raw_tp("raw_sys_exit", "sys_exit")]),
+            .or([Prog::raw_tp(raw_exit, "sys_exit")]),
     ]
 }
 
@@ -121,7 +129,10 @@ pub fn run(args: Args) -> Result<()> {
     // 256 KiB: the storm in scripts/bench loses nothing with it (the reader
     // is woken at an eighth full), and its pages, mapped twice, are most of
     // the tool's memory: 3.7 MB peak RSS against 5.1 MB with 1 MiB.
-    let spec = Spec::hooks(hooks()).ring_size(256 << 10);
+    // chosen_only: the -F exits and the others are never both declared.
+    let spec = Spec::hooks(hooks(args.full_path))
+        .ring_size(256 << 10)
+        .chosen_only();
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.tgid();
@@ -129,7 +140,6 @@ pub fn run(args: Args) -> Result<()> {
         rodata.targ_uid = args.uid.filter();
         rodata.targ_failed = args.failed;
         (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
-        rodata.full_path = args.full_path;
         Ok(())
     })?;
 

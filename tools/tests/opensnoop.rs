@@ -246,6 +246,8 @@ fn raw_tp_alternative_attaches_and_sees_events() {
 #[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
+    // -F has exit programs of its own.
+    assert_all_hooks_load(BIN, &["-F"]);
 }
 
 #[test]
