@@ -18,7 +18,7 @@ use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{Link, MapCore, OpenObject};
 
@@ -26,7 +26,7 @@ use crate::args::PidArg;
 use crate::cgroup::{Cgroup, CgroupArg};
 use crate::hooks::{AttachPoint, HookPlan};
 use crate::output::Output;
-use crate::{bpf, rodata, run};
+use crate::{bpf, env, rodata, run};
 
 /// What a tool asks of the lifecycle besides its skeleton and rodata.
 #[derive(Debug, Default)]
@@ -102,9 +102,14 @@ pub fn load<B: SkelBuilder<'static>>(
     configure: impl FnOnce(&mut B::Output) -> Result<()>,
 ) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
     let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
+    // The open-files limit can be reached here already (libbpf opens the
+    // kernel's BTF), with fds inherited from the parent: say so, as load does.
     let mut open = builder
         .open(storage)
-        .context("cannot open the BPF object")?;
+        .map_err(|e| match env::fd_limit_problem() {
+            Some(limit) => anyhow!("cannot open the BPF object: {limit}"),
+            None => anyhow::Error::from(e).context("cannot open the BPF object"),
+        })?;
     configure(&mut open)?;
     let obj = open.open_object_mut();
     if let Some(bytes) = spec.ring_size {

@@ -308,6 +308,9 @@ fn a_stalled_reader_does_not_keep_a_tool_from_stopping() {
 
 #[test]
 fn a_tiny_open_files_limit_is_named() {
+    // It runs out as the object loads, or as it opens when this harness's
+    // other threads have left the child some of their descriptors: the
+    // same sentence either way.
     let f = run("prlimit", &["--nofile=10:10", BPFTK, "opensnoop"], &[]);
     assert_eq!(f.status.code(), Some(1), "{:?}", f.stderr);
     let err = f.stderr.join("\n");
