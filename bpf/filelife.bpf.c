@@ -133,14 +133,21 @@ int BPF_KPROBE(kprobe_vfs_unlink)
 	return 0;
 }
 
-SEC("kretprobe/vfs_unlink")
-int BPF_KRETPROBE(kretprobe_vfs_unlink, long ret)
+/* The kretprobes: the dentry their kprobe kept in `map`, deleted if the
+ * call returned 0. */
+static __always_inline int deleted_at_return(void *map, long ret)
 {
 	__u64 dentry;
 
-	if (thread_entry_take(&unlinking, &dentry))
+	if (thread_entry_take(map, &dentry))
 		unlinked((struct dentry *)dentry, ret);
 	return 0;
+}
+
+SEC("kretprobe/vfs_unlink")
+int BPF_KRETPROBE(kretprobe_vfs_unlink, long ret)
+{
+	return deleted_at_return(&unlinking, ret);
 }
 
 /* vfs_rename takes a struct renamedata since 5.12, six arguments before:
@@ -190,14 +197,12 @@ int BPF_KPROBE(kprobe_vfs_rename)
 	return 0;
 }
 
+/* A map of its own: a stacked file system's rename may unlink (overlayfs
+ * cleans up its whiteouts) within it. */
 SEC("kretprobe/vfs_rename")
 int BPF_KRETPROBE(kretprobe_vfs_rename, long ret)
 {
-	__u64 dentry;
-
-	if (thread_entry_take(&renaming, &dentry))
-		unlinked((struct dentry *)dentry, ret);
-	return 0;
+	return deleted_at_return(&renaming, ret);
 }
 
 /* The syscall route. */
@@ -350,15 +355,13 @@ int tp_exit_delete(struct syscall_trace_exit *ctx)
 }
 
 /* mknod(2) and bind(2) of a unix socket on the syscall route. Their exits
- * have only the path, so it walks
- * that path through the dentry cache, as the lookup just did: from the
+ * have only the path, which is walked through the dentry cache, as the lookup just did: from the
  * task's root, its working directory or the dfd's directory, a component at
  * a time, each found among its directory's children and followed into the
  * mounts on it, through symbolic links kept in their inodes. A walk that
  * cannot end at the new file (a link whose target is in the page cache, a
  * directory of more than WALK_MAX_CHILDREN entries, a path longer than the
  * buffer) loses the creation, counted as a lost event. */
-#define AT_FDCWD -100
 #define S_IFMT 00170000
 #define S_IFLNK 0120000
 #define WALK_MAX_CHILDREN 4096
@@ -372,7 +375,7 @@ struct dentry___pre68 {
 
 struct mknod_call {
 	__u64 path;
-	__s64 dfd;
+	__s32 dfd;
 };
 BPFTK_HASH(mknods, __u32, struct mknod_call, 10240);
 
@@ -639,7 +642,7 @@ static long walk_step(__u32 i, void *ctx)
 	return 1;
 }
 
-static __always_inline int mknod_enter(__s64 dfd, const char *path)
+static __always_inline int mknod_enter(__s32 dfd, const char *path)
 {
 	struct mknod_call c = { .path = (__u64)path, .dfd = dfd };
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
@@ -654,7 +657,8 @@ static __always_inline int mknod_exit(long ret)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct mknod_walk *w = percpu_slot(&mknod_walks);
 	struct mknod_call c;
-	struct file *dirf;
+	struct dentry *dir;
+	struct vfsmount *vfsmnt;
 
 	if (!thread_entry_take(&mknods, &c) || ret || !w)
 		return 0;
@@ -665,15 +669,11 @@ static __always_inline int mknod_exit(long ret)
 	if (w->path[0] == '/') {
 		w->dir = w->root;
 		w->mnt = w->root_mnt;
-	} else if (c.dfd == AT_FDCWD) {
-		w->dir = BPF_CORE_READ(task, fs, pwd.dentry);
-		w->mnt = real_mount(BPF_CORE_READ(task, fs, pwd.mnt));
 	} else {
-		dirf = fd_file(c.dfd);
-		if (!dirf)
+		if (!start_dir(c.dfd, &dir, &vfsmnt))
 			goto lost;
-		w->dir = BPF_CORE_READ(dirf, f_path.dentry);
-		w->mnt = real_mount(BPF_CORE_READ(dirf, f_path.mnt));
+		w->dir = dir;
+		w->mnt = real_mount(vfsmnt);
 	}
 	w->pos = 0;
 	w->in_name = 0;

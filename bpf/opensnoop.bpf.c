@@ -43,26 +43,14 @@ BPFTK_PERCPU_SLOT(full_paths, struct full_path_buf);
 
 static __always_inline __u32 prefix_dir(struct event *e, const struct args *a, __u32 len)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct full_path_buf *f = percpu_slot(&full_paths);
 	struct dentry *dir;
 	struct vfsmount *mnt;
-	struct file *file;
 	long dlen;
 	__u32 total;
 
-	if (!f)
-		return len;
-	if (a->dfd == -100 /* AT_FDCWD */) {
-		dir = BPF_CORE_READ(task, fs, pwd.dentry);
-		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
-	} else {
-		file = fd_file((__u32)a->dfd);
-		if (!file)
-			return len; /* user space marks it unresolved */
-		dir = BPF_CORE_READ(file, f_path.dentry);
-		mnt = BPF_CORE_READ(file, f_path.mnt);
-	}
+	if (!f || !start_dir(a->dfd, &dir, &mnt))
+		return len; /* user space counts it unresolved */
 	dlen = dentry_path(f->buf, dir, mnt);
 	if (dlen < 0)
 		return len;
@@ -106,7 +94,7 @@ static __always_inline int trace_enter(const char *fname, __u64 flags, __u32 mod
 }
 
 SYSCALL_ENTER(open, trace_enter((const char *)ctx->args[0], ctx->args[1], ctx->args[2],
-				-100 /* AT_FDCWD */))
+				AT_FDCWD))
 SYSCALL_ENTER(openat, trace_enter((const char *)ctx->args[1], ctx->args[2], ctx->args[3],
 				  ctx->args[0]))
 
@@ -136,7 +124,7 @@ static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx, long n
 {
 	if (nr == NR_open)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 1), RAW_SYSCALL_ARG(ctx, 2),
-				   RAW_SYSCALL_ARG(ctx, 3), -100);
+				   RAW_SYSCALL_ARG(ctx, 3), AT_FDCWD);
 	if (nr == NR_openat)
 		return trace_enter((const char *)RAW_SYSCALL_ARG(ctx, 2), RAW_SYSCALL_ARG(ctx, 3),
 				   RAW_SYSCALL_ARG(ctx, 4), RAW_SYSCALL_ARG(ctx, 1));
