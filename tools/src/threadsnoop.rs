@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<()> {
     let since = SinceFirst::new();
     tool.trace(&out, "thread creation", duration, |data| {
         let e: event = libtools::decode(data);
-        let file = &libtools::raw_bytes(&e.path)[..(e.path_len as usize).min(e.path.len())];
+        let file = libtools::sized(&e.path, e.path_len, 0);
         let func = if file.is_empty() {
             // No file from the kernel (before 5.17): named from the
             // process, which must still live.
@@ -111,7 +111,7 @@ pub fn run(args: Args) -> Result<()> {
                 func
             }
         } else {
-            let path = Path::new(std::ffi::OsStr::from_bytes(file));
+            let path = Path::new(std::ffi::OsStr::from_bytes(&file));
             resolver
                 .file_offset(path, e.file_offset)
                 .unwrap_or_else(|| format!("{}+{:#x}", path.display(), e.file_offset))

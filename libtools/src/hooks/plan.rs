@@ -15,6 +15,14 @@ fn offered(kernel: &dyn Kernel, g: &Prog) -> bool {
     kernel.offers(&g.target) && missing_helper(kernel, g).is_none()
 }
 
+/// The programs of `alt` to load: all but the optional ones not offered.
+fn offered_progs(kernel: &dyn Kernel, alt: &[Prog]) -> Vec<Prog> {
+    alt.iter()
+        .filter(|g| !g.optional || offered(kernel, g))
+        .cloned()
+        .collect()
+}
+
 fn missing_helper(kernel: &dyn Kernel, g: &Prog) -> Option<Helper> {
     g.needs
         .iter()
@@ -84,11 +92,7 @@ impl HookPlan {
             declared.extend(p.alternatives.iter().flatten().map(|g| g.name));
             let usable = p.alternatives.iter().find_map(|alt| {
                 let ok = alt.iter().all(|g| g.optional || offered(kernel, g));
-                let progs: Vec<Prog> = alt
-                    .iter()
-                    .filter(|g| !g.optional || offered(kernel, g))
-                    .cloned()
-                    .collect();
+                let progs = offered_progs(kernel, alt);
                 (ok && !progs.is_empty()).then_some(progs)
             });
             // Forced: the first alternative of that kind this kernel offers
@@ -126,11 +130,7 @@ impl HookPlan {
                 // through the verifier); but what is to attach leaves out
                 // the optional ones this kernel does not offer (readahead's
                 // page_cache_ra_order, new in 5.18), as the usual choice does.
-                let attachable: Vec<Prog> = alt
-                    .iter()
-                    .filter(|g| !g.optional || offered(kernel, g))
-                    .cloned()
-                    .collect();
+                let attachable = offered_progs(kernel, alt);
                 let progs = if attaching && !attachable.is_empty() {
                     attachable
                 } else {

@@ -76,6 +76,8 @@ pub struct LiveKernel {
     btf: RefCell<Option<VmlinuxBtf>>,
     kprobe_funcs: RefCell<Option<std::collections::HashSet<String>>>,
     fentry: RefCell<HashMap<String, bool>>,
+    /// By program type and helper id: each probe loads a program.
+    helpers: RefCell<HashMap<(libbpf_sys::bpf_prog_type, libbpf_sys::bpf_func_id), bool>>,
 }
 
 struct VmlinuxBtf(*mut libbpf_sys::btf);
@@ -272,10 +274,16 @@ impl Kernel for LiveKernel {
             // tp_btf came in 5.5, after most helpers here anyway.
             Target::TpBtf(_) | Target::Fentry { .. } => return true,
         };
-        // SAFETY: a plain query; NULL options are allowed.
-        let r = unsafe { libbpf_probe_bpf_helper(prog_type, h.id, std::ptr::null()) };
-        // 1: yes, 0: no; an error (probing itself refused) is no answer.
-        r != 0
+        *self
+            .helpers
+            .borrow_mut()
+            .entry((prog_type, h.id))
+            .or_insert_with(|| {
+                // SAFETY: a plain query; NULL options are allowed.
+                let r = unsafe { libbpf_probe_bpf_helper(prog_type, h.id, std::ptr::null()) };
+                // 1: yes, 0: no; an error (probing itself refused) is no answer.
+                r != 0
+            })
     }
 
     fn has_function(&self, func: &str) -> bool {

@@ -207,10 +207,10 @@ impl StackResolver {
             .find(|v| v.start <= addr && addr < v.end)
     }
 
-    /// The function at `offset` in the ELF file `path` (a start function the
-    /// kernel found mapped there): what still names it after the process
-    /// has gone.
-    pub fn file_offset(&mut self, path: &Path, offset: u64) -> Option<String> {
+    /// The function at `offset` in the ELF file `path`: what still names a
+    /// frame, or a start function the kernel found mapped there, after the
+    /// process has gone.
+    pub fn file_offset(&self, path: &Path, offset: u64) -> Option<String> {
         let src = Source::Elf(Elf::new(path));
         match self
             .symbolizer
@@ -227,16 +227,7 @@ impl StackResolver {
             .iter()
             .map(|&a| {
                 let v = self.vma(pid, a)?;
-                let path = v.path.as_ref()?;
-                let src = Source::Elf(Elf::new(path));
-                let off = a - v.start + v.offset;
-                match self
-                    .symbolizer
-                    .symbolize_single(&src, Input::FileOffset(off))
-                {
-                    Ok(Symbolized::Sym(s)) => Some(s.name.to_string()),
-                    _ => None,
-                }
+                self.file_offset(v.path.as_ref()?, a - v.start + v.offset)
             })
             .collect()
     }
