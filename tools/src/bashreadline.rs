@@ -24,6 +24,7 @@ tasks named bash). Each line costs a trap into the kernel at the call and at its
 ring buffer event: nothing at typing speed. Scripts run by bash do not read their commands through \
 readline and cost nothing. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Described(
         "a uretprobe on readline_internal_teardown (newer bash) or readline, in /bin/bash, else in the shared libreadline bash uses (-s overrides).",
     ),

@@ -46,6 +46,7 @@ passes the filters (-p, -u, -c, -P and the success test, all applied in the kern
 buffer event. Binds are rare on most systems; a program creating sockets at a high rate pays the \
 cost once per bind. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["solisten", "tcpconnect", "tcptracer"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "bindsnoop", points: hooks },
 };
 

@@ -37,6 +37,7 @@ itself, but is paid on every request of every disk, so it becomes measurable on 
 very many I/Os a second. -d and -c filter in the kernel when a request starts. At most 10240 \
 requests are timed at once: requests beyond that are not counted.",
     see_also: &["biopattern", "bitesize", "funclatency"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "biolatency", points: hooks },
 };
 

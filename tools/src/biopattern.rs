@@ -30,6 +30,7 @@ interval. The cost per request is small next to the I/O itself but is paid on ev
 every disk; -d filters in the kernel. Requests are judged in the order they complete, so several \
 streams on one disk can make sequential I/O look random.",
     see_also: &["biolatency", "bitesize"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "biopattern", points: hooks },
 };
 

@@ -34,6 +34,7 @@ but a fast device doing hundreds of thousands of I/Os a second gets as many line
 or -c (both in the kernel) or send the output to a file. The map holds 10240 requests in flight; \
 requests beyond that, and events the ring buffer had no room for, are counted and reported at exit.",
     see_also: &["biolatency", "biopattern", "bitesize"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "biosnoop", points: disks::stage_hooks },
 };
 

@@ -33,6 +33,7 @@ the kernel. Nothing is sent per I/O; user space reads the histograms at the end.
 kernel. The maps hold 10240 requests in flight and 10240 histograms; I/O beyond that is counted as \
 lost, and stacks that do not fit the stack map (--stack-storage-size) show as missed.",
     see_also: &["biosnoop", "biolatency", "stackcount"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "biostacks", points: disks::stage_hooks },
 };
 

@@ -40,6 +40,7 @@ reads and clears the counters every interval. -p and -c filter in the kernel. Th
 requests in flight and 10240 counters per interval; I/O beyond that is counted as lost and reported \
 at exit.",
     see_also: &["biosnoop", "biolatency", "tcptop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "biotop", points: disks::stage_hooks },
 };
 

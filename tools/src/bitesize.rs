@@ -27,6 +27,7 @@ histogram in a hash map keyed by task name, in the kernel. Nothing is sent per I
 reads the histograms at each interval. -c and -d filter in the kernel. The cost per request is \
 small next to the I/O itself, but is paid on every request of every disk.",
     see_also: &["biolatency", "biopattern"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "bitesize", points: hooks },
 };
 

@@ -33,6 +33,7 @@ in the same functions (filemap:mm_filemap_add_to_page_cache, writeback:writeback
 block:block_dirty_buffer); no tracepoint sees an access, so HITS and HITRATIO are then - (null in \
 --json) and MISSES is not capped by them. -v names the hook of each counter.",
     see_also: &["filetop", "vfsstat", "readahead"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "cachestat", points: hooks },
 };
 

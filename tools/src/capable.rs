@@ -40,6 +40,7 @@ then drops, and each stack is named in user space as its event is printed: with 
 trace with -p or -c on a busy system. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["execsnoop", "stackcount", "syscount"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "capable", points: hooks },
 };
 

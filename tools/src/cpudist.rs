@@ -34,6 +34,7 @@ kernel but the program still runs on every switch, and -c walks the task's cgrou
 time. Nothing is sent per event; user space reads the histograms at each interval. At most 10240 \
 threads are followed at once.",
     see_also: &["runqlat", "offcputime", "profile"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "cpudist", points: libtools::sched::switch_hooks },
 };
 

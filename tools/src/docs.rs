@@ -22,6 +22,7 @@ pub const PENDING: Doc = Doc {
     columns: &[],
     overhead: "",
     see_also: &[],
+    upstream: &[],
     hooks: crate::Hooks::None,
 };
 
@@ -68,6 +69,7 @@ pub fn man_page(tool: &Tool, prefix: &str) -> Vec<u8> {
     examples_section(&mut r, &cmd, tool.name, prefix);
     r.control("SH", ["OVERHEAD"]);
     r.text([roman(tool.doc.overhead)]);
+    upstream_section(&mut r, tool);
     see_also_section(&mut r, tool.doc, prefix);
     r.to_writer(&mut out).unwrap();
     man.render_version_section(&mut out).unwrap();
@@ -184,6 +186,22 @@ fn examples_section(r: &mut Roff, cmd: &clap::Command, name: &str, prefix: &str)
     }
 }
 
+/// COMPATIBILITY: what differs from libbpf-tools on purpose, and why.
+fn upstream_section(r: &mut Roff, tool: &Tool) {
+    if tool.doc.upstream.is_empty() {
+        return;
+    }
+    r.control("SH", ["COMPATIBILITY"]);
+    r.text([roman(format!(
+        "Where this tool differs from libbpf-tools' {} (bcc's where libbpf-tools has none), and why:",
+        tool.name
+    ))]);
+    for line in tool.doc.upstream {
+        r.control("IP", ["\\(bu", "2"]);
+        r.text([roman(*line)]);
+    }
+}
+
 fn see_also_section(r: &mut Roff, doc: &Doc, prefix: &str) {
     r.control("SH", ["SEE ALSO"]);
     let mut refs = Vec::new();
@@ -229,9 +247,12 @@ pub fn completion_path(shell: Shell, command: &str) -> String {
 /// The README's markers around the table of tools that [`readme_table`] writes.
 pub const README_BEGIN: &str = "<!-- tools table: written by bpftk-docs --readme; do not edit -->";
 pub const README_END: &str = "<!-- end of tools table -->";
+/// The markers of the list of differences from libbpf-tools.
+pub const UPSTREAM_BEGIN: &str =
+    "<!-- differences from libbpf-tools: written by bpftk-docs --readme; do not edit -->";
+pub const UPSTREAM_END: &str = "<!-- end of differences -->";
 
-/// The README's table of tools: each tool's line from `bpftk list` and its
-/// hooks from the same declaration as `--help`'s, in order of preference.
+/// The README's table of tools: name, summary and hooks, from the registry.
 pub fn readme_table() -> String {
     let mut out = String::from(
         "| tool | what it shows | hooks, in order of preference |\n| --- | --- | --- |\n",
@@ -252,22 +273,42 @@ pub fn readme_table() -> String {
     out
 }
 
-/// `readme` with the text between its markers replaced by [`readme_table`].
+/// The README's list of what each tool does differently from libbpf-tools
+/// (the man pages' COMPATIBILITY sections), tools that follow it left out.
+/// Aliases share their family's list and are not repeated.
+pub fn readme_upstream() -> String {
+    let mut out = String::new();
+    let mut seen: Vec<*const [&str]> = Vec::new();
+    for t in TOOLS {
+        let lines = t.doc.upstream;
+        if lines.is_empty() || seen.contains(&(lines as *const _)) {
+            continue;
+        }
+        seen.push(lines as *const _);
+        out.push_str(&format!("- **{}**\n", t.name));
+        for line in lines {
+            out.push_str(&format!("  - {line}\n"));
+        }
+    }
+    out
+}
+
+/// `text` with what stands between `begin` and `end` replaced by `body`.
+fn between(text: &str, begin: &str, end: &str, body: &str) -> Result<String, String> {
+    let start = text.find(begin).ok_or_else(|| format!("no line {begin}"))? + begin.len();
+    let stop = start
+        + text[start..]
+            .find(end)
+            .ok_or_else(|| format!("no line {end} after {begin}"))?;
+    Ok(format!("{}\n{body}{}", &text[..start], &text[stop..]))
+}
+
+/// `readme` with its generated parts written anew: the table of tools
+/// ([`readme_table`]) and the differences from libbpf-tools
+/// ([`readme_upstream`]).
 pub fn with_readme_table(readme: &str) -> Result<String, String> {
-    let begin = readme
-        .find(README_BEGIN)
-        .ok_or_else(|| format!("no line {README_BEGIN}"))?
-        + README_BEGIN.len();
-    let end = begin
-        + readme[begin..]
-            .find(README_END)
-            .ok_or_else(|| format!("no line {README_END} after the first marker"))?;
-    Ok(format!(
-        "{}\n{}{}",
-        &readme[..begin],
-        readme_table(),
-        &readme[end..]
-    ))
+    let readme = between(readme, README_BEGIN, README_END, &readme_table())?;
+    between(&readme, UPSTREAM_BEGIN, UPSTREAM_END, &readme_upstream())
 }
 
 /// Write every man page and completion under `share` (a `$PREFIX/share`),

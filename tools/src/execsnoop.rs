@@ -47,6 +47,7 @@ a copy of its arguments. On kernels without the exec syscall tracepoints, the fa
 sys_enter and sys_exit programs run on every system call of every process, not only exec. Events \
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["exitsnoop", "threadsnoop", "bashreadline"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "execsnoop", points: hooks },
 };
 

@@ -32,6 +32,7 @@ passes costs one ring buffer event. Exits are as frequent as process and thread 
 cost is small except under heavy fork or thread churn. Events the ring buffer had no room for are \
 counted and reported at exit.",
     see_also: &["execsnoop", "killsnoop", "oomkill"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "exitsnoop", points: hooks },
 };
 

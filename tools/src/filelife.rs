@@ -29,6 +29,7 @@ so its cost grows with the files created and not yet deleted, up to 10240. Only 
 seen created send an event. A creation the full map cannot hold is counted as lost and reported at \
 exit.",
     see_also: &["opensnoop", "vfsstat", "filetop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "filelife", points: hooks },
 };
 

@@ -39,6 +39,7 @@ writes are the most frequent calls on most systems, so the cost follows their ra
 the kernel. The map holds 10240 threads and files per interval; calls beyond that are counted as \
 lost and reported at exit.",
     see_also: &["biotop", "vfsstat", "opensnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "filetop", points: hooks },
 };
 

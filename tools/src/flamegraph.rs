@@ -25,6 +25,7 @@ its whole input into memory, merges identical stacks and writes the SVG, at a co
 the number of distinct stacks; very many of them make a large SVG that browsers are slow to draw, \
 which --minwidth eases by leaving out the narrowest frames.",
     see_also: &["profile", "offcputime", "stackcount", "wakeuptime"],
+    upstream: &[],
     hooks: crate::Hooks::None,
 };
 

@@ -40,6 +40,7 @@ magic, so it follows the rate of all file I/O; -v says what it does not see (mma
 io_uring, kernel-internal I/O, stat(2) by path). -p filters in the kernel. At most 10240 calls in \
 flight are timed at once; calls beyond that are counted as lost and reported at exit.",
     see_also: &["fsslower", "biolatency", "funclatency"],
+    upstream: &[],
     hooks: crate::Hooks::Described(crate::fsslower::FS_HOOKS),
 };
 

@@ -44,6 +44,7 @@ io_uring, kernel-internal I/O). -p filters in the kernel. At most 10240 calls in
 at once; calls beyond that, and events the ring buffer had no room for, are counted as lost and \
 reported at exit.",
     see_also: &["fsdist", "biosnoop", "filetop", "opensnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Described(FS_HOOKS),
 };
 

@@ -32,6 +32,7 @@ filter in the kernel, but the probes still fire for every caller. At most 10240 
 at once, and a recursive call replaces its caller's start time, so only the innermost call of a \
 recursion is timed.",
     see_also: &["stackcount", "syscount", "biolatency"],
+    upstream: &[],
     hooks: crate::Hooks::Described(
         "uprobe+uretprobe for user functions; fentry+fexit, else kprobe+kretprobe, for kernel functions where the kernel offers them.",
     ),

@@ -34,6 +34,7 @@ interval. --cpu and -c filter in the kernel, but the programs still run on every
 cost per interrupt is small, but interrupt rates are high on systems with busy network or storage \
 devices, where the time the programs take is added to the time being measured.",
     see_also: &["softirqs", "profile", "cpudist"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "hardirqs", points: || hooks("irq_handler_entry", "irq_handler_exit") },
 };
 
@@ -55,6 +56,7 @@ the programs still run every time. Softirqs run very often on busy network syste
 net_tx) and, for timers and RCU, on every system, so the small cost per run adds up and is added \
 to the time being measured.",
     see_also: &["hardirqs", "profile", "cpudist"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "softirqs", points: || hooks("softirq_entry", "softirq_exit") },
 };
 

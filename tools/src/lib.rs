@@ -30,6 +30,10 @@ pub struct Doc {
     pub overhead: &'static str,
     /// Related bpftk tools.
     pub see_also: &'static [&'static str],
+    /// Where the tool knowingly differs from libbpf-tools' tool of the same
+    /// name (bcc's where libbpf-tools has none), and why: a sentence each.
+    /// Empty when flags, columns and output follow upstream.
+    pub upstream: &'static [&'static str],
     /// Where the tool hooks in: the declaration itself where it is fixed,
     /// else a sentence.
     pub hooks: Hooks,

@@ -24,6 +24,7 @@ block_bio_queue, which runs for every bio submitted on the system; the program t
 and returns for all but md flushes, a cost that follows the system's I/O rate. Events the ring \
 buffer had no room for are counted and reported at exit.",
     see_also: &["biosnoop", "syncsnoop", "biolatency"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "mdflush", points: hooks },
 };
 

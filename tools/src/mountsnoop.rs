@@ -29,6 +29,7 @@ sends the whole event, over 2 KiB, to the ring buffer. -p filters in the kernel.
 rare outside container start-up and automounting, so the cost is negligible. Events the ring \
 buffer had no room for are counted and reported at exit.",
     see_also: &["opensnoop", "execsnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "mountsnoop", points: hooks },
 };
 

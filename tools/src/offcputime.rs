@@ -44,6 +44,7 @@ when tracing ends, which can take a while for large programs. At most 16384 thre
 pairs are kept, later ones are not counted; stacks that did not fit in the stack map are counted \
 in a warning at exit (see --stack-storage-size).",
     see_also: &["wakeuptime", "profile", "cpudist", "flamegraph"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "offcputime", points: libtools::sched::switch_hooks },
 };
 

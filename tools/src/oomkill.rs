@@ -34,6 +34,7 @@ pub const DOC: crate::Doc = crate::Doc {
 ring buffer event and a read of /proc/loadavg, and the tool costs nothing measurable while it \
 waits. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["exitsnoop", "killsnoop", "sigsnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "oomkill", points: hooks },
 };
 

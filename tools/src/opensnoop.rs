@@ -41,6 +41,7 @@ On a system opening tens of thousands of files a second the output itself become
 filter with -p, -u, -n or -x, or send the output to a file. Events the ring buffer had no room for \
 are counted and reported at exit.",
     see_also: &["statsnoop", "execsnoop", "syscount"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "opensnoop", points: || hooks(false) },
 };
 

@@ -26,6 +26,7 @@ the kernel evicted unused stay in the map: 131072 pages at most; readahead pages
 threads in readahead beyond 10240, are counted as lost and reported at exit. The kernel has no \
 tracepoint at a page's access: this tool needs fentry or kprobes, and says so where it has neither.",
     see_also: &["cachestat", "biopattern", "filetop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "readahead", points: hooks },
 };
 

@@ -34,6 +34,7 @@ frequent kernel events on a busy system, so the cost, small per event, is paid v
 run on every event. Nothing is sent per event; user space reads the histograms at each interval. \
 At most 10240 runnable threads are followed at once.",
     see_also: &["runqlen", "runqslower", "cpudist"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "runqlat", points: libtools::sched::wakeup_and_switch_hooks },
 };
 

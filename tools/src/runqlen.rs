@@ -31,6 +31,7 @@ idle; each sample reads a run queue count and increments a slot of a per-CPU his
 little as a BPF program can do. Nothing is sent per sample, and user space reads the histograms at \
 each interval. The cost grows with the frequency and the number of CPUs only.",
     see_also: &["runqlat", "runqslower", "cpudist"],
+    upstream: &[],
     hooks: crate::Hooks::Described(
         "a software CPU-clock perf event per online CPU (no tracepoint).",
     ),

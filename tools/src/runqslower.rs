@@ -32,6 +32,7 @@ wait). -p and -t filter in the kernel, before the timestamp is stored. The map h
 threads; waits beyond that go unmeasured. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["runqlat", "runqlen", "cpudist", "offcputime"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "runqslower", points: libtools::sched::wakeup_and_switch_hooks },
 };
 

@@ -41,6 +41,7 @@ exit; a kernel-generated signal costs one event, unless -k or -x leaves those ou
 frequent enough to matter, except with many short-lived processes or fast interval timers. Events \
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["killsnoop", "exitsnoop", "oomkill"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "sigsnoop", points: || hooks(false) },
 };
 
@@ -77,6 +78,7 @@ sent by kill(2). -p, -s and -x filter in the kernel; -n is applied in user space
 is sent. kill(2) is seldom frequent enough to matter. Events the ring buffer had no room for are \
 counted and reported at exit.",
     see_also: &["sigsnoop", "exitsnoop", "oomkill"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "sigsnoop", points: || hooks(true) },
 };
 

@@ -30,6 +30,7 @@ hash map update, a look-up of the socket behind the descriptor and one ring buff
 filters in the kernel; -n is applied in user space, after the event is sent. Events the ring \
 buffer had no room for are counted and reported at exit.",
     see_also: &["bindsnoop", "tcpconnect", "tcptracer"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "solisten", points: hooks },
 };
 

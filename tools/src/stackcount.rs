@@ -43,6 +43,7 @@ the report. Naming the frames happens in user space at each report; a process's 
 while it lives, a few times a second, so short-lived processes may only show [unknown: process \
 exited].",
     see_also: &["profile", "offcputime", "flamegraph", "funclatency"],
+    upstream: &[],
     hooks: crate::Hooks::Described(
         "the tracepoint itself; a uprobe; fentry, else a kprobe, for kernel functions (where the kernel offers them).",
     ),

@@ -30,6 +30,7 @@ event as long as the path. Where the kernel has no per-call tracepoints, the raw
 sys_exit programs run at every syscall of every process instead. -p filters in the kernel at entry \
 and -x at exit. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["opensnoop", "syscount", "execsnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "statsnoop", points: hooks },
 };
 

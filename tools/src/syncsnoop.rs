@@ -25,6 +25,7 @@ buffer event, and -p filters in the kernel. These calls are rare on most systems
 that syncs every commit, the output follows its commit rate. Events the ring buffer had no room \
 for are counted and reported at exit.",
     see_also: &["biolatency", "biopattern", "syscount"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "syncsnoop", points: hooks },
 };
 

@@ -49,6 +49,7 @@ tcp_v4_connect and tcp_v6_connect. The cost follows the rate of outgoing connect
 user space and still takes an event per connect. Events the ring buffer had no room for are \
 counted and reported at exit.",
     see_also: &["tcpconnlat", "tcptracer", "tcplife"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcpconnect", points: hooks },
 };
 

@@ -36,6 +36,7 @@ tcp_rcv_state_process, which runs for every segment received by a socket not yet
 established, SYNs to listeners included, and costs a state check each. Events the ring buffer had \
 no room for are counted and reported at exit.",
     see_also: &["tcpconnect", "tcprtt", "tcplife", "tcptracer"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcpconnlat", points: hooks },
 };
 

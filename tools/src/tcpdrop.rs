@@ -43,6 +43,7 @@ but a flood of them (a SYN flood, a scan of closed ports) makes every dropped pa
 --no-stack makes each cheaper. Stacks that do not fit the stack map (--stack-storage-size) show as \
 [Missed Kernel Stack]. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpretrans", "tcpstates", "tcplife", "stackcount"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcpdrop", points: || hooks(true) },
 };
 

@@ -40,6 +40,7 @@ packets: long busy connections cost no more than short idle ones, but a host ser
 connections gets a line for each. The maps hold 10240 connections in flight; connections beyond \
 that go unreported. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpstates", "tcptop", "tcpconnect", "tcptracer"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcplife", points: libtools::tcp::state_change_hooks },
 };
 

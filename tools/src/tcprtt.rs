@@ -42,6 +42,7 @@ filters in the kernel, then adds to one histogram in a hash map: a lookup and a 
 additions, nothing sent per segment. User space reads and clears the histograms once per interval. \
 With -b or -B the map holds up to 10240 addresses.",
     see_also: &["tcpconnlat", "tcpretrans", "tcptop", "tcplife"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcprtt", points: hooks },
 };
 

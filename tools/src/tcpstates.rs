@@ -40,6 +40,7 @@ packets; a host serving many short connections prints several lines for each. Th
 sockets; beyond that, durations show 0.000. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["tcplife", "tcpconnect", "tcptracer", "tcpdrop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcpstates", points: libtools::tcp::state_change_hooks },
 };
 

@@ -45,6 +45,7 @@ once. -p, -c and -4/-6 filter in the kernel. Nothing is sent per call: user spac
 the map each interval. The map holds 10240 connection and process pairs per interval; traffic \
 beyond that is not counted.",
     see_also: &["tcplife", "tcprtt", "tcpstates"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcptop", points: hooks },
 };
 

@@ -40,6 +40,7 @@ A connect costs two hash map updates; each event shown costs a ring buffer event
 cost; the fentry and kprobe alternatives hook tcp_close instead. Events the ring buffer had no \
 room for are counted and reported at exit.",
     see_also: &["tcpconnect", "tcpconnlat", "tcplife", "tcpstates"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "tcptracer", points: hooks },
 };
 

@@ -31,6 +31,7 @@ the start function (bpf_find_vma, 5.17+) and its path; user space names the func
 file, which costs more than the probe the first time for each file. -p \
 filters in the kernel. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["execsnoop", "exitsnoop", "profile"],
+    upstream: &[],
     hooks: crate::Hooks::Described(
         "a uprobe on pthread_create in the C library (libc, or libpthread before glibc 2.34); -l overrides the library. From 5.17 the probe also finds the file mapped at the start function (bpf_find_vma); before, the function is named from the live process.",
     ),

@@ -33,6 +33,7 @@ syscall tracepoints: they miss what the kernel does without a syscall (exec read
 nfsd, io_uring, overlayfs) and count attempts for reads, writes and fsyncs; -v names the route of \
 each counter. A counter's last line at Ctrl-C is the rate over the part of the interval that ran.",
     see_also: &["opensnoop", "syscount", "syncsnoop"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "vfsstat", points: hooks },
 };
 

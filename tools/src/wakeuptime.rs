@@ -36,6 +36,7 @@ space reads the map once, at the end. The timestamp map holds 10240 threads and 
 16384 entries; blocks beyond them are not counted. Stacks that do not fit the stack map \
 (--stack-storage-size) show as [Missed Kernel Stack] and are counted in a warning at exit.",
     see_also: &["offcputime", "runqslower", "stackcount"],
+    upstream: &[],
     hooks: crate::Hooks::Declared { object: "wakeuptime", points: hooks },
 };
 
