@@ -10,7 +10,10 @@
 
 /* One execve(2) or execveat(2), sent when the call returns. `args` holds
  * `args_count` NUL-terminated strings (the filename, then argv[1..]) in its
- * first `args_size` bytes; only those bytes travel through the ring buffer. */
+ * first `args_size` bytes; only those bytes travel through the ring buffer.
+ * What the caller's memory could not give at entry (a fork()ed child has
+ * not yet faulted in the string literals it passes) is read again from
+ * the new program's stack, where the kernel copied argv. */
 struct event {
 	__u64 cut_args;   /* bit i: argument i (0: the filename) filled EXECSNOOP_ARGSIZE */
 	__u32 pid;
@@ -21,7 +24,8 @@ struct event {
 	__u32 args_count;
 	__u32 args_size;
 	__u8 truncated;   /* argv had more than max_args entries */
-	__u8 pad[3];
+	__u8 unread;      /* an argument could be read neither from the caller nor from the new program */
+	__u16 path_size;  /* bytes of args[] the filename takes, with its NUL */
 	char comm[16];
 	char args[EXECSNOOP_ARGS_MAX];
 };

@@ -29,34 +29,35 @@ pub fn open_close(path: &str, secs: f64) -> Result<()> {
     Ok(())
 }
 
-/// posix_spawn(3) of /bin/true and wait for it, unpaced, for `secs` seconds.
+/// fork(2) and execl(3) of `/bin/true bpftk-storm`, waited for, unpaced,
+/// for `secs` seconds. fork(), not posix_spawn: the child has not touched
+/// the literals it passes, as in most programs that run others, so an
+/// exec tracer that reads them at entry finds them unmapped (execsnoop
+/// reads them again from the new program).
 pub fn spawn_true(secs: f64) -> Result<()> {
-    let prog = CString::new("/bin/true")?;
-    let argv = [prog.as_ptr(), std::ptr::null()];
-    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
     let (start, limit) = (Instant::now(), Duration::from_secs_f64(secs));
     let mut ops: u64 = 0;
     while start.elapsed() < limit {
-        let mut pid: libc::pid_t = 0;
-        // SAFETY: argv and envp are NULL-terminated arrays of valid strings.
-        let rc = unsafe {
-            libc::posix_spawn(
-                &mut pid,
-                prog.as_ptr(),
-                std::ptr::null(),
-                std::ptr::null(),
-                argv.as_ptr() as *const *mut libc::c_char,
-                envp.as_ptr() as *const *mut libc::c_char,
-            )
-        };
-        if rc != 0 {
-            bail!(
-                "posix_spawn /bin/true: {}",
-                std::io::Error::from_raw_os_error(rc)
-            );
+        // SAFETY: this process has one thread; the child only calls execl
+        // and _exit, both async-signal-safe.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            bail!("fork: {}", std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            // SAFETY: NUL-terminated literals and a NULL-terminated list.
+            unsafe {
+                libc::execl(
+                    c"/bin/true".as_ptr(),
+                    c"true".as_ptr(),
+                    c"bpftk-storm".as_ptr(),
+                    std::ptr::null::<libc::c_char>(),
+                );
+                libc::_exit(127);
+            }
         }
         let mut status = 0;
-        // SAFETY: pid is the child just spawned; status is a valid out pointer.
+        // SAFETY: pid is the child just forked; status is a valid out pointer.
         unsafe { libc::waitpid(pid, &mut status, 0) };
         ops += 1;
     }

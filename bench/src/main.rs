@@ -561,8 +561,9 @@ fn exec_storm(
         plan,
         &load,
         || tool_command(bin_dir, "execsnoop").0,
-        // execsnoop: PCOMM PID PPID RET ARGS; the children of the generator.
-        |file, pid| rows_for(file, 2, pid, Some("/bin/true")),
+        // execsnoop: PCOMM PID PPID RET ARGS; the children of the generator,
+        // with their argument: a row without it counts as missing.
+        |file, pid| rows_for(file, 2, pid, Some("bpftk-storm")),
         bpftrace.map(|b| (b, program)),
     )?;
     storm_figures(rep, "execsnoop", &f, ["", ""], ["", "≤ 0.1%"]);

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use libtools::{argv, lifecycle, AttachPoint, CgroupArg, Column, Columns, Common, DurationArg};
-use libtools::{NameArg, Result, Spec, UidArg, Value};
+use libtools::{NameArg, Prog, Result, Spec, UidArg, Value};
 
 libtools::skel!("execsnoop");
 use skel::{types::event, ExecsnoopSkelBuilder as Builder};
@@ -37,10 +37,13 @@ pub const DOC: crate::Doc = crate::Doc {
         ("RET", "0, or (-x) the negative errno of a failed exec, as -2 for ENOENT"),
         ("ARGS", "the path given to exec (not argv[0]), then argv[1] onwards, joined by spaces (-q: each in quotes); an argument that fills its 128-byte buffer is cut at 127 bytes and ends with ..., and a list cut at --max-args (the path counts as one) ends with a space and ...; --json: an array"),
         ("ARGS_TRUNCATED", "1 when argv held more than --max-args entries, else 0 (--json only)"),
+        ("ARGS_UNREAD", "1 when an argument could be read neither from the caller's memory nor from the new program's, else 0 (--json only); the table ends such a list with [unread], and a count is printed at exit"),
     ],
     overhead: "Every execve(2) and execveat(2) on the system runs the entry and exit programs: the entry \
 copies the path and up to --max-args arguments from the caller's memory into a hash map entry, the \
-exit sends them with the result as one ring buffer event. -u, -P, -c and the failure test are \
+exit sends them with the result as one ring buffer event. Where the caller's memory could not be \
+read (a fork()ed child that passes string literals it has not touched yet), a program on \
+sched_process_exec reads them again from the new program's stack, where the kernel copied them. -u, -P, -c and the failure test are \
 applied in the kernel; -n and -l only in user space, once the event has been sent. Exec rates are \
 modest on most systems, but builds and shell loops can run many programs a second, each paying for \
 a copy of its arguments. On kernels without the exec syscall tracepoints, the fallback raw \
@@ -92,7 +95,13 @@ pub struct Args {
 }
 
 fn hooks() -> Vec<AttachPoint> {
-    libtools::syscall_hooks!("exec entry", "exec exit"; execve, execveat?; raw)
+    let mut points = libtools::syscall_hooks!("exec entry", "exec exit"; execve, execveat?; raw);
+    // argv again from the new image where the caller's memory failed.
+    points.push(AttachPoint::new("new program image").or([Prog::raw_tp(
+        "raw_exec_image",
+        "sched_process_exec",
+    )]));
+    points
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -124,13 +133,14 @@ pub fn run(args: Args) -> Result<()> {
             Column::right("RET", 3),
             Column::left("ARGS", 0),
         ])
-        .when(json, [Column::left("ARGS_TRUNCATED", 0)])
+        .when(json, [Column::left("ARGS_TRUNCATED", 0), Column::left("ARGS_UNREAD", 0)])
         .stdout(json);
 
     let start = Instant::now();
     let line = args.line.as_deref().map(str::as_bytes);
     let mut joined = Vec::with_capacity(256);
-    tool.trace(&out, "exec() syscalls", duration, |data| {
+    let unread_execs = std::cell::Cell::new(0u64);
+    let traced = tool.trace(&out, "exec() syscalls", duration, |data| {
         let e: event = libtools::decode(data);
         let comm = libtools::c_bytes(&e.comm);
         if args.name.skips(comm) {
@@ -148,6 +158,15 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         argv::join_into(&list, args.quote, truncated, &mut joined);
+        let unread = e.unread != 0;
+        if unread {
+            unread_execs.set(unread_execs.get() + 1);
+            if !json {
+                let sep: &[u8] = if joined.is_empty() { b"" } else { b" " };
+                joined.extend_from_slice(sep);
+                joined.extend_from_slice(b"[unread]");
+            }
+        }
         out.row(&[
             Value::Fixed(start.elapsed().as_secs_f64(), 3),
             Value::now(),
@@ -165,6 +184,14 @@ pub fn run(args: Args) -> Result<()> {
                 Value::Bytes(&joined)
             },
             Value::Uint(truncated.into()),
+            Value::Uint(unread.into()),
         ]);
-    })
+    });
+    if unread_execs.get() > 0 {
+        eprintln!(
+            "execsnoop: {} execs had arguments that could not be read (marked [unread])",
+            unread_execs.get()
+        );
+    }
+    traced
 }

@@ -284,6 +284,96 @@ fn a_long_argument_is_marked_cut() {
     );
 }
 
+/// Run the forkexec helper in `mode`; returns the pid it prints (the
+/// process that execs) once it has exited.
+fn forkexec(mode: &[&str]) -> u32 {
+    let out = Command::new(c_helper("forkexec", false))
+        .args(mode)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .next()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("{text:?}"))
+}
+
+fn from(pid: u32) -> impl Fn(&str) -> bool {
+    let p = pid.to_string();
+    move |l: &str| l.split_whitespace().nth(1) == Some(p.as_str())
+}
+
+#[test]
+fn a_forked_child_passing_literals_it_has_not_touched_shows_them() {
+    // fork() leaves the child no page table entries for the program's
+    // read-only data, so its string literals cannot be read at entry; they
+    // are read from the new program's stack.
+    let t = Tracer::start(BIN, &[]);
+    let pid = forkexec(&["fork"]);
+    assert!(t.wait_for(from(pid), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    Printf::new(LAYOUT).find(
+        &f.stdout,
+        &[
+            is("echo"),
+            is(pid),
+            Cell::Num,
+            is(0),
+            is("/bin/echo bpftk-literal-one bpftk-literal-two"),
+        ],
+    );
+}
+
+#[test]
+fn a_script_whose_arguments_cannot_be_read_is_marked_unread() {
+    // The kernel hands a #! script's interpreter an argv of its own, so the
+    // caller's untouched literal is read nowhere: the row says so.
+    let script = unique_path("script.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = script.to_str().unwrap();
+    let t = Tracer::start(BIN, &["--json"]);
+    let pid = forkexec(&["script", path]);
+    assert!(t.wait_for(|l| l.contains(&format!("\"pid\":{pid},")), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    let e = events.iter().find(|e| e["pid"] == pid).unwrap();
+    assert_eq!(e["args"], serde_json::json!([path]), "{e}");
+    assert_eq!(e["args_unread"], 1, "{e}");
+    assert!(
+        f.stderr
+            .iter()
+            .any(|l| l.contains("execs had arguments that could not be read (marked [unread])")),
+        "{:?}",
+        f.stderr
+    );
+    let _ = std::fs::remove_file(&script);
+}
+
+#[test]
+fn an_exec_from_a_thread_other_than_the_leader_is_seen() {
+    // The thread takes the leader's id as it execs: the exit must find the
+    // call under that id.
+    let t = Tracer::start(BIN, &[]);
+    let pid = forkexec(&["thread"]);
+    assert!(t.wait_for(from(pid), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    Printf::new(LAYOUT).find(
+        &f.stdout,
+        &[
+            is("echo"),
+            is(pid),
+            is(std::process::id()),
+            is(0),
+            is("/bin/echo bpftk-from-a-thread"),
+        ],
+    );
+}
+
 #[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
