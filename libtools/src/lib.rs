@@ -130,6 +130,10 @@ pub fn main<A: clap::FromArgMatches>(
     run: fn(A) -> Result<()>,
 ) -> ! {
     let _ = TOOL.set(tool);
+    // Before anything else: a stop signal sent as the tool starts is not
+    // lost (nor fatal) while the arguments are parsed; `setup` installs
+    // them again.
+    let _ = run::install_signal_handlers();
     let mut matches = command
         .try_get_matches_from(tool_args(tool, std::env::args_os().collect()))
         .unwrap_or_else(|e| usage_exit(e));

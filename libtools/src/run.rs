@@ -18,9 +18,12 @@ extern "C" fn on_signal(_: libc::c_int) {
 
 pub(crate) fn install_signal_handlers() -> Result<()> {
     // No SA_RESTART: a blocking poll returns EINTR and the loop notices at once.
+    // SA_RESETHAND: the first signal asks for a clean stop (the summary, the
+    // report); a second one of the same kind, while a large report is still
+    // being named or written, ends the tool at once, as the user asked twice.
     let action = SigAction::new(
         SigHandler::Handler(on_signal),
-        SaFlags::empty(),
+        SaFlags::SA_RESETHAND,
         SigSet::empty(),
     );
     // SIGHUP too: a closed terminal or ssh session ends the trace with its summary.

@@ -307,6 +307,35 @@ fn a_stalled_reader_does_not_keep_a_tool_from_stopping() {
 }
 
 #[test]
+fn a_second_sigint_ends_a_tool_that_is_still_stopping() {
+    // The first SIGINT asks for a clean stop; the tool then waits up to
+    // 500 ms for a stalled reader. A second SIGINT in that time must end it
+    // at once, killed by the signal, instead of being ignored.
+    let _alone = cpu_hog();
+    let (r, w) = nix::unistd::pipe().unwrap();
+    let mut run = spawn("opensnoop", &[], Stdio::from(w));
+    thread::sleep(Duration::from_secs(3));
+    let storm_end = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < storm_end {
+        for _ in 0..200 {
+            let _ = std::fs::File::open("/etc/hostname");
+        }
+    }
+    let pid = Pid::from_raw(run.child.id() as i32);
+    kill(pid, Signal::SIGINT).unwrap();
+    thread::sleep(Duration::from_millis(50));
+    let second = Instant::now();
+    kill(pid, Signal::SIGINT).unwrap();
+    let status = run.wait_for(Duration::from_secs(5)).expect("still running");
+    let took = second.elapsed();
+    drop(r);
+    // Killed, not a clean exit 0 after the wait; the kernel's teardown of
+    // the attached programs still takes its few hundred ms.
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
 fn a_tiny_open_files_limit_is_named() {
     // It runs out as the object loads, or as it opens when this harness's
     // other threads have left the child some of their descriptors: the
