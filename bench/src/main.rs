@@ -17,7 +17,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
-use report::{Figure, Report};
+use report::{Figure, Peer, Report, Runs};
 use tracer::{Sink, Tracer};
 
 #[derive(Parser)]
@@ -32,6 +32,10 @@ struct Args {
     /// Write the figures as JSON here (default: target/bench/bench-<time>.json)
     #[arg(long)]
     json: Option<PathBuf>,
+    /// libbpf-tools' binaries, measured beside bpftk's (default: what
+    /// scripts/fetch-peers unpacked, target/peers/libbpf-tools/usr/sbin)
+    #[arg(long)]
+    peers: Option<PathBuf>,
     /// Only these tools (ready and memory); the storms run when their tool is named
     tools: Vec<String>,
     #[command(subcommand)]
@@ -125,21 +129,30 @@ fn bench(args: &Args) -> Result<()> {
         tools.len(),
         plan.ready_runs
     );
-    ready_and_memory(&mut rep, &bin_dir, &tools, &plan)?;
-    sizes(&mut rep, &bin_dir);
+    let peers = args.peers.clone().unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/peers/libbpf-tools/usr/sbin")
+    });
+    if !peers.is_dir() {
+        rep.skip(&format!(
+            "libbpf-tools comparisons: no {} (scripts/fetch-peers unpacks Debian's libbpf-tools)",
+            peers.display()
+        ));
+    }
+    ready_and_memory(&mut rep, &bin_dir, &peers, &tools, &plan)?;
+    sizes(&mut rep, &bin_dir, &peers);
     if wanted("opensnoop") {
         eprintln!(
             "bench: open storm, {} rounds of {} s",
             plan.rounds, plan.storm_secs
         );
-        open_storm(&mut rep, &bin_dir, &plan, bpftrace.as_deref())?;
+        open_storm(&mut rep, &bin_dir, &peers, &plan, bpftrace.as_deref())?;
     }
     if wanted("execsnoop") {
         eprintln!(
             "bench: exec storm, {} rounds of {} s",
             plan.rounds, plan.storm_secs
         );
-        exec_storm(&mut rep, &bin_dir, &plan, bpftrace.as_deref())?;
+        exec_storm(&mut rep, &bin_dir, &peers, &plan, bpftrace.as_deref())?;
     }
     if wanted("profile") {
         eprintln!(
@@ -205,62 +218,128 @@ fn ms(d: std::time::Duration) -> f64 {
 const MB: f64 = 1024.0 * 1024.0;
 
 /// Exec to ready (the header on a terminal, or the Tracing line on stderr),
-/// and peak RSS once ready and idle, for every tool.
+/// and peak RSS once ready and idle, for every tool; and for libbpf-tools'
+/// tool of the same name in `peers`, run right before or after ours (the
+/// order alternates) with the same arguments.
 fn ready_and_memory(
     rep: &mut Report,
     bin_dir: &Path,
+    peers: &Path,
     tools: &[&String],
     plan: &Plan,
 ) -> Result<()> {
-    let mut ready: Vec<(String, Vec<f64>, Vec<f64>, bool)> = Vec::new();
+    struct Row {
+        tool: String,
+        ours: Runs,
+        peer: Peer,
+        own: bool,
+    }
+    let mut rows: Vec<Row> = Vec::new();
     for t in tools {
         if tool_args(t).is_none() {
             rep.skip(&format!("{t}: not a tracer (reads stacks on stdin)"));
             continue;
         }
-        ready.push((t.to_string(), Vec::new(), Vec::new(), false));
+        let c = peers.join(t.as_str());
+        let peer = if tracer::is_executable(&c) {
+            Peer::Ran(Runs::default())
+        } else {
+            Peer::Absent
+        };
+        rows.push(Row {
+            tool: t.to_string(),
+            ours: Runs::default(),
+            peer,
+            own: false,
+        });
     }
     for run in 0..plan.ready_runs {
         let mut cannot = Vec::new();
-        for (tool, times, rss, own) in ready.iter_mut() {
-            let (mut cmd, is_own) = tool_command(bin_dir, tool);
-            cmd.args(tool_args(tool).unwrap());
-            *own = is_own;
-            let t = match Tracer::start(cmd, Sink::Pty) {
-                Ok(t) => t,
-                // A tool this kernel cannot run (readahead without kprobes
-                // or fentry, mdflush without md) says so in one line and
-                // exits 1 at its first run: reported, not measured.
-                Err(e) if run == 0 && format!("{e:#}").contains("(exit status: 1)") => {
-                    rep.skip(&format!("{tool}: cannot run on this kernel: {e:#}"));
-                    cannot.push(tool.clone());
+        for row in rows.iter_mut() {
+            let args = tool_args(&row.tool).unwrap();
+            for side in [run % 2, 1 - run % 2] {
+                if side == 1 {
+                    let Peer::Ran(runs) = &mut row.peer else {
+                        continue;
+                    };
+                    let mut cmd = Command::new(peers.join(&row.tool));
+                    cmd.args(args);
+                    match measure_idle(cmd) {
+                        Ok((ready, rss)) => {
+                            runs.ready_ms.push(ready);
+                            runs.idle_rss_mb.push(rss);
+                        }
+                        // The C tools that need kprobes or fentry fail
+                        // here: a row says why, not a skip.
+                        Err(e) => row.peer = Peer::Failed(peer_failure(&format!("{e:#}"))),
+                    }
                     continue;
                 }
-                Err(e) => return Err(e.context(tool.to_string())),
-            };
-            times.push(ms(t.ready_after));
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            rss.push(t.peak_rss()? as f64 / MB);
-            t.stop().with_context(|| tool.to_string())?;
+                let (mut cmd, is_own) = tool_command(bin_dir, &row.tool);
+                cmd.args(args);
+                row.own = is_own;
+                match measure_idle(cmd) {
+                    Ok((ready, rss)) => {
+                        row.ours.ready_ms.push(ready);
+                        row.ours.idle_rss_mb.push(rss);
+                    }
+                    // A tool this kernel cannot run (readahead without kprobes
+                    // or fentry, mdflush without md) says so in one line and
+                    // exits 1 at its first run: reported, not measured.
+                    Err(e) if run == 0 && format!("{e:#}").contains("(exit status: 1)") => {
+                        rep.skip(&format!("{}: cannot run on this kernel: {e:#}", row.tool));
+                        cannot.push(row.tool.clone());
+                        break;
+                    }
+                    Err(e) => return Err(e.context(row.tool.clone())),
+                }
+            }
         }
-        ready.retain(|(tool, ..)| !cannot.contains(tool));
+        rows.retain(|r| !cannot.contains(&r.tool));
     }
-    for (tool, times, rss, own) in ready {
-        rep.tool(&tool, own, times, rss);
+    for r in rows {
+        rep.tool(&r.tool, r.own, r.ours, r.peer);
     }
     Ok(())
 }
 
-fn sizes(rep: &mut Report, bin_dir: &Path) {
-    for (name, file, reference) in [
-        ("opensnoop binary", "opensnoop", Some("458 KB")),
-        ("bpftk multicall binary (every tool)", "bpftk", None),
+/// Start a tracer on a terminal, wait until ready, let it idle 100 ms:
+/// its time to ready (ms) and peak RSS (MB); then stop it.
+fn measure_idle(cmd: Command) -> Result<(f64, f64)> {
+    let t = Tracer::start(cmd, Sink::Pty)?;
+    let ready = ms(t.ready_after);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let rss = t.peak_rss()? as f64 / MB;
+    t.stop()?;
+    Ok((ready, rss))
+}
+
+/// A failed C tool's reason, short: what it said on stderr, without the
+/// harness's "exited before it was ready" preamble.
+fn peer_failure(e: &str) -> String {
+    let said = e.rsplit_once("): ").map(|(_, s)| s).unwrap_or(e).trim();
+    let said = if said.is_empty() { e } else { said };
+    let mut short: String = said.chars().take(160).collect();
+    if short.len() < said.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Binary sizes; libbpf-tools' opensnoop, which carries its BPF object
+/// and libbpf as ours does, beside ours.
+fn sizes(rep: &mut Report, bin_dir: &Path, peers: &Path) {
+    let kb = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1024.0);
+    for (name, file, peer) in [
+        ("opensnoop binary", "opensnoop", true),
+        ("bpftk multicall binary (every tool)", "bpftk", false),
     ] {
-        if let Ok(m) = std::fs::metadata(bin_dir.join(file)) {
-            rep.add(
-                Figure::new(name, "KB", vec![m.len() as f64 / 1024.0])
-                    .reference(reference.unwrap_or("")),
-            );
+        if let Ok(size) = kb(&bin_dir.join(file)) {
+            let c = match kb(&peers.join(file)) {
+                Ok(c) if peer => format!("{c:.0} KB"),
+                _ => String::new(),
+            };
+            rep.add(Figure::new(name, "KB", vec![size]).reference(&c));
         }
     }
 }
@@ -346,6 +425,10 @@ struct StormFigures {
     rss_after: Vec<f64>,
     bpftrace_rss: Vec<f64>,
     bpftrace_ready: Vec<f64>,
+    /// libbpf-tools' tool, > /dev/null and > file (speeds, missing %).
+    c_null: Vec<f64>,
+    c_file: Vec<f64>,
+    c_missing_file: Vec<f64>,
 }
 
 impl StormFigures {
@@ -363,6 +446,9 @@ impl StormFigures {
             rss_after: vec![],
             bpftrace_rss: vec![],
             bpftrace_ready: vec![],
+            c_null: vec![],
+            c_file: vec![],
+            c_missing_file: vec![],
         }
     }
 }
@@ -376,13 +462,14 @@ fn storm(
     tool: impl Fn() -> Command,
     count_rows: impl Fn(&Path, u32) -> Result<u64>,
     bpftrace: Option<(&Path, &str)>,
+    peer: Option<&Path>,
 ) -> Result<StormFigures> {
     let mut f = StormFigures::new();
     let out_file = std::env::temp_dir().join(format!("bpftk-bench-{}.out", std::process::id()));
     for round in 0..plan.rounds {
         // Rotate the order so that no configuration always runs first.
-        for k in 0..4 {
-            match (round + k) % 4 {
+        for k in 0..6 {
+            match (round + k) % 6 {
                 0 => {
                     let (line, _, _) = run_load(load, None)?;
                     let (ops, secs) = load::parse_ops(&line)?;
@@ -411,7 +498,7 @@ fn storm(
                         .push(ops.saturating_sub(seen).saturating_sub(st.lost()) as f64);
                     f.rss_after.push(rss);
                 }
-                _ => {
+                3 => {
                     let Some((bt, program)) = bpftrace else {
                         continue;
                     };
@@ -431,6 +518,23 @@ fn storm(
                     f.bpftrace_rss.push(rss);
                     f.bpftrace_ready.push(ready);
                 }
+                // libbpf-tools' tool prints the same columns as ours.
+                4 => {
+                    let Some(c) = peer else { continue };
+                    let (line, _, _) = run_load(load, Some((Command::new(c), Sink::Null)))?;
+                    let (ops, secs) = load::parse_ops(&line)?;
+                    f.c_null.push(ops as f64 / secs);
+                }
+                _ => {
+                    let Some(c) = peer else { continue };
+                    let sink = Sink::File(out_file.clone());
+                    let (line, pid, _) = run_load(load, Some((Command::new(c), sink)))?;
+                    let (ops, secs) = load::parse_ops(&line)?;
+                    let seen = count_rows(&out_file, pid)?;
+                    f.c_file.push(ops as f64 / secs);
+                    f.c_missing_file
+                        .push(100.0 * ops.saturating_sub(seen) as f64 / ops as f64);
+                }
             }
         }
     }
@@ -444,14 +548,19 @@ fn relative(speeds: &[f64], untraced: &[f64]) -> Vec<f64> {
     speeds.iter().map(|s| 100.0 * s / base).collect()
 }
 
-fn storm_figures(
-    rep: &mut Report,
-    tool: &str,
-    f: &StormFigures,
-    refs: [&str; 2],
-    targets: [&str; 2],
-) {
+fn storm_figures(rep: &mut Report, tool: &str, f: &StormFigures, targets: [&str; 2]) {
     let bt = |v: &[f64]| (!v.is_empty()).then(|| v.to_vec());
+    // libbpf-tools' figures from the same rounds.
+    let c = |v: &[f64], unit: &str| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            report::spread(v, unit)
+        }
+    };
+    let c_null = c(&relative(&f.c_null, &f.untraced), "% of untraced");
+    let c_file = c(&relative(&f.c_file, &f.untraced), "% of untraced");
+    let c_missing = c(&f.c_missing_file, "%");
     rep.add(
         Figure::new(
             &format!("load speed under {tool} > /dev/null"),
@@ -459,7 +568,7 @@ fn storm_figures(
             relative(&f.null, &f.untraced),
         )
         .target(targets[0])
-        .reference(refs[0])
+        .reference(&c_null)
         .bpftrace(bt(&relative(&f.bpftrace, &f.untraced))),
     );
     rep.add(
@@ -468,7 +577,8 @@ fn storm_figures(
             "% of untraced",
             relative(&f.file, &f.untraced),
         )
-        .target(targets[0]),
+        .target(targets[0])
+        .reference(&c_file),
     );
     rep.add(
         Figure::new(
@@ -477,7 +587,7 @@ fn storm_figures(
             f.missing_file.clone(),
         )
         .target(targets[1])
-        .reference(refs[1])
+        .reference(&c_missing)
         .bpftrace(bt(&f.missing_bpftrace)),
     );
     rep.add(Figure::new(
@@ -504,9 +614,12 @@ fn storm_figures(
 fn open_storm(
     rep: &mut Report,
     bin_dir: &Path,
+    peers: &Path,
     plan: &Plan,
     bpftrace: Option<&Path>,
 ) -> Result<()> {
+    let c = peers.join("opensnoop");
+    let peer = tracer::is_executable(&c).then_some(c.as_path());
     let target = std::env::temp_dir().join(format!("bpftk-bench-open-{}", std::process::id()));
     std::fs::write(&target, b"x")?;
     let path = target.to_string_lossy().into_owned();
@@ -520,6 +633,7 @@ fn open_storm(
         // opensnoop: PID first, PATH last.
         |file, pid| rows_for(file, 0, pid, Some(&path)),
         bpftrace.map(|b| (b, program)),
+        peer,
     )?;
     let _ = std::fs::remove_file(&target);
     rep.add(
@@ -532,27 +646,25 @@ fn open_storm(
         .bpftrace((!f.bpftrace_rss.is_empty()).then(|| f.bpftrace_rss.clone())),
     );
     if !f.bpftrace_ready.is_empty() {
-        rep.add(
-            Figure::new("bpftrace one-liner ready", "ms", f.bpftrace_ready.clone())
-                .reference("59 ms"),
-        );
+        rep.add(Figure::new(
+            "bpftrace one-liner ready",
+            "ms",
+            f.bpftrace_ready.clone(),
+        ));
     }
-    storm_figures(
-        rep,
-        "opensnoop",
-        &f,
-        ["34%", "1.6% to 7%, unreported"],
-        ["≥ 60%", "≤ 0.1%"],
-    );
+    storm_figures(rep, "opensnoop", &f, ["≥ 60%", "≤ 0.1%"]);
     Ok(())
 }
 
 fn exec_storm(
     rep: &mut Report,
     bin_dir: &Path,
+    peers: &Path,
     plan: &Plan,
     bpftrace: Option<&Path>,
 ) -> Result<()> {
+    let c = peers.join("execsnoop");
+    let peer = tracer::is_executable(&c).then_some(c.as_path());
     let secs = plan.storm_secs.to_string();
     let load = ["spawn-true", secs.as_str()];
     let program =
@@ -565,8 +677,9 @@ fn exec_storm(
         // with their argument: a row without it counts as missing.
         |file, pid| rows_for(file, 2, pid, Some("bpftk-storm")),
         bpftrace.map(|b| (b, program)),
+        peer,
     )?;
-    storm_figures(rep, "execsnoop", &f, ["", ""], ["", "≤ 0.1%"]);
+    storm_figures(rep, "execsnoop", &f, ["", "≤ 0.1%"]);
     Ok(())
 }
 

@@ -70,7 +70,7 @@ impl Figure {
 }
 
 /// `median (min–max) unit`, with as many decimals as the size calls for.
-fn spread(v: &[f64], unit: &str) -> String {
+pub fn spread(v: &[f64], unit: &str) -> String {
     if v.is_empty() {
         return "-".into();
     }
@@ -95,11 +95,51 @@ fn spread(v: &[f64], unit: &str) -> String {
     }
 }
 
+/// A tool's runs: exec to ready, and peak RSS once idle.
+#[derive(Default, Clone)]
+pub struct Runs {
+    pub ready_ms: Vec<f64>,
+    pub idle_rss_mb: Vec<f64>,
+}
+
+/// libbpf-tools' tool of the same name, measured in the same runs.
+#[derive(Clone)]
+pub enum Peer {
+    /// libbpf-tools has no such tool, or its binaries are not here.
+    Absent,
+    /// It cannot run on this kernel: its first line of error.
+    Failed(String),
+    Ran(Runs),
+}
+
 struct ToolRow {
     tool: String,
     own_binary: bool,
-    ready_ms: Vec<f64>,
-    idle_rss_mb: Vec<f64>,
+    ours: Runs,
+    peer: Peer,
+}
+
+/// `ours / theirs` of two medians, as `0.45×`.
+fn ratio(ours: &[f64], theirs: &[f64]) -> String {
+    let (a, b) = (median(ours), median(theirs));
+    if a.is_finite() && b.is_finite() && b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "-".into()
+    }
+}
+
+/// A headline figure's C column: the peer's median this run and the ratio.
+fn peer_reference(peer: &Peer, ours: &[f64], pick: fn(&Runs) -> &Vec<f64>, unit: &str) -> String {
+    match peer {
+        Peer::Ran(r) => format!(
+            "{} (bpftk/C {})",
+            spread(pick(r), unit),
+            ratio(ours, pick(r))
+        ),
+        Peer::Failed(why) => format!("fails here: {why}"),
+        Peer::Absent => String::new(),
+    }
 }
 
 pub struct Report {
@@ -127,32 +167,33 @@ impl Report {
         self.skipped.push(why.to_string());
     }
 
-    /// A tool's ready times and idle memory; the headline tools also make figures.
-    pub fn tool(
-        &mut self,
-        tool: &str,
-        own_binary: bool,
-        ready_ms: Vec<f64>,
-        idle_rss_mb: Vec<f64>,
-    ) {
+    /// A tool's ready times and idle memory, and its C peer's from the
+    /// same runs; the headline tools also make figures.
+    pub fn tool(&mut self, tool: &str, own_binary: bool, ours: Runs, peer: Peer) {
+        fn ready(r: &Runs) -> &Vec<f64> {
+            &r.ready_ms
+        }
+        fn rss(r: &Runs) -> &Vec<f64> {
+            &r.idle_rss_mb
+        }
         match tool {
             "opensnoop" => {
                 self.add(
-                    Figure::new("opensnoop ready", "ms", ready_ms.clone())
-                        .target("≤ 20 ms")
-                        .reference("27 ms"),
+                    Figure::new("opensnoop ready", "ms", ours.ready_ms.clone())
+                        .target("≤ 15 ms")
+                        .reference(&peer_reference(&peer, &ours.ready_ms, ready, "ms")),
                 );
                 self.add(
-                    Figure::new("opensnoop peak RSS, idle", "MB", idle_rss_mb.clone())
+                    Figure::new("opensnoop peak RSS, idle", "MB", ours.idle_rss_mb.clone())
                         .target("≤ 4 MB")
-                        .reference("3.5 MB"),
+                        .reference(&peer_reference(&peer, &ours.idle_rss_mb, rss, "MB")),
                 );
             }
             "execsnoop" => {
                 self.add(
-                    Figure::new("execsnoop ready", "ms", ready_ms.clone())
-                        .target("≤ 30 ms")
-                        .reference("100 ms"),
+                    Figure::new("execsnoop ready", "ms", ours.ready_ms.clone())
+                        .target("≤ 25 ms")
+                        .reference(&peer_reference(&peer, &ours.ready_ms, ready, "ms")),
                 );
             }
             _ => {}
@@ -160,8 +201,8 @@ impl Report {
         self.tools.push(ToolRow {
             tool: tool.to_string(),
             own_binary,
-            ready_ms,
-            idle_rss_mb,
+            ours,
+            peer,
         });
     }
 
@@ -169,7 +210,7 @@ impl Report {
     fn slowest(&self) -> Option<(&str, f64)> {
         self.tools
             .iter()
-            .map(|t| (t.tool.as_str(), median(&t.ready_ms)))
+            .map(|t| (t.tool.as_str(), median(&t.ours.ready_ms)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 
@@ -189,7 +230,7 @@ impl Report {
                 ""
             }
         );
-        s += "| figure | bpftk: median (min–max) | target | libbpf-tools (C), reference | bpftrace, this run |\n";
+        s += "| figure | bpftk: median (min–max) | target | libbpf-tools (C) | bpftrace, this run |\n";
         s += "| --- | --- | --- | --- | --- |\n";
         let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
         let mut slowest_done = false;
@@ -220,16 +261,28 @@ impl Report {
         for (a, b, c, d, e) in rows {
             s += &format!("| {a} | {b} | {c} | {d} | {e} |\n");
         }
-        s += "\nEvery tool, from exec to ready (its header on a terminal, or its Tracing line), and its peak RSS once idle:\n\n";
-        s += "| tool | ready | peak RSS, idle |\n| --- | --- | --- |\n";
+        s += "\nEvery tool, from exec to ready (its header on a terminal, or its Tracing line), and its peak RSS once idle; libbpf-tools' tool of the same name in the same runs, one after the other:\n\n";
+        s += "| tool | ready | C ready | bpftk/C | peak RSS, idle | C peak RSS | bpftk/C |\n| --- | --- | --- | --- | --- | --- | --- |\n";
         for t in &self.tools {
             let how = if t.own_binary { "" } else { " (bpftk TOOL)" };
-            s += &format!(
-                "| {}{how} | {} | {} |\n",
-                t.tool,
-                spread(&t.ready_ms, "ms"),
-                spread(&t.idle_rss_mb, "MB")
-            );
+            let (ready, rss) = (&t.ours.ready_ms, &t.ours.idle_rss_mb);
+            let peer = match &t.peer {
+                Peer::Ran(p) => format!(
+                    "{} | {} | {} | {} | {}",
+                    spread(&p.ready_ms, "ms"),
+                    ratio(ready, &p.ready_ms),
+                    spread(rss, "MB"),
+                    spread(&p.idle_rss_mb, "MB"),
+                    ratio(rss, &p.idle_rss_mb)
+                ),
+                Peer::Failed(why) => format!(
+                    "fails here: {} | | {} | |",
+                    why.replace('|', "\\|"),
+                    spread(rss, "MB")
+                ),
+                Peer::Absent => format!("| | {} | |", spread(rss, "MB")),
+            };
+            s += &format!("| {}{how} | {} | {peer} |\n", t.tool, spread(ready, "ms"),);
         }
         if !self.skipped.is_empty() {
             s += "\nSkipped:\n";
@@ -248,18 +301,31 @@ impl Report {
             "figures": self.figures.iter().map(|f| {
                 let mut v = fig(&f.name, f.unit, &f.runs);
                 v["target"] = json!(f.target);
-                v["reference_libbpf_tools"] = json!(f.reference);
+                v["libbpf_tools"] = json!(f.reference);
                 if let Some(b) = &f.bpftrace {
                     v["bpftrace"] = fig("bpftrace", f.unit, b);
                 }
                 v
             }).collect::<Vec<_>>(),
-            "tools": self.tools.iter().map(|t| json!({
-                "tool": t.tool,
-                "own_binary": t.own_binary,
-                "ready_ms": fig("ready", "ms", &t.ready_ms),
-                "idle_peak_rss_mb": fig("idle peak RSS", "MB", &t.idle_rss_mb),
-            })).collect::<Vec<_>>(),
+            "tools": self.tools.iter().map(|t| {
+                let mut v = json!({
+                    "tool": t.tool,
+                    "own_binary": t.own_binary,
+                    "ready_ms": fig("ready", "ms", &t.ours.ready_ms),
+                    "idle_peak_rss_mb": fig("idle peak RSS", "MB", &t.ours.idle_rss_mb),
+                });
+                match &t.peer {
+                    Peer::Ran(p) => {
+                        v["libbpf_tools"] = json!({
+                            "ready_ms": fig("ready", "ms", &p.ready_ms),
+                            "idle_peak_rss_mb": fig("idle peak RSS", "MB", &p.idle_rss_mb),
+                        });
+                    }
+                    Peer::Failed(why) => v["libbpf_tools"] = json!({"fails": why}),
+                    Peer::Absent => {}
+                }
+                v
+            }).collect::<Vec<_>>(),
             "skipped": self.skipped,
         })
     }

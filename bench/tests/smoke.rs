@@ -18,7 +18,7 @@ fn quick_run_produces_every_figure() {
     );
     let json = std::env::temp_dir().join(format!("bpftk-bench-smoke-{}.json", std::process::id()));
     let out = Command::new(BENCH)
-        .args(["--quick", "--json"])
+        .args(["--quick", "--peers", "/nonexistent", "--json"])
         .arg(&json)
         .env("PATH", "/nonexistent") // no bpftrace: its skip is reported
         .output()
@@ -95,4 +95,82 @@ fn quick_run_produces_every_figure() {
         .all(|t| t["ready_ms"]["median"].as_f64().unwrap() > 0.0));
     assert!(stdout.contains("| opensnoop ready |"), "{stdout}");
     assert!(stdout.contains("bpftrace is not installed"), "{stdout}");
+    assert!(
+        stdout.contains("libbpf-tools comparisons: no /nonexistent"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_c_tools_are_measured_in_the_same_runs() {
+    // Debian's libbpf-tools, unpacked (not installed) by scripts/fetch-peers.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fetch = Command::new(root.join("scripts/fetch-peers"))
+        .output()
+        .unwrap();
+    assert!(
+        fetch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fetch.stderr)
+    );
+    let peers = String::from_utf8(fetch.stdout).unwrap().trim().to_string();
+    let json = std::env::temp_dir().join(format!("bpftk-bench-peers-{}.json", std::process::id()));
+    // opensnoop and runqlat run here in C too; tcpconnect's C tool needs
+    // kprobes, which this kernel lacks: a row says why.
+    let out = Command::new(BENCH)
+        .args(["--quick", "--peers", &peers, "--json"])
+        .arg(&json)
+        .args(["opensnoop", "runqlat", "tcpconnect"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    std::fs::remove_file(&json).unwrap();
+    let tool = |name: &str| {
+        v["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tool"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {v}"))
+            .clone()
+    };
+    for name in ["opensnoop", "runqlat"] {
+        let c = &tool(name)["libbpf_tools"];
+        assert!(c["ready_ms"]["median"].as_f64().unwrap() > 0.0, "{c}");
+        assert!(
+            c["idle_peak_rss_mb"]["median"].as_f64().unwrap() > 0.0,
+            "{c}"
+        );
+    }
+    let fails = tool("tcpconnect")["libbpf_tools"]["fails"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(fails.contains("kprobe"), "{fails}");
+    // The headline figures carry the C tool's median and the ratio.
+    let figure = |name: &str| {
+        v["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no figure {name}"))["libbpf_tools"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(figure("opensnoop ready").contains("(bpftk/C "), "{stdout}");
+    assert!(
+        figure("load speed under opensnoop > /dev/null").ends_with("% of untraced"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| opensnoop | "), "{stdout}");
 }
