@@ -16,6 +16,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use serde_json::json;
 
 use report::{Figure, Peer, Report, Runs};
 use tracer::{Sink, Tracer};
@@ -32,6 +33,13 @@ struct Args {
     /// Write the figures as JSON here (default: target/bench/bench-<time>.json)
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Compare the run's ratios with a baseline (default bench/baseline.json)
+    /// and exit 1 when one is more than 20% worse
+    #[arg(long, value_name = "BASELINE", num_args = 0..=1, default_missing_value = "bench/baseline.json")]
+    check: Option<PathBuf>,
+    /// Write the run's ratios as the new baseline (bench/baseline.json)
+    #[arg(long)]
+    write_baseline: bool,
     /// libbpf-tools' binaries, measured beside bpftk's (default: what
     /// scripts/fetch-peers unpacked, target/peers/libbpf-tools/usr/sbin)
     #[arg(long)]
@@ -176,6 +184,29 @@ fn bench(args: &Args) -> Result<()> {
         .with_context(|| format!("{}", json.display()))?;
     print!("{}", rep.markdown());
     println!("\nFigures as JSON: {}", json.display());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if args.write_baseline {
+        let ratios = &rep.json()["ratios"];
+        let path = root.join("bench/baseline.json");
+        let text = serde_json::to_string_pretty(&json!({ "ratios": ratios }))?;
+        std::fs::write(&path, text + "\n").with_context(|| format!("{}", path.display()))?;
+        println!("Baseline written: {}", path.display());
+    }
+    if let Some(base) = &args.check {
+        let path = if base.is_relative() { root.join(base) } else { base.clone() };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+        let baseline: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let worse = report::regressions(&baseline, &rep.ratios());
+        if !worse.is_empty() {
+            for w in &worse {
+                eprintln!("bench: regressed: {w}");
+            }
+            bail!("{} ratios more than 20% worse than {}", worse.len(), path.display());
+        }
+        println!("No ratio more than 20% worse than {}", path.display());
+    }
     Ok(())
 }
 

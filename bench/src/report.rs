@@ -1,5 +1,7 @@
 //! Figures, and the Markdown table and JSON they are printed as.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 
 pub fn median(v: &[f64]) -> f64 {
@@ -293,6 +295,36 @@ impl Report {
         s
     }
 
+    /// The ratios a later run is checked against (`--check`): bpftk over
+    /// libbpf-tools per tool (ready, idle RSS; lower is better), and the
+    /// storms' load speeds as % of untraced (higher is better). Each as
+    /// (value, higher_is_better).
+    pub fn ratios(&self) -> BTreeMap<String, (f64, bool)> {
+        let mut out = BTreeMap::new();
+        for t in &self.tools {
+            if let Peer::Ran(p) = &t.peer {
+                for (what, ours, theirs) in [
+                    ("ready", &t.ours.ready_ms, &p.ready_ms),
+                    ("idle RSS", &t.ours.idle_rss_mb, &p.idle_rss_mb),
+                ] {
+                    let r = median(ours) / median(theirs);
+                    if r.is_finite() {
+                        out.insert(format!("{} {what}, bpftk/C", t.tool), (r, false));
+                    }
+                }
+            }
+        }
+        for f in &self.figures {
+            if f.name.starts_with("load speed under ") && f.unit == "% of untraced" {
+                let m = median(&f.runs);
+                if m.is_finite() {
+                    out.insert(f.name.clone(), (m / 100.0, true));
+                }
+            }
+        }
+        out
+    }
+
     pub fn json(&self) -> Value {
         let fig = |name: &str, unit: &str, v: &[f64]| json!({"name": name, "unit": unit, "median": median(v), "min": min(v), "max": max(v), "runs": v});
         json!({
@@ -327,13 +359,61 @@ impl Report {
                 v
             }).collect::<Vec<_>>(),
             "skipped": self.skipped,
+            "ratios": self.ratios().into_iter().map(|(k, (v, higher))| {
+                (k, json!({"value": v, "higher_is_better": higher}))
+            }).collect::<serde_json::Map<_, _>>(),
         })
     }
+}
+
+/// How much worse than the baseline a ratio may get before `--check` fails.
+pub const TOLERANCE: f64 = 1.2;
+
+/// The ratios of `now` that regressed against `baseline` (a bench JSON's
+/// "ratios"): lines saying which, by how much. Ratios in only one of them
+/// are not compared.
+pub fn regressions(baseline: &Value, now: &BTreeMap<String, (f64, bool)>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, &(value, higher)) in now {
+        let Some(base) = baseline["ratios"][name]["value"].as_f64() else {
+            continue;
+        };
+        let worse = if higher {
+            value * TOLERANCE < base
+        } else {
+            value > base * TOLERANCE
+        };
+        if worse {
+            out.push(format!(
+                "{name}: {value:.3} against {base:.3} in the baseline ({:+.0}%)",
+                100.0 * (value / base - 1.0)
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regressions_beyond_the_tolerance_are_named() {
+        let base = json!({"ratios": {
+            "opensnoop ready, bpftk/C": {"value": 0.5, "higher_is_better": false},
+            "load speed under opensnoop > /dev/null": {"value": 0.6, "higher_is_better": true},
+            "runqlat ready, bpftk/C": {"value": 0.5, "higher_is_better": false},
+        }});
+        let mut now = BTreeMap::new();
+        now.insert("opensnoop ready, bpftk/C".to_string(), (0.59, false)); // +18%: fine
+        now.insert("load speed under opensnoop > /dev/null".to_string(), (0.45, true)); // worse
+        now.insert("runqlat ready, bpftk/C".to_string(), (0.65, false)); // +30%: worse
+        now.insert("new ready, bpftk/C".to_string(), (9.0, false)); // not in the baseline
+        let r = regressions(&base, &now);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(r[0].starts_with("load speed under opensnoop > /dev/null: 0.450 against 0.600"));
+        assert!(r[1].starts_with("runqlat ready, bpftk/C: 0.650 against 0.500 in the baseline (+30%)"));
+    }
 
     #[test]
     fn medians_and_spreads() {
