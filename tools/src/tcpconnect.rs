@@ -49,7 +49,10 @@ tcp_v4_connect and tcp_v6_connect. The cost follows the rate of outgoing connect
 user space and still takes an event per connect. Events the ring buffer had no room for are \
 counted and reported at exit.",
     see_also: &["tcpconnlat", "tcptracer", "tcplife"],
-    upstream: &[],
+    upstream: &[
+        "-C/--cgroupmap and -M/--mntnsmap are not accepted: libbpf-tools takes them only to warn \"not implemented\"; filters by container come with bpftk's container support.",
+        "-L/--lport (bcc's), -4/-6 and --duration are additions that clash with no upstream flag.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcpconnect", points: hooks },
 };
 
