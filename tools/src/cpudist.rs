@@ -16,6 +16,7 @@ const EXAMPLES: &str = "EXAMPLES:
     cpudist -mT 1        # 1s summaries, milliseconds, and timestamps
     cpudist -P           # show each PID separately
     cpudist -p 185       # trace PID 185 only
+    cpudist -I           # include CPU idle time
     cpudist -c CG        # trace processes in cgroup (v2) CG only";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -57,6 +58,9 @@ pub struct Args {
     per: PerTask,
     #[command(flatten)]
     pid: PidArg,
+    /// Include CPU idle time: the idle tasks (PID 0, swapper/N), one per CPU
+    #[arg(short = 'I', long = "include-idle")]
+    include_idle: bool,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -72,6 +76,7 @@ pub fn run(args: Args) -> Result<()> {
     let tool = lifecycle::start(CpudistSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_offcpu = args.offcpu;
+        rodata.targ_include_idle = args.include_idle;
         rodata.targ_per_process = args.per.per_process;
         rodata.targ_per_thread = args.per.per_thread;
         rodata.targ_ms = args.ms.milliseconds;

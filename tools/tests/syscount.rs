@@ -87,7 +87,10 @@ fn one_thread_with_t() {
     f.assert_success();
     let c = counts(&f.stdout[3..]);
     let getsid = c.iter().find(|(n, _)| n == "getsid");
-    assert!(matches!(getsid, Some((_, n)) if (700..710).contains(n)), "{c:?}");
+    assert!(
+        matches!(getsid, Some((_, n)) if (700..710).contains(n)),
+        "{c:?}"
+    );
 }
 
 #[test]

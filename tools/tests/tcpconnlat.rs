@@ -103,7 +103,10 @@ fn one_family_with_4_or_6() {
         layout.find(&f.stdout, &cells);
         let rows = f.rows();
         assert!(row_to(&rows, hidden.dport).is_none(), "{flag}: {rows:?}");
-        assert!(rows[1..].iter().all(|r| r[2] == ip.to_string()), "{flag}: {rows:?}");
+        assert!(
+            rows[1..].iter().all(|r| r[2] == ip.to_string()),
+            "{flag}: {rows:?}"
+        );
     }
 }
 
