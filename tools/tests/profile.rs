@@ -100,7 +100,11 @@ fn sample_period_with_c() {
         f.stdout[0],
         format!("Sampling at every 1000000 events of PID {pid} by user + kernel stack for 3 secs.")
     );
-    let f = Tracer::start(BIN, &["-f", "--count", "1000000", "-p", &pid.to_string(), "3"]).finish();
+    let f = Tracer::start(
+        BIN,
+        &["-f", "--count", "1000000", "-p", &pid.to_string(), "3"],
+    )
+    .finish();
     drop(child);
     f.assert_success();
     let total: u64 = folded(&f.stdout).iter().map(|l| l.1).sum();
