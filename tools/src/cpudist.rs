@@ -35,7 +35,10 @@ kernel but the program still runs on every switch, and -c walks the task's cgrou
 time. Nothing is sent per event; user space reads the histograms at each interval. At most 10240 \
 threads are followed at once.",
     see_also: &["runqlat", "offcputime", "profile"],
-    upstream: &[],
+    upstream: &[
+        "Every slice is counted, voluntary or preempted, where libbpf-tools counts on-CPU time only for preempted tasks: kept, because a slice ended by blocking is CPU time too.",
+        "bcc's -e (average, total and count after each histogram) is not offered yet.",
+    ],
     hooks: crate::Hooks::Declared { object: "cpudist", points: libtools::sched::switch_hooks },
 };
 

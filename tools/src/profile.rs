@@ -43,7 +43,9 @@ note the memory maps of new processes, and the stacks are named when sampling en
 a while for large programs. Samples that found the counts map full, and stacks that did not fit \
 in the stack map, are counted in warnings at exit (see --stack-storage-size).",
     see_also: &["offcputime", "stackcount", "flamegraph", "cpudist"],
-    upstream: &[],
+    upstream: &[
+        "-c COUNT samples every COUNT CPU-clock events as bcc's profile.py does (libbpf-tools lists -c in its examples but has no such flag); neither bcc nor libbpf-tools has a -A flag, so there is none here.",
+    ],
     hooks: crate::Hooks::Described(
         "a software CPU-clock perf event per online CPU (no hardware counters needed). Kernel frames are named from kallsyms, user frames from the process's files (ELF symbols, DWARF where present, demangled); a frame that cannot be named shows its module and offset.",
     ),

@@ -33,7 +33,10 @@ syscall-heavy system the cost grows with the syscall rate. Nothing is sent per c
 reads and clears the map once per interval (with --metrics it reads it, without clearing, at each scrape). The map holds 10240 syscalls or processes, and with -L \
 the timestamp map 10240 threads in syscalls; calls beyond those are not counted.",
     see_also: &["statsnoop", "opensnoop", "funclatency"],
-    upstream: &[],
+    upstream: &[
+        "-t TID is bcc's (libbpf-tools has none) and cannot be given with -p, where bcc silently lets -p win: kept, because a thread outside the process would count nothing.",
+        "bcc's --syscall NAME (count one syscall only) is not offered yet.",
+    ],
     hooks: crate::Hooks::Declared { object: "syscount", points: hooks },
 };
 

@@ -43,7 +43,9 @@ packets: long busy connections cost no more than short idle ones, but a host ser
 connections gets a line for each. The maps hold 10240 connections in flight; connections beyond \
 that go unreported. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpstates", "tcptop", "tcpconnect", "tcptracer"],
-    upstream: &[],
+    upstream: &[
+        "-s (bcc's CSV) prints each field as the table does, TX_KB and RX_KB with two decimals and TIME(s) with three, where bcc's CSV has whole KiB and six decimals: kept so that the CSV and the table agree.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcplife", points: libtools::tcp::state_change_hooks },
 };
 

@@ -42,7 +42,9 @@ Retransmissions are normally rare, but a lossy or congested path brings bursts o
 the cost of each to a map update, for up to 10240 flows. -4 and -6 filter in the kernel. Events \
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpdrop", "tcpstates", "tcprtt", "tcplife"],
-    upstream: &[],
+    upstream: &[
+        "-s (bcc's sequence numbers) cannot be given with -c, where bcc silently ignores it: kept, because the counts per flow have no sequence number to show.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcpretrans", points: || hooks(false, true) },
 };
 

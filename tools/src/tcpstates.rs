@@ -42,7 +42,10 @@ packets; a host serving many short connections prints several lines for each. Th
 sockets; beyond that, durations show 0.000. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["tcplife", "tcpconnect", "tcptracer", "tcpdrop"],
-    upstream: &[],
+    upstream: &[
+        "-s (bcc's CSV) names its columns as the table does, PID and COMM (libbpf-tools' names) where bcc's CSV says C-PID and C-COMM, and gives TIME(s) three decimals where bcc gives six: kept so that the CSV and the table agree.",
+        "bcc's -Y (log each change to the systemd journal) is not offered yet.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcpstates", points: libtools::tcp::state_change_hooks },
 };
 
