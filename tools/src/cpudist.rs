@@ -24,7 +24,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("usecs", "the time a task ran each time it was switched in, until it was switched out (-O: the time it spent off the CPU, blocked or waiting to run), as a log2 bucket low -> high in microseconds (msecs with -m); --json gives each bucket's low, high and count"),
         ("count", "the number of slices in the bucket"),
         ("distribution", "stars in proportion to the largest bucket's count"),
-        ("pid = PID COMM", "a histogram per process, named after the first of its threads seen (-P)"),
+        ("pid = PID COMM", "a histogram per process, named after the first of its threads seen (-P); with -I the CPUs' idle tasks, together, as pid = 0 swapper/N"),
         ("tid = TID COMM", "a histogram per thread (-L)"),
     ],
     overhead: "Every context switch on every CPU runs the program: it takes the time of the task \
