@@ -15,18 +15,36 @@
 #define CPUDIST_ALL ((__u32)-1)
 
 const volatile bool targ_offcpu = false;
+const volatile bool targ_include_idle = false; /* -I: the idle tasks too (PID 0) */
+
+/* Where a thread's time is kept: by thread ID, but every CPU's idle task
+ * has ID 0, so those are kept by CPU, under keys no thread ID reaches
+ * (PIDs stop below 2^22). Both switches of an idle task happen on its CPU. */
+static __always_inline __u32 start_key(struct task_struct *t)
+{
+	__u32 tid = BPF_CORE_READ(t, pid);
+
+	return tid ? tid : 0x80000000u | bpf_get_smp_processor_id();
+}
+
+static __always_inline bool counted(struct task_struct *t)
+{
+	if (!BPF_CORE_READ(t, pid))
+		return targ_include_idle && !targ_tgid && task_cgroup_allowed(t);
+	return task_allowed(t, targ_tgid) && task_cgroup_allowed(t);
+}
 
 static __always_inline void mark(struct task_struct *t, __u64 ts)
 {
-	if (task_allowed(t, targ_tgid) && task_cgroup_allowed(t))
-		start_at(BPF_CORE_READ(t, pid), ts);
+	if (counted(t))
+		start_at(start_key(t), ts);
 }
 
 static __always_inline void account(struct task_struct *t, __u64 ts)
 {
 	__s64 delta;
 
-	if (start_take(BPF_CORE_READ(t, pid), ts, &delta) && delta >= 0)
+	if (start_take(start_key(t), ts, &delta) && delta >= 0)
 		task_hist_count(t, CPUDIST_ALL, delta);
 }
 

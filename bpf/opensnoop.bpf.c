@@ -14,6 +14,9 @@ const volatile __u32 targ_uid = BPFTK_INVALID_UID;
  * (bit 0 O_RDONLY, bit 1 O_WRONLY, bit 2 O_RDWR); both zero means no filter. */
 const volatile __u64 targ_flag_bits = 0;
 const volatile __u32 targ_accmodes = 0;
+/* -c: the callers' user stack, two frames (no CO-RE relocation: free to
+ * load without it). */
+const volatile bool targ_callers = false;
 
 struct args {
 	const char *fname;
@@ -27,6 +30,12 @@ static __always_inline void fill(struct event *e, const struct args *a)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->flags = a->flags;
 	e->mode = a->mode;
+	e->pad0 = 0;
+	e->callers[0] = 0;
+	e->callers[1] = 0;
+	if (targ_callers)
+		bpf_get_task_stack(bpf_get_current_task_btf(), e->callers, sizeof(e->callers),
+				   BPF_F_USER_STACK);
 }
 
 /* -F: relative paths made absolute here, against the directory the call

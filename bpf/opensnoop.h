@@ -15,6 +15,8 @@ struct event {
 	__u32 uid;
 	__s32 ret;
 	__u32 mode;
+	__u32 pad0;
+	__u64 callers[2]; /* -c: the first two user frames, innermost first; 0 when none */
 	PATH_EVENT_TAIL(OPENSNOOP_PATH_MAX);
 };
 

@@ -10,6 +10,7 @@
 #include "syscount.h"
 
 const volatile __u32 filter_tgid = 0;
+const volatile __u32 filter_tid = 0; /* -t: one thread */
 const volatile bool filter_failed = false;
 const volatile int filter_errno = 0; /* a positive errno, 0: any */
 const volatile bool measure_latency = false;
@@ -21,7 +22,10 @@ static const struct data_t zero_data;
 
 static __always_inline bool wanted(void)
 {
-	return id_allowed(filter_tgid, bpf_get_current_pid_tgid() >> 32) && cgroup_allowed();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return id_allowed(filter_tgid, id >> 32) && id_allowed(filter_tid, (__u32)id) &&
+	       cgroup_allowed();
 }
 
 static __always_inline int on_enter(void)

@@ -22,7 +22,8 @@ BPFTK_SCRATCH(struct event);
 
 static __always_inline int start(const struct sock *sk)
 {
-	if (id_allowed(targ_tgid, bpf_get_current_pid_tgid() >> 32))
+	if (id_allowed(targ_tgid, bpf_get_current_pid_tgid() >> 32) &&
+	    family_allowed(BPF_CORE_READ(sk, __sk_common.skc_family)))
 		owner_save(sk);
 	return 0;
 }

@@ -17,7 +17,18 @@ BPFTK_EXPORT_TYPE(event);
 /* -c: retransmissions per flow. */
 BPFTK_HASH(counts, struct net_tuple, __u64, 10240);
 
-static __always_inline int trace(const struct sock *sk, __u32 type)
+/* TCP_SKB_CB(skb)->seq: the control block sits in skb->cb. */
+static __always_inline __u32 skb_seq(const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *cb;
+
+	if (!skb)
+		return 0;
+	cb = (const struct tcp_skb_cb *)((const char *)skb + bpf_core_field_offset(skb->cb));
+	return BPF_CORE_READ(cb, seq);
+}
+
+static __always_inline int trace(const struct sock *sk, const struct sk_buff *skb, __u32 type)
 {
 	struct event e;
 	__u64 zero = 0, *n;
@@ -36,7 +47,7 @@ static __always_inline int trace(const struct sock *sk, __u32 type)
 	e.pid = bpf_get_current_pid_tgid() >> 32;
 	e.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e.type = type;
-	e.pad = 0;
+	e.seq = skb_seq(skb);
 	emit(&e, sizeof(e));
 	return 0;
 }
@@ -44,7 +55,7 @@ static __always_inline int trace(const struct sock *sk, __u32 type)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tp_btf_retransmit, const struct sock *sk, const struct sk_buff *skb)
 {
-	return trace(sk, RETRANSMIT);
+	return trace(sk, skb, RETRANSMIT);
 }
 
 /* The tracepoint's record starts with these two on every kernel that has it. */
@@ -57,10 +68,11 @@ struct retransmit_record {
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int tp_retransmit(struct retransmit_record *ctx)
 {
-	return trace(ctx->skaddr, RETRANSMIT);
+	return trace(ctx->skaddr, ctx->skbaddr, RETRANSMIT);
 }
 
-BPFTK_KPROBE(tcp_retransmit_skb, kprobe_retransmit, trace(sk, RETRANSMIT), struct sock *sk)
-BPFTK_FENTRY_KPROBE(tcp_send_loss_probe, fentry_tlp, kprobe_tlp, trace(sk, TLP), struct sock *sk)
+BPFTK_KPROBE(tcp_retransmit_skb, kprobe_retransmit, trace(sk, skb, RETRANSMIT), struct sock *sk,
+	     struct sk_buff *skb)
+BPFTK_FENTRY_KPROBE(tcp_send_loss_probe, fentry_tlp, kprobe_tlp, trace(sk, NULL, TLP), struct sock *sk)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

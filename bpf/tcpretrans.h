@@ -16,7 +16,7 @@ struct event {
 	__u32 pid;
 	__u32 state; /* TCP state of the socket */
 	__u32 type;  /* enum retrans_type */
-	__u32 pad;
+	__u32 seq;   /* the segment's first sequence number; 0 for a loss probe */
 };
 
 #endif /* __TCPRETRANS_H */

@@ -193,7 +193,7 @@ impl Summary {
     /// after an empty line, `key` holds the same as JSON fields.
     pub fn section(&self, heading: Option<&str>, key: &[(&str, Value)], slots: &[u64]) {
         match self.out.format() {
-            Format::Table => {
+            Format::Table | Format::Csv => {
                 self.out
                     .text(&section_table(heading, slots, self.scale, self.unit));
             }
@@ -211,7 +211,7 @@ impl Summary {
     /// in the table, `fields` as a JSON object (with the time under -T).
     pub fn record(&self, line: &str, fields: &[(&str, Value)]) {
         match self.out.format() {
-            Format::Table => self.out.text(line),
+            Format::Table | Format::Csv => self.out.text(line),
             Format::Json => {
                 let mut buf = Vec::with_capacity(128);
                 buf.push(b'{');

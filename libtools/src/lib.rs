@@ -239,6 +239,17 @@ pub fn check_pid(pid: Option<u32>) -> Result<()> {
     Ok(())
 }
 
+/// A `-t TID` filter must name a live thread (/proc/TID is there for
+/// every thread, though /proc lists only processes).
+pub fn check_tid(tid: Option<u32>) -> Result<()> {
+    if let Some(tid) = tid {
+        if tid == 0 || !std::path::Path::new(&format!("/proc/{tid}")).exists() {
+            bail!("no such thread: {tid}");
+        }
+    }
+    Ok(())
+}
+
 /// Copy an event out of the ring buffer. Events may be shorter than `T`
 /// (variable-length tails): the rest stays zeroed.
 pub fn decode<T: plain::Plain + Default>(data: &[u8]) -> T {
@@ -383,6 +394,8 @@ mod tests {
     fn pid_must_exist() {
         assert!(check_pid(None).is_ok());
         assert!(check_pid(Some(std::process::id())).is_ok());
+        assert!(check_tid(Some(std::process::id())).is_ok());
+        assert!(check_tid(Some(0)).is_err());
         let e = check_pid(Some(u32::MAX - 1)).unwrap_err().to_string();
         assert!(e.contains("no such process"), "{e}");
     }

@@ -1,5 +1,5 @@
-//! Rows out: an aligned table with a header, or JSON Lines with the same
-//! fields. Standard output is block-buffered and flushed after each batch of
+//! Rows out: an aligned table with a header, JSON Lines with the same
+//! fields, or (bcc's `-s/--csv`) comma-separated values. Standard output is block-buffered and flushed after each batch of
 //! events, so a storm is cheap and an interactive user still sees each event.
 
 use std::cell::{Cell, RefCell};
@@ -120,6 +120,10 @@ impl Value<'_> {
 pub enum Format {
     Table,
     Json,
+    /// Comma-separated values: the headers, then each row's cells as the
+    /// table shows them, unpadded; a field holding a comma or a quote is
+    /// quoted (RFC 4180). Columns shown in the table only are left out.
+    Csv,
 }
 
 pub struct Output<W: Write = StdoutFd> {
@@ -132,6 +136,10 @@ pub struct Output<W: Write = StdoutFd> {
 impl Output<StdoutFd> {
     pub fn stdout(json: bool, columns: Vec<Column>) -> Self {
         let format = if json { Format::Json } else { Format::Table };
+        Output::new(format, columns, StdoutFd)
+    }
+
+    pub fn stdout_as(format: Format, columns: Vec<Column>) -> Self {
         Output::new(format, columns, StdoutFd)
     }
 }
@@ -255,6 +263,23 @@ impl<W: Write> Output<W> {
                 }
                 self.write(|w| writeln!(w, "{line}"));
             }
+            Format::Csv => {
+                let names: Vec<&str> = self
+                    .columns
+                    .iter()
+                    .filter(|c| !c.table_only)
+                    .map(|c| c.header)
+                    .collect();
+                let mut line = Vec::new();
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    csv_field(&mut line, name.as_bytes());
+                }
+                line.push(b'\n');
+                self.write(|w| w.write_all(&line));
+            }
             Format::Json => eprintln!("Tracing {what}... Hit Ctrl-C to end."),
         }
         self.flush();
@@ -267,8 +292,27 @@ impl<W: Write> Output<W> {
         match self.format {
             Format::Table => self.table_row(&mut buf, cells),
             Format::Json => self.json_row(&mut buf, cells),
+            Format::Csv => self.csv_row(&mut buf, cells),
         }
         self.write(|w| w.write_all(&buf));
+    }
+
+    fn csv_row(&self, buf: &mut Vec<u8>, cells: &[Value]) {
+        let shown = self
+            .columns
+            .iter()
+            .zip(cells)
+            .filter(|(c, _)| !c.table_only);
+        let mut text = Vec::new();
+        for (i, (c, v)) in shown.enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            text.clear();
+            cell_text(&mut text, c, v);
+            csv_field(buf, &text);
+        }
+        buf.push(b'\n');
     }
 
     fn table_row(&self, buf: &mut Vec<u8>, cells: &[Value]) {
@@ -344,7 +388,7 @@ impl<W: Write> Output<W> {
     /// stdout stays JSON Lines.
     pub fn note(&self, text: &str) {
         match self.format {
-            Format::Table => {
+            Format::Table | Format::Csv => {
                 self.text(text);
                 self.flush();
             }
@@ -395,6 +439,52 @@ impl<W: Write> Output<W> {
     fn into_inner(self) -> W {
         self.out.into_inner().into_inner().ok().unwrap()
     }
+}
+
+/// A cell's text as the table shows it, unpadded (control bytes escaped).
+fn cell_text(out: &mut Vec<u8>, c: &Column, v: &Value) {
+    let s = match v {
+        Value::Bytes(b) => return escape_control(b, out),
+        Value::Strings(l) => {
+            for (i, b) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                escape_control(b, out);
+            }
+            return;
+        }
+        Value::Int(n) => n.to_string(),
+        Value::Uint(n) => n.to_string(),
+        Value::Str(s) => s.to_string(),
+        Value::Octal(n) => format!("{n:0w$o}", w = c.width),
+        Value::Fixed(x, d) => format!("{x:.d$}"),
+        Value::Errno(e) => e.to_string(),
+        Value::Time(t) => t.format("%H:%M:%S").to_string(),
+        Value::Null => "-".to_string(),
+        Value::NullAs(s) => s.to_string(),
+        Value::Addr(a) => a.to_string(),
+    };
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// One CSV field: as it is, or quoted with its quotes doubled where it
+/// holds a comma, a quote or a line break.
+pub fn csv_field(out: &mut Vec<u8>, text: &[u8]) {
+    if !text
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        return out.extend_from_slice(text);
+    }
+    out.push(b'"');
+    for &b in text {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
 }
 
 fn pad_into(out: &mut String, s: &str, width: usize, align: Align, last: bool) {
@@ -595,6 +685,35 @@ mod tests {
         assert_eq!(
             String::from_utf8(out.into_inner()).unwrap(),
             "echo a \"b\" \n"
+        );
+    }
+
+    #[test]
+    fn csv_is_the_table_text_unpadded_and_quoted_where_needed() {
+        let cols = vec![
+            Column::left("PID", 6),
+            Column::left("->", 2).table_only(),
+            Column::left("COMM", 10),
+            Column::left("MS", 0),
+        ];
+        let out = Output::new(Format::Csv, cols, Vec::new());
+        out.ready("test");
+        out.row(&[
+            Value::Uint(7),
+            Value::Str("->"),
+            Value::Bytes(b"a,\"b\"\x1b"),
+            Value::Fixed(1.5, 3),
+        ]);
+        out.row(&[
+            Value::Uint(8),
+            Value::Str("->"),
+            Value::Bytes(b"sh"),
+            Value::Fixed(0.0, 3),
+        ]);
+        out.flush();
+        assert_eq!(
+            String::from_utf8(out.into_inner()).unwrap(),
+            "PID,COMM,MS\n7,\"a,\"\"b\"\"\\x1b\",1.500\n8,sh,0.000\n"
         );
     }
 

@@ -1,5 +1,6 @@
 //! Sampling: one software CPU-clock perf event per online CPU, at a
-//! frequency, each running a BPF `perf_event` program (runqlen, profile).
+//! frequency or every so many nanoseconds of CPU clock, each running a BPF
+//! `perf_event` program (runqlen, profile).
 
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 
@@ -37,15 +38,40 @@ pub fn check_cpu(cpu: Option<u32>) -> Result<()> {
     Ok(())
 }
 
-/// Open a CPU-clock sampling event on `cpu` at `freq` Hz.
-fn open_cpu_clock(cpu: u32, freq: u64) -> std::io::Result<OwnedFd> {
+/// How often a sampling event fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rate {
+    /// This many times a second (perf's `sample_freq`).
+    Hertz(u64),
+    /// Once every this many events (perf's `sample_period`): of the CPU
+    /// clock, nanoseconds.
+    Every(u64),
+}
+
+impl std::fmt::Display for Rate {
+    /// bcc's words: `49 Hertz`, `every 1000000 events`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rate::Hertz(n) => write!(f, "{n} Hertz"),
+            Rate::Every(n) => write!(f, "every {n} events"),
+        }
+    }
+}
+
+/// Open a CPU-clock sampling event on `cpu` at `rate`.
+fn open_cpu_clock(cpu: u32, rate: Rate) -> std::io::Result<OwnedFd> {
     // SAFETY: an all-zero perf_event_attr is its documented default.
     let mut attr: libbpf_sys::perf_event_attr = unsafe { std::mem::zeroed() };
     attr.type_ = libbpf_sys::PERF_TYPE_SOFTWARE;
     attr.size = std::mem::size_of::<libbpf_sys::perf_event_attr>() as u32;
     attr.config = libbpf_sys::PERF_COUNT_SW_CPU_CLOCK as u64;
-    attr.__bindgen_anon_1.sample_freq = freq;
-    attr.set_freq(1);
+    match rate {
+        Rate::Hertz(freq) => {
+            attr.__bindgen_anon_1.sample_freq = freq;
+            attr.set_freq(1);
+        }
+        Rate::Every(period) => attr.__bindgen_anon_1.sample_period = period,
+    }
     // SAFETY: attr is a complete perf_event_attr that outlives the call.
     let fd = unsafe {
         libc::syscall(
@@ -64,11 +90,13 @@ fn open_cpu_clock(cpu: u32, freq: u64) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Run `prog` `freq` times a second on every online CPU, or on `only` one;
-/// the links stop it when dropped.
-pub fn attach_sampling(prog: &ProgramMut, freq: u64, only: Option<u32>) -> Result<Vec<Link>> {
-    if freq == 0 {
-        bail!("invalid frequency 0: must be at least 1 Hz");
+/// Run `prog` at `rate` on every online CPU, or on `only` one; the links
+/// stop it when dropped.
+pub fn attach_sampling(prog: &ProgramMut, rate: Rate, only: Option<u32>) -> Result<Vec<Link>> {
+    match rate {
+        Rate::Hertz(0) => bail!("invalid frequency 0: must be at least 1 Hz"),
+        Rate::Every(0) => bail!("invalid sample period 0: must be at least 1 event"),
+        _ => {}
     }
     check_cpu(only)?;
     let cpus = match only {
@@ -77,13 +105,13 @@ pub fn attach_sampling(prog: &ProgramMut, freq: u64, only: Option<u32>) -> Resul
     };
     let mut links = Vec::new();
     for cpu in cpus {
-        let fd = match open_cpu_clock(cpu, freq) {
+        let fd = match open_cpu_clock(cpu, rate) {
             Ok(fd) => fd,
             // A CPU that went offline since we read the list.
             Err(e) if e.raw_os_error() == Some(libc::ENODEV) => continue,
             Err(e) => {
                 return Err(e).with_context(|| {
-                    format!("cannot open a CPU-clock perf event on CPU {cpu} at {freq} Hz")
+                    format!("cannot open a CPU-clock perf event on CPU {cpu} at {rate}")
                 })
             }
         };

@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::ops::Deref;
 
-use crate::output::{Column, Output, Value};
+use crate::output::{Column, Format, Output, Value};
 
 /// Columns, each shown or not.
 #[derive(Debug, Default)]
@@ -30,10 +30,15 @@ impl Columns {
 
     /// The table (or JSON Lines, with `json`) on standard output.
     pub fn stdout(self, json: bool) -> Table {
+        self.stdout_as(if json { Format::Json } else { Format::Table })
+    }
+
+    /// The rows on standard output in `format` (CSV, say).
+    pub fn stdout_as(self, format: Format) -> Table {
         let shown = self.0.iter().map(|(_, on)| *on).collect();
         let columns = self.0.into_iter().filter(|(_, on)| *on).map(|(c, _)| c);
         Table {
-            out: Output::stdout(json, columns.collect()),
+            out: Output::stdout_as(format, columns.collect()),
             shown,
         }
     }

@@ -123,6 +123,26 @@ impl StampArgs {
     }
 }
 
+/// bcc's `-s/--csv` of tcplife and tcpstates: comma-separated values,
+/// the IP version included.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct CsvArg {
+    /// Comma separated values output
+    #[arg(short = 's', long = "csv", conflicts_with = "json")]
+    pub csv: bool,
+}
+
+impl CsvArg {
+    /// The output's format: CSV, else JSON Lines with `json`, else the table.
+    pub fn format(&self, json: bool) -> Format {
+        match (self.csv, json) {
+            (true, _) => Format::Csv,
+            (_, true) => Format::Json,
+            _ => Format::Table,
+        }
+    }
+}
+
 /// The cells of [`StampArgs::columns`].
 #[derive(Default)]
 pub struct Stamps(RelTime);

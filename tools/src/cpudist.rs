@@ -16,6 +16,7 @@ const EXAMPLES: &str = "EXAMPLES:
     cpudist -mT 1        # 1s summaries, milliseconds, and timestamps
     cpudist -P           # show each PID separately
     cpudist -p 185       # trace PID 185 only
+    cpudist -I           # include CPU idle time
     cpudist -c CG        # trace processes in cgroup (v2) CG only";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -23,7 +24,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("usecs", "the time a task ran each time it was switched in, until it was switched out (-O: the time it spent off the CPU, blocked or waiting to run), as a log2 bucket low -> high in microseconds (msecs with -m); --json gives each bucket's low, high and count"),
         ("count", "the number of slices in the bucket"),
         ("distribution", "stars in proportion to the largest bucket's count"),
-        ("pid = PID COMM", "a histogram per process, named after the first of its threads seen (-P)"),
+        ("pid = PID COMM", "a histogram per process, named after the first of its threads seen (-P); with -I the CPUs' idle tasks, together, as pid = 0 swapper/N"),
         ("tid = TID COMM", "a histogram per thread (-L)"),
     ],
     overhead: "Every context switch on every CPU runs the program: it takes the time of the task \
@@ -34,7 +35,10 @@ kernel but the program still runs on every switch, and -c walks the task's cgrou
 time. Nothing is sent per event; user space reads the histograms at each interval. At most 10240 \
 threads are followed at once.",
     see_also: &["runqlat", "offcputime", "profile"],
-    upstream: &[],
+    upstream: &[
+        "Every slice is counted, voluntary or preempted, where libbpf-tools counts on-CPU time only for preempted tasks: kept, because a slice ended by blocking is CPU time too.",
+        "bcc's -e (average, total and count after each histogram) is not offered yet.",
+    ],
     hooks: crate::Hooks::Declared { object: "cpudist", points: libtools::sched::switch_hooks },
 };
 
@@ -57,6 +61,9 @@ pub struct Args {
     per: PerTask,
     #[command(flatten)]
     pid: PidArg,
+    /// Include CPU idle time: the idle tasks (PID 0, swapper/N), one per CPU
+    #[arg(short = 'I', long = "include-idle")]
+    include_idle: bool,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
@@ -72,6 +79,7 @@ pub fn run(args: Args) -> Result<()> {
     let tool = lifecycle::start(CpudistSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_offcpu = args.offcpu;
+        rodata.targ_include_idle = args.include_idle;
         rodata.targ_per_process = args.per.per_process;
         rodata.targ_per_thread = args.per.per_thread;
         rodata.targ_ms = args.ms.milliseconds;

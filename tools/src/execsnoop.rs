@@ -50,7 +50,9 @@ a copy of its arguments. On kernels without the exec syscall tracepoints, the fa
 sys_enter and sys_exit programs run on every system call of every process, not only exec. Events \
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["exitsnoop", "threadsnoop", "bashreadline"],
-    upstream: &[],
+    upstream: &[
+        "bcc's execsnoop.py has no -C or -M flag (no CPU filter, nothing by that letter): its extras beyond libbpf-tools are -P PPID, here already, and --cgroupmap/--mntnsmap, pinned-map filters of bcc's container tooling that -c CGROUP covers here.",
+    ],
     hooks: crate::Hooks::Declared { object: "execsnoop", points: hooks },
 };
 

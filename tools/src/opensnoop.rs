@@ -2,7 +2,8 @@
 
 
 use clap::Parser;
-use libtools::{lifecycle, names, table, AttachPoint, Column, Columns, Common, DurationArg};
+use libtools::stacks::StackResolver;
+use libtools::{lifecycle, names, output, table, AttachPoint, Column, Columns, Common, DurationArg};
 use libtools::{NameArg, PidArg, Prog, Result, Spec, UidArg, Value};
 
 libtools::skel!("opensnoop");
@@ -21,6 +22,7 @@ const EXAMPLES: &str = "EXAMPLES:
     opensnoop -e           # show extended fields (FLAGS, MODE)
     opensnoop -f O_WRONLY -f O_RDWR   # only opens for writing
     opensnoop -F           # show full paths for relative paths
+    opensnoop -c           # show calling functions
     opensnoop --json       # JSON Lines, one object per open";
 
 pub const DOC: crate::Doc = crate::Doc {
@@ -34,6 +36,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("FLAGS", "the open flags in octal (-e)"),
         ("MODE", "the mode given with O_CREAT or O_TMPFILE, in octal (-e)"),
         ("PATH", "the path as the caller passed it (-F: made absolute); a path cut at 4095 bytes ends with ..."),
+        ("CALLER", "-c: the header says PATH/CALLER, and under each open's line come the first two frames of the caller's user stack, innermost first, one a line, each under PATH: the function's name, or the file and offset (lib.so+0x1a2b) where it has none; a frame a program without frame pointers hid is missing or wrong; --json: callers, an array"),
     ],
     overhead: "Every open(2), openat(2) and openat2(2) on the system runs the entry and exit \
 programs, filtered or not; each traced open costs a ring buffer event and a line of output. \
@@ -41,7 +44,10 @@ On a system opening tens of thousands of files a second the output itself become
 filter with -p, -u, -n or -x, or send the output to a file. Events the ring buffer had no room for \
 are counted and reported at exit.",
     see_also: &["statsnoop", "execsnoop", "syscount"],
-    upstream: &[],
+    upstream: &[
+        "-c names each caller by its function only, where libbpf-tools' blazesym build adds :LINE when debug information has it: not done yet (the shared symbolizer runs without code information, to name frames fast).",
+        "-c indents the callers to the PATH column with -e too, where libbpf-tools counts -e's two columns five characters short: kept, so that the callers stand under PATH.",
+    ],
     hooks: crate::Hooks::Declared { object: "opensnoop", points: || hooks(false) },
 };
 
@@ -78,6 +84,9 @@ pub struct Args {
     /// Show the full path of relative paths (the kernel resolves them against the cwd or dirfd the call used)
     #[arg(short = 'F', long = "full-path")]
     full_path: bool,
+    /// Show calling functions: the first two frames of the caller's user stack, under each open
+    #[arg(short = 'c', long)]
+    callers: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -141,17 +150,25 @@ pub fn run(args: Args) -> Result<()> {
         rodata.targ_uid = args.uid.filter();
         rodata.targ_failed = args.failed;
         (rodata.targ_flag_bits, rodata.targ_accmodes) = flag_filter(&args.flags);
+        rodata.targ_callers = args.callers;
         Ok(())
     })?;
 
+    let json = args.common.json;
+    let path_header = if args.callers { "PATH/CALLER" } else { "PATH" };
     let out = Columns::new()
         .when(args.timestamp, [Column::left("TIME", 8)])
         .when(args.print_uid, [Column::left("UID", 7)])
         .always(table::pid_comm(6, 16))
         .always([Column::right("FD", 3), Column::right("ERR", 3)])
         .when(args.extended, [Column::left("FLAGS", 8), Column::left("MODE", 4)])
-        .always([Column::left("PATH", 0)])
-        .stdout(args.common.json);
+        .always([Column::left(path_header, 0).key("path")])
+        .when(json && args.callers, [Column::left("CALLERS", 0)])
+        .stdout(json);
+    // -c: each caller on a line of its own, under PATH.
+    let indent = " ".repeat(out.columns().iter().rev().skip(1).map(|c| c.width + 1).sum());
+    let mut resolver = StackResolver::new();
+    let mut callers_text = Vec::new();
 
     let mut path = Vec::with_capacity(256);
     let unresolved = std::cell::Cell::new(0u64);
@@ -176,6 +193,13 @@ pub fn run(args: Args) -> Result<()> {
         } else {
             Value::Octal(e.mode.into())
         };
+        let callers = if args.callers {
+            let addrs: Vec<u64> = e.callers.iter().copied().filter(|&a| a != 0).collect();
+            resolver.user(e.pid, &addrs)
+        } else {
+            Vec::new()
+        };
+        let names: Vec<&[u8]> = callers.iter().map(|c| c.as_bytes()).collect();
         out.row_of(&[
             &[Value::now(), Value::Uint(e.uid.into())],
             &table::task(e.pid, &e.comm),
@@ -185,8 +209,18 @@ pub fn run(args: Args) -> Result<()> {
                 Value::Octal(e.flags),
                 mode,
                 Value::Bytes(&path),
+                Value::Strings(&names),
             ],
         ]);
+        if !json && !callers.is_empty() {
+            callers_text.clear();
+            for name in &names {
+                callers_text.extend_from_slice(indent.as_bytes());
+                output::escape_control(name, &mut callers_text);
+                callers_text.push(b'\n');
+            }
+            out.text(std::str::from_utf8(&callers_text).unwrap_or("?\n"));
+        }
     });
     if unresolved.get() > 0 {
         eprintln!(

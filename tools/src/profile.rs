@@ -12,6 +12,7 @@ use skel::{types::key_t, ProfileSkelBuilder};
 const EXAMPLES: &str = "EXAMPLES:
     profile             # profile stack traces at 49 Hertz until Ctrl-C
     profile -F 99       # profile stack traces at 99 Hertz
+    profile -c 1000000  # profile stack traces every 1 in a million events
     profile 5           # profile at 49 Hertz for 5 seconds only
     profile -f 5        # output in folded format for flame graphs
     profile -af 30 | flamegraph > cpu.svg  # a flame graph, kernel frames coloured
@@ -31,10 +32,10 @@ pub const DOC: crate::Doc = crate::Doc {
         ("COMM;FRAMES COUNT", "one line per stack (-f): the thread's name, the user frames root to leaf, - with -d, the kernel frames root to leaf (with _[k] under -a), a space and the count, as flamegraph reads them"),
         ("[Missed Kernel Stack]", "in place of a kernel stack that could not be stored, [Missed User Stack] of a user one (the stack map was full, or two stacks collided in it); a warning at exit counts them"),
         ("[unknown]", "a frame that could not be named: lib.so+0x1a2b when its file is known, [unknown: process exited] when the process was gone before its memory map could be read"),
-        ("--format pprof", "a gzip-compressed pprof profile instead (-o FILE, else standard output): per stack, samples/count and cpu/nanoseconds (the samples times the period, 1/-F seconds; what go tool pprof shows by default); the thread's process ID and name as labels pid and comm; kernel frames in the mapping [kernel.kallsyms], user frames in their files' mappings with build IDs; -a and -d do not apply"),
+        ("--format pprof", "a gzip-compressed pprof profile instead (-o FILE, else standard output): per stack, samples/count and cpu/nanoseconds (the samples times the period, 1/-F seconds, or -c nanoseconds; what go tool pprof shows by default); the thread's process ID and name as labels pid and comm; kernel frames in the mapping [kernel.kallsyms], user frames in their files' mappings with build IDs; -a and -d do not apply"),
     ],
-    overhead: "A CPU-clock perf event fires -F times a second (49 by default) on every CPU, or on the one \
--C names, busy or not. Each sample applies the idle, -p and -L filters in the kernel, walks the \
+    overhead: "A CPU-clock perf event fires -F times a second (49 by default), or with -c once every \
+that many nanoseconds of CPU clock, on every CPU, or on the one -C names, busy or not. Each sample applies the idle, -p and -L filters in the kernel, walks the \
 kernel and user stacks into the stack map and counts them in a hash map; the cost grows with the \
 frequency and the number of CPUs, not with the workload, and stays modest at the default rate. \
 Nothing is sent per sample; while sampling, user space reads the counts five times a second to \
@@ -42,7 +43,9 @@ note the memory maps of new processes, and the stacks are named when sampling en
 a while for large programs. Samples that found the counts map full, and stacks that did not fit \
 in the stack map, are counted in warnings at exit (see --stack-storage-size).",
     see_also: &["offcputime", "stackcount", "flamegraph", "cpudist"],
-    upstream: &[],
+    upstream: &[
+        "-c COUNT samples every COUNT CPU-clock events as bcc's profile.py does (libbpf-tools lists -c in its examples but has no such flag); neither bcc nor libbpf-tools has a -A flag, so there is none here.",
+    ],
     hooks: crate::Hooks::Described(
         "a software CPU-clock perf event per online CPU (no hardware counters needed). Kernel frames are named from kallsyms, user frames from the process's files (ELF symbols, DWARF where present, demangled); a frame that cannot be named shows its module and offset.",
     ),
@@ -60,9 +63,13 @@ pub struct Args {
     tid: Vec<u32>,
     #[command(flatten)]
     stacks: ShownStacks,
-    /// Sample frequency in Hertz
-    #[arg(short = 'F', long, default_value_t = 49, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    frequency: u64,
+    /// Sample frequency in Hertz (49 unless -c)
+    #[arg(short = 'F', long, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    frequency: Option<u64>,
+    /// Sample period: one sample every COUNT events of the CPU clock, a
+    /// nanosecond each (-c 1000000: every millisecond of CPU time)
+    #[arg(short = 'c', long = "count", value_name = "COUNT", conflicts_with = "frequency", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
     #[command(flatten)]
     delimited: Delimited,
     /// Add _[k] annotations to kernel frames (flame graphs colour them apart)
@@ -85,7 +92,14 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     filters::check_id_lists(&args.pid, &args.tid)?;
-    let period_ns = 1_000_000_000 / args.frequency as i64;
+    let rate = match (args.count, args.frequency) {
+        (Some(n), _) => perf::Rate::Every(n),
+        (None, f) => perf::Rate::Hertz(f.unwrap_or(49)),
+    };
+    let period_ns = match rate {
+        perf::Rate::Every(n) => i64::try_from(n).unwrap_or(i64::MAX),
+        perf::Rate::Hertz(f) => 1_000_000_000 / f as i64,
+    };
     let pprof = args.format.pprof(Measure::sampled("cpu", period_ns))?;
 
     let spec = Spec::no_hook_plan();
@@ -102,12 +116,12 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     filters::fill_id_set(&tool.maps.pids, &args.pid)?;
     filters::fill_id_set(&tool.maps.tids, &args.tid)?;
-    let links = perf::attach_sampling(&tool.progs.do_sample, args.frequency, args.cpu)?;
+    let links = perf::attach_sampling(&tool.progs.do_sample, rate, args.cpu)?;
     tool.keep(links);
 
     let parts = args.stacks.parts().delimited(args.delimited.on).annotated(args.annotations);
     let mut report = StackReport::new(parts, args.report.folded, args.common.json).pprof(pprof);
-    report.ready(&header(&args));
+    report.ready(&header(&args, rate));
     let entry = |k: key_t, count: u64| {
         let ids = (k.user_stack_id, k.kern_stack_id);
         Counted::new(k.pid, k.pid, &k.comm, ids, count)
@@ -118,10 +132,10 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// bcc's header: `Sampling at 49 Hertz of all threads by user + kernel
-/// stack... Hit Ctrl-C to end.`
-fn header(args: &Args) -> String {
+/// stack... Hit Ctrl-C to end.` (-c: `at every N events`).
+fn header(args: &Args, rate: perf::Rate) -> String {
     let target = args.stacks.describe(&args.pid, &args.tid, "all threads");
     let cpu = args.cpu.map(|c| format!(" on CPU#{c}")).unwrap_or_default();
     let until = args.report.until();
-    format!("Sampling at {} Hertz of {target}{cpu}{until}", args.frequency)
+    format!("Sampling at {rate} of {target}{cpu}{until}")
 }

@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         open.rodata()?.targ_host = args.host;
         Ok(())
     })?;
-    let links = perf::attach_sampling(&tool.progs.do_sample, args.frequency, None)?;
+    let links = perf::attach_sampling(&tool.progs.do_sample, perf::Rate::Hertz(args.frequency), None)?;
     tool.keep(links);
 
     let scale = Scale::Linear { base: 0, step: 1 };

@@ -1,6 +1,7 @@
 //! tcpconnlat: TCP connect latency, SYN sent to connection established.
 
 use clap::Parser;
+use libtools::net::FamilyArg;
 use libtools::tcp::{self, RelTime};
 use libtools::{lifecycle, AttachPoint, Column, Columns, Common, DurationArg, PidArg, Result};
 use libtools::{Spec, Value};
@@ -15,6 +16,8 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpconnlat -t           # include timestamps
     tcpconnlat -p 185       # only trace PID 185
     tcpconnlat -L           # include the local port (LPORT)
+    tcpconnlat -4           # trace IPv4 family only
+    tcpconnlat -6           # trace IPv6 family only
     tcpconnlat --json       # JSON Lines, one object per connect";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -29,7 +32,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("LAT(ms)", "milliseconds from connect(2) entering SYN_SENT to the connection established, two decimals; only connects slower than MIN_MS; failed connects are not shown"),
     ],
     overhead: "On the preferred hooks the program runs at every TCP state change on the system. \
-Only a connect's start (a hash map update; -p filters there, in the kernel) and its end (a lookup \
+Only a connect's start (a hash map update; -p, -4 and -6 filter there, in the kernel) and its end (a lookup \
 and a delete, and for a connect slower than MIN_MS one ring buffer event) do work, so the cost \
 follows the rate of outgoing connections. The fentry and kprobe alternatives also hook \
 tcp_rcv_state_process, which runs for every segment received by a socket not yet or no longer \
@@ -58,6 +61,8 @@ pub struct Args {
     #[arg(short = 'L', long)]
     lport: bool,
     #[command(flatten)]
+    family: FamilyArg,
+    #[command(flatten)]
     duration: DurationArg,
     #[command(flatten)]
     common: Common,
@@ -77,7 +82,9 @@ pub fn run(args: Args) -> Result<()> {
 
     let spec = Spec::hooks(hooks()).ring_size(1 << 20).pid(&args.pid)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
-        open.rodata()?.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
+        let rodata = open.rodata()?;
+        rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
+        rodata.filter_family = args.family.family();
         Ok(())
     })?;
 

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
-use libtools::tcp::{self, PortsArg, StampArgs, Stamps};
+use libtools::tcp::{self, CsvArg, PortsArg, StampArgs, Stamps};
 use libtools::{lifecycle, table, Column, Common, DurationArg, PidArg, Result, Spec, Value};
 
 libtools::skel!("tcplife");
@@ -17,6 +17,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcplife -D 80,443      # only remote ports 80 and 443
     tcplife -w             # wide columns (fit IPv6 addresses)
     tcplife -T             # include a time column (HH:MM:SS)
+    tcplife -stT           # csv output, with times & timestamps
     tcplife --json         # JSON Lines, one object per connection";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -24,6 +25,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("TIME(s)", "seconds since the first connection closed (-t)"),
         ("PID", "the owner's process ID: the process that called connect(2), or for an accepted connection the one that closed it; when the peer closed first, the process that closed after it; else whoever was on the CPU at the close"),
         ("COMM", "the owner's thread name, at most 15 characters"),
+        ("IP", "4 or 6 (-s only)"),
         ("LADDR", "the local address (-w: wide enough for IPv6)"),
         ("LPORT", "the local port"),
         ("RADDR", "the remote address (-w: wide enough for IPv6)"),
@@ -31,6 +33,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("TX_KB", "KiB sent and acknowledged by the peer, two decimals"),
         ("RX_KB", "KiB received, two decimals"),
         ("MS", "milliseconds from ESTABLISHED (SYN_SENT for a connect that failed) to CLOSE; connections already open when tracing started are not shown"),
+        ("-s", "comma-separated values instead of the table: a line of the column names, then one line per connection, the fields as the table shows them, a field holding a comma or a quote quoted"),
     ],
     overhead: "The program runs at every TCP state change on the system, a handful per connection. \
 A change before FIN_WAIT1 stores a timestamp in a hash map, a change made in the owner's context \
@@ -40,7 +43,9 @@ packets: long busy connections cost no more than short idle ones, but a host ser
 connections gets a line for each. The maps hold 10240 connections in flight; connections beyond \
 that go unreported. Events the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpstates", "tcptop", "tcpconnect", "tcptracer"],
-    upstream: &[],
+    upstream: &[
+        "-s (bcc's CSV) prints each field as the table does, TX_KB and RX_KB with two decimals and TIME(s) with three, where bcc's CSV has whole KiB and six decimals: kept so that the CSV and the table agree.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcplife", points: libtools::tcp::state_change_hooks },
 };
 
@@ -64,6 +69,8 @@ pub struct Args {
     #[command(flatten)]
     stamps: StampArgs,
     #[command(flatten)]
+    csv: CsvArg,
+    #[command(flatten)]
     ports: PortsArg,
     #[command(flatten)]
     duration: DurationArg,
@@ -86,19 +93,21 @@ pub fn run(args: Args) -> Result<()> {
         .stamps
         .columns()
         .always(table::pid_comm(7, 16))
+        .when(args.csv.csv, [Column::left("IP", 2)])
         .always(net::ends_columns(if args.wide { 39 } else { 15 }))
         .always([
             Column::left("TX_KB", 6),
             Column::left("RX_KB", 6),
             Column::left("MS", 0),
         ])
-        .stdout(args.common.json);
+        .stdout_as(args.csv.format(args.common.json));
     let mut stamps = Stamps::default();
     tool.trace(&out, "TCP connections", duration, |data| {
         let e: event = libtools::decode(data);
         out.row_of(&[
             &stamps.cells(e.ts_us),
             &table::task(e.pid, &e.comm),
+            &[Value::Uint(net::ip_version(e.t.family))],
             &libtools::ends!(e.t).cells(),
             &[
                 Value::Fixed(e.tx_b as f64 / 1024.0, 2),

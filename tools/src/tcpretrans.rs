@@ -17,6 +17,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpretrans            # display all TCP retransmissions
     tcpretrans -c         # count retransmits per flow, shown at Ctrl-C
     tcpretrans -l         # include tail loss probe attempts (kprobe or fentry needed)
+    tcpretrans -s         # display TCP sequence numbers
     tcpretrans -4         # trace IPv4 family only
     tcpretrans -6         # trace IPv6 family only
     tcpretrans --json     # JSON Lines, one object per retransmission
@@ -32,6 +33,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("T>", "R> for a retransmitted segment, L> for a tail loss probe (-l); --json key type, R or L"),
         ("RADDR:RPORT", "the remote address and port; --json: raddr and rport"),
         ("STATE", "the connection's TCP state (ESTABLISHED)"),
+        ("SEQ", "the retransmitted segment's first sequence number, as the kernel keeps it (not relative to the connection's start); 0 for a tail loss probe (-s)"),
         ("RETRANSMITS", "retransmissions (and loss probes with -l) per flow, after LADDR:LPORT and RADDR:RPORT, printed at exit, fewest first (-c)"),
     ],
     overhead: "The program runs at every TCP retransmission on the system and, with -l, at every \
@@ -40,7 +42,9 @@ Retransmissions are normally rare, but a lossy or congested path brings bursts o
 the cost of each to a map update, for up to 10240 flows. -4 and -6 filter in the kernel. Events \
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["tcpdrop", "tcpstates", "tcprtt", "tcplife"],
-    upstream: &[],
+    upstream: &[
+        "-s (bcc's sequence numbers) cannot be given with -c, where bcc silently ignores it: kept, because the counts per flow have no sequence number to show.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcpretrans", points: || hooks(false, true) },
 };
 
@@ -58,6 +62,9 @@ pub struct Args {
     /// Include tail loss probe attempts
     #[arg(short = 'l', long)]
     lossprobe: bool,
+    /// Display TCP sequence numbers
+    #[arg(short = 's', long, conflicts_with = "count")]
+    sequence: bool,
     /// Force the kprobe on tcp_retransmit_skb instead of the tracepoint
     #[arg(short = 'k', long)]
     kprobe: bool,
@@ -131,7 +138,8 @@ pub fn run(args: Args) -> Result<()> {
             Column::left("IP", 2),
         ])
         .always(net::flow_columns(json, "LADDR:LPORT", Some(kind), "RADDR:RPORT", 20))
-        .always([Column::left("STATE", 4)])
+        .always([Column::left("STATE", if args.sequence { 12 } else { 4 })])
+        .when(args.sequence, [Column::left("SEQ", 10)])
         .stdout(json);
 
     let mut text = Default::default();
@@ -147,7 +155,10 @@ pub fn run(args: Args) -> Result<()> {
                 Value::Uint(net::ip_version(e.t.family)),
             ],
             &libtools::ends!(e.t).flow_cells(json, Some(kind), &mut text),
-            &[Value::Str(net::tcp_state_name(e.state.into()))],
+            &[
+                Value::Str(net::tcp_state_name(e.state.into())),
+                Value::Uint(e.seq.into()),
+            ],
         ]);
     })
 }

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use libtools::net::{self, FamilyArg};
-use libtools::tcp::{self, PortsArg, StampArgs, Stamps};
+use libtools::tcp::{self, CsvArg, PortsArg, StampArgs, Stamps};
 use libtools::{lifecycle, Column, Common, DurationArg, Result, Spec, Value};
 
 libtools::skel!("tcpstates");
@@ -14,6 +14,7 @@ const EXAMPLES: &str = "EXAMPLES:
     tcpstates -L 80        # only trace local port 80
     tcpstates -D 80        # only trace remote port 80
     tcpstates -w           # wide columns, with the IP version
+    tcpstates -stT         # csv output, with times & timestamps
     tcpstates --json       # JSON Lines, one object per change";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -22,13 +23,14 @@ pub const DOC: crate::Doc = crate::Doc {
         ("SKADDR", "the socket's kernel address in hex, to follow one socket through its changes"),
         ("PID", "the process ID of the task on the CPU at the change; for changes made by incoming packets (softirq), often unrelated"),
         ("COMM", "that thread's name, cut to 10 characters in the table (16 with -w)"),
-        ("IP", "4 or 6 (-w)"),
+        ("IP", "4 or 6 (-w, -s)"),
         ("LADDR", "the local address"),
         ("LPORT", "the local port; 0 before one is chosen (a connect entering SYN_SENT)"),
         ("RADDR", "the remote address; 0.0.0.0 or :: for a listener"),
         ("RPORT", "the remote port"),
         ("OLDSTATE", "the state left (SYN_SENT)"),
         ("->", "an arrow between the two states (table only)"),
+        ("-s", "comma-separated values instead of the table: a line of the column names, then one line per change, the fields as the table shows them (COMM whole), a field holding a comma or a quote quoted"),
         ("NEWSTATE", "the state entered (ESTABLISHED)"),
         ("MS", "milliseconds spent in OLDSTATE, three decimals; 0.000 when the socket entered it before tracing started"),
     ],
@@ -40,7 +42,10 @@ packets; a host serving many short connections prints several lines for each. Th
 sockets; beyond that, durations show 0.000. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["tcplife", "tcpconnect", "tcptracer", "tcpdrop"],
-    upstream: &[],
+    upstream: &[
+        "-s (bcc's CSV) names its columns as the table does, PID and COMM (libbpf-tools' names) where bcc's CSV says C-PID and C-COMM, and gives TIME(s) three decimals where bcc gives six: kept so that the CSV and the table agree.",
+        "bcc's -Y (log each change to the systemd journal) is not offered yet.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcpstates", points: libtools::tcp::state_change_hooks },
 };
 
@@ -59,6 +64,8 @@ pub struct Args {
     /// Wide column output (fits IPv6 addresses), with the IP version
     #[arg(short, long)]
     wide: bool,
+    #[command(flatten)]
+    csv: CsvArg,
     #[command(flatten)]
     ports: PortsArg,
     #[command(flatten)]
@@ -79,6 +86,7 @@ pub fn run(args: Args) -> Result<()> {
     })?;
 
     let json = args.common.json;
+    let whole_comm = json || args.csv.csv;
     let (comm_width, addr_width) = if args.wide { (16, 26) } else { (10, 15) };
     let out = args
         .stamps
@@ -88,7 +96,7 @@ pub fn run(args: Args) -> Result<()> {
             Column::left("PID", 7),
             Column::left("COMM", comm_width),
         ])
-        .when(args.wide, [Column::left("IP", 2)])
+        .when(args.wide || args.csv.csv, [Column::left("IP", 2)])
         .always(net::ends_columns(addr_width))
         .always([
             Column::left("OLDSTATE", 11),
@@ -96,7 +104,7 @@ pub fn run(args: Args) -> Result<()> {
             Column::left("NEWSTATE", 11),
             Column::left("MS", 0),
         ])
-        .stdout(json);
+        .stdout_as(args.csv.format(json));
     let mut stamps = Stamps::default();
     tool.trace(&out, "TCP state changes", duration, |data| {
         let e: event = libtools::decode(data);
@@ -106,7 +114,7 @@ pub fn run(args: Args) -> Result<()> {
             &[
                 Value::Str(&skaddr),
                 Value::Uint(e.pid.into()),
-                libtools::table::comm_cell(json, comm_width, &e.comm),
+                libtools::table::comm_cell(whole_comm, comm_width, &e.comm),
                 Value::Uint(net::ip_version(e.t.family)),
             ],
             &libtools::ends!(e.t).cells(),

@@ -76,8 +76,76 @@ fn on_cpu_slices_per_thread_in_json() {
     assert!(n > 0, "{o}");
 }
 
+/// The CPUs' idle time so far, in clock ticks (/proc/stat).
+fn idle_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap();
+    stat.lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(4)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// bcc's -I: the idle tasks (PID 0, swapper/N) are counted too; without
+/// it they are left out, as bcc and libbpf-tools do. A CPU is idle only
+/// when nothing else can run: on a machine kept busy by other work the
+/// test tries again, for up to 20 seconds, until some CPU was idle.
+#[test]
+fn idle_time_only_with_include_idle() {
+    let idle = |args: &[&str]| {
+        let f = Tracer::start(BIN, args).finish();
+        f.assert_success();
+        f.json()
+            .into_iter()
+            .filter(|o| o["pid"] == 0)
+            .collect::<Vec<_>>()
+    };
+    let mut seen = false;
+    for _ in 0..10 {
+        let before = idle_ticks();
+        let with = idle(&["--json", "-P", "-I", "2", "1"]);
+        if idle_ticks() == before {
+            continue; // no CPU was idle: nothing to see
+        }
+        assert_eq!(with.len(), 1, "one histogram for PID 0: {with:?}");
+        assert!(
+            with[0]["comm"].as_str().unwrap().starts_with("swapper/"),
+            "{with:?}"
+        );
+        let n: u64 = with[0]["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .sum();
+        assert!(n > 0, "{with:?}");
+        seen = true;
+        break;
+    }
+    assert!(
+        seen,
+        "no CPU was idle in 20 s of tries: the machine is too busy to see idle time"
+    );
+    assert_eq!(
+        idle(&["--json", "-P", "2", "1"]),
+        Vec::<serde_json::Value>::new()
+    );
+    // The flag's long name, in the table.
+    let f = Tracer::start(BIN, &["-P", "--include-idle", "1", "1"]).finish();
+    f.assert_success();
+    assert!(
+        f.stdout.iter().any(|l| l.starts_with("pid = ")),
+        "{:?}",
+        f.stdout
+    );
+}
+
 #[test]
 fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &["-I"]);
     assert_all_hooks_load(BIN, &[]);
     assert_all_hooks_load(BIN, &["-O", "-P"]);
 }

@@ -243,8 +243,71 @@ fn raw_tp_alternative_attaches_and_sees_events() {
     std::fs::remove_file(&file).unwrap();
 }
 
+/// libbpf-tools' -c (its blazesym build): PATH/CALLER in the header, and
+/// under the open's line its caller's first two user frames, one a line,
+/// each indented to the PATH column.
+#[test]
+fn callers_with_c() {
+    let file = unique_file("open-callers");
+    std::fs::write(&file, "x").unwrap();
+    let helper = c_helper("opener", false);
+    let comm: String = helper
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .chars()
+        .take(15)
+        .collect();
+    let child = GatedChild::spawn(&format!("{} {file}", helper.display()));
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &["-c", "-p", &pid.to_string()]);
+    assert!(child.release());
+    assert!(t.wait_for(|l| l.trim() == "main", EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let layout = Printf::new(LAYOUT);
+    layout.assert_header(&f.stdout[0], &["PID", "COMM", "FD", "ERR", "PATH/CALLER"]);
+    let line = layout.find(
+        &f.stdout,
+        &[is(pid), is(&comm), Cell::Num, is(0), is(&file)],
+    );
+    let at = f.stdout.iter().position(|l| l == line).unwrap();
+    // libbpf-tools indents each caller by the width of the columns before PATH.
+    let indent = " ".repeat(6 + 1 + 16 + 1 + 3 + 1 + 3 + 1);
+    assert_eq!(
+        f.stdout[at + 1..at + 3],
+        [
+            format!("{indent}bpftk_open_caller"),
+            format!("{indent}main")
+        ],
+        "{:?}",
+        f.stdout
+    );
+
+    // --json: the callers as an array.
+    let child = GatedChild::spawn(&format!("{} {file}", helper.display()));
+    let pid = child.pid();
+    let t = Tracer::start(BIN, &["-c", "--json", "-p", &pid.to_string()]);
+    assert!(child.release());
+    assert!(t.wait_for(|l| l.contains("bpftk_open_caller"), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    let e = events
+        .iter()
+        .find(|e| e["path"] == file.as_str())
+        .unwrap_or_else(|| panic!("{events:?}"));
+    assert_eq!(
+        e["callers"],
+        serde_json::json!(["bpftk_open_caller", "main"])
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
 #[test]
 fn every_alternative_passes_the_verifier() {
+    assert_all_hooks_load(BIN, &["-c"]);
     assert_all_hooks_load(BIN, &[]);
     // -F has exit programs of its own.
     assert_all_hooks_load(BIN, &["-F"]);

@@ -85,6 +85,39 @@ fn folded_profile_of_a_child_finds_its_hot_function() {
     }
 }
 
+/// bcc's -c: a sample every COUNT events of the CPU clock (nanoseconds)
+/// instead of -F times a second. Every 1000000 is 1000 a second per CPU:
+/// more samples of a spinning child in 3 s than 49 Hz could give on every
+/// CPU of the machine together.
+#[test]
+fn sample_period_with_c() {
+    let _cpus = cpu_hog();
+    let child = spin(false, false);
+    let pid = child.id();
+    let f = Tracer::start(BIN, &["-c", "1000000", "-p", &pid.to_string(), "3"]).finish();
+    f.assert_success();
+    assert_eq!(
+        f.stdout[0],
+        format!("Sampling at every 1000000 events of PID {pid} by user + kernel stack for 3 secs.")
+    );
+    let f = Tracer::start(
+        BIN,
+        &["-f", "--count", "1000000", "-p", &pid.to_string(), "3"],
+    )
+    .finish();
+    drop(child);
+    f.assert_success();
+    let total: u64 = folded(&f.stdout).iter().map(|l| l.1).sum();
+    let cpus = libtools::perf::online_cpus().unwrap().len() as u64;
+    assert!(
+        total > 49 * 3 * cpus,
+        "{total} samples: no more than -F 49 would take: {:?}",
+        f.stdout
+    );
+    assert_usage_error(BIN, &["-c", "1000", "-F", "99"]);
+    assert_usage_error(BIN, &["-c", "0"]);
+}
+
 #[test]
 fn kernel_only_and_user_only_stacks() {
     let _cpus = cpu_hog();

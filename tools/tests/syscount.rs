@@ -52,6 +52,47 @@ fn counts_a_childs_getppid_calls() {
     assert_eq!(c[0].0, "getppid", "the most frequent: {c:?}");
 }
 
+/// bcc's -t TID: only the calls of that thread. The main thread (its
+/// TID is the PID, known before it runs) calls getppid(2) 500 times; a
+/// second thread getsid(2) 700 times, which -t leaves out.
+#[test]
+fn one_thread_with_t() {
+    let child = python(
+        "import os, threading\nt = threading.Thread(target=lambda: [os.getsid(0) for _ in range(700)])\nt.start(); t.join()\nfor _ in range(500): os.getppid()",
+    );
+    let tid = child.pid().to_string();
+    let t = Tracer::start(BIN, &["-t", &tid]);
+    assert!(child.release());
+    let f = t.stop();
+    f.assert_success();
+    let c = counts(&f.stdout[3..]);
+    let getppid = c
+        .iter()
+        .find(|(n, _)| n == "getppid")
+        .unwrap_or_else(|| panic!("{:?}", f.stdout));
+    assert!((500..510).contains(&getppid.1), "{getppid:?}");
+    assert!(
+        !c.iter().any(|(n, _)| n == "getsid"),
+        "-t counted another thread's calls: {c:?}"
+    );
+
+    // Without -t, with -p, the other thread's calls are there.
+    let child = python(
+        "import os, threading\nt = threading.Thread(target=lambda: [os.getsid(0) for _ in range(700)])\nt.start(); t.join()",
+    );
+    let pid = child.pid().to_string();
+    let t = Tracer::start(BIN, &["-p", &pid]);
+    assert!(child.release());
+    let f = t.stop();
+    f.assert_success();
+    let c = counts(&f.stdout[3..]);
+    let getsid = c.iter().find(|(n, _)| n == "getsid");
+    assert!(
+        matches!(getsid, Some((_, n)) if (700..710).contains(n)),
+        "{c:?}"
+    );
+}
+
 #[test]
 fn failed_with_an_errno() {
     let child =
@@ -133,6 +174,9 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-e", "EBOGUS"]);
     assert_usage_error(BIN, &["-T", "0"]);
     assert_usage_error(BIN, &["-p", "abc"]);
+    assert_usage_error(BIN, &["-t", "abc"]);
+    assert_usage_error(BIN, &["-p", "1", "-t", "1"]);
+    assert_runtime_error(BIN, &["-t", "999999999"], &[], "no such thread: 999999999");
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
     assert_runtime_error(BIN, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
     assert_needs_privileges(BIN, &[]);

@@ -73,6 +73,43 @@ fn latency_of_ipv4_and_ipv6_connects() {
     assert!(row_to(&rows, refused_port).is_none(), "{rows:?}");
 }
 
+/// bcc's -4 and -6: one family only, filtered in the kernel.
+#[test]
+fn one_family_with_4_or_6() {
+    let comm = cut(&thread_comm(), 12);
+    let layout = Printf::new("%-6d %-12.12s %-2d %-16s %-16s %-5d %s");
+    for (flag, ip, addr, other) in [("-4", 4, "127.0.0.1", V6), ("-6", 6, "::1", V4)] {
+        let t = Tracer::start(BIN, &[flag]);
+        let hidden = connect(&listen(other));
+        let shown = connect(&listen(if ip == 4 { V4 } else { V6 }));
+        assert!(t.wait_for(|l| has_port(l, shown.dport), EVENT_TIMEOUT));
+        // The other family's connect came first: had it been traced, its
+        // line would be out by now.
+        let f = t.stop();
+        f.assert_success();
+        layout.assert_header(
+            &f.stdout[0],
+            &["PID", "COMM", "IP", "SADDR", "DADDR", "DPORT", "LAT(ms)"],
+        );
+        let cells = [
+            is(pid()),
+            is(&comm),
+            is(ip),
+            is(addr),
+            is(addr),
+            is(shown.dport),
+            Cell::Num,
+        ];
+        layout.find(&f.stdout, &cells);
+        let rows = f.rows();
+        assert!(row_to(&rows, hidden.dport).is_none(), "{flag}: {rows:?}");
+        assert!(
+            rows[1..].iter().all(|r| r[2] == ip.to_string()),
+            "{flag}: {rows:?}"
+        );
+    }
+}
+
 #[test]
 fn json_latency_is_not_zero() {
     let comm = thread_comm();
@@ -144,6 +181,7 @@ fn every_alternative_passes_the_verifier() {
 #[test]
 fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-p", "abc"]);
+    assert_usage_error(BIN, &["-4", "-6"]);
     assert_usage_error(BIN, &["abc"]);
     assert_usage_error(BIN, &["0"]);
     assert_usage_error(BIN, &["1", "2"]);

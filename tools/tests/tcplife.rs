@@ -102,6 +102,45 @@ fn both_ends_of_a_known_transfer() {
     }
 }
 
+/// bcc's -s: comma-separated values, with bcc's IP column; with -T and
+/// -t the time and timestamp lead.
+#[test]
+fn csv_with_times() {
+    let l = Listener::new("127.0.0.1");
+    let port = l.port.to_string();
+    let t = Tracer::start(BIN, &["-stT", "-D", &port]);
+    let x = l.transfer(UP, DOWN);
+    assert!(t.wait_for(|l| l.contains(CLIENT_COMM), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let layout = Printf::new("%s,%s,%d,%s,%d,%s,%d,%s,%d,%s,%s,%s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "TIME", "TIME(s)", "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB",
+            "RX_KB", "MS",
+        ],
+    );
+    let lo = "127.0.0.1";
+    let cells = [
+        Cell::Time,
+        is("0.000"),
+        is(std::process::id()),
+        is(CLIENT_COMM),
+        is(4),
+        is(lo),
+        is(x.client_port),
+        is(lo),
+        is(l.port),
+        is("100.00"),
+        is("200.00"),
+        Cell::Num,
+    ];
+    layout.find(&f.stdout, &cells);
+    assert_eq!(f.stdout.len(), 2, "{:?}", f.stdout);
+    assert_usage_error(BIN, &["-s", "--json"]);
+}
+
 #[test]
 fn json_ipv6_with_time_columns() {
     let l = Listener::new("::1");

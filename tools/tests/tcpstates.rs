@@ -104,6 +104,63 @@ fn a_client_socket_from_connect_to_close() {
     assert!(established_ms > 0.0, "{close:?}");
 }
 
+/// bcc's -s: comma-separated values with the IP version and the whole
+/// COMM; -T and -t lead.
+#[test]
+fn csv_with_times() {
+    let l = Listener::new("127.0.0.1");
+    let port = l.port.to_string();
+    let t = Tracer::start(BIN, &["-stT", "-D", &port]);
+    let x = l.transfer(1000, 1000);
+    assert!(t.wait_for(|l| l.contains(",FIN_WAIT2,CLOSE,"), EVENT_TIMEOUT));
+    let f = t.stop();
+    f.assert_success();
+    let layout = Printf::new("%s,%s,%x,%d,%s,%d,%s,%d,%s,%d,%s,%s,%s");
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "TIME", "TIME(s)", "SKADDR", "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT",
+            "OLDSTATE", "NEWSTATE", "MS",
+        ],
+    );
+    let sk = f.stdout[1].split(',').nth(2).unwrap().to_string();
+    assert!(u64::from_str_radix(&sk, 16).is_ok(), "{sk}");
+    let (me, lo) = (std::process::id(), "127.0.0.1");
+    let first = [
+        Cell::Time,
+        is("0.000"),
+        is(&sk),
+        is(me),
+        is(CLIENT_COMM),
+        is(4),
+        is(lo),
+        is(0),
+        is(lo),
+        is(l.port),
+        is("CLOSE"),
+        is("SYN_SENT"),
+        is("0.000"),
+    ];
+    assert!(layout.matches(&f.stdout[1], &first), "{:?}", f.stdout);
+    let close = [
+        Cell::Time,
+        Cell::Num,
+        is(&sk),
+        is(me),
+        is(CLIENT_COMM),
+        is(4),
+        is(lo),
+        is(x.client_port),
+        is(lo),
+        is(l.port),
+        is("ESTABLISHED"),
+        is("FIN_WAIT1"),
+        Cell::Num,
+    ];
+    layout.find(&f.stdout, &close);
+    assert_usage_error(BIN, &["--csv", "--json"]);
+}
+
 #[test]
 fn json_server_side_passive_close() {
     let l = Listener::new("::1");
