@@ -51,6 +51,9 @@ sys_enter and sys_exit programs run on every system call of every process, not o
 the ring buffer had no room for are counted and reported at exit.",
     see_also: &["exitsnoop", "threadsnoop", "bashreadline"],
     upstream: &[
+        "Arguments a fork()ed child passes as string literals it has not touched yet are read again from the new program's stack: libbpf-tools prints none for them (the usual case of a program that runs others); what can be read nowhere ends with [unread] and is counted at exit.",
+        "An exec from a thread other than the process's leader is shown; libbpf-tools loses it (the thread takes the leader's id on the way).",
+        "--json (ARGS as an array, ARGS_TRUNCATED, ARGS_UNREAD) is bpftk's; the table is libbpf-tools'.",
         "bcc's execsnoop.py has no -C or -M flag (no CPU filter, nothing by that letter): its extras beyond libbpf-tools are -P PPID, here already, and --cgroupmap/--mntnsmap, pinned-map filters of bcc's container tooling that -c CGROUP covers here.",
     ],
     hooks: crate::Hooks::Declared { object: "execsnoop", points: hooks },
