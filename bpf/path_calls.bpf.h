@@ -8,7 +8,9 @@
  * sets the tool's own fields. A tool that defines PATH_CALLS_FULL_PATH(e, a,
  * len) has it put the directory in front of a relative path in e->path and
  * return the new length, in its programs that call path_call_exit_as(ret,
- * true). */
+ * true). One that defines PATH_CALLS_NO_PATH(e, a) has it fill e->path
+ * where the call gave no path or an empty one (fstat(2), AT_EMPTY_PATH),
+ * and return its length. */
 #ifndef __BPFTK_PATH_CALLS_BPF_H
 #define __BPFTK_PATH_CALLS_BPF_H
 
@@ -43,6 +45,10 @@ static __always_inline int path_call_exit_as(long ret, bool full_path)
 	fill(e, a);
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	len = read_user_path(e->path, sizeof(e->path), a->fname, &e->truncated);
+#ifdef PATH_CALLS_NO_PATH
+	if (!len)
+		len = PATH_CALLS_NO_PATH(e, a);
+#endif
 #ifdef PATH_CALLS_FULL_PATH
 	/* The tool's own: the directory in front of a relative path. */
 	if (full_path && len && e->path[0] != '/')

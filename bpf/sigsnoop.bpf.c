@@ -11,8 +11,7 @@
 const volatile __u32 targ_tgid = 0;
 const volatile __u64 targ_signals = 0; /* bit sig-1; 0: every signal */
 const volatile bool failed_only = false;
-const volatile bool syscalls_only = false; /* -k: no kernel-generated signals */
-const volatile bool kill_only = false;     /* killsnoop: kill(2) alone */
+const volatile bool syscalls_only = false; /* -k, killsnoop: no kernel-generated signals */
 
 /* kill family calls in flight, by thread. */
 BPFTK_HASH(pending, __u32, struct event, 10240);
@@ -44,8 +43,6 @@ static __always_inline int on_enter(__u32 how, __u32 tpid, int sig)
 {
 	struct event e = {};
 
-	if (kill_only && how != SIGSNOOP_KILL)
-		return 0;
 	if (signal_from(&e, tpid, sig, how))
 		thread_entry_set(&pending, &e);
 	return 0;

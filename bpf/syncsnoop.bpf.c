@@ -22,6 +22,7 @@ static __always_inline int trace(__u32 sys)
 	e = percpu_slot(&scratch);
 	if (!e)
 		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
 	e->sys = sys;

@@ -4,6 +4,7 @@
 
 /* One sync-family call, sent when it is entered. */
 struct event {
+	__u64 ts_ns;     /* bpf_ktime_get_ns() at entry: since boot */
 	__u32 pid;
 	__u32 tid;
 	__u32 sys;       /* the syscall's number */

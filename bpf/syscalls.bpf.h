@@ -10,6 +10,7 @@
 #if defined(__TARGET_ARCH_x86)
 #define NR_open 2
 #define NR_stat 4
+#define NR_fstat 5
 #define NR_lstat 6
 #define NR_execve 59
 #define NR_statfs 137
@@ -25,6 +26,7 @@
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_open -1
 #define NR_stat -1
+#define NR_fstat 80
 #define NR_lstat -1
 #define NR_execve 221
 #define NR_statfs 43

@@ -181,6 +181,42 @@ const SIGNALS: [&str; 31] = [
     "SIGSYS",
 ];
 
+/// What glibc's strsignal(3) says of signals 1..=31 (in the C locale, as
+/// libbpf-tools runs): `Killed` for SIGKILL.
+const SIGNAL_DESCRIPTIONS: [&str; 31] = [
+    "Hangup",
+    "Interrupt",
+    "Quit",
+    "Illegal instruction",
+    "Trace/breakpoint trap",
+    "Aborted",
+    "Bus error",
+    "Floating point exception",
+    "Killed",
+    "User defined signal 1",
+    "Segmentation fault",
+    "User defined signal 2",
+    "Broken pipe",
+    "Alarm clock",
+    "Terminated",
+    "Stack fault",
+    "Child exited",
+    "Continued",
+    "Stopped (signal)",
+    "Stopped",
+    "Stopped (tty input)",
+    "Stopped (tty output)",
+    "Urgent I/O condition",
+    "CPU time limit exceeded",
+    "File size limit exceeded",
+    "Virtual timer expired",
+    "Profiling timer expired",
+    "Window changed",
+    "I/O possible",
+    "Power failure",
+    "Bad system call",
+];
+
 /// The name of signal `n` (1..=31), e.g. `SIGKILL` for 9.
 pub fn signal_name(n: i32) -> Option<&'static str> {
     SIGNALS
@@ -296,9 +332,19 @@ pub fn dirfd(fd: i32) -> String {
     }
 }
 
+/// Signal `n` described as glibc's strsignal(3) does: `Killed` for 9,
+/// `Real-time signal 0` for 34 (SIGRTMIN), `Unknown signal 32`.
+pub fn signal_description(n: i32) -> String {
+    match n {
+        1..=31 => SIGNAL_DESCRIPTIONS[n as usize - 1].to_string(),
+        34..=64 => format!("Real-time signal {}", n - 34),
+        _ => format!("Unknown signal {n}"),
+    }
+}
+
 /// How a task ended, from its `exit_code` (a wait(2) status) as
-/// libbpf-tools' exitsnoop shows it: `0`, `code N`, or `signal N (NAME)`
-/// with `, core dumped`.
+/// libbpf-tools' exitsnoop shows it: `0`, `code N`, or `signal N (DESC)`,
+/// DESC as strsignal(3) has it (`signal 9 (Killed)`), with `, core dumped`.
 pub fn exit_status(exit_code: u32) -> String {
     if exit_code == 0 {
         return "0".into();
@@ -309,8 +355,7 @@ pub fn exit_status(exit_code: u32) -> String {
     if code != 0 {
         return format!("code {code}");
     }
-    let name = signal_name(sig).unwrap_or("unknown");
-    let mut s = format!("signal {sig} ({name})");
+    let mut s = format!("signal {sig} ({})", signal_description(sig));
     if core {
         s.push_str(", core dumped");
     }
@@ -367,8 +412,24 @@ mod tests {
     fn exit_statuses_read_like_libbpf_tools() {
         assert_eq!(exit_status(0), "0");
         assert_eq!(exit_status(3 << 8), "code 3");
-        assert_eq!(exit_status(9), "signal 9 (SIGKILL)");
-        assert_eq!(exit_status(0x80 | 11), "signal 11 (SIGSEGV), core dumped");
+        assert_eq!(exit_status(9), "signal 9 (Killed)");
+        assert_eq!(
+            exit_status(0x80 | 11),
+            "signal 11 (Segmentation fault), core dumped"
+        );
+        assert_eq!(exit_status(15), "signal 15 (Terminated)");
+    }
+
+    #[test]
+    #[cfg(target_env = "gnu")]
+    fn signal_descriptions_are_strsignals() {
+        // glibc's strsignal(3) in the C locale, which libbpf-tools prints.
+        for n in 0..=65 {
+            // SAFETY: strsignal returns a NUL-terminated string; this test
+            // reads it before any other call to strsignal.
+            let libc = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(n)) };
+            assert_eq!(signal_description(n), libc.to_str().unwrap(), "signal {n}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const DOC: crate::Doc = crate::Doc {
         ("PPID", "the parent's process ID"),
         ("TID", "the ID of the exiting thread; without -T only the main thread's exit is shown, so it equals PID"),
         ("AGE(s)", "seconds since the exiting thread started, with two decimals"),
-        ("EXIT_CODE", "0, code N for a non-zero exit status, or signal N (NAME) for a death by signal, with , core dumped when it dumped core"),
+        ("EXIT_CODE", "0, code N for a non-zero exit status, or signal N (DESCRIPTION) for a death by signal, the description as strsignal(3) gives it (signal 9 (Killed)), with , core dumped when it dumped core"),
     ],
     overhead: "The tracepoint fires once for every thread that exits on the system, and the program \
 filters in the kernel (-p, -c, -x, and without -T every thread but the main one); each exit that \
@@ -32,7 +32,11 @@ passes costs one ring buffer event. Exits are as frequent as process and thread 
 cost is small except under heavy fork or thread churn. Events the ring buffer had no room for are \
 counted and reported at exit.",
     see_also: &["execsnoop", "killsnoop", "oomkill"],
-    upstream: &[],
+    upstream: &[
+        "-t's column is headed TIME, as it holds the wall-clock HH:MM:SS; upstream heads it TIME(s): kept, TIME(s) elsewhere means seconds since an event or boot.",
+        "-T shows every thread's exit; upstream's -T sets what is already its default (whole processes), so it changes nothing there: kept, it does what the flag says.",
+        "-d DURATION and --json are additions: kept, they do not clash.",
+    ],
     hooks: crate::Hooks::Declared { object: "exitsnoop", points: hooks },
 };
 

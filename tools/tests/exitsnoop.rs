@@ -77,7 +77,7 @@ fn sees_exits_with_codes_and_signals() {
     for (pid, comm, exit) in [
         (ok, "sh", "0"),
         (three, "sh", "code 3"),
-        (killed, "sleep", "signal 9 (SIGKILL)"),
+        (killed, "sleep", "signal 9 (Killed)"),
     ] {
         let cells = [is(comm), is(pid), is(&me), is(pid), Cell::Num, is(exit)];
         layout.find(&f.stdout, &cells);
@@ -107,7 +107,7 @@ fn json_has_the_same_events() {
     for (pid, comm, exit) in [
         (ok, "sh", "0"),
         (three, "sh", "code 3"),
-        (killed, "sleep", "signal 9 (SIGKILL)"),
+        (killed, "sleep", "signal 9 (Killed)"),
     ] {
         let e = events
             .iter()
@@ -156,7 +156,7 @@ fn pid_filter_keeps_only_that_process() {
     let f = t.stop();
     f.assert_success();
     let rows = f.rows();
-    assert_eq!(row_for(&rows, pid)[5..].join(" "), "signal 9 (SIGKILL)");
+    assert_eq!(row_for(&rows, pid)[5..].join(" "), "signal 9 (Killed)");
     assert!(
         rows.iter().all(|r| r[1] == pid.to_string()),
         "-p {pid} printed other processes (e.g. {other}): {rows:?}"

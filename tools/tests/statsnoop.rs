@@ -25,8 +25,8 @@ fn sees_a_child_stat_a_present_and_a_missing_file() {
     );
     let f = t.stop();
     f.assert_success();
-    // libbpf-tools' layout.
-    let layout = Printf::new("%-7d %-16s %4d %4d %s");
+    // libbpf-tools' layout: COMM 20 wide, RET and ERR to the left.
+    let layout = Printf::new("%-7d %-20s %-4d %-4d %s");
     layout.assert_header(&f.stdout[0], &["PID", "COMM", "RET", "ERR", "PATH"]);
     layout.find(&f.stdout, &[is(pid), is("stat"), is(0), is(0), is(&file)]);
     layout.find(
@@ -44,6 +44,91 @@ fn sees_a_child_stat_a_present_and_a_missing_file() {
         r[..4],
         [mpid.to_string(), "stat".into(), "-1".into(), "2".into()]
     );
+    std::fs::remove_file(&file).unwrap();
+}
+
+/// `-t`: seconds since the first event, nine decimals; `-s`: the
+/// syscall's name, as libbpf-tools prints them.
+#[test]
+fn timestamps_and_syscall_names() {
+    let file = unique_file("stat-ts");
+    let (f, pid) = trace(BIN, &["-t", "-s"], |t| {
+        let pid = stat(&file);
+        t.expect_text(&file);
+        pid
+    });
+    let layout = Printf::new("%-14.9f %-7d %-20s %-4d %-4d %-10s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME(s)", "PID", "COMM", "RET", "ERR", "SYSCALL", "PATH"],
+    );
+    // coreutils' stat(1) calls statx(2).
+    let cells = [
+        Cell::Num,
+        is(pid),
+        is("stat"),
+        is(0),
+        is(0),
+        is("statx"),
+        is(&file),
+    ];
+    let line = layout.find(&f.stdout, &cells);
+    let ts = line.split_whitespace().next().unwrap();
+    assert_eq!(ts.split('.').nth(1).map(str::len), Some(9), "{line:?}");
+    let (f, pid) = trace(BIN, &["-t"], |t| {
+        let pid = stat(&file);
+        t.expect_text(&file);
+        pid
+    });
+    let layout = Printf::new("%-14.9f %-7d %-20s %-4d %-4d %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &["TIME(s)", "PID", "COMM", "RET", "ERR", "PATH"],
+    );
+    let line = layout.find(
+        &f.stdout,
+        &[Cell::Num, is(pid), is("stat"), is(0), is(0), is(&file)],
+    );
+    assert_eq!(
+        line.split('.')
+            .nth(1)
+            .map(|d| d.split(' ').next().unwrap().len()),
+        Some(9)
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
+/// fstat(2) itself (newfstat; the C library's fstat() is newfstatat with
+/// an empty path): the file behind the descriptor is the path.
+#[test]
+fn fstat_shows_the_file_behind_the_descriptor() {
+    let file = unique_file("fstat");
+    let script = format!(
+        "import ctypes, os\n\
+         fd = os.open({file:?}, os.O_RDONLY)\n\
+         assert ctypes.CDLL(None).syscall({}, fd, ctypes.create_string_buffer(256)) == 0\n\
+         os.fstat(fd)\n",
+        libc::SYS_fstat
+    );
+    let (f, pid) = trace(BIN, &["-s"], |t| {
+        let pid = run_child("python3", &["-c", &script]);
+        t.expect("the fstat", |l| {
+            l.contains("newfstat ") && l.contains(&file)
+        });
+        t.expect("the fstatat", |l| {
+            l.contains("newfstatat ") && l.contains(&file)
+        });
+        pid
+    });
+    let layout = Printf::new("%-7d %-20s %-4d %-4d %-10s %s");
+    layout.assert_header(
+        &f.stdout[0],
+        &["PID", "COMM", "RET", "ERR", "SYSCALL", "PATH"],
+    );
+    for call in ["newfstat", "newfstatat"] {
+        let cells = [is(pid), is("python3"), is(0), is(0), is(call), is(&file)];
+        layout.find(&f.stdout, &cells);
+    }
     std::fs::remove_file(&file).unwrap();
 }
 
@@ -74,6 +159,7 @@ fn json_has_the_same_events() {
     assert_eq!(e["err"], 0);
     assert!(e["err_name"].is_null());
     assert!(e["time_s"].as_f64().unwrap() >= 0.0);
+    assert_eq!(e["syscall"], "statx", "--json always has the call");
     let e = find(&missing);
     assert_eq!(e["pid"], mpid);
     assert_eq!(e["comm"], "stat");
@@ -142,6 +228,7 @@ fn a_path_longer_than_the_buffer_is_marked() {
         pid
     });
     let shown = format!("{}...", &long[..4095]);
+    assert!(f.stdout.iter().any(|l| l.ends_with(&shown)));
     let r = row_ending_with(&f.rows(), &shown).clone();
     assert_eq!(
         r[..4],

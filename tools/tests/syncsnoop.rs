@@ -38,37 +38,64 @@ fn fsync_file(path: &str) -> u32 {
     )
 }
 
-fn has_row(rows: &[Vec<String>], pid: u32, comm: &str, syscall: &str) -> bool {
-    rows.iter()
-        .any(|r| r.len() == 3 && r[0] == pid.to_string() && r[1] == comm && r[2] == syscall)
+/// libbpf-tools' layout.
+fn layout() -> Printf {
+    Printf::new("%-18.9f %-16s %s")
+}
+
+/// A row of `comm` calling `call`, seconds since boot in the first column.
+fn row(comm: &str, call: &str) -> [Cell; 3] {
+    [Cell::Num, is(comm), is(call)]
+}
+
+/// Seconds since boot by CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock.
+fn uptime() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for clock_gettime to fill.
+    assert_eq!(
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) },
+        0
+    );
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
 #[test]
 fn sees_sync_and_fsync_from_children() {
     let file = unique_path("fsync").to_string_lossy().into_owned();
+    let before = uptime();
     let t = Tracer::start(BIN, &[]);
-    let sync_pid = sync();
-    let dd_pid = fsync_file(&file);
-    assert!(t.wait_for(
-        |l| l.starts_with(&format!("{dd_pid} ")) && l.contains("fsync"),
-        EVENT_TIMEOUT
-    ));
+    sync();
+    fsync_file(&file);
+    t.expect("the fsync", |l| layout().matches(l, &row("dd", "fsync")));
     let f = t.stop();
     f.assert_success();
-    let layout = Printf::new("%-7d %-16s %s");
-    layout.assert_header(&f.stdout[0], &["PID", "COMM", "SYSCALL"]);
-    layout.find(&f.stdout, &[is(sync_pid), is("sync"), is("sync")]);
-    layout.find(&f.stdout, &[is(dd_pid), is("dd"), is("fsync")]);
-    let rows = f.rows();
+    let layout = layout();
+    layout.assert_header(&f.stdout[0], &["TIME(s)", "COMM", "CALL"]);
+    let line = layout.find(&f.stdout, &row("sync", "sync"));
+    layout.find(&f.stdout, &row("dd", "fsync"));
+    // Seconds since boot, with nine decimals, as upstream prints them.
+    let secs = line.split_whitespace().next().unwrap();
+    assert_eq!(secs.split('.').nth(1).map(str::len), Some(9), "{line:?}");
+    let secs: f64 = secs.parse().unwrap();
     assert!(
-        has_row(&rows, sync_pid, "sync", "sync"),
-        "no sync row for {sync_pid}: {rows:?}"
-    );
-    assert!(
-        has_row(&rows, dd_pid, "dd", "fsync"),
-        "no fsync row for {dd_pid}: {rows:?}"
+        (before..uptime()).contains(&secs),
+        "{line:?}: not since boot"
     );
     std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn wall_clock_with_t() {
+    let (f, _) = trace(BIN, &["-T"], |t| {
+        sync();
+        t.expect_text(" sync");
+    });
+    let layout = Printf::new("%-8s %-16s %s");
+    layout.assert_header(&f.stdout[0], &["TIME", "COMM", "CALL"]);
+    layout.find(&f.stdout, &[Cell::Time, is("sync"), is("sync")]);
 }
 
 #[test]
@@ -77,22 +104,21 @@ fn json_has_the_same_events() {
     let t = Tracer::start(BIN, &["--json", "-T"]);
     let sync_pid = sync();
     let dd_pid = fsync_file(&file);
-    assert!(t.wait_for(
-        |l| l.contains(&format!("\"pid\":{dd_pid},")) || l.contains(&format!("\"pid\":{dd_pid}}}")),
-        EVENT_TIMEOUT
-    ));
+    assert!(t.wait_for(|l| l.contains(&format!("\"pid\":{dd_pid},")), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
     let events = f.json();
-    let find = |pid: u32, syscall: &str| {
+    let find = |pid: u32, call: &str| {
         events
             .iter()
-            .find(|e| e["pid"] == pid && e["syscall"] == syscall)
-            .unwrap_or_else(|| panic!("no {syscall} event for {pid}: {events:?}"))
+            .find(|e| e["pid"] == pid && e["call"] == call)
+            .unwrap_or_else(|| panic!("no {call} event for {pid}: {events:?}"))
     };
     let e = find(sync_pid, "sync");
     assert_eq!(e["comm"], "sync");
+    assert_eq!(e["tid"], sync_pid);
     assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
+    assert!(e["time_s"].as_f64().unwrap() > 0.0, "{e}");
     let e = find(dd_pid, "fsync");
     assert_eq!(e["comm"], "dd");
     std::fs::remove_file(&file).unwrap();
@@ -102,17 +128,18 @@ fn json_has_the_same_events() {
 fn pid_filter_keeps_only_that_process() {
     let sh = GatedChild::spawn("sync");
     let pid = sh.pid();
-    let t = Tracer::start(BIN, &["-p", &pid.to_string()]);
+    let t = Tracer::start(BIN, &["-p", &pid.to_string(), "--json"]);
     let other = sync();
     assert!(sh.release());
-    assert!(t.wait_for(|l| l.starts_with(&format!("{pid} ")), EVENT_TIMEOUT));
+    assert!(t.wait_for(|l| l.contains(&format!("\"pid\":{pid},")), EVENT_TIMEOUT));
     let f = t.stop();
     f.assert_success();
-    let rows = f.rows();
-    assert!(has_row(&rows, pid, "sync", "sync"), "{rows:?}");
+    let events = f.json();
     assert!(
-        rows.iter().all(|r| r[0] == pid.to_string()),
-        "-p {pid} printed other processes (e.g. {other}): {rows:?}"
+        events
+            .iter()
+            .all(|e| e["pid"] == pid && e["call"] == "sync"),
+        "-p {pid} printed other processes (e.g. {other}): {events:?}"
     );
 }
 
