@@ -40,7 +40,10 @@ packets; a host serving many short connections prints several lines for each. Th
 sockets; beyond that, durations show 0.000. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["tcplife", "tcpconnect", "tcptracer", "tcpdrop"],
-    upstream: &[],
+    upstream: &[
+        "-T's column is headed TIME, where libbpf-tools heads its HH:MM:SS column TIME(s): kept, TIME(s) is bcc's heading for seconds, which -t prints.",
+        "-t (seconds since the first change, from bcc's tcpstates) has no long name: bcc's --timestamp is libbpf-tools' -T, and libbpf-tools wins.",
+    ],
     hooks: crate::Hooks::Declared { object: "tcpstates", points: libtools::tcp::state_change_hooks },
 };
 
@@ -54,8 +57,12 @@ reported at exit.",
 pub struct Args {
     #[command(flatten)]
     family: FamilyArg,
-    #[command(flatten)]
-    stamps: StampArgs,
+    /// Include a time column on output (HH:MM:SS)
+    #[arg(short = 'T', long = "timestamp", visible_alias = "time")]
+    time: bool,
+    /// Include a TIME(s) column (seconds since the first change printed)
+    #[arg(short = 't')]
+    seconds: bool,
     /// Wide column output (fits IPv6 addresses), with the IP version
     #[arg(short, long)]
     wide: bool,
@@ -65,6 +72,13 @@ pub struct Args {
     duration: DurationArg,
     #[command(flatten)]
     common: Common,
+}
+
+impl Args {
+    /// -T and -t: the shared columns of tcplife and tcpstates.
+    fn stamps(&self) -> StampArgs {
+        StampArgs { time: self.time, timestamp: self.seconds }
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -81,7 +95,7 @@ pub fn run(args: Args) -> Result<()> {
     let json = args.common.json;
     let (comm_width, addr_width) = if args.wide { (16, 26) } else { (10, 15) };
     let out = args
-        .stamps
+        .stamps()
         .columns()
         .always([
             Column::left("SKADDR", 16),
