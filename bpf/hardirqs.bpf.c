@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
-/* hardirqs: hard interrupt handler time (or counts), by the action's name.
+/* hardirqs: hard interrupt handler time and counts, by the action's name
+ * (and with -C by CPU).
  * Hook alternatives, in order of preference:
  *   tp_btf  irq_handler_entry / irq_handler_exit
  *   raw_tp  the same tracepoints */
@@ -15,6 +16,8 @@ static __always_inline int on_exit(struct irqaction *action)
 	struct irqs_key key = {};
 
 	bpf_probe_read_kernel_str(&key.name, sizeof(key.name), BPF_CORE_READ(action, name));
+	if (targ_per_cpu)
+		key.cpu = bpf_get_smp_processor_id();
 	irq_account(lookup_or_init(&infos, &key, &zero_info));
 	return 0;
 }

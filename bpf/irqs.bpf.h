@@ -11,6 +11,8 @@
 const volatile bool targ_dist = false;
 const volatile bool targ_ns = false;
 const volatile int targ_cpu = -1;
+/* hardirqs -C: totals by action and CPU. */
+const volatile bool targ_per_cpu = false;
 
 BPFTK_PERCPU_SLOT(irq_start, __u64);
 
@@ -40,6 +42,10 @@ static __always_inline void irq_account(struct irqs_info *info)
 	*ts = 0;
 	__sync_fetch_and_add(&info->count, 1);
 	__sync_fetch_and_add(&info->total_ns, delta);
+	/* Racy across CPUs sharing a key: a longer time can at worst be lost
+	 * to a shorter one stored at the same instant. */
+	if (delta > info->max_ns)
+		info->max_ns = delta;
 	if (targ_dist)
 		hist_add_log2(&info->hist, targ_ns ? delta : delta / 1000);
 }

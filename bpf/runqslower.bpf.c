@@ -10,12 +10,29 @@
 const volatile __u64 min_us = 0;
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_tid = 0;
+/* -c COMM: only tasks whose name starts with it ("" for all). */
+const volatile char targ_comm[16] = {};
 
 BPFTK_EXPORT_TYPE(event);
 
+static __always_inline bool comm_prefix_allowed(struct task_struct *t)
+{
+	char comm[16];
+	int i;
+
+	if (!targ_comm[0])
+		return true;
+	BPF_CORE_READ_STR_INTO(&comm, t, comm);
+	for (i = 0; i < 16 && targ_comm[i]; i++)
+		if (comm[i] != targ_comm[i])
+			return false;
+	return true;
+}
+
 static __always_inline bool runq_wanted(struct task_struct *t)
 {
-	return task_allowed(t, targ_tgid) && id_allowed(targ_tid, BPF_CORE_READ(t, pid));
+	return task_allowed(t, targ_tgid) && id_allowed(targ_tid, BPF_CORE_READ(t, pid)) &&
+	       comm_prefix_allowed(t);
 }
 
 #include "runq.bpf.h"

@@ -193,7 +193,11 @@ fn bench(args: &Args) -> Result<()> {
         println!("Baseline written: {}", path.display());
     }
     if let Some(base) = &args.check {
-        let path = if base.is_relative() { root.join(base) } else { base.clone() };
+        let path = if base.is_relative() {
+            root.join(base)
+        } else {
+            base.clone()
+        };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the baseline {}", path.display()))?;
         let baseline: serde_json::Value = serde_json::from_str(&text)
@@ -203,7 +207,11 @@ fn bench(args: &Args) -> Result<()> {
             for w in &worse {
                 eprintln!("bench: regressed: {w}");
             }
-            bail!("{} ratios more than 20% worse than {}", worse.len(), path.display());
+            bail!(
+                "{} ratios more than 20% worse than {}",
+                worse.len(),
+                path.display()
+            );
         }
         println!("No ratio more than 20% worse than {}", path.display());
     }

@@ -406,13 +406,18 @@ mod tests {
         }});
         let mut now = BTreeMap::new();
         now.insert("opensnoop ready, bpftk/C".to_string(), (0.59, false)); // +18%: fine
-        now.insert("load speed under opensnoop > /dev/null".to_string(), (0.45, true)); // worse
+        now.insert(
+            "load speed under opensnoop > /dev/null".to_string(),
+            (0.45, true),
+        ); // worse
         now.insert("runqlat ready, bpftk/C".to_string(), (0.65, false)); // +30%: worse
         now.insert("new ready, bpftk/C".to_string(), (9.0, false)); // not in the baseline
         let r = regressions(&base, &now);
         assert_eq!(r.len(), 2, "{r:?}");
         assert!(r[0].starts_with("load speed under opensnoop > /dev/null: 0.450 against 0.600"));
-        assert!(r[1].starts_with("runqlat ready, bpftk/C: 0.650 against 0.500 in the baseline (+30%)"));
+        assert!(
+            r[1].starts_with("runqlat ready, bpftk/C: 0.650 against 0.500 in the baseline (+30%)")
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ itself, but is paid on every request of every disk, so it becomes measurable on 
 very many I/Os a second. -d and -c filter in the kernel when a request starts. At most 10240 \
 requests are timed at once: requests beyond that are not counted.",
     see_also: &["biopattern", "bitesize", "funclatency"],
-    upstream: &[],
+    upstream: &[
+        "-d DISK's long name is --disk-name: libbpf-tools gives both -D and -d the long name --disk, and getopt takes the first, so its --disk is -D (as here) and its -d has no working long name.",
+    ],
     hooks: crate::Hooks::Declared { object: "biolatency", points: hooks },
 };
 

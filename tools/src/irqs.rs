@@ -1,5 +1,7 @@
-//! hardirqs and softirqs: interrupt handler time (or counts), by interrupt
+//! hardirqs and softirqs: interrupt handler time and counts, by interrupt
 //! action name or softirq vector, as totals or distributions.
+
+use std::path::PathBuf;
 
 use clap::Parser;
 use libbpf_rs::skel::{OpenSkel, SkelBuilder};
@@ -20,9 +22,11 @@ pub const HARDIRQS_DOC: crate::Doc = crate::Doc {
     columns: &[
         ("time", "the wall-clock time, HH:MM:SS, on a line before each summary (-T)"),
         ("HARDIRQ", "the interrupt action's name, as /proc/interrupts shows it, at most 31 characters; actions of the same name are added together"),
+        ("TOTAL_count", "the number of times the handler ran during the interval"),
         ("TOTAL_usecs", "the time spent in the action's handler during the interval, in microseconds (TOTAL_nsecs with -N); rows sorted by it, largest first"),
-        ("TOTAL_count", "the number of times the handler ran, in place of the time (-C); rows sorted by it"),
-        ("hardirq = NAME", "a histogram per action, of each handler run's time, in place of the table (-d)"),
+        ("MAX_usecs", "the longest single run of the handler during the interval (MAX_nsecs with -N)"),
+        ("CPU", "the CPU the handler ran on: a row per action and CPU (-C)"),
+        ("hardirq = NAME", "a histogram per action (per action and CPU with -C: `cpu = N hardirq = NAME`), of each handler run's time, in place of the table (-d)"),
         ("usecs", "the bucket, low -> high in microseconds (nsecs with -N) (-d)"),
         ("count", "the number of handler runs in the bucket (-d)"),
         ("distribution", "stars in proportion to the largest bucket's count (-d)"),
@@ -30,11 +34,14 @@ pub const HARDIRQS_DOC: crate::Doc = crate::Doc {
     overhead: "Every hardware interrupt on every CPU runs the entry and exit programs: the entry \
 stores a timestamp in a per-CPU slot, the exit reads the action's name and updates its totals in \
 a hash map keyed by that name. Nothing is sent per interrupt; user space reads the totals at each \
-interval. --cpu and -c filter in the kernel, but the programs still run on every interrupt. The \
+interval. -s and -c filter in the kernel, but the programs still run on every interrupt. The \
 cost per interrupt is small, but interrupt rates are high on systems with busy network or storage \
 devices, where the time the programs take is added to the time being measured.",
     see_also: &["softirqs", "profile", "cpudist"],
-    upstream: &[],
+    upstream: &[
+        "Rows are sorted by TOTAL_usecs, largest first, where libbpf-tools prints them in its hash map's order: kept, the busiest interrupts come first.",
+        "TOTAL_usecs is the sum of the handler times in nanoseconds, divided once; libbpf-tools divides each run's time, so its totals of many short runs come out lower: kept, it is the more accurate figure.",
+    ],
     hooks: crate::Hooks::Declared { object: "hardirqs", points: || hooks("irq_handler_entry", "irq_handler_exit") },
 };
 
@@ -51,12 +58,16 @@ pub const SOFTIRQS_DOC: crate::Doc = crate::Doc {
     ],
     overhead: "Every softirq handler run on every CPU runs the entry and exit programs: the entry \
 stores a timestamp in a per-CPU slot, the exit updates the vector's totals in an array. Nothing is \
-sent per run; user space reads the totals at each interval. --cpu and -c filter in the kernel, but \
-the programs still run every time. Softirqs run very often on busy network systems (net_rx, \
+sent per run; user space reads the totals at each interval. -c and --cgroup filter in the kernel, \
+but the programs still run every time. Softirqs run very often on busy network systems (net_rx, \
 net_tx) and, for timers and RCU, on every system, so the small cost per run adds up and is added \
 to the time being measured.",
     see_also: &["hardirqs", "profile", "cpudist"],
-    upstream: &[],
+    upstream: &[
+        "Rows are sorted by TOTAL_usecs, largest first, where libbpf-tools prints them in vector order: kept, the busiest vectors come first.",
+        "--cgroup (long only, since -c is the CPU) filters by the cgroup of the task the softirq interrupted; libbpf-tools' softirqs has no cgroup filter: kept as an addition.",
+        "-C with -d is a usage error, where libbpf-tools ignores -C: kept, the histograms have no count column to add.",
+    ],
     hooks: crate::Hooks::Declared { object: "softirqs", points: || hooks("softirq_entry", "softirq_exit") },
 };
 
@@ -65,11 +76,8 @@ to the time being measured.",
 struct Options {
     #[command(flatten)]
     interval: Interval,
-    /// Show event counts instead of timing (softirqs: as well as timing)
-    #[arg(short = 'C', long = "count", id = "event_count")]
-    counts: bool,
     /// Show distributions as histograms
-    #[arg(short, long = "dist", conflicts_with = "event_count")]
+    #[arg(short, long, visible_alias = "dist")]
     distributed: bool,
     /// Output in nanoseconds
     #[arg(short = 'N', long)]
@@ -77,11 +85,6 @@ struct Options {
     /// Include a timestamp (HH:MM:SS) before each summary
     #[arg(short = 'T', long)]
     timestamp: bool,
-    /// Trace this CPU only
-    #[arg(long)]
-    cpu: Option<u32>,
-    #[command(flatten)]
-    cgroup: CgroupArg,
     #[command(flatten)]
     common: Common,
 }
@@ -92,19 +95,29 @@ const HARD_EXAMPLES: &str = "EXAMPLES:
     hardirqs 1 10       # print 1 second summaries, 10 times
     hardirqs -c CG      # trace process under cgroup (v2) CG
     hardirqs --cpu 1    # only stat irq on cpu 1
+    hardirqs -C         # display separately by CPU
     hardirqs -NT 1      # 1s summaries, nanoseconds, and timestamps";
 
 const SOFT_EXAMPLES: &str = "EXAMPLES:
     softirqs            # sum soft irq event time
     softirqs -d         # show soft irq event time as histograms
+    softirqs -c 1       # show soft irq event time on cpu 1
     softirqs -C         # show event counts as well
     softirqs 1 10       # print 1 second summaries, 10 times
     softirqs -NT 1      # 1s summaries, nanoseconds, and timestamps";
 
-/// Summarize hard irq event time (or counts) by interrupt action name.
+/// Summarize hard irq event time and counts by interrupt action name.
 #[derive(Parser, Debug)]
 #[command(name = "hardirqs", version = libtools::version!(), after_help = HARD_EXAMPLES)]
 pub struct HardArgs {
+    /// Display separately by CPU (a CPU column, or a histogram per CPU with -d)
+    #[arg(short = 'C', long = "CPU")]
+    per_cpu: bool,
+    /// Only count interrupts on this CPU
+    #[arg(short = 's', long = "cpu", value_name = "CPU")]
+    cpu: Option<u32>,
+    #[command(flatten)]
+    cgroup: CgroupArg,
     #[command(flatten)]
     opts: Options,
 }
@@ -114,8 +127,24 @@ pub struct HardArgs {
 #[derive(Parser, Debug)]
 #[command(name = "softirqs", version = libtools::version!(), after_help = SOFT_EXAMPLES)]
 pub struct SoftArgs {
+    /// Show event counts with timing
+    #[arg(short = 'C', long = "count", conflicts_with = "distributed")]
+    counts: bool,
+    /// Trace this CPU only
+    #[arg(short = 'c', long = "cpu", value_name = "CPU")]
+    cpu: Option<u32>,
+    /// Only count softirqs that interrupted tasks in this cgroup v2 directory
+    #[arg(long = "cgroup", value_name = "PATH")]
+    cgroup: Option<PathBuf>,
     #[command(flatten)]
     opts: Options,
+}
+
+/// What [`start`] sets in either object.
+struct Filters<'a> {
+    cpu: Option<u32>,
+    per_cpu: bool,
+    cgroup: &'a CgroupArg,
 }
 
 fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
@@ -129,31 +158,61 @@ fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
     ]
 }
 
-pub fn hardirqs_run(HardArgs { opts: o }: HardArgs) -> Result<()> {
+pub fn hardirqs_run(a: HardArgs) -> Result<()> {
     let builder = hard::HardirqsSkelBuilder::default();
-    let tool = start(builder, &o, "irq_handler_entry", "irq_handler_exit")?;
-    let what = if o.counts {
-        "hard irq events"
-    } else {
-        "hard irq event time"
+    let o = &a.opts;
+    let filters = Filters {
+        cpu: a.cpu,
+        per_cpu: a.per_cpu,
+        cgroup: &a.cgroup,
     };
-    summaries(&o, false, what, || {
+    let tool = start(
+        builder,
+        o,
+        &filters,
+        "irq_handler_entry",
+        "irq_handler_exit",
+    )?;
+    let show = Show {
+        soft: false,
+        counts: false,
+        per_cpu: a.per_cpu,
+        distributed: o.distributed,
+        nanoseconds: o.nanoseconds,
+    };
+    summaries(o, &show, "hard irq event time", || {
         let infos: Vec<(hard::types::irqs_key, Info)> = maps::drain_as(&tool.maps.infos)?;
         Ok(infos
             .into_iter()
-            .map(|(key, info)| (libtools::c_bytes(&key.name).to_vec(), info))
+            .map(|(key, info)| (libtools::c_bytes(&key.name).to_vec(), key.cpu, info))
             .collect())
     })
 }
 
-pub fn softirqs_run(SoftArgs { opts: o }: SoftArgs) -> Result<()> {
+pub fn softirqs_run(a: SoftArgs) -> Result<()> {
     let builder = soft::SoftirqsSkelBuilder::default();
-    let tool = start(builder, &o, "softirq_entry", "softirq_exit")?;
-    summaries(&o, true, "soft irq event time", || {
+    let o = &a.opts;
+    let cgroup = CgroupArg {
+        cgroup: a.cgroup.clone(),
+    };
+    let filters = Filters {
+        cpu: a.cpu,
+        per_cpu: false,
+        cgroup: &cgroup,
+    };
+    let tool = start(builder, o, &filters, "softirq_entry", "softirq_exit")?;
+    let show = Show {
+        soft: true,
+        counts: a.counts,
+        per_cpu: false,
+        distributed: o.distributed,
+        nanoseconds: o.nanoseconds,
+    };
+    summaries(o, &show, "soft irq event time", || {
         let mut infos = Vec::with_capacity(SOFTIRQ_VECTORS.len());
         for (vec, name) in SOFTIRQ_VECTORS.iter().enumerate() {
             if let Some(info) = maps::take(&tool.maps.infos, vec as u32)? {
-                infos.push((name.as_bytes().to_vec(), info));
+                infos.push((name.as_bytes().to_vec(), 0, info));
             }
         }
         Ok(infos)
@@ -165,52 +224,50 @@ pub fn softirqs_run(SoftArgs { opts: o }: SoftArgs) -> Result<()> {
 fn start<B: SkelBuilder<'static>>(
     builder: B,
     o: &Options,
+    f: &Filters,
     entry: &str,
     exit: &str,
 ) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
     libtools::setup(&o.common)?;
-    libtools::perf::check_cpu(o.cpu)?;
-    let spec = Spec::hooks(hooks(entry, exit)).cgroup(&o.cgroup)?;
+    libtools::perf::check_cpu(f.cpu)?;
+    let spec = Spec::hooks(hooks(entry, exit)).cgroup(f.cgroup)?;
     lifecycle::start(builder, spec, |open| {
         let obj = open.open_object_mut();
         rodata::set(obj, "targ_dist", &[o.distributed.into()])?;
         rodata::set(obj, "targ_ns", &[o.nanoseconds.into()])?;
+        rodata::set(obj, "targ_per_cpu", &[f.per_cpu.into()])?;
         rodata::set(
             obj,
             "targ_cpu",
-            &o.cpu.map_or(-1, |c| c as i32).to_ne_bytes(),
+            &f.cpu.map_or(-1, |c| c as i32).to_ne_bytes(),
         )
     })
 }
 
-/// The ready line, then each interval's figures from `read`, by name.
+/// The ready line, then each interval's figures from `read`, by name and CPU.
 fn summaries(
     o: &Options,
-    soft: bool,
+    show: &Show,
     what: &str,
-    mut read: impl FnMut() -> Result<Vec<(Vec<u8>, Info)>>,
+    mut read: impl FnMut() -> Result<Vec<(Vec<u8>, u32, Info)>>,
 ) -> Result<()> {
     let unit = if o.nanoseconds { "nsecs" } else { "usecs" };
     let summary = Summary::new(o.common.json, unit, Scale::Log2, o.timestamp);
     summary.ready(what);
-    let show = Show {
-        soft,
-        counts: o.counts,
-        distributed: o.distributed,
-        nanoseconds: o.nanoseconds,
-    };
     run::summaries(&o.interval, || {
         let infos = read()?;
         let irqs = infos
             .iter()
-            .map(|(name, i)| Irq {
+            .map(|(name, cpu, i)| Irq {
                 name: String::from_utf8_lossy(name).into_owned(),
+                cpu: *cpu,
                 count: i.count,
                 total_ns: i.total_ns,
+                max_ns: i.max_ns,
                 slots: &i.hist.slots,
             })
             .collect();
-        irqs::print(&summary, &show, irqs);
+        irqs::print(&summary, show, irqs);
         Ok(summary.end())
     })
 }

@@ -12,6 +12,7 @@ const EXAMPLES: &str = "EXAMPLES:
     runqslower -p 123  # trace pid 123
     runqslower -t 123  # trace tid 123 (use for threads only)
     runqslower -P      # also show previous task name and TID
+    runqslower -c fio  # trace tasks whose name starts with fio
     runqslower --json  # JSON Lines, one object per event";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
@@ -28,7 +29,7 @@ and the sched_switch program at every context switch, which on a busy system is 
 wakeup of a traced task, or a switch that leaves a preempted task runnable, stores a timestamp in \
 a hash map; a switch looks up and deletes the timestamp of the task switched in. Only waits over \
 MIN_US cost a ring buffer event, so the output stays small unless MIN_US is low (0 reports every \
-wait). -p and -t filter in the kernel, before the timestamp is stored. The map holds 10240 queued \
+wait). -p, -t and -c filter in the kernel, before the timestamp is stored. The map holds 10240 queued \
 threads; waits beyond that go unmeasured. Events the ring buffer had no room for are counted and \
 reported at exit.",
     see_also: &["runqlat", "runqlen", "cpudist", "offcputime"],
@@ -50,6 +51,9 @@ pub struct Args {
     /// Trace this thread ID only
     #[arg(short, long)]
     tid: Option<u32>,
+    /// Trace tasks whose name starts with COMM only
+    #[arg(short, long, value_parser = comm_prefix)]
+    comm: Option<String>,
     /// Also show the previous task's name and TID
     #[arg(short = 'P', long)]
     previous: bool,
@@ -57,6 +61,15 @@ pub struct Args {
     duration: DurationArg,
     #[command(flatten)]
     common: Common,
+}
+
+/// -c: a name's first bytes, at most the 15 a task name has.
+fn comm_prefix(s: &str) -> std::result::Result<String, String> {
+    match s.len() {
+        0 => Err("an empty name would match every task".into()),
+        1..=15 => Ok(s.into()),
+        n => Err(format!("{n} bytes: a task name has at most 15")),
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -71,6 +84,9 @@ pub fn run(args: Args) -> Result<()> {
         rodata.min_us = args.min_us;
         rodata.targ_tgid = args.pid.unwrap_or(0);
         rodata.targ_tid = args.tid.unwrap_or(0);
+        if let Some(c) = &args.comm {
+            libtools::set_c_bytes(&mut rodata.targ_comm, c.as_bytes());
+        }
         Ok(())
     })?;
 

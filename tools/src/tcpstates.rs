@@ -45,6 +45,8 @@ reported at exit.",
     upstream: &[
         "-s (bcc's CSV) names its columns as the table does, PID and COMM (libbpf-tools' names) where bcc's CSV says C-PID and C-COMM, and gives TIME(s) three decimals where bcc gives six: kept so that the CSV and the table agree.",
         "bcc's -Y (log each change to the systemd journal) is not offered yet.",
+        "-T's column is headed TIME, where libbpf-tools heads its HH:MM:SS column TIME(s): kept, TIME(s) is bcc's heading for seconds, which -t prints.",
+        "-t (seconds since the first change, from bcc's tcpstates) has no long name: bcc's --timestamp is libbpf-tools' -T, and libbpf-tools wins.",
     ],
     hooks: crate::Hooks::Declared { object: "tcpstates", points: libtools::tcp::state_change_hooks },
 };
@@ -59,8 +61,12 @@ reported at exit.",
 pub struct Args {
     #[command(flatten)]
     family: FamilyArg,
-    #[command(flatten)]
-    stamps: StampArgs,
+    /// Include a time column on output (HH:MM:SS)
+    #[arg(short = 'T', long = "timestamp", visible_alias = "time")]
+    time: bool,
+    /// Include a TIME(s) column (seconds since the first change printed)
+    #[arg(short = 't')]
+    seconds: bool,
     /// Wide column output (fits IPv6 addresses), with the IP version
     #[arg(short, long)]
     wide: bool,
@@ -72,6 +78,13 @@ pub struct Args {
     duration: DurationArg,
     #[command(flatten)]
     common: Common,
+}
+
+impl Args {
+    /// -T and -t: the shared columns of tcplife and tcpstates.
+    fn stamps(&self) -> StampArgs {
+        StampArgs { time: self.time, timestamp: self.seconds }
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -89,7 +102,7 @@ pub fn run(args: Args) -> Result<()> {
     let whole_comm = json || args.csv.csv;
     let (comm_width, addr_width) = if args.wide { (16, 26) } else { (10, 15) };
     let out = args
-        .stamps
+        .stamps()
         .columns()
         .always([
             Column::left("SKADDR", 16),

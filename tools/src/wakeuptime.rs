@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(short, long)]
     pid: Option<u32>,
     /// User threads only (no kernel threads)
-    #[arg(short = 'u', long = "useronly")]
+    #[arg(short = 'u', long = "user-threads-only", visible_alias = "useronly")]
     user_threads_only: bool,
     #[command(flatten)]
     block: filters::BlockTimes,

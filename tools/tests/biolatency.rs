@@ -25,7 +25,8 @@ fn count_under(lines: &[String], heading: &str) -> u64 {
 #[test]
 fn per_disk_histogram_counts_the_reads() {
     let lo = LoopDevice::new();
-    let t = Tracer::start(BIN, &["-D", "-d", lo.name(), "-e", "3", "1"]);
+    // Upstream's --disk is -D (its -d's long name is shadowed by it).
+    let t = Tracer::start(BIN, &["--disk", "--disk-name", lo.name(), "-e", "3", "1"]);
     lo.read_direct("4k", 100, 0);
     let f = t.finish();
     f.assert_success();
@@ -104,6 +105,8 @@ fn every_alternative_passes_the_verifier() {
 fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["0"]);
     assert_runtime_error(BIN, &["-d", "nosuchdisk"], &[], "no such disk: nosuchdisk");
+    // --disk is the flag -D, as upstream: it takes no value.
+    assert_usage_error(BIN, &["--disk=vda"]);
     assert_runtime_error(BIN, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
     assert_needs_privileges(BIN, &[]);
 }

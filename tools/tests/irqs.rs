@@ -52,60 +52,199 @@ fn irq_names() -> Vec<String> {
         .collect()
 }
 
-/// (name, figure) rows under a header starting with `label`.
-fn rows(lines: &[String], label: &str) -> Vec<(String, u64)> {
+/// The lines of the interval's table: from the header starting with
+/// `label` to the next empty line.
+fn table<'a>(lines: &'a [String], label: &str) -> (&'a str, &'a [String]) {
     let at = lines
         .iter()
         .position(|l| l.starts_with(label))
         .unwrap_or_else(|| panic!("{lines:?}"));
-    lines[at + 1..]
-        .iter()
-        .take_while(|l| !l.is_empty())
+    let n = lines[at + 1..].iter().take_while(|l| !l.is_empty()).count();
+    (&lines[at], &lines[at + 1..at + 1 + n])
+}
+
+const HARD: &str = "%-33s %11llu %11llu %9llu";
+const HARD_CPU: &str = "%-33s %11llu %11llu %9llu %3u";
+
+/// hardirqs' rows, checked against upstream's printf: (name, CPU).
+fn hard_rows(rows: &[String], per_cpu: bool) -> Vec<(String, u32)> {
+    let layout = Printf::new(if per_cpu { HARD_CPU } else { HARD });
+    let known = irq_names();
+    rows.iter()
         .map(|l| {
             let c: Vec<&str> = l.split_whitespace().collect();
-            (c[0].to_string(), c[1].parse().unwrap())
+            let mut want = vec![is(c[0]), Cell::Num, Cell::Num, Cell::Num];
+            if per_cpu {
+                want.push(Cell::Num);
+            }
+            assert!(
+                layout.matches(l, &want),
+                "{l:?} is not laid out as {layout:?}"
+            );
+            assert!(
+                known.contains(&c[0].to_string()),
+                "{} is not in /proc/interrupts",
+                c[0]
+            );
+            let count: u64 = c[1].parse().unwrap();
+            let (total, max): (u64, u64) = (c[2].parse().unwrap(), c[3].parse().unwrap());
+            assert!(count > 0 && max <= total, "{l:?}");
+            (
+                c[0].to_string(),
+                if per_cpu { c[4].parse().unwrap() } else { 0 },
+            )
         })
         .collect()
 }
 
 #[test]
-fn hardirqs_counts_named_interrupts() {
-    let t = Tracer::start(HARDIRQS, &["-C", "2", "1"]);
-    disk_io();
-    let f = t.finish();
-    f.assert_success();
-    assert_eq!(f.stdout[0], "Tracing hard irq events... Hit Ctrl-C to end.");
-    let r = rows(&f.stdout, "HARDIRQ");
-    assert_eq!(
-        f.stdout.iter().find(|l| l.starts_with("HARDIRQ")).unwrap(),
-        "HARDIRQ                    TOTAL_count"
-    );
-    assert!(
-        !r.is_empty(),
-        "no interrupt during direct I/O: {:?}",
-        f.stdout
-    );
-    let known = irq_names();
-    for (name, count) in &r {
-        assert!(known.contains(name), "{name} is not in /proc/interrupts");
-        assert!(*count > 0);
-    }
-}
-
-#[test]
-fn hardirqs_time_and_distributions() {
+fn hardirqs_counts_times_and_maxima() {
     let t = Tracer::start(HARDIRQS, &["-T", "2", "1"]);
     disk_io();
     let f = t.finish();
     f.assert_success();
+    assert_eq!(
+        f.stdout[0],
+        "Tracing hard irq event time... Hit Ctrl-C to end."
+    );
+    let (header, rows) = table(&f.stdout, "HARDIRQ");
+    Printf::new("%-33s %11s %6s%5s %4s%5s").assert_header(
+        header,
+        &["HARDIRQ", "TOTAL_count", "TOTAL_", "usecs", "MAX_", "usecs"],
+    );
     assert!(
-        f.stdout
-            .iter()
-            .any(|l| l == "HARDIRQ                    TOTAL_usecs"),
-        "{:?}",
+        !rows.is_empty(),
+        "no interrupt during direct I/O: {:?}",
         f.stdout
     );
-    assert!(!rows(&f.stdout, "HARDIRQ").is_empty());
+    hard_rows(rows, false);
+
+    let t = Tracer::start(HARDIRQS, &["-N", "--json", "2", "1"]);
+    disk_io();
+    let f = t.finish();
+    f.assert_success();
+    let objects = f.json();
+    assert!(!objects.is_empty());
+    for o in &objects {
+        let keys: Vec<&str> = o.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["hardirq", "max_nsecs", "total_count", "total_nsecs"],
+            "{o}"
+        );
+    }
+}
+
+/// -C/--CPU: a row per action and CPU, under a CPU column; -s/--cpu keeps
+/// one CPU's.
+#[test]
+fn hardirqs_per_cpu_and_one_cpu() {
+    let online = online_cpus();
+    let t = Tracer::start(HARDIRQS, &["-C", "2", "1"]);
+    disk_io();
+    let f = t.finish();
+    f.assert_success();
+    let (header, rows) = table(&f.stdout, "HARDIRQ");
+    Printf::new("%-33s %11s %6s%5s %4s%5s %3s").assert_header(
+        header,
+        &[
+            "HARDIRQ",
+            "TOTAL_count",
+            "TOTAL_",
+            "usecs",
+            "MAX_",
+            "usecs",
+            "CPU",
+        ],
+    );
+    let seen = hard_rows(rows, true);
+    assert!(!seen.is_empty(), "{:?}", f.stdout);
+    for (_, cpu) in &seen {
+        assert!(online.contains(cpu), "CPU {cpu} of {online:?}");
+    }
+    // The CPU the disk's interrupts went to, alone.
+    let busy = seen[0].1.to_string();
+    let t = Tracer::start(HARDIRQS, &["--CPU", "--cpu", &busy, "2", "1"]);
+    disk_io();
+    let f = t.finish();
+    f.assert_success();
+    let only = hard_rows(table(&f.stdout, "HARDIRQ").1, true);
+    assert!(!only.is_empty(), "nothing on CPU {busy}: {:?}", f.stdout);
+    assert!(only.iter().all(|(_, c)| c.to_string() == busy), "{only:?}");
+
+    let t = Tracer::start(HARDIRQS, &["-C", "-s", &busy, "--json", "2", "1"]);
+    disk_io();
+    let f = t.finish();
+    f.assert_success();
+    let objects = f.json();
+    assert!(!objects.is_empty());
+    for o in &objects {
+        let keys: Vec<&str> = o.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["cpu", "hardirq", "max_usecs", "total_count", "total_usecs"]
+        );
+        assert_eq!(o["cpu"].to_string(), busy, "{o}");
+    }
+}
+
+/// The online CPUs' numbers.
+fn online_cpus() -> Vec<u32> {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',') {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        cpus.extend(a.parse::<u32>().unwrap()..=b.parse().unwrap());
+    }
+    cpus
+}
+
+/// Histogram headings as upstream prints them: the first right after the
+/// interval's empty line, the next right after a histogram (hardirqs), or
+/// after an empty line that follows each histogram (softirqs).
+fn assert_headings(lines: &[String], heading: &str, soft: bool) -> Vec<String> {
+    let at: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with(heading))
+        .collect();
+    assert!(!at.is_empty(), "no {heading:?} in {lines:?}");
+    assert_eq!(lines[at[0] - 1], "", "{lines:?}");
+    assert!(lines[at[0] - 2].starts_with("Tracing"), "{lines:?}");
+    for &i in &at[1..] {
+        if soft {
+            assert_eq!(lines[i - 1], "", "{lines:?}");
+            assert!(lines[i - 2].contains('|'), "{lines:?}");
+        } else {
+            assert!(lines[i - 1].contains('|'), "{lines:?}");
+        }
+    }
+    if soft {
+        assert_eq!(lines.last().unwrap(), "", "{lines:?}");
+    }
+    at.iter().map(|&i| lines[i].clone()).collect()
+}
+
+#[test]
+fn hardirqs_distributions() {
+    let t = Tracer::start(HARDIRQS, &["--distributed", "-C", "2", "1"]);
+    disk_io();
+    let f = t.finish();
+    f.assert_success();
+    let online = online_cpus();
+    let known = irq_names();
+    for h in assert_headings(&f.stdout, "cpu = ", false) {
+        let rest = h.strip_prefix("cpu = ").unwrap();
+        let (cpu, name) = rest
+            .split_once(" hardirq = ")
+            .unwrap_or_else(|| panic!("{h:?}"));
+        assert!(online.contains(&cpu.parse().unwrap()), "{h:?}");
+        assert!(known.contains(&name.to_string()), "{h:?}");
+    }
+
+    let t = Tracer::start(HARDIRQS, &["--dist", "2", "1"]);
+    disk_io();
+    let f = t.finish();
+    f.assert_success();
+    assert_headings(&f.stdout, "hardirq = ", false);
 
     let t = Tracer::start(HARDIRQS, &["--json", "-d", "-N", "2", "1"]);
     disk_io();
@@ -139,32 +278,78 @@ fn softirqs_by_vector_with_counts() {
         f.stdout[0],
         "Tracing soft irq event time... Hit Ctrl-C to end."
     );
-    assert!(f
-        .stdout
-        .iter()
-        .any(|l| l.trim_end() == "SOFTIRQ          TOTAL_usecs  TOTAL_count"));
-    let at = f
-        .stdout
-        .iter()
-        .position(|l| l.starts_with("SOFTIRQ"))
-        .unwrap();
-    let named: Vec<(String, u64)> = f.stdout[at + 1..]
-        .iter()
-        .take_while(|l| !l.is_empty())
-        .map(|l| {
-            let c: Vec<&str> = l.split_whitespace().collect();
-            (c[0].to_string(), c[2].parse().unwrap())
-        })
-        .collect();
+    let (header, rows) = table(&f.stdout, "SOFTIRQ");
+    assert_eq!(header, "SOFTIRQ          TOTAL_usecs  TOTAL_count");
+    let layout = Printf::new("%-16s %11llu  %11llu");
     for want in ["timer", "net_rx"] {
-        let n = named
-            .iter()
-            .find(|(v, _)| v == want)
-            .unwrap_or_else(|| panic!("no {want}: {named:?}"));
-        assert!(n.1 > 0, "{n:?}");
+        let row = layout.find(rows, &[is(want), Cell::Num, Cell::Num]);
+        let count: u64 = row.split_whitespace().nth(2).unwrap().parse().unwrap();
+        assert!(count > 0, "{row:?}");
     }
+
+    // Without -C: the time alone, under upstream's header, padded as it is.
+    let t = Tracer::start(SOFTIRQS, &["2", "1"]);
+    loopback_traffic();
+    let f = t.finish();
+    f.assert_success();
+    let (header, rows) = table(&f.stdout, "SOFTIRQ");
+    assert_eq!(header, format!("SOFTIRQ          TOTAL_usecs  {:11}", ""));
+    Printf::new("%-16s %11llu").find(rows, &[is("net_rx"), Cell::Num]);
+
+    let t = Tracer::start(SOFTIRQS, &["-C", "-N", "--json", "2", "1"]);
+    loopback_traffic();
+    let f = t.finish();
+    f.assert_success();
+    let net = f
+        .json()
+        .into_iter()
+        .find(|o| o["softirq"] == "net_rx")
+        .unwrap();
+    let keys: Vec<&str> = net
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["softirq", "total_count", "total_nsecs"], "{net}");
 }
 
+/// -c/--cpu is a CPU, as upstream has it; the cgroup is --cgroup.
+#[test]
+fn softirqs_cpu_and_cgroup() {
+    for cpu in online_cpus() {
+        let c = cpu.to_string();
+        for flag in ["-c", "--cpu"] {
+            let f = run(SOFTIRQS, &[flag, &c, "1", "1"], &[]);
+            f.assert_success();
+            let (_, rows) = table(&f.stdout, "SOFTIRQ");
+            Printf::new("%-16s %11llu").find(rows, &[is("timer"), Cell::Num]);
+        }
+    }
+    let cg = TestCgroup::new("softirqs");
+    let f = run(SOFTIRQS, &["--cgroup", cg.arg(), "1", "1"], &[]);
+    f.assert_success();
+    assert_runtime_error(
+        SOFTIRQS,
+        &["--cgroup", "/tmp"],
+        &[],
+        "not a cgroup v2 directory",
+    );
+    assert_usage_error(SOFTIRQS, &["-c", "/tmp"]);
+}
+
+#[test]
+fn softirqs_distributions() {
+    let t = Tracer::start(SOFTIRQS, &["--distributed", "2", "1"]);
+    loopback_traffic();
+    let f = t.finish();
+    f.assert_success();
+    let headings = assert_headings(&f.stdout, "softirq = ", true);
+    assert!(
+        headings.iter().any(|h| h == "softirq = net_rx"),
+        "{headings:?}"
+    );
+}
 #[test]
 fn softirqs_distributions_in_json() {
     let t = Tracer::start(SOFTIRQS, &["--json", "-d", "2", "1"]);
@@ -186,18 +371,23 @@ fn softirqs_distributions_in_json() {
 
 #[test]
 fn every_alternative_passes_the_verifier() {
-    assert_all_hooks_load(HARDIRQS, &[]);
+    assert_all_hooks_load(HARDIRQS, &["-C"]);
     assert_all_hooks_load(SOFTIRQS, &["-d"]);
 }
 
 #[test]
 fn bad_input_is_one_clear_line() {
     for bin in [HARDIRQS, SOFTIRQS] {
-        assert_usage_error(bin, &["-C", "-d"]);
         assert_usage_error(bin, &["--cpu", "x"]);
+        assert_usage_error(bin, &["--cpu", "-1"]);
         assert_runtime_error(bin, &["--cpu", "999"], &[], "CPU 999 is not online");
         assert_usage_error(bin, &["0"]);
-        assert_runtime_error(bin, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
         assert_needs_privileges(bin, &[]);
     }
+    assert_usage_error(SOFTIRQS, &["-C", "-d"]);
+    assert_runtime_error(SOFTIRQS, &["-c", "999"], &[], "CPU 999 is not online");
+    assert_runtime_error(HARDIRQS, &["-s", "999"], &[], "CPU 999 is not online");
+    assert_runtime_error(HARDIRQS, &["-c", "/tmp"], &[], "not a cgroup v2 directory");
+    // The count-only mode is gone upstream: counts are always shown.
+    assert_usage_error(HARDIRQS, &["--count"]);
 }

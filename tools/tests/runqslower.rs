@@ -10,18 +10,36 @@ const BIN: &str = env!("CARGO_BIN_EXE_runqslower");
 /// Twice as many busy threads as CPUs in this process for `d`, so that
 /// they wait in run queues for whole time slices; returns their thread ids.
 fn crowd_the_cpus(d: Duration) -> BTreeSet<u32> {
+    crowd_named(d, |_| "".into())
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// [`crowd_the_cpus`] with thread `i` named `name(i)` (unnamed when
+/// empty); returns their (tid, name).
+fn crowd_named(d: Duration, name: impl Fn(usize) -> String) -> Vec<(u32, String)> {
     let n = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
     let threads: Vec<_> = (0..n)
-        .map(|_| {
-            std::thread::spawn(move || {
+        .map(|i| {
+            let mut b = std::thread::Builder::new();
+            let named = name(i);
+            if !named.is_empty() {
+                b = b.name(named.clone());
+            }
+            (named, b)
+        })
+        .map(|(named, b)| {
+            b.spawn(move || {
                 let tid = nix::unistd::gettid().as_raw() as u32;
                 let end = Instant::now() + d;
                 let mut x = 0u64;
                 while Instant::now() < end {
                     x = std::hint::black_box(x.wrapping_add(1));
                 }
-                tid
+                (tid, named)
             })
+            .unwrap()
         })
         .collect();
     threads.into_iter().map(|t| t.join().unwrap()).collect()
@@ -127,9 +145,60 @@ fn json_events_and_the_raw_tp_alternative() {
     }
 }
 
+/// -c COMM (upstream's): only the tasks whose name starts with COMM,
+/// filtered in the kernel.
+#[test]
+fn comm_prefix_filter() {
+    let _cpus = cpu_hog();
+    let t = Tracer::start(BIN, &["-c", "rqcrowd-i", "1000"]);
+    let crowd = crowd_named(Duration::from_millis(1500), |i| {
+        if i % 2 == 0 {
+            "rqcrowd-in"
+        } else {
+            "rqcrowd-out"
+        }
+        .to_string()
+    });
+    let f = t.stop();
+    f.assert_success();
+    let layout = Printf::new("%-8s %-16s %-6d %14llu");
+    layout.assert_header(&f.stdout[1], &["TIME", "COMM", "TID", "LAT(us)"]);
+    let ins: Vec<String> = crowd
+        .iter()
+        .filter(|(_, n)| n == "rqcrowd-in")
+        .map(|(t, _)| t.to_string())
+        .collect();
+    let rows = &f.stdout[2..];
+    assert!(!rows.is_empty(), "no wait of the rqcrowd-in threads");
+    for l in rows {
+        let tid = l.split_whitespace().nth(2).unwrap_or_default();
+        assert!(
+            ins.iter().any(|t| t == tid),
+            "{l:?} is not an rqcrowd-in thread {ins:?}"
+        );
+        assert!(
+            layout.matches(l, &[Cell::Time, is("rqcrowd-in"), is(tid), Cell::Num]),
+            "{l:?}"
+        );
+    }
+
+    let t = Tracer::start(BIN, &["--comm", "rqcrowd-out", "--json", "1000"]);
+    crowd_named(Duration::from_millis(1000), |i| {
+        format!("rqcrowd-{}", ["in", "out"][i % 2])
+    });
+    let f = t.stop();
+    f.assert_success();
+    let events = f.json();
+    assert!(!events.is_empty());
+    assert!(
+        events.iter().all(|e| e["comm"] == "rqcrowd-out"),
+        "{events:?}"
+    );
+}
+
 #[test]
 fn every_alternative_passes_the_verifier() {
-    assert_all_hooks_load(BIN, &[]);
+    assert_all_hooks_load(BIN, &["-c", "x"]);
 }
 
 #[test]
@@ -137,6 +206,8 @@ fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["abc"]);
     assert_usage_error(BIN, &["-p", "1", "-t", "1"]);
     assert_usage_error(BIN, &["1", "2"]);
+    assert_usage_error(BIN, &["-c", "a-name-of-16-byt"]);
+    assert_usage_error(BIN, &["-c", ""]);
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
     assert_runtime_error(BIN, &["-t", "999999999"], &[], "no such process: 999999999");
     assert_needs_privileges(BIN, &[]);

@@ -159,6 +159,48 @@ fn csv_with_times() {
     ];
     layout.find(&f.stdout, &close);
     assert_usage_error(BIN, &["--csv", "--json"]);
+
+/// Upstream's --timestamp is -T, the HH:MM:SS column (headed TIME here);
+/// --time stays as an alias; -t is bcc's seconds since the first change.
+#[test]
+fn timestamp_is_the_wall_clock_column() {
+    let layout =
+        Printf::new("%-8s %-9s %-16s %-7d %-10.10s %-15s %-5d %-15s %-5d %-11s -> %-11s %s");
+    for long in ["--timestamp", "--time"] {
+        let l = Listener::new("127.0.0.1");
+        let port = l.port.to_string();
+        let t = Tracer::start(BIN, &[long, "-t", "-D", &port]);
+        l.transfer(10, 10);
+        assert!(t.wait_for(|l| l.contains(" -> CLOSE "), EVENT_TIMEOUT));
+        let f = t.stop();
+        f.assert_success();
+        layout.assert_header(
+            &f.stdout[0],
+            &[
+                "TIME", "TIME(s)", "SKADDR", "PID", "COMM", "LADDR", "LPORT", "RADDR", "RPORT",
+                "OLDSTATE", "NEWSTATE", "MS",
+            ],
+        );
+        let me = std::process::id().to_string();
+        let lo = "127.0.0.1";
+        let cells = [
+            Cell::Time,
+            Cell::Num,
+            Cell::Word,
+            is(&me),
+            is("bpftk-tcp-"),
+            is(lo),
+            is("0"),
+            is(lo),
+            is(&port),
+            is("CLOSE"),
+            is("SYN_SENT"),
+            is("0.000"),
+        ];
+        let row = layout.find(&f.stdout, &cells);
+        assert_eq!(row.split_whitespace().next().unwrap().len(), 8, "{row:?}");
+    }
+    assert_usage_error(BIN, &["--timestamp=1"]);
 }
 
 #[test]

@@ -141,6 +141,37 @@ fn multiline_json_and_raw_tp() {
     assert!(!e["waker_stack"].as_array().unwrap().is_empty(), "{e}");
 }
 
+/// Upstream's -u/--user-threads-only (bcc's --useronly an alias): the
+/// blocked threads of kernel threads (kworker/...) are left out.
+#[test]
+fn user_threads_only() {
+    let _cpus = timing();
+    for long in ["--user-threads-only", "--useronly"] {
+        let t = Tracer::start(BIN, &[long, "2"]);
+        blocked_reader();
+        let f = t.finish();
+        f.assert_success();
+        assert_eq!(
+            f.stdout[0],
+            "Tracing blocked time (us) by kernel stack of the waker, of user threads, for 2 secs."
+        );
+        let targets: Vec<&String> = f
+            .stdout
+            .iter()
+            .filter(|l| l.starts_with("    target:"))
+            .collect();
+        assert!(
+            targets.iter().any(|l| l.ends_with(" head")),
+            "{:?}",
+            f.stdout
+        );
+        assert!(
+            !targets.iter().any(|l| l.contains("kworker/")),
+            "{targets:?}"
+        );
+    }
+}
+
 #[test]
 fn min_block_time_drops_shorter_blocks() {
     let _cpus = timing();
