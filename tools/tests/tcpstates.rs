@@ -159,6 +159,7 @@ fn csv_with_times() {
     ];
     layout.find(&f.stdout, &close);
     assert_usage_error(BIN, &["--csv", "--json"]);
+}
 
 /// Upstream's --timestamp is -T, the HH:MM:SS column (headed TIME here);
 /// --time stays as an alias; -t is bcc's seconds since the first change.
