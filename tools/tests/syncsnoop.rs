@@ -55,10 +55,8 @@ fn uptime() -> f64 {
         tv_nsec: 0,
     };
     // SAFETY: `t` is a valid timespec for clock_gettime to fill.
-    assert_eq!(
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) },
-        0
-    );
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    assert_eq!(rc, 0);
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
