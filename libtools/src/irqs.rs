@@ -3,14 +3,60 @@
 
 use std::cmp::Reverse;
 
+use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+
 use crate::hist::{self, Scale, Summary};
+use crate::lifecycle::{self, Loaded};
 use crate::output::Value;
+use crate::{rodata, AttachPoint, CgroupArg, Prog, Result, Spec};
 
 /// The softirq vectors by number, as the kernel's softirq_to_name names
 /// them (include/linux/interrupt.h; the same on every architecture).
 pub const SOFTIRQ_VECTORS: [&str; 10] = [
     "hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu",
 ];
+
+/// The handler's entry and exit tracepoints (irq_handler_*, softirq_*):
+/// tp_btf, else raw_tp.
+pub fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
+    vec![
+        AttachPoint::new("handler entry")
+            .or([Prog::tp_btf("tp_btf_entry", entry)])
+            .or([Prog::raw_tp("raw_entry", entry)]),
+        AttachPoint::new("handler exit")
+            .or([Prog::tp_btf("tp_btf_exit", exit)])
+            .or([Prog::raw_tp("raw_exit", exit)]),
+    ]
+}
+
+/// What [`start`] sets in either tool's object (bpf/irqs.bpf.h).
+pub struct Filters<'a> {
+    pub cpu: Option<u32>,
+    pub per_cpu: bool,
+    pub distributed: bool,
+    pub nanoseconds: bool,
+    pub cgroup: &'a CgroupArg,
+}
+
+/// Either tool's object, loaded and attached at `entry` and `exit`. Their
+/// rodata is the same but their skeletons' types are not: it is set by name.
+pub fn start<B: SkelBuilder<'static>>(
+    builder: B,
+    f: &Filters,
+    entry: &str,
+    exit: &str,
+) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
+    crate::perf::check_cpu(f.cpu)?;
+    let spec = Spec::hooks(hooks(entry, exit)).cgroup(f.cgroup)?;
+    lifecycle::start(builder, spec, |open| {
+        let obj = open.open_object_mut();
+        rodata::set(obj, "targ_dist", &[f.distributed.into()])?;
+        rodata::set(obj, "targ_ns", &[f.nanoseconds.into()])?;
+        rodata::set(obj, "targ_per_cpu", &[f.per_cpu.into()])?;
+        let cpu = f.cpu.map_or(-1, |c| c as i32);
+        rodata::set(obj, "targ_cpu", &cpu.to_ne_bytes())
+    })
+}
 
 /// One interrupt action's or softirq vector's figures for an interval.
 pub struct Irq<'a> {

@@ -4,12 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use libbpf_rs::skel::{OpenSkel, SkelBuilder};
 use libtools::hist::{Scale, Summary};
 use libtools::irqs::{self, Irq, Show, SOFTIRQ_VECTORS};
-use libtools::lifecycle::{self, Loaded};
 use libtools::run::{self, Interval};
-use libtools::{maps, rodata, AttachPoint, CgroupArg, Common, Prog, Result, Spec};
+use libtools::{maps, CgroupArg, Common, Result};
 
 libtools::skel!(hard: "hardirqs");
 libtools::skel!(soft: "softirqs");
@@ -42,7 +40,7 @@ devices, where the time the programs take is added to the time being measured.",
         "Rows are sorted by TOTAL_usecs, largest first, where libbpf-tools prints them in its hash map's order: kept, the busiest interrupts come first.",
         "TOTAL_usecs is the sum of the handler times in nanoseconds, divided once; libbpf-tools divides each run's time, so its totals of many short runs come out lower: kept, it is the more accurate figure.",
     ],
-    hooks: crate::Hooks::Declared { object: "hardirqs", points: || hooks("irq_handler_entry", "irq_handler_exit") },
+    hooks: crate::Hooks::Declared { object: "hardirqs", points: || irqs::hooks("irq_handler_entry", "irq_handler_exit") },
 };
 
 pub const SOFTIRQS_DOC: crate::Doc = crate::Doc {
@@ -68,7 +66,7 @@ to the time being measured.",
         "--cgroup (long only, since -c is the CPU) filters by the cgroup of the task the softirq interrupted; libbpf-tools' softirqs has no cgroup filter: kept as an addition.",
         "-C with -d is a usage error, where libbpf-tools ignores -C: kept, the histograms have no count column to add.",
     ],
-    hooks: crate::Hooks::Declared { object: "softirqs", points: || hooks("softirq_entry", "softirq_exit") },
+    hooks: crate::Hooks::Declared { object: "softirqs", points: || irqs::hooks("softirq_entry", "softirq_exit") },
 };
 
 /// The flags both tools have.
@@ -140,39 +138,18 @@ pub struct SoftArgs {
     opts: Options,
 }
 
-/// What [`start`] sets in either object.
-struct Filters<'a> {
-    cpu: Option<u32>,
-    per_cpu: bool,
-    cgroup: &'a CgroupArg,
-}
-
-fn hooks(entry: &str, exit: &str) -> Vec<AttachPoint> {
-    vec![
-        AttachPoint::new("handler entry")
-            .or([Prog::tp_btf("tp_btf_entry", entry)])
-            .or([Prog::raw_tp("raw_entry", entry)]),
-        AttachPoint::new("handler exit")
-            .or([Prog::tp_btf("tp_btf_exit", exit)])
-            .or([Prog::raw_tp("raw_exit", exit)]),
-    ]
-}
-
 pub fn hardirqs_run(a: HardArgs) -> Result<()> {
     let builder = hard::HardirqsSkelBuilder::default();
     let o = &a.opts;
-    let filters = Filters {
+    libtools::setup(&o.common)?;
+    let filters = irqs::Filters {
         cpu: a.cpu,
         per_cpu: a.per_cpu,
+        distributed: o.distributed,
+        nanoseconds: o.nanoseconds,
         cgroup: &a.cgroup,
     };
-    let tool = start(
-        builder,
-        o,
-        &filters,
-        "irq_handler_entry",
-        "irq_handler_exit",
-    )?;
+    let tool = irqs::start(builder, &filters, "irq_handler_entry", "irq_handler_exit")?;
     let show = Show {
         soft: false,
         counts: false,
@@ -195,12 +172,15 @@ pub fn softirqs_run(a: SoftArgs) -> Result<()> {
     let cgroup = CgroupArg {
         cgroup: a.cgroup.clone(),
     };
-    let filters = Filters {
+    libtools::setup(&o.common)?;
+    let filters = irqs::Filters {
         cpu: a.cpu,
         per_cpu: false,
+        distributed: o.distributed,
+        nanoseconds: o.nanoseconds,
         cgroup: &cgroup,
     };
-    let tool = start(builder, o, &filters, "softirq_entry", "softirq_exit")?;
+    let tool = irqs::start(builder, &filters, "softirq_entry", "softirq_exit")?;
     let show = Show {
         soft: true,
         counts: a.counts,
@@ -216,31 +196,6 @@ pub fn softirqs_run(a: SoftArgs) -> Result<()> {
             }
         }
         Ok(infos)
-    })
-}
-
-/// Either tool's object, loaded and attached. Their rodata (bpf/irqs.bpf.h)
-/// is the same but their skeletons' types are not: it is set by name.
-fn start<B: SkelBuilder<'static>>(
-    builder: B,
-    o: &Options,
-    f: &Filters,
-    entry: &str,
-    exit: &str,
-) -> Result<Loaded<<B::Output as OpenSkel<'static>>::Output>> {
-    libtools::setup(&o.common)?;
-    libtools::perf::check_cpu(f.cpu)?;
-    let spec = Spec::hooks(hooks(entry, exit)).cgroup(f.cgroup)?;
-    lifecycle::start(builder, spec, |open| {
-        let obj = open.open_object_mut();
-        rodata::set(obj, "targ_dist", &[o.distributed.into()])?;
-        rodata::set(obj, "targ_ns", &[o.nanoseconds.into()])?;
-        rodata::set(obj, "targ_per_cpu", &[f.per_cpu.into()])?;
-        rodata::set(
-            obj,
-            "targ_cpu",
-            &f.cpu.map_or(-1, |c| c as i32).to_ne_bytes(),
-        )
     })
 }
 
