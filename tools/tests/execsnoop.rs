@@ -299,9 +299,20 @@ fn forkexec(mode: &[&str]) -> u32 {
         .unwrap_or_else(|| panic!("{text:?}"))
 }
 
-fn from(pid: u32) -> impl Fn(&str) -> bool {
+/// execsnoop's table while the forkexec helper runs in `mode`, checked
+/// for the echo row of the process that exec'd with `ppid` and `args`.
+fn forkexec_row(mode: &str, ppid: Cell, args: &str) {
+    let t = Tracer::start(BIN, &[]);
+    let pid = forkexec(&[mode]);
     let p = pid.to_string();
-    move |l: &str| l.split_whitespace().nth(1) == Some(p.as_str())
+    assert!(t.wait_for(
+        |l| l.split_whitespace().nth(1) == Some(p.as_str()),
+        EVENT_TIMEOUT
+    ));
+    let f = t.stop();
+    f.assert_success();
+    let row = [is("echo"), is(pid), ppid, is(0), is(args)];
+    Printf::new(LAYOUT).find(&f.stdout, &row);
 }
 
 #[test]
@@ -309,20 +320,10 @@ fn a_forked_child_passing_literals_it_has_not_touched_shows_them() {
     // fork() leaves the child no page table entries for the program's
     // read-only data, so its string literals cannot be read at entry; they
     // are read from the new program's stack.
-    let t = Tracer::start(BIN, &[]);
-    let pid = forkexec(&["fork"]);
-    assert!(t.wait_for(from(pid), EVENT_TIMEOUT));
-    let f = t.stop();
-    f.assert_success();
-    Printf::new(LAYOUT).find(
-        &f.stdout,
-        &[
-            is("echo"),
-            is(pid),
-            Cell::Num,
-            is(0),
-            is("/bin/echo bpftk-literal-one bpftk-literal-two"),
-        ],
+    forkexec_row(
+        "fork",
+        Cell::Num,
+        "/bin/echo bpftk-literal-one bpftk-literal-two",
     );
 }
 
@@ -357,21 +358,8 @@ fn a_script_whose_arguments_cannot_be_read_is_marked_unread() {
 fn an_exec_from_a_thread_other_than_the_leader_is_seen() {
     // The thread takes the leader's id as it execs: the exit must find the
     // call under that id.
-    let t = Tracer::start(BIN, &[]);
-    let pid = forkexec(&["thread"]);
-    assert!(t.wait_for(from(pid), EVENT_TIMEOUT));
-    let f = t.stop();
-    f.assert_success();
-    Printf::new(LAYOUT).find(
-        &f.stdout,
-        &[
-            is("echo"),
-            is(pid),
-            is(std::process::id()),
-            is(0),
-            is("/bin/echo bpftk-from-a-thread"),
-        ],
-    );
+    let me = is(std::process::id());
+    forkexec_row("thread", me, "/bin/echo bpftk-from-a-thread");
 }
 
 #[test]
