@@ -27,6 +27,7 @@
 
 const volatile __u32 filter_pid = 0;
 const volatile __u32 filter_netns = 0;
+const volatile __u32 filter_uid = BPFTK_INVALID_UID;
 /* Closes come from the state changes (the tracepoint close hooks). Set
  * after load, when the hook plan has chosen, so not a const volatile. */
 bool close_by_state = false;
@@ -48,7 +49,7 @@ static __always_inline bool sock_wanted(const struct sock *sk)
 	return !filter_netns || filter_netns == sock_netns(sk);
 }
 
-static __always_inline void send(const struct sock *sk, __u32 type, __u32 pid, const char *comm)
+static __always_inline void send(const struct sock *sk, __u32 type, const struct conn_owner *o)
 {
 	struct event *e = percpu_slot(&scratch);
 
@@ -58,11 +59,11 @@ static __always_inline void send(const struct sock *sk, __u32 type, __u32 pid, c
 	if (!e->t.sport || !e->t.dport)
 		return; /* not a connection (yet): as bcc, no event */
 	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = pid;
+	e->pid = o->pid;
+	e->uid = o->uid;
 	e->netns = sock_netns(sk);
 	e->kind = type;
-	e->pad = 0;
-	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
 	emit(e, sizeof(*e));
 }
 
@@ -72,13 +73,14 @@ static __always_inline void send_current(const struct sock *sk, __u32 type)
 	struct conn_owner o;
 
 	owner_now(&o);
-	if (id_allowed(filter_pid, o.pid) && sock_wanted(sk))
-		send(sk, type, o.pid, o.comm);
+	if (id_allowed(filter_pid, o.pid) && uid_allowed(filter_uid, o.uid) && sock_wanted(sk))
+		send(sk, type, &o);
 }
 
 static __always_inline int connect_start(const struct sock *sk)
 {
-	if (id_allowed(filter_pid, bpf_get_current_pid_tgid() >> 32) && sock_wanted(sk))
+	if (id_allowed(filter_pid, bpf_get_current_pid_tgid() >> 32) &&
+	    uid_allowed(filter_uid, (__u32)bpf_get_current_uid_gid()) && sock_wanted(sk))
 		owner_save(sk);
 	return 0;
 }
@@ -101,7 +103,7 @@ static __always_inline int on_state(struct sock *sk, int oldstate, int newstate)
 		if (newstate != TCP_ESTABLISHED)
 			owner_forget(sk);
 		else if (owner_take(sk, &o))
-			send(sk, TCPTRACER_CONNECT, o.pid, o.comm);
+			send(sk, TCPTRACER_CONNECT, &o);
 	} else if (close_by_state) {
 		if ((oldstate == TCP_ESTABLISHED && newstate == TCP_FIN_WAIT1) ||
 		    (oldstate == TCP_CLOSE_WAIT && newstate == TCP_LAST_ACK))

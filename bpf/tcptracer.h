@@ -17,7 +17,7 @@ struct event {
 	__u32 pid;
 	__u32 netns; /* network namespace inode number */
 	__u32 kind;  /* enum tcptracer_type */
-	__u32 pad;
+	__u32 uid;
 	char comm[16];
 };
 

@@ -93,7 +93,8 @@ impl NameArg {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct UidArg {
     /// Only trace this user ID
-    #[arg(short, long)]
+    // u32::MAX is (uid_t)-1, no user: the BPF side's "every user".
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(0..u32::MAX as i64))]
     pub uid: Option<u32>,
 }
 

@@ -58,14 +58,37 @@ pub fn find_library(stem: &str) -> Option<PathBuf> {
     None
 }
 
-/// A binary named as the uprobe tools take it: a path (`/usr/bin/bash`), or
-/// a library by short name (`c` for libc, `pthread`); it must define `func`.
-pub fn resolve_function(binary: &str, func: &str) -> anyhow::Result<PathBuf> {
+/// The file behind a uprobe tool's `BINARY:FUNC`, resolved as
+/// libbpf-tools resolves it, with bcc's library search as a last resort:
+/// - `/PATH` (anything with a slash): that file;
+/// - empty (`:FUNC`): the program of process `pid`, which must be given;
+/// - `NAME` with `pid`: the library libNAME mapped in that process (its
+///   name followed by `.` or `-`), else that process's program if it is
+///   called NAME;
+/// - `NAME` (and what the process did not have): the program NAME on
+///   PATH, else the shared library libNAME (`c` is libc).
+///
+/// The file must define `func`.
+pub fn resolve_function(binary: &str, func: &str, pid: Option<u32>) -> anyhow::Result<PathBuf> {
     let path = if binary.contains('/') {
         PathBuf::from(binary)
+    } else if binary.is_empty() {
+        let pid = pid.ok_or_else(|| {
+            anyhow::anyhow!(":{func} names a function of a process's program: give -p PID")
+        })?;
+        PathBuf::from(format!("/proc/{pid}/exe"))
     } else {
-        find_library(&format!("lib{binary}"))
-            .ok_or_else(|| anyhow::anyhow!("no library lib{binary}.so found"))?
+        let in_process = pid.and_then(|pid| in_process(pid, binary));
+        in_process
+            .or_else(|| on_path(binary))
+            .or_else(|| find_library(&format!("lib{binary}")))
+            .ok_or_else(|| {
+                let process = match pid {
+                    Some(pid) => format!("process {pid} has no library lib{binary} and is not {binary}; "),
+                    None => String::new(),
+                };
+                anyhow::anyhow!("{binary}: {process}no program {binary} on PATH and no library lib{binary}.so found")
+            })?
     };
     if !path.exists() {
         anyhow::bail!("{}: no such file", path.display());
@@ -74,6 +97,46 @@ pub fn resolve_function(binary: &str, func: &str) -> anyhow::Result<PathBuf> {
         anyhow::bail!("{} does not define {func}", path.display());
     }
     Ok(path)
+}
+
+/// The library libNAME that process `pid` has mapped, or its program if
+/// that is called NAME; seen through /proc/PID/root when the process is
+/// in another mount namespace (a container).
+fn in_process(pid: u32, name: &str) -> Option<PathBuf> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let lib = format!("lib{name}");
+    let mapped = maps.lines().find_map(|line| {
+        let path = line
+            .split_whitespace()
+            .nth(5)
+            .filter(|p| p.starts_with('/'))?;
+        let file = Path::new(path).file_name()?.to_str()?;
+        let rest = file.strip_prefix(&lib)?;
+        rest.starts_with(['.', '-']).then(|| path.to_string())
+    });
+    let own_ns = || {
+        let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/mnt")).ok();
+        ns("self").is_some() && ns("self") == ns(&pid.to_string())
+    };
+    if let Some(path) = mapped {
+        return Some(match own_ns() {
+            true => PathBuf::from(path),
+            false => PathBuf::from(format!("/proc/{pid}/root{path}")),
+        });
+    }
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    (exe.file_name()? == name).then(|| PathBuf::from(format!("/proc/{pid}/exe")))
+}
+
+/// The program NAME in a directory of PATH, as `which` finds it.
+fn on_path(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// The GNU build ID of the ELF file at `path`, in hex, as pprof and
@@ -118,6 +181,29 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_resolve_as_libbpf_tools_resolves_them() {
+        let me = std::process::id();
+        // The process's own libc, its program, a program on PATH, a library.
+        let libc = resolve_function("c", "getppid", Some(me)).unwrap();
+        assert!(libc.to_string_lossy().contains("/libc"), "{libc:?}");
+        let own = resolve_function("", "main", Some(me));
+        assert!(own.is_ok() || own.unwrap_err().to_string().contains("does not define"));
+        assert!(on_path("sh").is_some_and(|p| p.ends_with("sh")));
+        assert!(on_path("bpftk-no-such-program").is_none());
+        let c = resolve_function("c", "getppid", None).unwrap();
+        assert!(c.to_string_lossy().contains("libc.so"), "{c:?}");
+        let e = resolve_function("", "main", None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            ":main names a function of a process's program: give -p PID"
+        );
+        let e = resolve_function("bpftknone", "f", Some(me))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, format!("bpftknone: process {me} has no library libbpftknone and is not bpftknone; no program bpftknone on PATH and no library libbpftknone.so found"));
+    }
 
     #[test]
     fn build_ids_of_a_file_and_of_notes() {

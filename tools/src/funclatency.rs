@@ -13,6 +13,10 @@ const EXAMPLES: &str = "EXAMPLES:
     funclatency -u vfs_read         # time vfs_read in microseconds
     funclatency -m do_nanosleep     # time do_nanosleep in milliseconds
     funclatency -i 2 -d 10 c:read   # read() of libc, print every 2 seconds for 10
+    funclatency -k vfs_read         # a kernel function, with kprobes rather than fentry
+    funclatency -p 181 c:read       # read() of the libc process 181 has loaded
+    funclatency -p 181 :foo         # foo() of process 181's program
+    funclatency bash:readline       # readline() of the bash on PATH
     funclatency -p 181 /usr/bin/bash:readline  # a function in a binary, one process
     funclatency -c CG vfs_read      # processes in cgroup (v2) CG only";
 pub const DOC: crate::Doc = crate::Doc {
@@ -32,19 +36,29 @@ filter in the kernel, but the probes still fire for every caller. At most 10240 
 at once, and a recursive call replaces its caller's start time, so only the innermost call of a \
 recursion is timed.",
     see_also: &["stackcount", "syscount", "biolatency"],
-    upstream: &[],
+    upstream: &[
+        "NAME:FUNC without -p finds the program NAME on PATH as upstream does, and then, where \
+there is none, the library libNAME (c:malloc), which upstream cannot find without -p: added, \
+as bcc does. With -p, a NAME that process has no library libNAME of names its program if it is \
+called NAME, where upstream fails: added.",
+        "-k with a user function (NAME:FUNC) is a usage error; upstream ignores -k there: kept, \
+kprobes are for kernel functions.",
+        "-n (nanoseconds, the default) and --json are additions: kept, they do not clash.",
+    ],
     hooks: crate::Hooks::Described(
         "uprobe+uretprobe for user functions; fentry+fexit, else kprobe+kretprobe, for kernel functions where the kernel offers them.",
     ),
 };
 
 /// Time a function from entry to return and summarize the latency as a
-/// histogram: a kernel function (FUNC), a library's (LIB:FUNC, e.g.
-/// c:malloc) or a binary's (/PATH:FUNC).
+/// histogram: a kernel function (FUNC), one of process -p's program
+/// (:FUNC), a library's or a program's by name (NAME:FUNC: with -p the
+/// library libNAME that process has loaded, else the program NAME on PATH,
+/// else the library libNAME: c:malloc), or a file's (/PATH:FUNC).
 #[derive(Parser, Debug)]
 #[command(name = "funclatency", version = libtools::version!(), after_help = EXAMPLES)]
 pub struct Args {
-    /// The function: FUNC (kernel), LIB:FUNC or /PATH:FUNC (user)
+    /// The function: FUNC (kernel), :FUNC, NAME:FUNC or /PATH:FUNC (user)
     function: String,
     /// Output in milliseconds
     #[arg(short, long, group = "unit")]
@@ -62,40 +76,51 @@ pub struct Args {
     /// Print a timestamp with each summary
     #[arg(short = 'T', long)]
     timestamp: bool,
+    /// Use kprobes instead of fentry for a kernel function
+    #[arg(short = 'k', long)]
+    kprobes: bool,
     #[command(flatten)]
     cgroup: CgroupArg,
     #[command(flatten)]
     common: Common,
 }
 
-fn hooks(function: &str) -> Result<AttachPoint> {
+fn hooks(function: &str, pid: Option<u32>, kprobes: bool) -> Result<AttachPoint> {
     let point = AttachPoint::new("function entry and return");
     Ok(match function.rsplit_once(':') {
-        Some((binary, func)) if !binary.is_empty() && !func.is_empty() => {
-            let path = elf::resolve_function(binary, func)?;
+        Some((binary, func)) if !func.is_empty() => {
+            if kprobes {
+                libtools::bail!("-k is for kernel functions: {function} is a user function");
+            }
+            let path = elf::resolve_function(binary, func, pid)?;
             let path = path.to_string_lossy();
             point.or([
                 Prog::uprobe("uprobe_entry", &path, func),
                 Prog::uretprobe("uretprobe_exit", &path, func),
             ])
         }
-        None if !function.is_empty() => point
-            .or([
-                Prog::fentry("fentry_entry", function),
-                Prog::fexit("fexit_exit", function),
-            ])
-            .or([
+        None if !function.is_empty() => {
+            let kprobe = [
                 Prog::kprobe("kprobe_entry", function),
                 Prog::kretprobe("kretprobe_exit", function),
-            ]),
-        _ => libtools::bail!("{function}: not FUNC, LIB:FUNC or /PATH:FUNC"),
+            ];
+            let fentry = [
+                Prog::fentry("fentry_entry", function),
+                Prog::fexit("fexit_exit", function),
+            ];
+            match kprobes {
+                true => point.or(kprobe),
+                false => point.or(fentry).or(kprobe),
+            }
+        }
+        _ => libtools::bail!("{function}: not FUNC, :FUNC, NAME:FUNC or /PATH:FUNC"),
     })
 }
 
 pub fn run(args: Args) -> Result<()> {
     libtools::setup(&args.common)?;
     args.pid.check()?;
-    let point = hooks(&args.function)?;
+    let point = hooks(&args.function, args.pid.pid, args.kprobes)?;
     let (units, unit) = if args.milliseconds {
         (2, "msecs")
     } else if args.microseconds {

@@ -208,7 +208,7 @@ tools! {
     fusedist = fsdist::{run, Args, DOC} for "fuse": "fuse operation latency as histograms per operation (fsdist -t fuse)";
     fuseslower = fsslower::{run, Args, DOC} for "fuse": "fuse reads, writes, opens and fsyncs slower than a threshold (fsslower -t fuse)";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time, counts and maxima by name (and CPU), totals or histograms";
-    killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2) calls with signal, target and result (bcc's killsnoop)";
+    killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2), tkill(2) and tgkill(2) calls with signal, target and result (sigsnoop -k)";
     mdflush: "flush requests to md (software RAID) devices, with the process that asked";
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
     nfsdist = fsdist::{run, Args, DOC} for "nfs": "nfs operation latency as histograms per operation (fsdist -t nfs)";
@@ -225,7 +225,7 @@ tools! {
     softirqs = irqs::{softirqs_run, SoftArgs, SOFTIRQS_DOC}: "soft interrupt handler time and counts by vector, totals or histograms";
     solisten: "listen(2) calls of IPv4 and IPv6 sockets: backlog, protocol, address, port";
     stackcount: "stacks leading to a tracepoint, user function or kernel function, by count";
-    statsnoop: "statfs(2), stat(2), lstat(2), fstatat(2) and statx(2) calls with their results";
+    statsnoop: "statfs(2), stat(2), lstat(2), fstat(2), fstatat(2) and statx(2) calls with their results";
     syncsnoop: "sync(2), fsync(2), fdatasync(2), msync(2), sync_file_range(2) and syncfs(2) calls";
     syscount: "system calls counted and timed, by syscall or by process";
     tcpconnect: "active TCP connects (attempts that sent a SYN), or counts per destination";

@@ -98,7 +98,7 @@ pub struct Args {
 }
 
 /// What the pattern names, as hook alternatives.
-fn hooks(pattern: &str) -> Result<AttachPoint> {
+fn hooks(pattern: &str, pid: Option<u32>) -> Result<AttachPoint> {
     if pattern.contains(['*', '?', '[']) {
         bail!("{pattern}: wildcards are not supported: name one event or function");
     }
@@ -109,7 +109,7 @@ fn hooks(pattern: &str) -> Result<AttachPoint> {
             point.or([Prog::tracepoint("tp_count", &format!("{cat}:{event}"))])
         }
         ["u", lib, func] if !lib.is_empty() && !func.is_empty() => {
-            let path = elf::resolve_function(lib, func)
+            let path = elf::resolve_function(lib, func, pid)
                 .map_err(|e| libtools::anyhow!("{pattern}: {e}"))?;
             point.or([Prog::uprobe("uprobe_count", &path.to_string_lossy(), func)])
         }
@@ -127,7 +127,7 @@ pub fn run(args: Args) -> Result<()> {
     let pprof = args.format.pprof(Measure::total("calls", "count"))?;
 
     // One program per kind of event; those for the other kinds stay out.
-    let spec = Spec::hooks(vec![hooks(&args.pattern)?]).chosen_only();
+    let spec = Spec::hooks(vec![hooks(&args.pattern, args.pid.pid)?]).chosen_only();
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_tgid = args.pid.tgid();

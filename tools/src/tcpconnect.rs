@@ -7,7 +7,7 @@ use clap::Parser;
 use libtools::net::{self, FamilyArg};
 use libtools::tcp::{self, RelTime};
 use libtools::{lifecycle, AttachPoint, Column, Columns, Common, LongDurationArg, Output, PidArg};
-use libtools::{Prog, Result, Spec, Value};
+use libtools::{Prog, Result, Spec, UidArg, Value};
 
 libtools::skel!("tcpconnect");
 use skel::{types::event, TcpconnectSkelBuilder as Builder};
@@ -72,9 +72,8 @@ pub struct Args {
     print_uid: bool,
     #[command(flatten)]
     pid: PidArg,
-    /// Only trace this user ID
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(0..u32::MAX as i64))]
-    uid: Option<u32>,
+    #[command(flatten)]
+    uid: UidArg,
     /// Include the source port (SPORT column); with -c, count per source port too
     #[arg(short = 's', long = "source-port")]
     source_port: bool,
@@ -135,7 +134,7 @@ pub fn run(args: Args) -> Result<()> {
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_pid = args.pid.tgid();
-        rodata.filter_uid = args.uid.unwrap_or(u32::MAX);
+        rodata.filter_uid = args.uid.filter();
         rodata.filter_family = args.family.family();
         let ports = &mut rodata.filter_ports;
         net::set_ports(ports, &mut rodata.filter_ports_len, &args.ports, "-P")

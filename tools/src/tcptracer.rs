@@ -4,7 +4,7 @@ use clap::Parser;
 use libtools::net::FamilyArg;
 use libtools::tcp::{self, RelTime};
 use libtools::{anyhow, lifecycle, AttachPoint, Column, Columns, Common, DurationArg, HookKind};
-use libtools::{PidArg, Prog, Result, Spec, Value};
+use libtools::{PidArg, Prog, Result, Spec, UidArg, Value};
 
 libtools::skel!("tcptracer");
 use skel::{types::event, TcptracerSkelBuilder as Builder};
@@ -13,6 +13,8 @@ const EXAMPLES: &str = "EXAMPLES:
     tcptracer              # trace TCP connects, accepts and closes
     tcptracer -t           # include timestamps
     tcptracer -p 181       # only trace PID 181
+    tcptracer -U           # include UID
+    tcptracer -u 1000      # only trace UID 1000
     tcptracer -N 4026531840 # only trace this network namespace
     tcptracer -6           # only trace IPv6
     tcptracer --json       # JSON Lines, one object per event
@@ -23,6 +25,7 @@ its side: close, exit, or shutdown for writing).";
 pub const DOC: crate::Doc = crate::Doc {
     columns: &[
         ("TIME(s)", "seconds since the first event printed (-t)"),
+        ("UID", "the user ID of the process (-U)"),
         ("T", "C: an outgoing connection got established (for the process that called connect(2)); A: the process accepted a connection; X: the process ended its side (close, exit, shutdown for writing); --json key type: connect, accept, close"),
         ("PID", "the process ID"),
         ("COMM", "its thread's name, cut to 12 characters in the table as libbpf-tools does (--json has all of it)"),
@@ -35,8 +38,8 @@ pub const DOC: crate::Doc = crate::Doc {
     overhead: "On the preferred hooks the programs run at every TCP state change on the system, at \
 every accept(2) and accept4(2) return, and at the entry and exit of every close(2) of any file \
 descriptor, where they look the descriptor up and remember TCP sockets for the length of the call. \
-A connect costs two hash map updates; each event shown costs a ring buffer event. -p, -N, -4 and \
--6 filter in the kernel. On a system closing many files a second the close(2) hooks are the main \
+A connect costs two hash map updates; each event shown costs a ring buffer event. -p, -u, -N, -4 \
+and -6 filter in the kernel. On a system closing many files a second the close(2) hooks are the main \
 cost; the fentry and kprobe alternatives hook tcp_close instead. Events the ring buffer had no \
 room for are counted and reported at exit.",
     see_also: &["tcpconnect", "tcpconnlat", "tcplife", "tcpstates"],
@@ -52,8 +55,13 @@ pub struct Args {
     /// Include a timestamp column: seconds since the first event
     #[arg(short = 't', long)]
     timestamp: bool,
+    /// Include a UID column
+    #[arg(short = 'U', long = "print-uid")]
+    print_uid: bool,
     #[command(flatten)]
     pid: PidArg,
+    #[command(flatten)]
+    uid: UidArg,
     /// Only trace this network namespace (its inode number, as in /proc/PID/ns/net)
     #[arg(short = 'N', long, value_parser = clap::value_parser!(u32).range(1..))]
     netns: Option<u32>,
@@ -104,6 +112,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut tool = lifecycle::load(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.filter_pid = args.pid.tgid();
+        rodata.filter_uid = args.uid.filter();
         rodata.filter_netns = args.netns.unwrap_or(0);
         rodata.filter_family = args.family.family();
         Ok(())
@@ -120,6 +129,7 @@ pub fn run(args: Args) -> Result<()> {
     let json = args.common.json;
     let out = Columns::new()
         .when(args.timestamp, [RelTime::column(8)])
+        .when(args.print_uid, [Column::left("UID", 5)])
         .always([Column::left("T", 1).key("type")])
         .always(tcp::task_columns(12))
         .always([
@@ -135,7 +145,11 @@ pub fn run(args: Args) -> Result<()> {
         let (letter, name) = type_names(e.kind);
         let [saddr, sport, daddr, dport] = libtools::ends!(e.t).cells();
         out.row_of(&[
-            &[time.cell(e.ts_ns), Value::Str(if json { name } else { letter })],
+            &[
+                time.cell(e.ts_ns),
+                Value::Uint(e.uid.into()),
+                Value::Str(if json { name } else { letter }),
+            ],
             &tcp::task_cells(json, 12, e.pid, &e.comm, e.t.family),
             &[saddr, daddr, sport, dport],
         ]);

@@ -94,6 +94,107 @@ fn kernel_functions_need_fentry_or_kprobes() {
     assert_all_hooks_load(BIN, &["c:getppid"]);
 }
 
+/// The 64 -> 127 ms bucket's count, from a -m histogram.
+fn count_of_100ms(stdout: &[String]) -> u64 {
+    let bucket = stdout
+        .iter()
+        .find(|l| l.trim_start().starts_with("64 -> 127"))
+        .unwrap_or_else(|| panic!("no 64 -> 127 bucket: {stdout:?}"));
+    bucket
+        .split(':')
+        .nth(1)
+        .and_then(|c| c.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// `:FUNC` is a function of -p's program, found through /proc/PID/exe.
+#[test]
+fn colon_func_is_in_the_program_of_p() {
+    let _cpus = timing();
+    let mut sleeper = std::process::Command::new(c_helper("sleeper", false))
+        .args(["50", "100"])
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let (f, _) = trace(BIN, &["-m", "-p", &pid, ":bpftk_sleep_target"], |_| {
+        std::thread::sleep(std::time::Duration::from_millis(800))
+    });
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    assert_eq!(
+        f.stdout[0],
+        "Tracing :bpftk_sleep_target.  Hit Ctrl-C to exit"
+    );
+    assert!(count_of_100ms(&f.stdout) >= 2, "{:?}", f.stdout);
+    assert_runtime_error(
+        BIN,
+        &[":bpftk_sleep_target"],
+        &[],
+        ":bpftk_sleep_target names a function of a process's program: give -p PID",
+    );
+}
+
+/// `NAME:FUNC` without -p is the program NAME on PATH, as libbpf-tools
+/// finds it; with -p, the library libNAME that process has loaded.
+#[test]
+fn name_func_is_a_program_on_path_or_a_library_of_p() {
+    let _cpus = timing();
+    let helper = c_helper("sleeper", false);
+    let name = helper.file_name().unwrap().to_str().unwrap().to_string();
+    let path = format!(
+        "{}:/usr/sbin:/usr/bin:/sbin:/bin",
+        helper.parent().unwrap().display()
+    );
+    let function = format!("{name}:bpftk_sleep_target");
+    let (f, _) = trace_env(BIN, &["-m", &function], &[("PATH", &path)], |_| {
+        assert!(std::process::Command::new(&helper)
+            .args(["3", "100"])
+            .status()
+            .unwrap()
+            .success())
+    });
+    assert_eq!(count_of_100ms(&f.stdout), 3, "{:?}", f.stdout);
+
+    // python3's time.sleep is libc's clock_nanosleep, in the libc it mapped.
+    let py =
+        GatedChild::spawn("/usr/bin/python3 -c 'import time; [time.sleep(0.1) for _ in range(3)]'");
+    let pid = py.pid().to_string();
+    let t = Tracer::start(BIN, &["-m", "-p", &pid, "c:clock_nanosleep"]);
+    assert!(py.release());
+    let f = t.stop();
+    f.assert_success();
+    assert_eq!(count_of_100ms(&f.stdout), 3, "{:?}", f.stdout);
+}
+
+/// -k: kprobes, not fentry, for a kernel function (neither attaches here;
+/// the kprobes pass the verifier when loaded alone).
+#[test]
+fn kprobes_with_k() {
+    assert_runtime_error(BIN, &["-k", "vfs_read"], &[], "this kernel offers no hook for function entry and return: tried kprobe vfs_read (no kprobes)");
+    let kprobe = [("BPFTK_HOOK", "kprobe"), ("BPFTK_LOAD_ONLY", "1")];
+    let f = run(BIN, &["-k", "vfs_read"], &kprobe);
+    assert_eq!(
+        f.stderr,
+        ["funclatency: loaded kprobe_entry kretprobe_exit"]
+    );
+    // No fentry alternative is left to force.
+    let fentry = [("BPFTK_HOOK", "fentry"), ("BPFTK_LOAD_ONLY", "1")];
+    assert_runtime_error(
+        BIN,
+        &["-k", "vfs_read"],
+        &fentry,
+        "tried kprobe vfs_read (no kprobes)",
+    );
+    assert_runtime_error(
+        BIN,
+        &["-k", "c:read"],
+        &[],
+        "-k is for kernel functions: c:read is a user function",
+    );
+}
+
 #[test]
 fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &[]);

@@ -17,13 +17,6 @@ fn row_to(rows: &[Vec<String>], dport: u16) -> &Vec<String> {
         .unwrap_or_else(|| panic!("no row for port {dport}: {rows:?}"))
 }
 
-/// A python3 child, held until released, that connects to `port` on 127.0.0.1.
-fn python_connect(prefix: &str, port: u16) -> GatedChild {
-    GatedChild::spawn(&format!(
-        "{prefix} /usr/bin/python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port})).close()\""
-    ))
-}
-
 #[test]
 fn sees_ipv4_ipv6_and_refused_connects() {
     let comm = cut(&thread_comm(), 12);

@@ -209,12 +209,83 @@ fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
 }
 
+/// -U adds upstream's UID column in front of T; -u keeps one user's
+/// connects and closes, in the kernel.
+#[test]
+fn uid_column_and_filter() {
+    let l = listen(V4);
+    let p = port(&l);
+    let nobody = python_connect("setpriv --reuid=65534 --regid=65534 --clear-groups", p);
+    let all = Tracer::start(BIN, &["-U"]);
+    let by_uid = Tracer::start(BIN, &["-U", "-u", "65534"]);
+    let own = connect(&l);
+    let (sport, dport) = (own.sport, own.dport);
+    own.close();
+    let nobody_pid = nobody.pid().to_string();
+    assert!(nobody.release());
+    let closed_by = |uid: &'static str, pid: String| {
+        move |l: &str| {
+            let r: Vec<_> = l.split_whitespace().collect();
+            r.len() > 2 && r[..3] == [uid, "X", pid.as_str()]
+        }
+    };
+    assert!(by_uid.wait_for(closed_by("65534", nobody_pid.clone()), EVENT_TIMEOUT));
+    assert!(all.wait_for(closed_by("0", pid().to_string()), EVENT_TIMEOUT));
+
+    let lo = "127.0.0.1";
+    let layout = Printf::new("%-6d%c %-6d %-12.12s %-2d %-16s %-16s %-4d %-4d");
+    let f = by_uid.stop();
+    f.assert_success();
+    layout.assert_header(
+        &f.stdout[0],
+        &[
+            "UID", "T", "PID", "COMM", "IP", "SADDR", "DADDR", "SPORT", "DPORT",
+        ],
+    );
+    for t in ["C", "X"] {
+        let cells = [
+            is(65534),
+            is(t),
+            is(&nobody_pid),
+            is("python3"),
+            is(4),
+            is(lo),
+            is(lo),
+            Cell::Num,
+            is(p),
+        ];
+        layout.find(&f.stdout, &cells);
+    }
+    let rows = f.rows();
+    assert_eq!(rows.len(), 2, "-u 65534: only python3's C and X: {rows:?}");
+
+    let f = all.stop();
+    f.assert_success();
+    let comm = cut(&thread_comm(), 12);
+    for (t, s, d) in [("C", sport, dport), ("A", dport, sport)] {
+        let cells = [
+            is(0),
+            is(t),
+            is(pid()),
+            is(&comm),
+            is(4),
+            is(lo),
+            is(lo),
+            is(s),
+            is(d),
+        ];
+        layout.find(&f.stdout, &cells);
+    }
+}
+
 #[test]
 fn bad_input_is_one_clear_line() {
     assert_usage_error(BIN, &["-p", "abc"]);
     assert_usage_error(BIN, &["-N", "net"]);
     assert_usage_error(BIN, &["-4", "-6"]);
     assert_usage_error(BIN, &["extra"]);
+    assert_usage_error(BIN, &["-u", "root"]);
+    assert_usage_error(BIN, &["-u", "4294967295"]);
     assert_runtime_error(BIN, &["-p", "999999999"], &[], "no such process: 999999999");
     assert_runtime_error(BIN, &["-d", "0"], &[], "invalid duration 0");
     assert_needs_privileges(BIN, &[]);

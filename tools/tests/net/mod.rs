@@ -36,6 +36,14 @@ pub fn pid() -> u32 {
     std::process::id()
 }
 
+/// A python3 child, held until released, that connects to `port` on
+/// 127.0.0.1 and closes; `prefix` runs it (say, as another user).
+pub fn python_connect(prefix: &str, port: u16) -> crate::common::GatedChild {
+    crate::common::GatedChild::spawn(&format!(
+        "{prefix} /usr/bin/python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port})).close()\""
+    ))
+}
+
 pub fn listen(ip: IpAddr) -> TcpListener {
     TcpListener::bind(SocketAddr::new(ip, 0)).unwrap()
 }
