@@ -14,8 +14,8 @@
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_uid = BPFTK_INVALID_UID;
 const volatile bool ignore_errors = true;
-const volatile __u16 target_ports[BPFTK_MAX_PORTS] = {};
-const volatile __u32 target_ports_len = 0;
+const volatile __u16 targ_ports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 targ_ports_len = 0;
 
 BPFTK_EXPORT_TYPE(event);
 
@@ -111,7 +111,7 @@ static __always_inline void report(void *ctx, struct call *c, struct sock *sk, i
 			__builtin_memcpy(e.addr, &c->sa[4], 4);
 		}
 	}
-	if (!port_listed(target_ports, target_ports_len, e.port))
+	if (!port_listed(targ_ports, targ_ports_len, e.port))
 		return;
 	e.pid = bpf_get_current_pid_tgid() >> 32;
 	e.uid = (__u32)bpf_get_current_uid_gid();

@@ -8,7 +8,7 @@
 #include "exitsnoop.h"
 
 const volatile __u32 targ_tgid = 0;
-const volatile bool trace_failed_only = false;
+const volatile bool targ_failed = false;
 const volatile bool trace_by_process = true;
 
 BPFTK_EXPORT_TYPE(event);
@@ -28,7 +28,7 @@ static __always_inline int trace_exit(struct task_struct *task)
 	if (!cgroup_allowed())
 		return 0;
 	exit_code = BPF_CORE_READ(task, exit_code);
-	if (trace_failed_only && exit_code == 0)
+	if (targ_failed && exit_code == 0)
 		return 0;
 
 	e.age_ns = bpf_ktime_get_ns() - BPF_CORE_READ(task, start_time);

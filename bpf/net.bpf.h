@@ -109,11 +109,11 @@ static __always_inline struct sock *call_sock(__u64 sock, int fd)
 }
 
 /* -4/-6: 0 for both families, else the one family to keep. */
-const volatile __u16 filter_family = 0;
+const volatile __u16 targ_family = 0;
 
 static __always_inline bool family_allowed(__u16 family)
 {
-	return !filter_family || filter_family == family;
+	return !targ_family || targ_family == family;
 }
 
 #endif /* __BPFTK_NET_BPF_H */

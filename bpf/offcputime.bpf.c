@@ -18,7 +18,7 @@ const volatile bool kernel_stacks = true; /* -U leaves them out */
 const volatile __u64 min_block_us = 1;
 const volatile __u64 max_block_us = (__u64)-1;
 const volatile bool filter_by_tgid = false;
-const volatile bool filter_by_pid = false;
+const volatile bool filter_by_tid = false;
 const volatile long state = -1;
 
 struct start_t {
@@ -40,7 +40,7 @@ static __always_inline bool allow_record(struct task_struct *t)
 
 	if (filter_by_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
 		return false;
-	if (filter_by_pid && !bpf_map_lookup_elem(&pids, &pid))
+	if (filter_by_tid && !bpf_map_lookup_elem(&pids, &pid))
 		return false;
 	if (user_threads_only && kthread)
 		return false;

@@ -8,7 +8,7 @@
 const volatile bool user_stacks_only = false;
 const volatile bool kernel_stacks_only = false;
 const volatile bool include_idle = false;
-const volatile bool filter_by_pid = false;
+const volatile bool filter_by_tgid = false;
 const volatile bool filter_by_tid = false;
 
 /* Preallocated: perf_event programs may not allocate before 6.1. */
@@ -31,7 +31,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 
 	if (!include_idle && tid == 0)
 		return 0;
-	if (filter_by_pid && !bpf_map_lookup_elem(&pids, &pid))
+	if (filter_by_tgid && !bpf_map_lookup_elem(&pids, &pid))
 		return 0;
 	if (filter_by_tid && !bpf_map_lookup_elem(&tids, &tid))
 		return 0;

@@ -10,7 +10,7 @@
 
 const volatile __u32 targ_tgid = 0;
 const volatile __u64 targ_signals = 0; /* bit sig-1; 0: every signal */
-const volatile bool failed_only = false;
+const volatile bool targ_failed = false;
 const volatile bool syscalls_only = false; /* -k, killsnoop: no kernel-generated signals */
 
 /* kill family calls in flight, by thread. */
@@ -55,7 +55,7 @@ static __always_inline int on_exit(long ret)
 	if (!e)
 		return 0;
 	e->ret = ret;
-	if (!failed_only || ret < 0)
+	if (!targ_failed || ret < 0)
 		emit(e, sizeof(*e));
 	thread_entry_clear(&pending);
 	return 0;
@@ -78,7 +78,7 @@ int tp_generate(struct trace_event_raw_signal_generate *ctx)
 		bpf_probe_read_kernel_str(&p->tcomm, sizeof(p->tcomm), ctx->comm);
 		return 0;
 	}
-	if (syscalls_only || failed_only)
+	if (syscalls_only || targ_failed)
 		return 0;
 	if (!signal_from(&e, ctx->pid, ctx->sig, SIGSNOOP_KERNEL))
 		return 0;

@@ -9,10 +9,10 @@
 #include "start.bpf.h" /* -L: when each thread entered its syscall */
 #include "syscount.h"
 
-const volatile __u32 filter_tgid = 0;
-const volatile __u32 filter_tid = 0; /* -t: one thread */
-const volatile bool filter_failed = false;
-const volatile int filter_errno = 0; /* a positive errno, 0: any */
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_tid = 0; /* -t: one thread */
+const volatile bool targ_failed = false;
+const volatile int targ_errno = 0; /* a positive errno, 0: any */
 const volatile bool measure_latency = false;
 const volatile bool count_by_process = false;
 
@@ -24,7 +24,7 @@ static __always_inline bool wanted(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	return id_allowed(filter_tgid, id >> 32) && id_allowed(filter_tid, (__u32)id) &&
+	return id_allowed(targ_tgid, id >> 32) && id_allowed(targ_tid, (__u32)id) &&
 	       cgroup_allowed();
 }
 
@@ -48,9 +48,9 @@ static __always_inline int on_exit(long nr, long ret)
 		return 0;
 	if (measure_latency && !start_take((__u32)id, bpf_ktime_get_ns(), &delta))
 		return 0;
-	if (filter_failed && ret >= 0)
+	if (targ_failed && ret >= 0)
 		return 0;
-	if (filter_errno && ret != -filter_errno)
+	if (targ_errno && ret != -targ_errno)
 		return 0;
 	key = count_by_process ? id >> 32 : (__u32)nr;
 	d = lookup_or_init(&data, &key, &zero_data);

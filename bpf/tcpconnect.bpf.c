@@ -18,10 +18,10 @@
 #include "tcp_conn.bpf.h"
 #include "tcpconnect.h"
 
-const volatile __u32 filter_pid = 0;
-const volatile __u32 filter_uid = BPFTK_INVALID_UID;
-const volatile __u16 filter_ports[BPFTK_MAX_PORTS] = {};
-const volatile __u32 filter_ports_len = 0;
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_uid = BPFTK_INVALID_UID;
+const volatile __u16 targ_ports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 targ_ports_len = 0;
 
 /* The socket each thread is connecting (tracepoint and kprobe paths). */
 BPFTK_LRU_HASH(connecting, __u64, __u64, 16384);
@@ -34,7 +34,7 @@ static __always_inline bool task_wanted(void)
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	__u32 uid = (__u32)bpf_get_current_uid_gid();
 
-	return id_allowed(filter_pid, pid) && uid_allowed(filter_uid, uid);
+	return id_allowed(targ_tgid, pid) && uid_allowed(targ_uid, uid);
 }
 
 /* The -4/-6 and -P filters, on the socket (its destination is set). */
@@ -45,7 +45,7 @@ static __always_inline bool sock_wanted(const struct sock *sk)
 
 	if (!inet_family(family))
 		return false;
-	return family_allowed(family) && port_listed(filter_ports, filter_ports_len, dport);
+	return family_allowed(family) && port_listed(targ_ports, targ_ports_len, dport);
 }
 
 static __always_inline void report(const struct sock *sk, const struct conn_owner *o)

@@ -14,10 +14,10 @@
 #define TCP_STATE_LAST_ACK 9
 
 const volatile __u32 targ_tgid = 0;
-const volatile __u16 lports[BPFTK_MAX_PORTS] = {};
-const volatile __u32 lports_len = 0;
-const volatile __u16 rports[BPFTK_MAX_PORTS] = {};
-const volatile __u32 rports_len = 0;
+const volatile __u16 targ_lports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 targ_lports_len = 0;
+const volatile __u16 targ_rports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 targ_rports_len = 0;
 
 /* When the connection was born (its last state before FIN_WAIT1), by socket. */
 BPFTK_HASH(birth, __u64, __u64, MAX_ENTRIES);
@@ -36,8 +36,8 @@ static __always_inline int handle(struct sock_state *s)
 
 	if (s->protocol != BPFTK_IPPROTO_TCP || !family_allowed(s->t.family))
 		return 0;
-	if (!port_listed(lports, lports_len, s->t.sport) ||
-	    !port_listed(rports, rports_len, s->t.dport))
+	if (!port_listed(targ_lports, targ_lports_len, s->t.sport) ||
+	    !port_listed(targ_rports, targ_rports_len, s->t.dport))
 		return 0;
 
 	if (s->newstate < TCP_STATE_FIN_WAIT1) {

@@ -9,10 +9,10 @@
 #define MAX_ENTRIES 10240
 #define TCP_STATE_CLOSE 7
 
-const volatile __u16 lports[BPFTK_MAX_PORTS] = {};
-const volatile __u32 lports_len = 0;
-const volatile __u16 rports[BPFTK_MAX_PORTS] = {};
-const volatile __u32 rports_len = 0;
+const volatile __u16 targ_lports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 targ_lports_len = 0;
+const volatile __u16 targ_rports[BPFTK_MAX_PORTS] = {};
+const volatile __u32 targ_rports_len = 0;
 
 /* When each socket entered its current state. */
 BPFTK_HASH(entered, __u64, __u64, MAX_ENTRIES);
@@ -36,8 +36,8 @@ static __always_inline int handle(struct sock_state *s)
 	else
 		inflight_set(&entered, &sk, &now);
 
-	if (!family_allowed(s->t.family) || !port_listed(lports, lports_len, s->t.sport) ||
-	    !port_listed(rports, rports_len, s->t.dport))
+	if (!family_allowed(s->t.family) || !port_listed(targ_lports, targ_lports_len, s->t.sport) ||
+	    !port_listed(targ_rports, targ_rports_len, s->t.dport))
 		return 0;
 	e = percpu_slot(&scratch);
 	if (!e)

@@ -25,9 +25,9 @@
 #include "tcp_conn.bpf.h"
 #include "tcptracer.h"
 
-const volatile __u32 filter_pid = 0;
-const volatile __u32 filter_netns = 0;
-const volatile __u32 filter_uid = BPFTK_INVALID_UID;
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_netns = 0;
+const volatile __u32 targ_uid = BPFTK_INVALID_UID;
 /* Closes come from the state changes (the tracepoint close hooks). Set
  * after load, when the hook plan has chosen, so not a const volatile. */
 bool close_by_state = false;
@@ -46,7 +46,7 @@ static __always_inline bool sock_wanted(const struct sock *sk)
 		return false;
 	if (!inet_family(family) || !family_allowed(family))
 		return false;
-	return !filter_netns || filter_netns == sock_netns(sk);
+	return !targ_netns || targ_netns == sock_netns(sk);
 }
 
 static __always_inline void send(const struct sock *sk, __u32 type, const struct conn_owner *o)
@@ -73,14 +73,14 @@ static __always_inline void send_current(const struct sock *sk, __u32 type)
 	struct conn_owner o;
 
 	owner_now(&o);
-	if (id_allowed(filter_pid, o.pid) && uid_allowed(filter_uid, o.uid) && sock_wanted(sk))
+	if (id_allowed(targ_tgid, o.pid) && uid_allowed(targ_uid, o.uid) && sock_wanted(sk))
 		send(sk, type, &o);
 }
 
 static __always_inline int connect_start(const struct sock *sk)
 {
-	if (id_allowed(filter_pid, bpf_get_current_pid_tgid() >> 32) &&
-	    uid_allowed(filter_uid, (__u32)bpf_get_current_uid_gid()) && sock_wanted(sk))
+	if (id_allowed(targ_tgid, bpf_get_current_pid_tgid() >> 32) &&
+	    uid_allowed(targ_uid, (__u32)bpf_get_current_uid_gid()) && sock_wanted(sk))
 		owner_save(sk);
 	return 0;
 }

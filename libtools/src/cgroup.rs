@@ -1,6 +1,6 @@
 //! `-c/--cgroup PATH`: trace only tasks in one cgroup v2 directory (and its
 //! descendants). The BPF half is bpf/cgroup.bpf.h: the tool sets its
-//! `filter_cg` (and, for `task_cgroup_allowed`, `filter_cgid` from
+//! `filter_cg` (and, for `task_cgroup_allowed`, `targ_cgid` from
 //! [`Cgroup::id`]) rodata from [`CgroupArg::open`] before load and calls
 //! [`Cgroup::install`] on its `cgroup_map` after load.
 
@@ -63,7 +63,7 @@ pub fn cgroup2_mount() -> Option<PathBuf> {
 }
 
 impl Cgroup {
-    /// The cgroup's id, for the BPF side's `filter_cgid`: on cgroup v2 it
+    /// The cgroup's id, for the BPF side's `targ_cgid`: on cgroup v2 it
     /// is the directory's inode number.
     pub fn id(&self) -> u64 {
         use std::os::unix::fs::MetadataExt;

@@ -60,7 +60,7 @@ impl Spec {
     }
 
     /// `-c CGROUP`: open the directory now (a bad path is the error), set
-    /// the BPF side's `filter_cg` and `filter_cgid` (bpf/cgroup.bpf.h) before
+    /// the BPF side's `filter_cg` and `targ_cgid` (bpf/cgroup.bpf.h) before
     /// load, and put the directory into its `cgroup_map` after.
     pub fn cgroup(mut self, arg: &CgroupArg) -> Result<Spec> {
         self.cgroup = arg.open()?;
@@ -120,7 +120,7 @@ pub fn load<B: SkelBuilder<'static>>(
     }
     if let Some(cg) = &spec.cgroup {
         rodata::set(obj, "filter_cg", &[1])?;
-        rodata::set_if_present(obj, "filter_cgid", &cg.id().to_ne_bytes())?;
+        rodata::set_if_present(obj, "targ_cgid", &cg.id().to_ne_bytes())?;
     }
     let plan = HookPlan::select(&spec.points)?;
     if spec.chosen_only {

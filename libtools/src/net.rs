@@ -241,7 +241,7 @@ pub struct FamilyArg {
 }
 
 impl FamilyArg {
-    /// The value for bpf/net.bpf.h's `filter_family`: 0 for both.
+    /// The value for bpf/net.bpf.h's `targ_family`: 0 for both.
     pub fn family(&self) -> u16 {
         match (self.ipv4, self.ipv6) {
             (true, _) => AF_INET,

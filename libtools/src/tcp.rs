@@ -175,18 +175,18 @@ pub struct PortsArg {
     pub rports: Vec<u16>,
 }
 
-/// The rodata of a tool with -L/-D: `lports`, `rports` and their lengths.
+/// The rodata of a tool with -L/-D: `targ_lports`, `targ_rports` and their lengths.
 pub struct PortsRodata<'a> {
-    pub lports: &'a mut [u16; MAX_PORTS],
-    pub lports_len: &'a mut u32,
-    pub rports: &'a mut [u16; MAX_PORTS],
-    pub rports_len: &'a mut u32,
+    pub targ_lports: &'a mut [u16; MAX_PORTS],
+    pub targ_lports_len: &'a mut u32,
+    pub targ_rports: &'a mut [u16; MAX_PORTS],
+    pub targ_rports_len: &'a mut u32,
 }
 
 impl PortsArg {
     pub fn apply(&self, r: PortsRodata) -> Result<()> {
-        net::set_ports(r.lports, r.lports_len, &self.lports, "-L")?;
-        net::set_ports(r.rports, r.rports_len, &self.rports, "-D")
+        net::set_ports(r.targ_lports, r.targ_lports_len, &self.lports, "-L")?;
+        net::set_ports(r.targ_rports, r.targ_rports_len, &self.rports, "-D")
     }
 }
 
@@ -196,10 +196,10 @@ macro_rules! set_lr_ports {
     ($args:expr, $rodata:expr) => {{
         let r = &mut *$rodata;
         $args.apply($crate::tcp::PortsRodata {
-            lports: &mut r.lports,
-            lports_len: &mut r.lports_len,
-            rports: &mut r.rports,
-            rports_len: &mut r.rports_len,
+            targ_lports: &mut r.targ_lports,
+            targ_lports_len: &mut r.targ_lports_len,
+            targ_rports: &mut r.targ_rports,
+            targ_rports_len: &mut r.targ_rports_len,
         })
     }};
 }
@@ -255,10 +255,10 @@ mod tests {
             rports: vec![443, 8443],
         };
         arg.apply(PortsRodata {
-            lports: &mut l,
-            lports_len: &mut ll,
-            rports: &mut r,
-            rports_len: &mut rl,
+            targ_lports: &mut l,
+            targ_lports_len: &mut ll,
+            targ_rports: &mut r,
+            targ_rports_len: &mut rl,
         })
         .unwrap();
         assert_eq!((ll, rl, l[0], r[1]), (1, 2, 80, 8443));

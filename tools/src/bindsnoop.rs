@@ -113,8 +113,8 @@ pub fn run(args: Args) -> Result<()> {
         let rodata = open.rodata()?;
         rodata.targ_uid = args.uid.filter();
         rodata.ignore_errors = !args.failed;
-        let ports = &mut rodata.target_ports;
-        net::set_ports(ports, &mut rodata.target_ports_len, &args.ports, "-P")
+        let ports = &mut rodata.targ_ports;
+        net::set_ports(ports, &mut rodata.targ_ports_len, &args.ports, "-P")
     })?;
 
     let out = args

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.trace_failed_only = args.failed;
+        rodata.targ_failed = args.failed;
         rodata.trace_by_process = !args.threaded;
         Ok(())
     })?;

@@ -103,7 +103,7 @@ pub fn run(args: Args) -> Result<()> {
         rodata.min_block_us = args.block.min_block_time;
         rodata.max_block_us = args.block.max_block_time;
         rodata.filter_by_tgid = !args.pid.is_empty();
-        rodata.filter_by_pid = !args.tid.is_empty();
+        rodata.filter_by_tid = !args.tid.is_empty();
         rodata.state = args.state.map_or(-1, i64::from);
         args.report.storage.apply(&mut open.maps.stackmap)
     })?;

@@ -108,7 +108,7 @@ pub fn run(args: Args) -> Result<()> {
         rodata.user_stacks_only = args.stacks.user_stacks_only;
         rodata.kernel_stacks_only = args.stacks.kernel_stacks_only;
         rodata.include_idle = args.include_idle;
-        rodata.filter_by_pid = !args.pid.is_empty();
+        rodata.filter_by_tgid = !args.pid.is_empty();
         rodata.filter_by_tid = !args.tid.is_empty();
         args.report.storage.apply(&mut open.maps.stackmap)?;
         let size = args.report.storage.stack_storage_size;

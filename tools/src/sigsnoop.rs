@@ -158,7 +158,7 @@ fn trace(f: Filters) -> Result<()> {
         let rodata = open.rodata()?;
         rodata.targ_tgid = f.pid.unwrap_or(0);
         rodata.targ_signals = f.signal.iter().fold(0u64, |m, &s| m | 1 << (s - 1));
-        rodata.failed_only = f.failed;
+        rodata.targ_failed = f.failed;
         rodata.syscalls_only = f.kill;
         Ok(())
     })?;

@@ -108,10 +108,10 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks()).cgroup(&args.cgroup)?;
     let tool = lifecycle::start(SyscountSkelBuilder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_tgid = args.pid.tgid();
-        rodata.filter_tid = args.tid.unwrap_or(0);
-        rodata.filter_failed = args.failures;
-        rodata.filter_errno = args.errno.unwrap_or(0);
+        rodata.targ_tgid = args.pid.tgid();
+        rodata.targ_tid = args.tid.unwrap_or(0);
+        rodata.targ_failed = args.failures;
+        rodata.targ_errno = args.errno.unwrap_or(0);
         rodata.measure_latency = args.latency;
         rodata.count_by_process = args.process;
         Ok(())

@@ -133,11 +133,11 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_pid = args.pid.tgid();
-        rodata.filter_uid = args.uid.filter();
-        rodata.filter_family = args.family.family();
-        let ports = &mut rodata.filter_ports;
-        net::set_ports(ports, &mut rodata.filter_ports_len, &args.ports, "-P")
+        rodata.targ_tgid = args.pid.tgid();
+        rodata.targ_uid = args.uid.filter();
+        rodata.targ_family = args.family.family();
+        let ports = &mut rodata.targ_ports;
+        net::set_ports(ports, &mut rodata.targ_ports_len, &args.ports, "-P")
     })?;
     if args.count {
         return count(&args, &tool, duration);

@@ -84,7 +84,7 @@ pub fn run(args: Args) -> Result<()> {
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
         rodata.targ_min_ns = args.min_ms.map_or(0, |ms| (ms * 1e6) as u64);
-        rodata.filter_family = args.family.family();
+        rodata.targ_family = args.family.family();
         Ok(())
     })?;
 

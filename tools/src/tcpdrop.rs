@@ -105,7 +105,7 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks(!reasons.is_empty()));
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_family = args.family.family();
+        rodata.targ_family = args.family.family();
         rodata.kernel_stack = !args.no_stack;
         args.storage.apply(&mut open.maps.stackmap)
     })?;

@@ -85,7 +85,7 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(tcp::state_change_hooks()).pid(&args.pid)?;
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_family = args.family.family();
+        rodata.targ_family = args.family.family();
         libtools::set_lr_ports!(args.ports, rodata)
     })?;
 

@@ -107,7 +107,7 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks(args.kprobe, args.lossprobe)).chosen_only();
     let tool = lifecycle::start(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_family = args.family.family();
+        rodata.targ_family = args.family.family();
         rodata.do_count = args.count;
         Ok(())
     })

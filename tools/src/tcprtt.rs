@@ -144,7 +144,7 @@ pub fn run(args: Args) -> Result<()> {
         rodata.targ_laddr = laddr;
         rodata.targ_raddr_family = rfam;
         rodata.targ_raddr = raddr;
-        rodata.filter_family = family;
+        rodata.targ_family = family;
         Ok(())
     })?;
 

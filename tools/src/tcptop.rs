@@ -124,7 +124,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let spec = Spec::hooks(hooks()).pid(&args.pid)?.cgroup(&args.cgroup)?;
     let tool = lifecycle::start(TcptopSkelBuilder::default(), spec, |open| {
-        open.rodata()?.filter_family = args.family.family();
+        open.rodata()?.targ_family = args.family.family();
         Ok(())
     })?;
 

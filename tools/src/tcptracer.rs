@@ -111,10 +111,10 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::hooks(hooks()).ring_size(1 << 20);
     let mut tool = lifecycle::load(Builder::default(), spec, |open| {
         let rodata = open.rodata()?;
-        rodata.filter_pid = args.pid.tgid();
-        rodata.filter_uid = args.uid.filter();
-        rodata.filter_netns = args.netns.unwrap_or(0);
-        rodata.filter_family = args.family.family();
+        rodata.targ_tgid = args.pid.tgid();
+        rodata.targ_uid = args.uid.filter();
+        rodata.targ_netns = args.netns.unwrap_or(0);
+        rodata.targ_family = args.family.family();
         Ok(())
     })?;
     // Without tcp_close, closes are read from the state changes.
