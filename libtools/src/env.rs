@@ -29,6 +29,21 @@ fn parse_release(release: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// Fields of /proc/meminfo by name (`Buffers`, `Cached`), in KiB.
+pub fn meminfo_kib<const N: usize>(names: [&str; N]) -> Result<[u64; N]> {
+    let text = fs::read_to_string("/proc/meminfo")
+        .map_err(|e| anyhow::anyhow!("cannot read /proc/meminfo: {e}"))?;
+    let mut values = [0; N];
+    for (value, name) in values.iter_mut().zip(names) {
+        *value = text
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .ok_or_else(|| anyhow::anyhow!("/proc/meminfo has no {name} line"))?;
+    }
+    Ok(values)
+}
+
 /// Raise the soft limit on open files to the hard one: each program, map
 /// and link is a descriptor, and a tool with many hooks needs more than the
 /// usual soft limit allows on some systems.
@@ -157,6 +172,14 @@ fn ensure_tracefs() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meminfo_has_buffers_and_cached() {
+        let [b, c] = meminfo_kib(["Buffers", "Cached"]).unwrap();
+        assert!(c > 0 && b < c * 1000, "{b} {c}");
+        let e = meminfo_kib(["NoSuchField"]).unwrap_err().to_string();
+        assert_eq!(e, "/proc/meminfo has no NoSuchField line");
+    }
 
     #[test]
     fn reads_the_version_from_a_release_string() {
