@@ -1,11 +1,22 @@
 //! Facts from the running kernel's BTF that move between versions: the
 //! members of its enums (request flags, drop reasons).
 
+use libbpf_rs::btf::Btf;
+
+/// The kernel's types: the --btf file when one was given, else the kernel's
+/// own BTF.
+fn kernel_types() -> Option<Btf<'static>> {
+    match crate::env::btf_file() {
+        Some(path) => Btf::from_path(path).ok(),
+        None => Btf::from_vmlinux().ok(),
+    }
+}
+
 /// (member name, value) of the named enums in the kernel's BTF; empty when
 /// the kernel has no BTF or none of those enums.
 pub fn vmlinux_enums(names: &[&str]) -> Vec<(String, u32)> {
-    use libbpf_rs::btf::{types::Enum, Btf};
-    let Ok(btf) = Btf::from_vmlinux() else {
+    use libbpf_rs::btf::types::Enum;
+    let Some(btf) = kernel_types() else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -28,8 +39,8 @@ pub fn vmlinux_enums(names: &[&str]) -> Vec<(String, u32)> {
 /// has the 5.11 block_rq_issue with one argument).
 pub fn tracepoint_args(name: &str) -> Option<usize> {
     use libbpf_rs::btf::types::{FuncProto, Typedef};
-    use libbpf_rs::btf::{Btf, ReferencesType};
-    let btf = Btf::from_vmlinux().ok()?;
+    use libbpf_rs::btf::ReferencesType;
+    let btf = kernel_types()?;
     let typedef = btf.type_by_name::<Typedef>(&format!("btf_trace_{name}"))?;
     let proto = typedef.referenced_type().next_type()?;
     let proto = FuncProto::try_from(proto).ok()?;

@@ -110,13 +110,49 @@ pub fn check_privileges(caps: u64) -> Result<()> {
     )
 }
 
+/// The BTF file given with --btf (or BPFTK_BTF), once checked.
+static BTF_FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Take the kernel's types from `path` (--btf): it must be a BTF file.
+pub fn use_btf_file(path: &Path) -> Result<()> {
+    if let Err(e) = fs::File::open(path) {
+        bail!("cannot read BTF from {}: {e}", path.display());
+    }
+    if libbpf_rs::btf::Btf::from_path(path).is_err() {
+        bail!("{} is not a BTF file (--btf takes raw BTF, as /sys/kernel/btf/vmlinux holds, or an ELF file with a .BTF section)", path.display());
+    }
+    let _ = BTF_FILE.set(path.to_path_buf());
+    if has_kernel_btf() {
+        verbose!("the kernel's types are taken from {}", path.display());
+    } else {
+        verbose!(
+            "the kernel's types are taken from {}; without the kernel's own BTF, tp_btf and fentry hooks are left out",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The BTF file the tools take the kernel's types from when it is not the
+/// kernel's own (--btf).
+pub fn btf_file() -> Option<&'static Path> {
+    BTF_FILE.get().map(|p| p.as_path())
+}
+
+/// Whether the kernel's own BTF is there for libbpf: tp_btf and fentry
+/// programs need it to name their targets, whatever --btf says.
+pub fn has_kernel_btf() -> bool {
+    Path::new(VMLINUX_BTF).exists()
+}
+
 fn check_btf() -> Result<()> {
-    if Path::new(VMLINUX_BTF).exists() {
+    if has_kernel_btf() || btf_file().is_some() {
         return Ok(());
     }
     bail!(
-        "kernel BTF not found at {VMLINUX_BTF}: this kernel needs CONFIG_DEBUG_INFO_BTF=y \
-         (most distribution kernels since 5.8 have it)"
+        "kernel BTF not found at {VMLINUX_BTF}: give a BTF file for this kernel with --btf PATH \
+         (or BPFTK_BTF=PATH), e.g. made from its debug symbols by `pahole --btf_encode_detached`, \
+         or use a kernel built with CONFIG_DEBUG_INFO_BTF=y"
     )
 }
 

@@ -119,6 +119,11 @@ pub struct Common {
     /// Verbose: the chosen hooks and libbpf's log on stderr
     #[arg(short, long)]
     pub verbose: bool,
+    /// Take the kernel's types from this BTF file, for kernels without
+    /// /sys/kernel/btf/vmlinux (hooks that need the kernel's own BTF,
+    /// tp_btf and fentry, are then left out)
+    #[arg(long, value_name = "PATH", env = "BPFTK_BTF")]
+    pub btf: Option<std::path::PathBuf>,
 }
 
 /// Run a tool: parse its arguments with `command`, its clap definition
@@ -226,6 +231,9 @@ pub fn setup(common: &Common) -> Result<()> {
     VERBOSE.store(common.verbose, Ordering::Relaxed);
     bpf::route_libbpf_log();
     run::install_signal_handlers()?;
+    if let Some(path) = &common.btf {
+        env::use_btf_file(path)?;
+    }
     env::check()
 }
 

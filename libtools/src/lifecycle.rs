@@ -83,6 +83,20 @@ impl Spec {
     }
 }
 
+/// Open options that take the kernel's types for CO-RE from the BTF file
+/// at `path` (--btf). The path's string lives as long as the process, as
+/// the object does.
+fn btf_open_opts(path: &std::path::Path) -> Result<libbpf_rs::libbpf_sys::bpf_object_open_opts> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| anyhow!("a BTF path cannot hold a NUL byte"))?;
+    Ok(libbpf_rs::libbpf_sys::bpf_object_open_opts {
+        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_object_open_opts>() as _,
+        btf_custom_path: Box::leak(c.into_boxed_c_str()).as_ptr(),
+        ..Default::default()
+    })
+}
+
 /// A loaded skeleton, its hook plan and (once attached) its links. Derefs
 /// to the skeleton, so `tool.maps.hists` reads as it would on the skeleton.
 pub struct Loaded<S> {
@@ -104,12 +118,14 @@ pub fn load<B: SkelBuilder<'static>>(
     let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
     // The open-files limit can be reached here already (libbpf opens the
     // kernel's BTF), with fds inherited from the parent: say so, as load does.
-    let mut open = builder
-        .open(storage)
-        .map_err(|e| match env::fd_limit_problem() {
-            Some(limit) => anyhow!("cannot open the BPF object: {limit}"),
-            None => anyhow::Error::from(e).context("cannot open the BPF object"),
-        })?;
+    let opened = match env::btf_file() {
+        Some(path) => builder.open_opts(btf_open_opts(path)?, storage),
+        None => builder.open(storage),
+    };
+    let mut open = opened.map_err(|e| match env::fd_limit_problem() {
+        Some(limit) => anyhow!("cannot open the BPF object: {limit}"),
+        None => anyhow::Error::from(e).context("cannot open the BPF object"),
+    })?;
     configure(&mut open)?;
     let obj = open.open_object_mut();
     if let Some(bytes) = spec.ring_size {

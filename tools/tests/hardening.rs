@@ -20,7 +20,7 @@ const BPFTK: &str = env!("CARGO_BIN_EXE_bpftk");
 /// Every tool's name, and the arguments it needs to run at all. The stack
 /// tools follow only this test process: system-wide, their report at exit
 /// takes a debug build many seconds to symbolize.
-fn every_tool() -> Vec<(String, Vec<&'static str>)> {
+pub fn every_tool() -> Vec<(String, Vec<&'static str>)> {
     let me: &'static str = Box::leak(std::process::id().to_string().into_boxed_str());
     let out = Command::new(BPFTK).arg("list").output().unwrap();
     assert!(out.status.success());

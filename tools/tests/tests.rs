@@ -17,6 +17,8 @@ mod bindsnoop;
 mod biolatency;
 // Block I/O requests of a loop device, one line each.
 mod biosnoop;
+// --btf: the kernel's types from a file where /sys/kernel/btf is hidden.
+mod btf_file;
 // Block I/O latency by the stack that started it, of a loop device.
 mod biostacks;
 // Block I/O by process, top-like, of a loop device.

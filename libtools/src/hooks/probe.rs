@@ -22,6 +22,12 @@ pub trait Kernel {
     fn can_fentry(&self, func: &str) -> bool;
     fn has_kprobe(&self, func: &str) -> bool;
     fn has_uprobe(&self, binary: &str) -> bool;
+    /// Whether the kernel's own BTF is there: tp_btf and fentry programs
+    /// name their targets by its type ids (a --btf file cannot stand in).
+    fn has_kernel_btf(&self) -> bool {
+        true
+    }
+
     /// What keeps some kinds of hook from being offered at all (tracefs
     /// missing or unreadable), to name when no alternative is left.
     fn limitation(&self) -> Option<String> {
@@ -56,8 +62,9 @@ pub trait Kernel {
     fn offers(&self, t: &Target) -> bool {
         match t {
             Target::Tracepoint { category, name } => self.has_tracepoint(category, name),
-            Target::TpBtf(n) | Target::RawTp(n) => self.has_btf_tracepoint(n),
-            Target::Fentry { func, .. } => self.can_fentry(func),
+            Target::TpBtf(n) => self.has_kernel_btf() && self.has_btf_tracepoint(n),
+            Target::RawTp(n) => self.has_btf_tracepoint(n),
+            Target::Fentry { func, .. } => self.has_kernel_btf() && self.can_fentry(func),
             Target::Kprobe { func, .. } => self.has_kprobe(func),
             Target::Uprobe { binary, .. } => self.has_uprobe(binary),
         }
@@ -70,21 +77,32 @@ fn kprobes_built_in() -> bool {
         || env::tracefs().is_some_and(|t| Path::new(t).join("kprobe_events").exists())
 }
 
+/// The id of type `name` of `kind` in `btf`, a live BTF owned by the caller.
+fn find_by_name(btf: *mut libbpf_sys::btf, name: &str, kind: u32) -> Option<u32> {
+    let name = CString::new(name).ok()?;
+    // SAFETY: the caller keeps btf live; name is NUL-terminated.
+    let id = unsafe { libbpf_sys::btf__find_by_name_kind(btf, name.as_ptr(), kind) };
+    (id > 0).then_some(id as u32)
+}
+
 /// Probes the running kernel, each fact once.
 #[derive(Default)]
 pub struct LiveKernel {
-    btf: RefCell<Option<VmlinuxBtf>>,
+    btf: RefCell<Option<OwnedBtf>>,
+    /// The --btf file's types, when one was given.
+    file_btf: RefCell<Option<OwnedBtf>>,
     kprobe_funcs: RefCell<Option<std::collections::HashSet<String>>>,
     fentry: RefCell<HashMap<String, bool>>,
     /// By program type and helper id: each probe loads a program.
     helpers: RefCell<HashMap<(libbpf_sys::bpf_prog_type, libbpf_sys::bpf_func_id), bool>>,
 }
 
-struct VmlinuxBtf(*mut libbpf_sys::btf);
+struct OwnedBtf(*mut libbpf_sys::btf);
 
-impl Drop for VmlinuxBtf {
+impl Drop for OwnedBtf {
     fn drop(&mut self) {
-        // SAFETY: self.0 came from btf__load_vmlinux_btf and is freed once, here.
+        // SAFETY: self.0 came from btf__load_vmlinux_btf or btf__parse and is
+        // freed once, here.
         unsafe { libbpf_sys::btf__free(self.0) }
     }
 }
@@ -99,17 +117,33 @@ impl LiveKernel {
             if p.is_null() || (p as isize) < 0 && (p as isize) > -4096 {
                 return None;
             }
-            *btf = Some(VmlinuxBtf(p));
+            *btf = Some(OwnedBtf(p));
+        }
+        btf.as_ref().map(|b| b.0)
+    }
+
+    /// The kernel's types: the --btf file when one was given, else the
+    /// kernel's own BTF.
+    fn types(&self) -> Option<*mut libbpf_sys::btf> {
+        let Some(path) = env::btf_file() else {
+            return self.vmlinux();
+        };
+        let mut btf = self.file_btf.borrow_mut();
+        if btf.is_none() {
+            use std::os::unix::ffi::OsStrExt;
+            let path = CString::new(path.as_os_str().as_bytes()).ok()?;
+            // SAFETY: path is NUL-terminated; the result is checked before use.
+            let p = unsafe { libbpf_sys::btf__parse(path.as_ptr(), std::ptr::null_mut()) };
+            if p.is_null() || (p as isize) < 0 && (p as isize) > -4096 {
+                return None;
+            }
+            *btf = Some(OwnedBtf(p));
         }
         btf.as_ref().map(|b| b.0)
     }
 
     fn btf_id(&self, name: &str, kind: u32) -> Option<u32> {
-        let btf = self.vmlinux()?;
-        let name = CString::new(name).ok()?;
-        // SAFETY: the BTF is live (owned by self.btf) and name is NUL-terminated.
-        let id = unsafe { libbpf_sys::btf__find_by_name_kind(btf, name.as_ptr(), kind) };
-        (id > 0).then_some(id as u32)
+        find_by_name(self.vmlinux()?, name, kind)
     }
 
     /// Function `func` in a loaded module's BTF (md_flush_request in
@@ -229,8 +263,18 @@ impl Kernel for LiveKernel {
     }
 
     fn has_btf_tracepoint(&self, name: &str) -> bool {
-        self.btf_id(&format!("btf_trace_{name}"), libbpf_sys::BTF_KIND_TYPEDEF)
+        self.types().is_some_and(|btf| {
+            find_by_name(
+                btf,
+                &format!("btf_trace_{name}"),
+                libbpf_sys::BTF_KIND_TYPEDEF,
+            )
             .is_some()
+        })
+    }
+
+    fn has_kernel_btf(&self) -> bool {
+        self.vmlinux().is_some()
     }
 
     fn can_fentry(&self, func: &str) -> bool {
@@ -292,6 +336,7 @@ impl Kernel for LiveKernel {
 
     fn why_not(&self, t: &Target) -> Option<&'static str> {
         Some(match t {
+            Target::TpBtf(_) | Target::Fentry { .. } if !self.has_kernel_btf() => "no kernel BTF",
             Target::Fentry { func, .. } if self.has_function(func) => "fentry refused",
             Target::Fentry { .. } => "no such function",
             Target::Kprobe { .. } if !kprobes_built_in() => "no kprobes",
