@@ -248,9 +248,29 @@ fn every_man_page_renders_without_warnings() {
     std::fs::remove_dir_all(&share).unwrap();
 }
 
+/// dpkg on a scratch root with an empty database: the packages'
+/// dependencies are the machine's, so they are not checked there.
+fn dpkg(root: &Path, args: &[&str]) -> String {
+    let st = Command::new("dpkg")
+        .arg(format!("--root={}", root.display()))
+        .args(["--force-depends", "--force-not-root"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "dpkg {args:?}: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    String::from_utf8_lossy(&st.stdout).into_owned()
+}
+
+/// The package beside Debian's libbpf-tools: both install, lintian finds
+/// nothing, bpftk's commands are bpf-<tool> (and the plain names under
+/// /usr/lib/bpftk/bin), and purging bpftk leaves libbpf-tools whole.
 #[test]
-fn debian_package_installs_and_runs() {
-    let out = script("deb", &[("DEB_COMPRESS", "none")]).unwrap();
+fn debian_package_installs_beside_libbpf_tools_and_purges() {
+    let out = script("deb", &[("DEB_COMPRESS", "gzip")]).unwrap();
     let deb = out.lines().last().unwrap().to_string();
     assert!(deb.ends_with(".deb"), "{out}");
     let field = |f: &str| {
@@ -262,9 +282,28 @@ fn debian_package_installs_and_runs() {
     };
     assert_eq!(field("Package"), "bpftk");
     assert!(field("Depends").contains("libelf1"), "{}", field("Depends"));
+    assert_eq!(field("Conflicts"), "");
 
-    // A scratch root with an empty dpkg database: the package's own
-    // dependencies are the machine's, so they are not checked there.
+    let lint = Command::new("lintian")
+        .args(["--fail-on", "error,warning", &deb])
+        .output()
+        .unwrap();
+    let tags = String::from_utf8_lossy(&lint.stdout);
+    assert!(
+        lint.status.success() && tags.trim().is_empty(),
+        "lintian:\n{tags}"
+    );
+
+    let peers = Command::new(repo().join("scripts/fetch-peers"))
+        .output()
+        .unwrap();
+    assert!(
+        peers.status.success(),
+        "{}",
+        String::from_utf8_lossy(&peers.stderr)
+    );
+    let peer_deb = repo().join("target/peers/libbpf-tools.deb");
+
     let root = unique_path("dpkg-root");
     let admin = root.join("var/lib/dpkg");
     for d in ["info", "updates", "triggers"] {
@@ -273,23 +312,58 @@ fn debian_package_installs_and_runs() {
     for f in ["status", "available"] {
         std::fs::write(admin.join(f), b"").unwrap();
     }
-    let st = Command::new("dpkg")
-        .arg(format!("--root={}", root.display()))
-        .args(["--force-depends", "--force-not-root", "-i", &deb])
+    dpkg(&root, &["-i", peer_deb.to_str().unwrap()]);
+    dpkg(&root, &["-i", &deb]);
+    let usr = root.join("usr");
+    assert_eq!(
+        dpkg(&root, &["-S", "/usr/sbin/opensnoop"]).trim(),
+        "libbpf-tools: /usr/sbin/opensnoop"
+    );
+    let version = Command::new(usr.join("sbin/bpf-opensnoop"))
+        .arg("--version")
         .output()
         .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let usr = root.join("usr");
-    assert!(usr.join("share/man/man8/opensnoop.8.gz").is_file());
+    let version = String::from_utf8_lossy(&version.stdout);
+    assert!(version.starts_with("opensnoop 0.1.0 ("), "{version}");
+    assert!(usr.join("share/man/man8/bpf-opensnoop.8.gz").is_file());
     assert!(usr
-        .join("share/bash-completion/completions/opensnoop")
+        .join("share/bash-completion/completions/bpf-opensnoop")
         .is_file());
-    assert!(usr.join("share/doc/bpftk/copyright").is_file());
+    for f in ["copyright", "changelog.gz"] {
+        assert!(usr.join("share/doc/bpftk").join(f).is_file(), "{f}");
+    }
     assert!(!usr.join("share/bpftk").exists());
-    assert_traces_opens(&usr.join("sbin/opensnoop"));
+    assert_traces_opens(&usr.join("sbin/bpf-opensnoop"));
+    assert_traces_opens(&usr.join("lib/bpftk/bin/opensnoop"));
+
+    dpkg(&root, &["--purge", "bpftk"]);
+    for gone in [
+        "sbin/bpftk",
+        "sbin/bpf-opensnoop",
+        "lib/bpftk",
+        "share/doc/bpftk",
+    ] {
+        assert!(!usr.join(gone).exists(), "{gone} is left after the purge");
+    }
+    assert!(usr.join("sbin/opensnoop").is_file());
+    assert!(dpkg(&root, &["-l", "libbpf-tools"]).contains("ii  libbpf-tools"));
     std::fs::remove_dir_all(&root).unwrap();
+
+    // APP_PREFIX= (plain names in /usr/sbin; the same .deb path, so here
+    // and not in a test of its own): the package says it conflicts with
+    // libbpf-tools, so apt refuses with that reason instead of failing on
+    // the first file both own.
+    let out = script("deb", &[("DEB_COMPRESS", "gzip"), ("APP_PREFIX", "")]).unwrap();
+    let deb = out.lines().last().unwrap().to_string();
+    let o = Command::new("dpkg-deb")
+        .args(["-f", &deb, "Conflicts"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "libbpf-tools");
+    let list = Command::new("dpkg-deb")
+        .args(["-c", &deb])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("./usr/sbin/opensnoop -> bpftk"));
+    std::fs::remove_file(&deb).unwrap();
 }
