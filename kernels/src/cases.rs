@@ -95,6 +95,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         | "f2fsslower" | "fusedist" | "fuseslower" | "nfsdist" | "nfsslower" | "xfsdist"
         | "xfsslower" | "zfsdist" | "zfsslower" => return None,
         "funclatency" => case(&["vfs_read"], file_reads, Histogram),
+        "gethostlatency" => case(&[], lookup_localhost, Needle),
         "hardirqs" => case(&[], disk_reads, TableRowAfter("HARDIRQ")),
         "killsnoop" | "sigsnoop" => case(&[], kill_child, Needle),
         "mdflush" => case(&[], md_flush, Needle),
@@ -552,6 +553,14 @@ fn tcp_syn_retransmit() -> Result<String> {
         std::mem::forget(first);
     }
     Ok(p.to_string())
+}
+
+/// getaddrinfo("localhost") in libc, from this process (the std resolver
+/// calls libc's); traced whether or not the guest's /etc/hosts has it.
+fn lookup_localhost() -> Result<String> {
+    use std::net::ToSocketAddrs;
+    let _ = ("localhost", 80).to_socket_addrs();
+    Ok("localhost".into())
 }
 
 fn bash_line() -> Result<String> {

@@ -37,6 +37,8 @@ mod execsnoop;
 mod exitsnoop;
 // The latency histogram of a function in a helper program (uprobes).
 mod funclatency;
+// Host name lookups of a helper program (uprobes in libc), with their hosts.
+mod gethostlatency;
 // File reads and writes by thread, top-like, of a file dd reads.
 mod filelife;
 mod filetop;
