@@ -80,6 +80,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "capable" => case(&[], renice, Needle),
         "cpudist" => case(&[], sleeps, Histogram),
         "execsnoop" => case(&[], exec_token, Needle),
+        "drsnoop" => case(&[], reclaim_in_cgroup, Needle),
         "exitsnoop" => case(&[], exit_3, Needle),
         "filelife" => case(&[], short_lived_files, EveryNeedle),
         "filetop" => case(&["-C", "1"], file_reads_by_comm, Needle),
@@ -577,4 +578,30 @@ fn oom_in_cgroup() -> Result<String> {
     std::fs::write(format!("{cg}/memory.max"), "33554432").context("memory.max")?;
     let pid = helper(&["hog", cg, "256"])?;
     Ok(pid.to_string())
+}
+
+/// A child in a cgroup of 4 MiB reads the 16 MiB disk through the page
+/// cache: it must reclaim what it read before to go on (direct reclaim).
+fn reclaim_in_cgroup() -> Result<String> {
+    let cg = "/sys/fs/cgroup/bpftk-reclaim";
+    let _ = std::fs::write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    let _ = std::fs::create_dir(cg);
+    std::fs::write(format!("{cg}/memory.max"), "4194304").context("memory.max")?;
+    let pid = helper(&["read-in", cg])?;
+    Ok(pid.to_string())
+}
+
+/// The guest helper `read-in CGROUP`: join the cgroup, then read the whole
+/// disk from a cold page cache.
+pub fn read_disk_in(cgroup: &str) -> Result<()> {
+    std::fs::write(
+        format!("{cgroup}/cgroup.procs"),
+        std::process::id().to_string(),
+    )
+    .context("cgroup.procs")?;
+    let mut f = std::fs::File::open(disk()).with_context(disk)?;
+    fadvise(&f, libc::POSIX_FADV_DONTNEED)?;
+    let mut buf = vec![0u8; 64 << 10];
+    while f.read(&mut buf)? > 0 {}
+    Ok(())
 }

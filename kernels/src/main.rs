@@ -70,6 +70,7 @@ fn dispatch(a: &[&str]) -> Result<()> {
             Ok(())
         }
         ["hog", cgroup, mb] => hog(cgroup, mb.parse()?),
+        ["read-in", cgroup] => cases::read_disk_in(cgroup),
         ["bash-line", line] => bash_line(line),
         _ => {
             eprintln!("usage: bpftk-guest run BPFTK [TOOL...] | exit CODE | matrix DIR...");

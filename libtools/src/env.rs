@@ -44,6 +44,35 @@ pub fn meminfo_kib<const N: usize>(names: [&str; N]) -> Result<[u64; N]> {
     Ok(values)
 }
 
+/// The size of a memory page in bytes (4096 on x86_64).
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf reads a constant of the C library; no memory is passed.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 {
+        n as u64
+    } else {
+        4096
+    }
+}
+
+/// The address of the kernel symbol `name` (a variable, say) in
+/// /proc/kallsyms; None where it is not listed, as data symbols are not in
+/// a kernel built without CONFIG_KALLSYMS_ALL, or where addresses are
+/// hidden (kptr_restrict: all zeros).
+pub fn kernel_symbol(name: &str) -> Option<u64> {
+    let text = fs::read_to_string("/proc/kallsyms").ok()?;
+    symbol_in(&text, name)
+}
+
+fn symbol_in(kallsyms: &str, name: &str) -> Option<u64> {
+    kallsyms.lines().find_map(|l| {
+        let mut f = l.split_whitespace();
+        let (addr, _kind, sym) = (f.next()?, f.next()?, f.next()?);
+        let addr = u64::from_str_radix(addr, 16).ok()?;
+        (sym == name && addr != 0).then_some(addr)
+    })
+}
+
 /// Raise the soft limit on open files to the hard one: each program, map
 /// and link is a descriptor, and a tool with many hooks needs more than the
 /// usual soft limit allows on some systems.
@@ -215,6 +244,20 @@ mod tests {
         assert!(c > 0 && b < c * 1000, "{b} {c}");
         let e = meminfo_kib(["NoSuchField"]).unwrap_err().to_string();
         assert_eq!(e, "/proc/meminfo has no NoSuchField line");
+    }
+
+    #[test]
+    fn kernel_symbols_by_exact_name() {
+        let k = "ffffffff82a0b040 D vm_zone_stat\nffffffff815d7a80 t fold_vm_zone_numa_events\n\
+                 0000000000000000 D hidden\nffffffffc0a01000 t nfs_read\t[nfs]\n";
+        assert_eq!(symbol_in(k, "vm_zone_stat"), Some(0xffff_ffff_82a0_b040));
+        assert_eq!(symbol_in(k, "vm_zone"), None);
+        assert_eq!(
+            symbol_in(k, "hidden"),
+            None,
+            "kptr_restrict hides addresses as 0"
+        );
+        assert_eq!(symbol_in(k, "nfs_read"), Some(0xffff_ffff_c0a0_1000));
     }
 
     #[test]

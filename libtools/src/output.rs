@@ -104,6 +104,15 @@ pub enum Value<'a> {
     Addr(std::net::IpAddr),
 }
 
+/// libbpf-tools' line above a table: `Tracing WHAT for N secs.` with a
+/// duration, else `Tracing WHAT... Hit Ctrl-C to end.`
+pub fn tracing_line(what: &str, duration: Option<std::time::Duration>) -> String {
+    match duration {
+        Some(d) => format!("Tracing {what} for {} secs.\n", d.as_secs()),
+        None => format!("Tracing {what}... Hit Ctrl-C to end.\n"),
+    }
+}
+
 /// The wall-clock time for a `Value::Time` cell.
 pub fn now() -> DateTime<Local> {
     Local::now()

@@ -4,7 +4,7 @@
 use clap::Parser;
 use libtools::args::PidArg;
 use libtools::fs::{self, FsArg};
-use libtools::output::escaped;
+use libtools::output::{self, escaped};
 use libtools::{lifecycle, AttachPoint, Column, Columns, Common, DurationArg, Output, Result, Spec, Value};
 
 libtools::skel!("fsslower");
@@ -146,8 +146,7 @@ pub fn run(args: Args) -> Result<()> {
         .stdout(json);
     if !json {
         let over = if min_ms > 0 { format!(" slower than {min_ms} ms") } else { String::new() };
-        let secs = duration.map_or("... Hit Ctrl-C to end.".into(), |d| format!(" for {} secs.", d.as_secs()));
-        out.text(&format!("Tracing {} operations{over}{secs}\n", fs.name));
+        out.text(&output::tracing_line(&format!("{} operations{over}", fs.name), duration));
     }
     tool.trace(&out, &format!("{} operations", fs.name), duration, |data| {
         let e: fs_event = libtools::decode(data);

@@ -193,6 +193,7 @@ tools! {
     cachestat: "page cache hits, misses, dirties and hit ratio, with buffer and cache sizes, per interval";
     capable: "security capability checks with their verdicts (and stacks with -K/-U)";
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
+    drsnoop: "direct reclaim: tasks that reclaimed memory themselves, with latency and pages freed";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";
     exitsnoop: "process and thread exits with exit code or signal, age and parent";
     ext4dist = fsdist::{run, Args, DOC} for "ext4": "ext4 operation latency as histograms per operation (fsdist -t ext4)";

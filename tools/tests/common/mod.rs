@@ -530,6 +530,60 @@ impl Drop for TestCgroup {
     }
 }
 
+/// A memory cgroup limited to `limit` bytes, with no swap, where the
+/// memory controller is (cgroup v1's /sys/fs/cgroup/memory, or v2's root),
+/// removed on drop: what a child inside it does to memory puts nothing
+/// outside it at risk.
+pub struct MemCgroup(pub PathBuf);
+
+impl MemCgroup {
+    pub fn new(tag: &str, limit: u64) -> MemCgroup {
+        let name = unique_path(tag).file_name().unwrap().to_owned();
+        let v1 = PathBuf::from("/sys/fs/cgroup/memory");
+        if v1.join("memory.limit_in_bytes").exists() {
+            let dir = v1.join(name);
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("memory.limit_in_bytes"), limit.to_string()).unwrap();
+            // Where swap is accounted, forbid it too.
+            let _ = std::fs::write(dir.join("memory.memsw.limit_in_bytes"), limit.to_string());
+            return MemCgroup(dir);
+        }
+        let root = PathBuf::from("/sys/fs/cgroup");
+        let _ = std::fs::write(root.join("cgroup.subtree_control"), "+memory");
+        let dir = root.join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("memory.max"), limit.to_string()).unwrap();
+        let _ = std::fs::write(dir.join("memory.swap.max"), "0");
+        MemCgroup(dir)
+    }
+
+    /// Start `program args...` inside: a shell moves itself in, then execs
+    /// the program (same pid).
+    pub fn spawn(&self, program: &str, args: &[&str]) -> Child {
+        let procs = self.0.join("cgroup.procs");
+        let script = format!("echo $$ > '{}' && exec \"$@\"", procs.display());
+        Command::new("sh")
+            .args(["-c", &script, "sh", program])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+}
+
+impl Drop for MemCgroup {
+    fn drop(&mut self) {
+        // An exited child may take a moment to leave the cgroup.
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.0).is_ok() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// Build the C test helper tools/tests/helpers/NAME.c with the system's C
 /// compiler (frame pointers and symbols kept, for stack walking), once per
 /// test binary; `stripped` gives a copy without symbols.
