@@ -1,7 +1,7 @@
-# packaging/common.sh: what packaging scripts share (scripts/deb sources
-# it; an RPM script would too): the version, the maintainer, the changelog entries, and the staged
-# install (commands named $APP_PREFIX<tool>, plain names under
-# /usr/lib/bpftk/bin).
+# packaging/common.sh: what packaging scripts share (scripts/deb sources it;
+# an RPM script would too): the version, the maintainer, the changelog
+# entries, and the staged install (commands named $APP_PREFIX<tool>, plain
+# names under /usr/lib/bpftk/bin).
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
