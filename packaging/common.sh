@@ -1,5 +1,5 @@
-# packaging/common.sh: what packaging scripts share (scripts/deb sources it;
-# an RPM script would too): the version, the maintainer, the changelog
+# packaging/common.sh: what the packaging scripts share (scripts/deb and
+# scripts/rpm source it): the version, the maintainer, the changelog
 # entries, and the staged install (commands named $APP_PREFIX<tool>, plain
 # names under /usr/lib/bpftk/bin).
 

@@ -1,8 +1,9 @@
 //! Packaging end to end: scripts/install and scripts/uninstall into a
 //! scratch DESTDIR, the man pages as man(1) renders them, and the Debian
-//! package from scripts/deb installed into a scratch root, each running a
-//! real tool from where it was installed. The scripts take this build's
-//! binaries (BPFTK_BIN_DIR) rather than building a release.
+//! package from scripts/deb and the RPM from scripts/rpm installed into
+//! scratch roots, each running a real tool from where it was installed.
+//! The scripts take this build's binaries (BPFTK_BIN_DIR) rather than
+//! building a release.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -248,21 +249,23 @@ fn every_man_page_renders_without_warnings() {
     std::fs::remove_dir_all(&share).unwrap();
 }
 
-/// dpkg on a scratch root with an empty database: the packages'
-/// dependencies are the machine's, so they are not checked there.
-fn dpkg(root: &Path, args: &[&str]) -> String {
-    let st = Command::new("dpkg")
-        .arg(format!("--root={}", root.display()))
-        .args(["--force-depends", "--force-not-root"])
-        .args(args)
-        .output()
-        .unwrap();
+/// `cmd ARGS...`, which must succeed: its standard output.
+fn output_of(cmd: &str, args: &[&str]) -> String {
+    let st = Command::new(cmd).args(args).output().unwrap();
     assert!(
         st.status.success(),
-        "dpkg {args:?}: {}",
+        "{cmd} {args:?}: {}",
         String::from_utf8_lossy(&st.stderr)
     );
     String::from_utf8_lossy(&st.stdout).into_owned()
+}
+
+/// dpkg on a scratch root with an empty database: the packages'
+/// dependencies are the machine's, so they are not checked there.
+fn dpkg(root: &Path, args: &[&str]) -> String {
+    let root = format!("--root={}", root.display());
+    let pre = [root.as_str(), "--force-depends", "--force-not-root"];
+    output_of("dpkg", &[&pre[..], args].concat())
 }
 
 /// The package beside Debian's libbpf-tools: both install, lintian finds
@@ -366,4 +369,73 @@ fn debian_package_installs_beside_libbpf_tools_and_purges() {
         .unwrap();
     assert!(String::from_utf8_lossy(&list.stdout).contains("./usr/sbin/opensnoop -> bpftk"));
     std::fs::remove_file(&deb).unwrap();
+}
+
+/// rpm on a scratch root with its own database; the package's library
+/// dependencies are the machine's (Debian's), so they are not checked.
+fn rpm(root: &Path, args: &[&str]) -> String {
+    let root = format!("--root={}", root.display());
+    let pre = [root.as_str(), "--dbpath", "/var/lib/rpm"];
+    output_of("rpm", &[&pre[..], args].concat())
+}
+
+/// The RPM: the .deb's layout with Fedora's bpf- names, so it conflicts
+/// with Fedora's libbpf-tools by name; a man page per command, rpmlint
+/// clean under packaging/rpmlint.toml, the changelog from CHANGELOG.md; it
+/// installs into a scratch root, traces from there and erases cleanly.
+#[test]
+fn rpm_package_lints_installs_and_erases() {
+    let out = script("rpm", &[]).unwrap();
+    let pkg = out.lines().last().unwrap().to_string();
+    assert!(pkg.ends_with(".x86_64.rpm"), "{out}");
+    let query = |args: &[&str]| output_of("rpm", &[&["-qp"], args, &[pkg.as_str()]].concat());
+    assert_eq!(
+        query(&["--queryformat", "%{NAME} %{VERSION} %{LICENSE}"]),
+        "bpftk 0.1.0 MIT"
+    );
+    assert_eq!(query(&["--conflicts"]).trim(), "libbpf-tools");
+    assert!(query(&["--requires"]).contains("libelf.so.1()(64bit)"));
+    assert!(query(&["--changelog"]).contains("- 0.1.0-1\n- "));
+    let files = query(&["-l"]);
+    let files: Vec<&str> = files.lines().collect();
+    for t in tools() {
+        for f in [
+            format!("/usr/sbin/bpf-{t}"),
+            format!("/usr/lib/bpftk/bin/{t}"),
+            format!("/usr/share/man/man8/bpf-{t}.8.gz"),
+            format!("/usr/share/bash-completion/completions/bpf-{t}"),
+        ] {
+            assert!(files.contains(&f.as_str()), "{f} is not in the package");
+        }
+    }
+    assert!(files.contains(&"/usr/share/licenses/bpftk/LICENSE"));
+
+    let lint = Command::new("rpmlint")
+        .arg("-c")
+        .arg(repo().join("packaging/rpmlint.toml"))
+        .arg(&pkg)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&lint.stdout);
+    assert!(
+        lint.status.success() && report.contains(" 0 errors, 0 warnings"),
+        "rpmlint:\n{report}"
+    );
+
+    let root = unique_path("rpm-root");
+    rpm(&root, &["--initdb"]);
+    rpm(&root, &["-i", "--nodeps", &pkg]);
+    assert_eq!(rpm(&root, &["-qa"]).trim(), "bpftk-0.1.0-1.x86_64");
+    let usr = root.join("usr");
+    let version = Command::new(usr.join("sbin/bpf-opensnoop"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&version.stdout);
+    assert!(version.starts_with("opensnoop 0.1.0 ("), "{version}");
+    assert_traces_opens(&usr.join("lib/bpftk/bin/opensnoop"));
+    rpm(&root, &["-e", "bpftk"]);
+    assert_eq!(files_under(&usr), Vec::<String>::new(), "left after rpm -e");
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_file(&pkg).unwrap();
 }
