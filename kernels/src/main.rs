@@ -118,27 +118,14 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
         let started = Instant::now();
         kmsg.trouble(); // what came before this tool is not its doing
         for r in tool_results(bpftk, tool, &case, &mut kmsg) {
-            let known = cases::KNOWN
-                .iter()
-                .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
-            let detail = match known {
-                Some(k) if r.status.excusable() => {
-                    format!("known: {}", k.why)
-                }
-                _ => r.detail.replace(['\t', '\n'], " "),
-            };
-            println!(
-                "MATRIX\t{tool}\t{}\t{}\t{}\t{detail}",
-                r.kind,
-                if r.default { "*" } else { "" },
-                r.status.name()
-            );
+            print_result(tool, &release, &r);
         }
         eprintln!(
             "guest: {tool} took {:.1} s",
             started.elapsed().as_secs_f64()
         );
     }
+    btf_file_pass(bpftk, &tools, &skip, &release, &mut kmsg)?;
     // The harness must be able to fail: a kprobe (and an fentry) on a
     // function that does not exist, forced past hook selection, cannot
     // attach; the host expects these rows to show it.
@@ -158,6 +145,82 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
     println!("GUEST done");
     Ok(())
 }
+
+/// One MATRIX line; a failure the case list (KNOWN) explains says so.
+fn print_result(tool: &str, release: &str, r: &Result1) {
+    let known = cases::KNOWN
+        .iter()
+        .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
+    let detail = match known {
+        Some(k) if r.status.excusable() => format!("known: {}", k.why),
+        _ => r.detail.replace(['\t', '\n'], " "),
+    };
+    println!(
+        "MATRIX\t{tool}\t{}\t{}\t{}\t{detail}",
+        r.kind,
+        if r.default { "*" } else { "" },
+        r.status.name()
+    );
+}
+
+/// The `--btf` kind: the kernel's BTF copied to a file and
+/// /sys/kernel/btf hidden under an empty tmpfs, as on a kernel built
+/// without it; every tool then runs with BPFTK_BTF and its own choice of
+/// hook (tp_btf and fentry are left out, so it takes another) and must
+/// still see its event.
+fn btf_file_pass(
+    bpftk: &str,
+    tools: &[String],
+    skip: &str,
+    release: &str,
+    kmsg: &mut Kmsg,
+) -> Result<()> {
+    let copy = "/tmp/vmlinux.btf";
+    let btf = std::fs::read("/sys/kernel/btf/vmlinux").context("/sys/kernel/btf/vmlinux")?;
+    std::fs::write(copy, btf)?;
+    let hidden = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "bpftk-no-btf", "/sys/kernel/btf"])
+        .status()?;
+    if !hidden.success() {
+        bail!("cannot hide /sys/kernel/btf under a tmpfs");
+    }
+    // Rust 2021: set_var is safe; this runner is single-threaded here.
+    std::env::set_var("BPFTK_BTF", copy);
+    for tool in tools {
+        let Some(case) = cases::for_tool(tool) else {
+            continue;
+        };
+        if skip.split(',').any(|s| s == tool) {
+            continue;
+        }
+        kmsg.trouble();
+        // The kinds it picks without the kernel's BTF, for the cell's name.
+        let (_, chosen, _) = probe(bpftk, tool, &case);
+        let chosen: Vec<&str> = chosen.iter().map(String::as_str).collect();
+        let (status, detail) = attempt_twice(bpftk, tool, &case, None, kmsg);
+        let r = Result1 {
+            kind: match chosen.is_empty() {
+                true => BTF_FILE_KIND.into(),
+                false => format!("{BTF_FILE_KIND} {}", chosen.join("+")),
+            },
+            default: false,
+            status,
+            detail,
+        };
+        print_result(tool, release, &r);
+    }
+    std::env::remove_var("BPFTK_BTF");
+    let shown = std::process::Command::new("umount")
+        .arg("/sys/kernel/btf")
+        .status()?;
+    if !shown.success() {
+        bail!("cannot unmount the tmpfs over /sys/kernel/btf");
+    }
+    Ok(())
+}
+
+/// The matrix's name for a run with the kernel's BTF from a file.
+const BTF_FILE_KIND: &str = "--btf";
 
 /// What the tool offers here (`BPFTK_LIST_HOOKS`): (kind, offered by this
 /// kernel) for every alternative, and the kinds it picks by itself.
