@@ -43,6 +43,19 @@ fn loopback_traffic() {
     assert_eq!(reader.join().unwrap(), 1 << 20);
 }
 
+/// Loopback traffic from threads pinned to `cpu`: the NET_RX softirqs it
+/// raises run there (a CPU left idle may see no softirq in a second).
+fn loopback_traffic_on(cpu: usize) {
+    std::thread::spawn(move || {
+        let mut set = nix::sched::CpuSet::new();
+        set.set(cpu).unwrap();
+        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
+        loopback_traffic();
+    })
+    .join()
+    .unwrap();
+}
+
 /// The interrupt action names the kernel lists in /proc/interrupts.
 fn irq_names() -> Vec<String> {
     std::fs::read_to_string("/proc/interrupts")
@@ -320,10 +333,12 @@ fn softirqs_cpu_and_cgroup() {
     for cpu in online_cpus() {
         let c = cpu.to_string();
         for flag in ["-c", "--cpu"] {
-            let f = run(SOFTIRQS, &[flag, &c, "1", "1"], &[]);
+            let t = Tracer::start(SOFTIRQS, &[flag, &c, "2", "1"]);
+            loopback_traffic_on(cpu as usize);
+            let f = t.finish();
             f.assert_success();
             let (_, rows) = table(&f.stdout, "SOFTIRQ");
-            Printf::new("%-16s %11llu").find(rows, &[is("timer"), Cell::Num]);
+            Printf::new("%-16s %11llu").find(rows, &[is("net_rx"), Cell::Num]);
         }
     }
     let cg = TestCgroup::new("softirqs");
