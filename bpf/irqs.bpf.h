@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
-/* What hardirqs and softirqs share: the handler's start time per CPU (a
- * handler does not nest within another on its CPU) and the accounting. */
+/* What hardirqs, softirqs and softirqslower share: the handler's start time
+ * per CPU (a handler does not nest within another on its CPU) and the
+ * accounting. */
 #ifndef __IRQS_BPF_H
 #define __IRQS_BPF_H
 
@@ -31,15 +32,26 @@ static __always_inline void irq_enter(void)
 		*ts = irq_wanted() ? bpf_ktime_get_ns() : 0;
 }
 
+/* The time since irq_enter() on this CPU into *delta, clearing it; false
+ * when that entry was not seen (before the tool attached) or not wanted. */
+static __always_inline bool irq_elapsed(__u64 *delta)
+{
+	__u64 *ts = percpu_slot(&irq_start);
+
+	if (!ts || !*ts)
+		return false;
+	*delta = bpf_ktime_get_ns() - *ts;
+	*ts = 0;
+	return true;
+}
+
 /* Account the handler that started at irq_enter() into `info`. */
 static __always_inline void irq_account(struct irqs_info *info)
 {
-	__u64 *ts = percpu_slot(&irq_start), delta;
+	__u64 delta;
 
-	if (!ts || !*ts || !info)
+	if (!info || !irq_elapsed(&delta))
 		return;
-	delta = bpf_ktime_get_ns() - *ts;
-	*ts = 0;
 	__sync_fetch_and_add(&info->count, 1);
 	__sync_fetch_and_add(&info->total_ns, delta);
 	/* Racy across CPUs sharing a key: a longer time can at worst be lost
@@ -54,15 +66,17 @@ static __always_inline void irq_account(struct irqs_info *info)
  * and raw_tp (raw_entry, raw_exit) on the tracepoints `entry` and `exit`,
  * whose arguments are the rest; the exit programs return `exit_call`. */
 #define IRQ_PROGRAMS(entry, exit, exit_call, ...)				\
-	IRQ_PROGRAM_PAIR(tp_btf, tp_btf, entry, exit, exit_call, __VA_ARGS__)	\
-	IRQ_PROGRAM_PAIR(raw_tp, raw, entry, exit, exit_call, __VA_ARGS__)
-#define IRQ_PROGRAM_PAIR(kind, prefix, entry, exit, exit_call, ...)		\
+	IRQ_PROGRAMS_ENTRY(entry, exit, (irq_enter(), 0), exit_call, __VA_ARGS__)
+/* The same with entry programs that return `entry_call` (softirqslower's,
+ * which measures the wait since the raise, then calls irq_enter()). */
+#define IRQ_PROGRAMS_ENTRY(entry, exit, entry_call, exit_call, ...)		\
+	IRQ_PROGRAM_PAIR(tp_btf, tp_btf, entry, exit, entry_call, exit_call,	\
+			 __VA_ARGS__)						\
+	IRQ_PROGRAM_PAIR(raw_tp, raw, entry, exit, entry_call, exit_call,	\
+			 __VA_ARGS__)
+#define IRQ_PROGRAM_PAIR(kind, prefix, entry, exit, entry_call, exit_call, ...)	\
 	SEC(#kind "/" #entry)							\
-	int BPF_PROG(prefix##_entry, __VA_ARGS__)				\
-	{									\
-		irq_enter();							\
-		return 0;							\
-	}									\
+	int BPF_PROG(prefix##_entry, __VA_ARGS__) { return entry_call; }	\
 	SEC(#kind "/" #exit)							\
 	int BPF_PROG(prefix##_exit, __VA_ARGS__) { return exit_call; }
 

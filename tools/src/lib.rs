@@ -225,6 +225,7 @@ tools! {
     runqslower: "tasks that waited in the run queue longer than a threshold";
     sigsnoop: "signals sent by kill(2), tkill(2), tgkill(2) and the kernel, with results";
     softirqs = irqs::{softirqs_run, SoftArgs, SOFTIRQS_DOC}: "soft interrupt handler time and counts by vector, totals or histograms";
+    softirqslower: "soft interrupts slower than a threshold: the wait from raise to handler, or the handler's run";
     solisten: "listen(2) calls of IPv4 and IPv6 sockets: backlog, protocol, address, port";
     stackcount: "stacks leading to a tracepoint, user function or kernel function, by count";
     statsnoop: "statfs(2), stat(2), lstat(2), fstat(2), fstatat(2) and statx(2) calls with their results";

@@ -82,6 +82,8 @@ mod runqlen;
 mod runqslower;
 // sigsnoop and killsnoop: signals sent, by whom, to whom, and the result.
 mod sigsnoop;
+// Softirqs slower than a threshold: loopback UDP's net_rx in its sender's context.
+mod softirqslower;
 // listen(2) calls with their backlog, protocol, port and address.
 mod solisten;
 // Call counts by stack of a kernel function called a known number of times.

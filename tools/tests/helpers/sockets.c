@@ -6,6 +6,8 @@
  *   listen ADDR PORT BACKLOG    a TCP socket bound to ADDR:PORT, listening
  *   connect ADDR PORT LPORT     TCP connect from LPORT (0: any), blocking
  *   connectnb ADDR PORT LPORT   the same, non-blocking (the SYN is sent)
+ *   udp ADDR COUNT              COUNT datagrams sent over loopback to a UDP
+ *                               socket bound to ADDR, and each read back
  *   sleep MS
  * Loopback addresses only (127.0.0.1, ::1). */
 #include <arpa/inet.h>
@@ -89,6 +91,22 @@ int main(int argc, char **argv)
 				fcntl(fd, F_SETFL, O_NONBLOCK);
 			result(op, connect(fd, (struct sockaddr *)&ss, len));
 			i += 4;
+		} else if (!strcmp(op, "udp") && i + 2 < argc) {
+			char buf[64] = "bpftk";
+			int n = atoi(argv[i + 2]), ok = 0;
+
+			len = sockaddr_of(argv[i + 1], 0, &ss);
+			fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+			if (bind(fd, (struct sockaddr *)&ss, len) ||
+			    getsockname(fd, (struct sockaddr *)&ss, &len))
+				ok = -1;
+			while (!ok && n-- > 0) {
+				if (sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, len) < 0 ||
+				    recv(fd, buf, sizeof(buf), 0) < 0)
+					ok = -1;
+			}
+			result(op, ok);
+			i += 3;
 		} else if (!strcmp(op, "sleep") && i + 1 < argc) {
 			usleep(atoi(argv[i + 1]) * 1000);
 			i += 2;
