@@ -109,6 +109,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "runqlat" | "runqlen" => case(&[], sleeps, Histogram),
         "runqslower" => case(&["0"], sleeps, AnyRow),
         "softirqs" => case(&[], sleeps, TableRowAfter("SOFTIRQ")),
+        "softirqslower" => case(&["0"], loopback_net_rx, Needle),
         "solisten" => case(&[], tcp_listen, Needle),
         "stackcount" => case(&["vfs_read"], file_reads_by_symbol, Needle),
         "statsnoop" => case(&[], stat_missing, Needle),
@@ -491,6 +492,18 @@ fn udp_bind() -> Result<String> {
     let p = port();
     let _s = UdpSocket::bind(("127.0.0.1", p))?;
     Ok(p.to_string())
+}
+
+/// UDP datagrams over loopback to a socket of our own: each is a NET_RX
+/// softirq, raised and run in this process.
+fn loopback_net_rx() -> Result<String> {
+    let s = UdpSocket::bind(("127.0.0.1", 0))?;
+    let mut buf = [0u8; 64];
+    for _ in 0..20 {
+        s.send_to(&buf, s.local_addr()?)?;
+        s.recv(&mut buf)?;
+    }
+    Ok("net_rx".into())
 }
 
 fn tcp_listen() -> Result<String> {
