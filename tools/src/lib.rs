@@ -235,6 +235,7 @@ tools! {
     tcpconnlat: "TCP connect latency, SYN sent to connection established, per connect";
     tcpdrop: "TCP packets the kernel dropped, with the drop reason and the kernel stack";
     tcplife: "TCP connections as they close: owner, addresses, bytes each way, duration";
+    tcppktlat: "TCP packet latency: received data's wait for the application to read it, per read";
     tcpretrans: "TCP retransmissions with addresses and state, or counted per flow";
     tcprtt: "TCP smoothed round-trip time as histograms, overall or per address";
     tcpstates: "TCP state changes with the time spent in the old state";

@@ -102,6 +102,8 @@ mod tcpconnlat;
 mod tcpdrop;
 // TCP sessions from open to close, with bytes and duration.
 mod tcplife;
+// Received TCP data's wait for the reader, per read.
+mod tcppktlat;
 // TCP retransmissions and tail loss probes.
 mod tcpretrans;
 // The TCP round-trip time histogram.
