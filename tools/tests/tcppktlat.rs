@@ -220,6 +220,25 @@ fn port_pid_and_minimum_filters_exclude() {
     }
 }
 
+/// Each kind of hook, forced, sees the same read: the tracepoint kind reads
+/// the recorded fields and keys by socket cookie, the others by socket.
+#[test]
+fn each_hook_kind_sees_the_read() {
+    for kind in ["tp_btf", "raw_tp", "tracepoint"] {
+        let r = Reader::new(V4);
+        let (pid, rport) = (r.pid(), r.rport());
+        let t = Tracer::start_env(BIN, &["-r", &rport.to_string()], &[("BPFTK_HOOK", kind)]);
+        let lport = r.serve();
+        let layout = layout(false, 15);
+        let row = cells(pid, V4, lport, rport);
+        t.expect(kind, |l| layout.matches(l, &row));
+        let f = t.stop();
+        f.assert_success();
+        let ms = latency_ms(layout.find(&f.stdout, &row));
+        assert!(ms >= SLEEP_MS as f64, "{kind}: {ms}");
+    }
+}
+
 #[test]
 fn every_alternative_passes_the_verifier() {
     assert_all_hooks_load(BIN, &[]);
