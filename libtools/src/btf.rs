@@ -48,6 +48,36 @@ pub fn tracepoint_args(name: &str) -> Option<usize> {
     Some(params.saturating_sub(1))
 }
 
+/// Whether argument `index` (from 0, after `void *__data`) of the raw
+/// tracepoint `name` is a pointer to `struct <strukt>`; None when the
+/// kernel's BTF does not have the tracepoint. For arguments that came and
+/// went over the releases (kmem_cache_alloc's cache since 6.1).
+pub fn tracepoint_arg_is_ptr_to(name: &str, index: usize, strukt: &str) -> Option<bool> {
+    use libbpf_rs::btf::types::{FuncProto, Typedef};
+    use libbpf_rs::btf::{BtfKind, BtfType, ReferencesType};
+    let btf = kernel_types()?;
+    let typedef = btf.type_by_name::<Typedef>(&format!("btf_trace_{name}"))?;
+    let proto = typedef
+        .referenced_type()
+        .skip_mods_and_typedefs()
+        .next_type()?;
+    let proto = FuncProto::try_from(proto).ok()?;
+    let Some(param) = proto.iter().nth(index + 1) else {
+        return Some(false);
+    };
+    let ty = btf
+        .type_by_id::<BtfType>(param.ty)?
+        .skip_mods_and_typedefs();
+    let pointee = match ty.kind() {
+        BtfKind::Ptr => ty.next_type().map(|t| t.skip_mods_and_typedefs()),
+        _ => None,
+    };
+    Some(
+        pointee
+            .is_some_and(|t| t.kind() == BtfKind::Struct && t.name().is_some_and(|n| n == strukt)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -56,6 +86,20 @@ mod tests {
         assert_eq!(super::tracepoint_args("sched_switch"), Some(4));
         assert_eq!(super::tracepoint_args("block_rq_issue"), Some(1));
         assert_eq!(super::tracepoint_args("no_such_tracepoint"), None);
+    }
+
+    #[test]
+    fn knows_what_an_argument_points_to() {
+        // sched_switch(bool preempt, struct task_struct *prev, ...).
+        let is = |i, s| super::tracepoint_arg_is_ptr_to("sched_switch", i, s);
+        assert_eq!(is(1, "task_struct"), Some(true));
+        assert_eq!(is(0, "task_struct"), Some(false));
+        assert_eq!(is(1, "kmem_cache"), Some(false));
+        assert_eq!(is(9, "task_struct"), Some(false));
+        assert_eq!(
+            super::tracepoint_arg_is_ptr_to("no_such_tracepoint", 0, "x"),
+            None
+        );
     }
 
     #[test]

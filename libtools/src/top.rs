@@ -25,7 +25,7 @@ pub struct TopArgs {
     #[arg(short = 'C', long = "noclear")]
     pub no_clear: bool,
     /// Maximum rows to print
-    #[arg(short, long, default_value_t = 20,
+    #[arg(short, long, alias = "maxrows", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub rows: u64,
 }

@@ -224,6 +224,7 @@ tools! {
     runqlen: "run queue length, sampled on every CPU, as a histogram or occupancy";
     runqslower: "tasks that waited in the run queue longer than a threshold";
     sigsnoop: "signals sent by kill(2), tkill(2), tgkill(2) and the kernel, with results";
+    slabratetop: "kernel slab (kmem cache) allocations by cache, top-like: allocations and bytes per interval";
     softirqs = irqs::{softirqs_run, SoftArgs, SOFTIRQS_DOC}: "soft interrupt handler time and counts by vector, totals or histograms";
     softirqslower: "soft interrupts slower than a threshold: the wait from raise to handler, or the handler's run";
     solisten: "listen(2) calls of IPv4 and IPv6 sockets: backlog, protocol, address, port";

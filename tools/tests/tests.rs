@@ -82,6 +82,8 @@ mod runqlen;
 mod runqslower;
 // sigsnoop and killsnoop: signals sent, by whom, to whom, and the result.
 mod sigsnoop;
+// Allocations from the filp cache by a child opening a file, top-like, by cache.
+mod slabratetop;
 // Softirqs slower than a threshold: loopback UDP's net_rx in its sender's context.
 mod softirqslower;
 // listen(2) calls with their backlog, protocol, port and address.
