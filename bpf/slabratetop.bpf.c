@@ -3,8 +3,8 @@
  * user space drains every interval.
  * Hook alternatives, in order of preference:
  *   tp_btf  kmem_cache_alloc(call_site, ptr, s, ...), where its third argument
- *           is the cache (user space checks the kernel's BTF): so on 6.1 and
- *           later; older kernels' tracepoint passed sizes only
+ *           is the cache (user space checks the kernel's BTF): on 6.1 and
+ *           later at least; older kernels' tracepoint passed sizes only
  *   raw_tp  the same tracepoint
  *   fentry  kmem_cache_alloc_noprof (its name since 6.10, "mm/slab: enable
  *           slab allocation tagging for kmalloc and friends"), else

@@ -108,6 +108,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "readahead" => case(&[], cold_disk_read, Histogram),
         "runqlat" | "runqlen" => case(&[], sleeps, Histogram),
         "runqslower" => case(&["0"], sleeps, AnyRow),
+        "slabratetop" => case(&["-C", "1"], path_lookups_by_cache, Needle),
         "softirqs" => case(&[], sleeps, TableRowAfter("SOFTIRQ")),
         "softirqslower" => case(&["0"], loopback_net_rx, Needle),
         "solisten" => case(&[], tcp_listen, Needle),
@@ -420,6 +421,15 @@ fn file_reads_by_comm() -> Result<String> {
 fn file_reads_by_symbol() -> Result<String> {
     file_reads()?;
     Ok("vfs_read".into())
+}
+
+/// Opens of /dev/null, each a path name from names_cache (a cache of its
+/// own everywhere: its usercopy region keeps it from being merged).
+fn path_lookups_by_cache() -> Result<String> {
+    for _ in 0..1000 {
+        std::fs::File::open("/dev/null")?;
+    }
+    Ok("names_cache".into())
 }
 
 fn disk_reads() -> Result<String> {

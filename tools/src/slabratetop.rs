@@ -35,7 +35,7 @@ reads and clears the map every interval. -p filters in the kernel, at the same c
 The map holds 10240 caches; allocations beyond that are counted as lost and reported at exit.",
     see_also: &["cachestat", "drsnoop", "oomkill"],
     upstream: &[
-        "The kmem:kmem_cache_alloc tracepoint (tp_btf, else raw_tp) is preferred to libbpf-tools' kprobe on kmem_cache_alloc (kmem_cache_alloc_noprof since 6.10): it also counts kmem_cache_alloc_lru() and kmem_cache_alloc_node() (dentries and inodes among them), which upstream misses, and works without kprobes. Allocations that failed are not counted. Where the tracepoint does not pass the cache (kernels before 6.1, checked in the kernel's BTF), fentry or a kprobe on the function is used, and counts as upstream does.",
+        "The kmem:kmem_cache_alloc tracepoint (tp_btf, else raw_tp) is preferred to libbpf-tools' kprobe on kmem_cache_alloc (kmem_cache_alloc_noprof since 6.10): it also counts kmem_cache_alloc_lru() and kmem_cache_alloc_node() (dentries and inodes among them), which upstream misses, and works without kprobes. Allocations that failed are not counted. Where the tracepoint does not pass the cache (older kernels: its third argument is checked in the kernel's BTF, not the version), fentry or a kprobe on the function is used, and counts as upstream does.",
         "Caches of the same name are summed into one line, as bcc's slabratetop does; libbpf-tools prints one line per cache (several alike on kernels before 5.9, with a cache per memory cgroup).",
         "-s also takes the column names: cache (name), allocs (count) and bytes (size). -r has no upper limit (libbpf-tools cuts it to 10240, the map's size). bcc's --maxrows is -r's long alias. --json is an addition.",
         "The rows are preceded by bcc's \"Tracing... Output every N secs.\" line (on stderr with --json).",
@@ -82,7 +82,7 @@ fn hooks() -> Vec<AttachPoint> {
 }
 
 /// [`hooks`] without the tracepoint where it does not pass the cache
-/// (`struct kmem_cache *s`, its third argument since 6.1).
+/// (`struct kmem_cache *s`, its third argument on 6.1 and later at least).
 fn hooks_here() -> Vec<AttachPoint> {
     let mut points = hooks();
     if libtools::btf::tracepoint_arg_is_ptr_to(TRACEPOINT, 2, "kmem_cache") != Some(true) {
