@@ -23,6 +23,7 @@
 #define NR_unlinkat 263
 #define NR_renameat 264
 #define NR_renameat2 316
+#define NR_futex 202
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_open -1
 #define NR_stat -1
@@ -39,6 +40,7 @@
 #define NR_unlinkat 35
 #define NR_renameat 38
 #define NR_renameat2 276
+#define NR_futex 98
 #else
 #error "bpftk: syscall numbers for this architecture are missing"
 #endif

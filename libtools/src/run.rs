@@ -123,10 +123,21 @@ pub struct Interval {
 /// The summary loop: wait an interval (or until SIGINT/SIGTERM), `print`,
 /// and go on until COUNT summaries, a signal, or `print` returning false
 /// (the reader has gone). A signal mid-interval still prints that interval.
-pub fn summaries(iv: &Interval, mut print: impl FnMut() -> Result<bool>) -> Result<()> {
+pub fn summaries(iv: &Interval, print: impl FnMut() -> Result<bool>) -> Result<()> {
+    summaries_waiting(iv, sleep, print)
+}
+
+/// [`summaries`] with the tool's own wait for an interval (None: until a
+/// stop signal), for stack tools that note new processes' memory maps
+/// while they wait ([`crate::stacks::StackResolver::trace`]).
+pub fn summaries_waiting(
+    iv: &Interval,
+    mut wait: impl FnMut(Option<Duration>),
+    mut print: impl FnMut() -> Result<bool>,
+) -> Result<()> {
     let mut left = iv.count;
     loop {
-        sleep(iv.interval.map(Duration::from_secs));
+        wait(iv.interval.map(Duration::from_secs));
         if !print()? || stopping() {
             return Ok(());
         }

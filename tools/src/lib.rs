@@ -208,6 +208,7 @@ tools! {
     funclatency: "a kernel or user function's latency as a histogram";
     fusedist = fsdist::{run, Args, DOC} for "fuse": "fuse operation latency as histograms per operation (fsdist -t fuse)";
     fuseslower = fsslower::{run, Args, DOC} for "fuse": "fuse reads, writes, opens and fsyncs slower than a threshold (fsslower -t fuse)";
+    futexctn: "futex contention: how long threads waited in FUTEX_WAIT, as histograms per lock and user stack";
     gethostlatency: "latency of host name lookups (getaddrinfo, gethostbyname) with the host";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time, counts and maxima by name (and CPU), totals or histograms";
     killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2), tkill(2) and tgkill(2) calls with signal, target and result (sigsnoop -k)";

@@ -23,7 +23,7 @@ pub use args::{Delimited, FormatArgs, ReportArgs, ShownStacks, StackFormat, Stac
 pub use forms::{Form, Sample, StackParts, Wakeup};
 pub use map::{stack_addrs, stack_lost};
 pub use pprof::{Frames, LabelValue, Measure, Pprof, PprofSample};
-pub use report::{describe_target, warn_lost_samples, Counted, StackReport};
+pub use report::{describe_target, warn_lost, warn_lost_samples, Counted, StackReport};
 pub use resolver::StackResolver;
 
 /// Placeholders, as bcc prints them.

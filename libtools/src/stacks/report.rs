@@ -158,7 +158,9 @@ fn print_report(
     lost
 }
 
-fn warn_lost(lost: u64) {
+/// bcc's warning, after a report, for the `lost` stacks the stack map had
+/// no room for.
+pub fn warn_lost(lost: u64) {
     if lost > 0 {
         eprintln!(
             "WARNING: {lost} stack traces could not be displayed. Consider increasing --stack-storage-size."
