@@ -45,11 +45,11 @@ waits beyond are counted as lost at exit, stacks that do not fit the stack map \
 (--stack-storage-size) show as [Missed User Stack], with a warning.",
     see_also: &["offcputime", "wakeuptime", "stackcount", "runqlat"],
     upstream: &[
-        "A line Tracing futex contention... Hit Ctrl-C to end. is printed once attached (on stderr with --json); upstream prints nothing until the first summary.",
-        "Histograms are sorted by process, thread, lock and stack; upstream prints them in the hash map's order.",
-        "min is the shortest wait; upstream's minimum is replaced by any later wait once it is 0 (a wait under a millisecond with -m), and it updates min and max with one compare-and-swap that can lose a race. Here each thread's histogram has one writer, so both are exact; with -s two threads of a process ending waits at the same instant can still lose one update (5.10 has no compare-and-swap).",
-        "[Missed User Stack] is printed in the stack's place on standard output; upstream prints it on standard error. -v is libbpf's log and the chosen hooks; upstream's -v also shows each frame's address, symbol offset and file.",
-        "--stack-storage-size defaults to 16384, as in bpftk's other stack tools; upstream's to 1024. Buckets go up to 2^31 (the last takes longer waits) where upstream's go to 2^35. --json is an addition.",
+        "A line Tracing futex contention... Hit Ctrl-C to end. is printed once every program is attached (on stderr with --json); upstream prints nothing before its first summary: added, as every bpftk tool says when it is ready.",
+        "Histograms are printed sorted by process, thread, lock and stack; upstream prints them in its hash map's order: changed, so that a process's locks come together and two runs compare.",
+        "min is the shortest wait; upstream's is replaced by the next wait whenever it is 0 (a wait under a millisecond with -m), and it sets min and max with one compare-and-swap that can lose a race: changed, a fix. Each thread's histogram has one writer, so both are exact; with -s two threads of a process ending waits on one lock at the same instant can still lose one update (plain stores: 5.10 has no compare-and-swap).",
+        "[Missed User Stack] is printed in the stack's place, on standard output; upstream prints it on standard error: changed, it belongs to that histogram. -v is bpftk's (libbpf's log and the chosen hooks); upstream's -v also shows each frame's address, offset and file: kept as bpftk's.",
+        "--stack-storage-size defaults to 16384 as in bpftk's other stack tools, upstream's to 1024; the last bucket is 2^31 and up, upstream's 2^35: kept, bpftk's shared stack map and histograms. --json is an addition.",
     ],
     hooks: crate::Hooks::Declared { object: "futexctn", points: hooks },
 };

@@ -39,6 +39,8 @@ mod execsnoop;
 mod exitsnoop;
 // The latency histogram of a function in a helper program (uprobes).
 mod funclatency;
+// Futex waits of a helper thread woken after 40 ms, by lock and user stack.
+mod futexctn;
 // Host name lookups of a helper program (uprobes in libc), with their hosts.
 mod gethostlatency;
 // File reads and writes by thread, top-like, of a file dd reads.
