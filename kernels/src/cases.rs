@@ -96,6 +96,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         | "f2fsslower" | "fusedist" | "fuseslower" | "nfsdist" | "nfsslower" | "xfsdist"
         | "xfsslower" | "zfsdist" | "zfsslower" => return None,
         "funclatency" => case(&["vfs_read"], file_reads, Histogram),
+        "futexctn" => case(&[], futex_waits, Needle),
         "gethostlatency" => case(&[], lookup_localhost, Needle),
         "hardirqs" => case(&[], disk_reads, TableRowAfter("HARDIRQ")),
         "killsnoop" | "sigsnoop" => case(&[], kill_child, Needle),
@@ -387,6 +388,51 @@ fn sleeps_by_comm() -> Result<String> {
 fn spin_by_comm() -> Result<String> {
     helper(&["spin", "0.8"])?;
     Ok("bpftk-guest".into())
+}
+
+/// Five FUTEX_WAITs of this thread on a word of its own, each ended by a
+/// second thread 20 ms later: the word's address is the lock futexctn shows.
+fn futex_waits() -> Result<String> {
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Arc;
+    let word = Arc::new(AtomicU32::new(0));
+    let addr = Arc::as_ptr(&word) as *const u32;
+    let waker = {
+        let word = word.clone();
+        std::thread::spawn(move || {
+            for round in 1..=5 {
+                std::thread::sleep(Duration::from_millis(20));
+                word.store(round, Ordering::SeqCst);
+                // SAFETY: the word is alive (the Arc) and 4-byte aligned.
+                unsafe {
+                    libc::syscall(
+                        libc::SYS_futex,
+                        Arc::as_ptr(&word),
+                        libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+                        1,
+                    )
+                };
+            }
+        })
+    };
+    for round in 1..=5u32 {
+        while word.load(Ordering::SeqCst) < round {
+            // SAFETY: as above; no timeout (a null timespec).
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    addr,
+                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                    round - 1,
+                    std::ptr::null::<libc::timespec>(),
+                )
+            };
+        }
+    }
+    waker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the waker thread panicked"))?;
+    Ok(format!("lock {:#x} contended", addr as usize))
 }
 
 fn getppids() -> Result<String> {
