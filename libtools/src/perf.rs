@@ -1,6 +1,7 @@
-//! Sampling: one software CPU-clock perf event per online CPU, at a
-//! frequency or every so many nanoseconds of CPU clock, each running a BPF
-//! `perf_event` program (runqlen, profile).
+//! Sampling: one perf event per online CPU, the software CPU clock (at a
+//! frequency or every so many nanoseconds of it) or a hardware counter
+//! (every so many of its events), each running a BPF `perf_event` program
+//! (runqlen, profile, llcstat).
 
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 
@@ -58,13 +59,61 @@ impl std::fmt::Display for Rate {
     }
 }
 
-/// Open a CPU-clock sampling event on `cpu` at `rate`.
-fn open_cpu_clock(cpu: u32, rate: Rate) -> std::io::Result<OwnedFd> {
+/// What a sampling event counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The software CPU clock (PERF_COUNT_SW_CPU_CLOCK): nanoseconds on CPU.
+    CpuClock,
+    /// Last-level cache references (PERF_COUNT_HW_CACHE_REFERENCES).
+    CacheReferences,
+    /// Last-level cache misses (PERF_COUNT_HW_CACHE_MISSES).
+    CacheMisses,
+}
+
+impl Event {
+    fn type_config(self) -> (u32, u32) {
+        match self {
+            Event::CpuClock => (
+                libbpf_sys::PERF_TYPE_SOFTWARE,
+                libbpf_sys::PERF_COUNT_SW_CPU_CLOCK,
+            ),
+            Event::CacheReferences => (
+                libbpf_sys::PERF_TYPE_HARDWARE,
+                libbpf_sys::PERF_COUNT_HW_CACHE_REFERENCES,
+            ),
+            Event::CacheMisses => (
+                libbpf_sys::PERF_TYPE_HARDWARE,
+                libbpf_sys::PERF_COUNT_HW_CACHE_MISSES,
+            ),
+        }
+    }
+
+    /// What error lines call it.
+    fn label(self) -> &'static str {
+        match self {
+            Event::CpuClock => "CPU-clock",
+            _ => self.name(),
+        }
+    }
+
+    /// The kernel's name for it, for error lines.
+    fn name(self) -> &'static str {
+        match self {
+            Event::CpuClock => "PERF_COUNT_SW_CPU_CLOCK",
+            Event::CacheReferences => "PERF_COUNT_HW_CACHE_REFERENCES",
+            Event::CacheMisses => "PERF_COUNT_HW_CACHE_MISSES",
+        }
+    }
+}
+
+/// Open a sampling event of `event` on `cpu` at `rate`.
+fn open_event(event: Event, cpu: u32, rate: Rate) -> std::io::Result<OwnedFd> {
+    let (type_, config) = event.type_config();
     // SAFETY: an all-zero perf_event_attr is its documented default.
     let mut attr: libbpf_sys::perf_event_attr = unsafe { std::mem::zeroed() };
-    attr.type_ = libbpf_sys::PERF_TYPE_SOFTWARE;
+    attr.type_ = type_;
     attr.size = std::mem::size_of::<libbpf_sys::perf_event_attr>() as u32;
-    attr.config = libbpf_sys::PERF_COUNT_SW_CPU_CLOCK as u64;
+    attr.config = config as u64;
     match rate {
         Rate::Hertz(freq) => {
             attr.__bindgen_anon_1.sample_freq = freq;
@@ -90,9 +139,27 @@ fn open_cpu_clock(cpu: u32, rate: Rate) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Run `prog` at `rate` on every online CPU, or on `only` one; the links
-/// stop it when dropped.
+/// Whether this machine counts `event`: a trial open on the first online
+/// CPU (hardware counters are missing on most virtual machines).
+pub fn available(event: Event) -> bool {
+    let first = online_cpus().ok().and_then(|c| c.first().copied());
+    first.is_some_and(|cpu| open_event(event, cpu, Rate::Every(u64::MAX >> 1)).is_ok())
+}
+
+/// Run `prog` at `rate` of the CPU clock on every online CPU, or on `only`
+/// one; the links stop it when dropped.
 pub fn attach_sampling(prog: &ProgramMut, rate: Rate, only: Option<u32>) -> Result<Vec<Link>> {
+    attach_event(prog, Event::CpuClock, rate, only)
+}
+
+/// [`attach_sampling`] for any event: a hardware counter the machine lacks
+/// (most virtual machines have no PMU) is one line that says so.
+pub fn attach_event(
+    prog: &ProgramMut,
+    event: Event,
+    rate: Rate,
+    only: Option<u32>,
+) -> Result<Vec<Link>> {
     match rate {
         Rate::Hertz(0) => bail!("invalid frequency 0: must be at least 1 Hz"),
         Rate::Every(0) => bail!("invalid sample period 0: must be at least 1 event"),
@@ -105,13 +172,26 @@ pub fn attach_sampling(prog: &ProgramMut, rate: Rate, only: Option<u32>) -> Resu
     };
     let mut links = Vec::new();
     for cpu in cpus {
-        let fd = match open_cpu_clock(cpu, rate) {
+        let fd = match open_event(event, cpu, rate) {
             Ok(fd) => fd,
             // A CPU that went offline since we read the list.
             Err(e) if e.raw_os_error() == Some(libc::ENODEV) => continue,
+            Err(e)
+                if event != Event::CpuClock
+                    && matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EOPNOTSUPP)) =>
+            {
+                bail!(
+                    "this machine has no hardware counter for {} (perf_event_open on CPU {cpu}: {e}): \
+                     a virtual machine without a virtual PMU, or a CPU the kernel's perf driver does not know",
+                    event.name()
+                )
+            }
             Err(e) => {
                 return Err(e).with_context(|| {
-                    format!("cannot open a CPU-clock perf event on CPU {cpu} at {rate}")
+                    format!(
+                        "cannot open a {} perf event on CPU {cpu} at {rate}",
+                        event.label()
+                    )
                 })
             }
         };

@@ -212,6 +212,7 @@ tools! {
     gethostlatency: "latency of host name lookups (getaddrinfo, gethostbyname) with the host";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time, counts and maxima by name (and CPU), totals or histograms";
     killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2), tkill(2) and tgkill(2) calls with signal, target and result (sigsnoop -k)";
+    llcstat: "last-level cache references, misses and hit ratio by process and CPU, from hardware counters";
     mdflush: "flush requests to md (software RAID) devices, with the process that asked";
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
     nfsdist = fsdist::{run, Args, DOC} for "nfs": "nfs operation latency as histograms per operation (fsdist -t nfs)";

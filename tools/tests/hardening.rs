@@ -55,6 +55,11 @@ pub fn every_tool() -> Vec<(String, Vec<&'static str>)> {
 fn runs_here(tool: &str) -> bool {
     match tool {
         "mdflush" => block_driver_loaded("md"),
+        // Hardware cache counters: most virtual machines have none.
+        "llcstat" => {
+            use libtools::perf::{available, Event};
+            available(Event::CacheMisses) && available(Event::CacheReferences)
+        }
         _ => true,
     }
 }

@@ -59,6 +59,8 @@ mod hardening;
 mod install;
 // hardirqs and softirqs: interrupt time by interrupt.
 mod irqs;
+// llcstat: hardware cache counters of a cache-heavy thread, or one error line without them.
+mod llcstat;
 // mdflush: every hook through the verifier, and its one line where md is missing.
 mod mdflush;
 // --metrics: running counters served to promtool and a real Prometheus.
