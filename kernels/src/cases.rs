@@ -130,6 +130,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         }
         "tcpdrop" => case(&[], tcp_refused, Needle),
         "tcppktlat" => case(&[], tcp_transfer, Needle),
+        "tcpsynbl" => case(&[], tcp_transfer, Histogram),
         "tcpretrans" => slow(case(&[], tcp_syn_retransmit, Needle), 3000),
         "tcprtt" => case(&[], tcp_transfer, Histogram),
         "tcptop" => slow(case(&["-C", "1"], tcp_transfer, Needle), 1500),

@@ -242,6 +242,7 @@ tools! {
     tcpretrans: "TCP retransmissions with addresses and state, or counted per flow";
     tcprtt: "TCP smoothed round-trip time as histograms, overall or per address";
     tcpstates: "TCP state changes with the time spent in the old state";
+    tcpsynbl: "TCP listeners' accept queue (SYN backlog) length as handshakes complete, histograms by backlog limit";
     tcptop: "the busiest TCP connections, top-like: KB received and sent per interval";
     tcptracer: "TCP connects, accepts and closes with their addresses and ports";
     threadsnoop: "threads created with pthread_create(3), with their start functions";

@@ -116,6 +116,8 @@ mod tcpretrans;
 mod tcprtt;
 // TCP state changes, with the time spent in each state.
 mod tcpstates;
+// Accept queue lengths of a listener nobody accepts from, by its backlog limit.
+mod tcpsynbl;
 // TCP throughput by connection, per interval.
 mod tcptop;
 // TCP connect, accept and close events.

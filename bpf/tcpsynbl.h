@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
+#ifndef __TCPSYNBL_H
+#define __TCPSYNBL_H
+
+#include "hist.h"
+
+/* The histograms' key: the listener's backlog limit (listen(2)'s backlog,
+ * capped at net.core.somaxconn). */
+struct synbl_key {
+	__u64 backlog_max;
+};
+
+#endif /* __TCPSYNBL_H */
