@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
 /* tcpsynbl: the accept queue (SYN backlog) of TCP listeners as each
  * completed handshake is queued, as log2 histograms by backlog limit.
- * Hooks: fentry or kprobe tcp_v4_syn_recv_sock and tcp_v6_syn_recv_sock
- * (upstream's: the queue before the new connection, seen full too); else
+ * Hooks: kprobes on tcp_v4_syn_recv_sock and tcp_v6_syn_recv_sock
+ * (upstream's, but for fentry: the queue before the new connection, seen
+ * full too); else
  * the sock:sk_data_ready tracepoint (tp_btf, raw_tp, tracepoint), which a
  * listener fires once the connection is queued: the queue then holds it,
  * so one less is counted, and a handshake dropped on a full queue never
@@ -15,6 +16,9 @@
 #define MAX_ENTRIES 1024
 #define TCP_LISTEN 10
 #define IPPROTO_TCP 6
+
+/* -P: a histogram per listening port. */
+const volatile bool targ_per_port = false;
 
 BPFTK_HASH(hists, struct synbl_key, struct hist, MAX_ENTRIES);
 
@@ -31,6 +35,8 @@ static __always_inline int record(struct sock *sk, bool queued)
 	if (!family_allowed(BPF_CORE_READ(sk, __sk_common.skc_family)))
 		return 0;
 	key.backlog_max = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	if (targ_per_port)
+		key.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 	if (queued && backlog)
 		backlog--;
@@ -53,10 +59,8 @@ static __always_inline int syn_recv_v4(struct sock *sk)
 	return record(sk, false);
 }
 
-BPFTK_FENTRY_KPROBE(tcp_v4_syn_recv_sock, fentry_v4_syn_recv, kprobe_v4_syn_recv,
-		    syn_recv_v4(sk), struct sock *sk)
-BPFTK_FENTRY_KPROBE(tcp_v6_syn_recv_sock, fentry_v6_syn_recv, kprobe_v6_syn_recv,
-		    record(sk, false), struct sock *sk)
+BPFTK_KPROBE(tcp_v4_syn_recv_sock, kprobe_v4_syn_recv, syn_recv_v4(sk), struct sock *sk)
+BPFTK_KPROBE(tcp_v6_syn_recv_sock, kprobe_v6_syn_recv, record(sk, false), struct sock *sk)
 
 /* sk_data_ready fires for any socket's new data: keep TCP listeners. */
 static __always_inline int data_ready(struct sock *sk)

@@ -5,9 +5,11 @@
 #include "hist.h"
 
 /* The histograms' key: the listener's backlog limit (listen(2)'s backlog,
- * capped at net.core.somaxconn). */
+ * capped at net.core.somaxconn), and with -P its port. */
 struct synbl_key {
 	__u64 backlog_max;
+	__u16 lport;
+	__u16 pad[3];
 };
 
 #endif /* __TCPSYNBL_H */

@@ -48,12 +48,24 @@ pub struct Known {
     pub why: &'static str,
 }
 
-pub const KNOWN: &[Known] = &[Known {
-    tool: "llcstat",
-    kind: "perf_event",
-    kernel: "",
-    why: "qemu's TCG emulates no PMU: the guest has no hardware cache counters, and llcstat says so in one line",
-}];
+/// qemu's TCG emulates no PMU: the guests have no hardware cache counters.
+const NO_PMU: &str =
+    "qemu's TCG emulates no PMU: the guest has no hardware cache counters, and llcstat says so in one line";
+
+pub const KNOWN: &[Known] = &[
+    Known {
+        tool: "llcstat",
+        kind: "perf_event",
+        kernel: "",
+        why: NO_PMU,
+    },
+    Known {
+        tool: "llcstat",
+        kind: "--btf",
+        kernel: "",
+        why: NO_PMU,
+    },
+];
 
 fn case(args: &[&str], trigger: fn() -> Result<String>, seen: Seen) -> Case {
     Case {
@@ -110,6 +122,10 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "llcstat" => slow(case(&["2"], spin_by_comm, Needle), 2500),
         "mdflush" => case(&[], md_flush, Needle),
         "mountsnoop" => case(&[], mount_tmpfs, Needle),
+        "numamove" => slow(
+            case(&["1"], numa_misplaced_pages, Counted("NUMA_migrations")),
+            1500,
+        ),
         "offcputime" | "wakeuptime" => case(&[], sleeps_by_comm, Needle),
         "oomkill" => slow(case(&[], oom_in_cgroup, Needle), 2000),
         "opensnoop" => case(&["-F"], open_relative_file, Needle),
@@ -392,6 +408,65 @@ fn sleeps() -> Result<String> {
 fn sleeps_by_comm() -> Result<String> {
     helper(&["sleep", "0.3"])?;
     Ok("bpftk-guest".into())
+}
+
+/// NUMA balancing on, made eager, for a helper that fills memory on node 0
+/// and then touches it from node 1's CPU: its pages are misplaced, and the
+/// hinting faults migrate them.
+fn numa_misplaced_pages() -> Result<String> {
+    let knobs = [
+        ("/sys/kernel/debug/sched/numa_balancing/scan_delay_ms", "0"),
+        (
+            "/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+            "100",
+        ),
+    ];
+    for (knob, value) in knobs {
+        // Older kernels keep them under /proc/sys/kernel: the defaults
+        // (a second) are slower but still fit the helper's time.
+        let _ = std::fs::write(knob, value);
+    }
+    std::fs::write("/proc/sys/kernel/numa_balancing", "1").context("turn NUMA balancing on")?;
+    let ran = helper(&["numa-touch", "6"]);
+    std::fs::write("/proc/sys/kernel/numa_balancing", "0")?;
+    ran?;
+    Ok(String::new())
+}
+
+/// `numa-touch SECS`: 32 MiB written on CPU 0 (node 0), then written again
+/// and again from CPU 1 (node 1) for SECS.
+pub fn numa_touch(secs: Duration) -> Result<()> {
+    fn pin(cpu: usize) -> Result<()> {
+        // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET and
+        // sched_setaffinity(2) only touch it.
+        let rc = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+        };
+        check(rc == 0, &format!("sched_setaffinity to CPU {cpu}"))
+    }
+    check(
+        std::path::Path::new("/sys/devices/system/node/node1").exists(),
+        "a second NUMA node (qemu -numa)",
+    )?;
+    pin(0)?;
+    let mut buf = vec![0u8; 32 << 20];
+    let touch = |buf: &mut [u8], round: u8| {
+        for i in (0..buf.len()).step_by(4096) {
+            buf[i] = round;
+        }
+    };
+    touch(&mut buf, 1);
+    pin(1)?;
+    let end = std::time::Instant::now() + secs;
+    let mut round = 2u8;
+    while std::time::Instant::now() < end {
+        touch(&mut buf, round);
+        round = round.wrapping_add(1);
+        std::hint::black_box(&buf);
+    }
+    Ok(())
 }
 
 fn spin_by_comm() -> Result<String> {

@@ -59,6 +59,7 @@ fn dispatch(a: &[&str]) -> Result<()> {
             std::hint::black_box(x);
             Ok(())
         }
+        ["numa-touch", secs] => cases::numa_touch(Duration::from_secs_f64(secs.parse()?)),
         ["renice"] => {
             // Raising priority needs CAP_SYS_NICE: the kernel checks it.
             // SAFETY: setpriority(2) touches no memory.

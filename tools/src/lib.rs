@@ -217,6 +217,7 @@ tools! {
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
     nfsdist = fsdist::{run, Args, DOC} for "nfs": "nfs operation latency as histograms per operation (fsdist -t nfs)";
     nfsslower = fsslower::{run, Args, DOC} for "nfs": "nfs reads, writes, opens and fsyncs slower than a threshold (fsslower -t nfs)";
+    numamove: "migrations of pages NUMA balancing found on the wrong node, and their time, every interval";
     offcputime: "time threads spend blocked (off CPU), summed by stack; folded for flame graphs";
     oomkill: "OOM killer victims, who triggered the kill, and memory figures";
     opensnoop: "open(2), openat(2) and openat2(2) calls with their results";

@@ -100,6 +100,32 @@ fn json_by_the_listeners_family() {
     assert!(section(&f.stdout, 41).is_empty(), "{:?}", f.stdout);
 }
 
+/// -P: two listeners of one limit, a histogram each under its port.
+#[test]
+fn per_port_histograms() {
+    let (a, b) = (listener("127.0.0.1:0", 59), listener("127.0.0.1:0", 59));
+    let t = Tracer::start(BIN, &["-P"]);
+    let _conns = (queue(&a, "127.0.0.1", 3), queue(&b, "127.0.0.1", 1));
+    let f = t.stop();
+    f.assert_success();
+    let port = |l: &TcpListener| l.local_addr().unwrap().port();
+    let heading = |l: &TcpListener| format!("port = {} backlog_max = 59", port(l));
+    let at = |l: &TcpListener| f.stdout.iter().position(|x| *x == heading(l));
+    let (Some(ia), Some(ib)) = (at(&a), at(&b)) else {
+        panic!("{:#?}", f.stdout);
+    };
+    assert_eq!(f.stdout[ia + 1..ia + 4], THREE_QUEUED, "{:#?}", f.stdout);
+    assert_eq!(
+        f.stdout[ib + 1..ib + 3],
+        [
+            THREE_QUEUED[0],
+            "         0 -> 1          : 1        |****************************************|"
+        ],
+        "{:#?}",
+        f.stdout
+    );
+}
+
 /// Each kind of hook, forced, counts the same three handshakes.
 #[test]
 fn each_hook_kind_sees_the_queue() {

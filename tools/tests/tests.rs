@@ -67,6 +67,8 @@ mod mdflush;
 mod metrics;
 // mount(2), umount(2) and the new mount API calls.
 mod mountsnoop;
+// NUMA page migrations per interval (the kernel matrix sees real ones).
+mod numamove;
 // Off-CPU time by stack of a blocked child.
 mod offcputime;
 // The OOM killer's victim in a small memory cgroup.
