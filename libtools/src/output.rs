@@ -113,8 +113,11 @@ pub fn tracing_line(what: &str, duration: Option<std::time::Duration>) -> String
     }
 }
 
+/// A wall-clock time, as `Value::Time` holds it.
+pub type Time = DateTime<Local>;
+
 /// The wall-clock time for a `Value::Time` cell.
-pub fn now() -> DateTime<Local> {
+pub fn now() -> Time {
     Local::now()
 }
 

@@ -17,6 +17,7 @@ use super::{MISSED_KERNEL, MISSED_USER, UNKNOWN};
 pub struct StackResolver {
     symbolizer: Symbolizer,
     kernel: HashMap<u64, String>,
+    kernel_syms: HashMap<u64, Option<(String, u64)>>,
     user: HashMap<(u32, u64), String>,
     maps: HashMap<u32, Vec<Vma>>,
 }
@@ -36,6 +37,7 @@ impl StackResolver {
                 .enable_inlined_fns(false)
                 .build(),
             kernel: HashMap::new(),
+            kernel_syms: HashMap::new(),
             user: HashMap::new(),
             maps: HashMap::new(),
         }
@@ -141,6 +143,36 @@ impl StackResolver {
             }
         }
         without_bpf(addrs.iter().map(|a| self.kernel[a].clone()).collect())
+    }
+
+    /// Kernel addresses as the symbols they fall in and their offsets into
+    /// them (None where kallsyms has no symbol), every one kept: for bcc's
+    /// `func+0x1f` frames, and for a static object's name where the offset
+    /// is 0 (klockstat's locks).
+    pub fn kernel_symbols(&mut self, addrs: &[u64]) -> Vec<Option<(String, u64)>> {
+        let missing: Vec<u64> = addrs
+            .iter()
+            .copied()
+            .filter(|a| !self.kernel_syms.contains_key(a))
+            .collect();
+        if !missing.is_empty() {
+            let src = Kernel {
+                vmlinux: blazesym::MaybeDefault::None,
+                ..Default::default()
+            };
+            let names = self
+                .symbolizer
+                .symbolize(&Source::Kernel(src), Input::AbsAddr(&missing))
+                .unwrap_or_default();
+            for (i, a) in missing.iter().enumerate() {
+                let sym = match names.get(i) {
+                    Some(Symbolized::Sym(s)) => Some((s.name.to_string(), s.offset as u64)),
+                    _ => None,
+                };
+                self.kernel_syms.insert(*a, sym);
+            }
+        }
+        addrs.iter().map(|a| self.kernel_syms[a].clone()).collect()
     }
 
     /// User frames of process `pid` for `addrs`, innermost first.
