@@ -117,6 +117,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "gethostlatency" => case(&[], lookup_localhost, Needle),
         "hardirqs" => case(&[], disk_reads, TableRowAfter("HARDIRQ")),
         "killsnoop" | "sigsnoop" => case(&[], kill_child, Needle),
+        "klockstat" => case(&[], tty_mutex_contention, Needle),
         // Where the guest has cache counters (KVM with a vPMU), the
         // spinning child's name is in the NAME column after 2 seconds.
         "llcstat" => slow(case(&["2"], spin_by_comm, Needle), 2500),
@@ -472,6 +473,56 @@ pub fn numa_touch(secs: Duration) -> Result<()> {
 fn spin_by_comm() -> Result<String> {
     helper(&["spin", "0.8"])?;
     Ok("bpftk-guest".into())
+}
+
+/// Two threads of this process read one pseudo-terminal while it has no
+/// input: the first holds the tty's atomic_read_lock (a mutex, taken in
+/// n_tty_read) while it waits for a line, the second waits for the mutex;
+/// a line for each after 100 ms. klockstat shows n_tty_read as the caller
+/// (a contended wait on every route, and both acquisitions with fentry or
+/// kprobes).
+fn tty_mutex_contention() -> Result<String> {
+    use std::fs::File;
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain libc calls on a descriptor we own; ptsname's buffer is
+    // copied before any other call.
+    let (mut master, slave) = unsafe {
+        let fd = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        check(
+            fd >= 0 && libc::grantpt(fd) == 0 && libc::unlockpt(fd) == 0,
+            "no pseudo-terminal",
+        )?;
+        let master = File::from_raw_fd(fd);
+        let name = libc::ptsname(fd);
+        check(!name.is_null(), "ptsname failed")?;
+        let path = std::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned();
+        (
+            master,
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NOCTTY)
+                .open(path)?,
+        )
+    };
+    let slave = std::sync::Arc::new(slave);
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let slave = slave.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16];
+                (&*slave).read(&mut buf)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    master.write_all(b"a\nb\n")?;
+    for r in readers {
+        check(matches!(r.join(), Ok(Ok(2))), "a tty reader failed")?;
+    }
+    Ok("n_tty_read+0x".into())
 }
 
 /// Five FUTEX_WAITs of this thread on a word of its own, each ended by a

@@ -218,6 +218,10 @@ fn lock_functions(kind: HookKind, nested: bool) -> Vec<Prog> {
 
 const POINT: &str = "lock functions";
 
+/// The note under the ready line where only the contention tracepoints are.
+const WAITS_ONLY: &str = "No hold times: this kernel offers neither fentry nor kprobes; \
+waits of contended locks only (lock:contention_begin/end)\n";
+
 fn hooks() -> Vec<AttachPoint> {
     let contention = |kind: fn(&'static str, &str) -> Prog, [begin, end]: [&'static str; 2]| {
         [kind(begin, "contention_begin"), kind(end, "contention_end")]
@@ -258,14 +262,14 @@ pub fn run(args: Args) -> Result<()> {
         args.storage.apply(&mut open.maps.stackmap)
     })?;
     let holds = matches!(tool.plan().kind_of(POINT), Some(HookKind::Fentry | HookKind::Kprobe));
-    if !holds {
-        eprintln!("klockstat: hold times need fentry or kprobes, which this kernel does not offer: waits of contended locks only (lock:contention_begin/end)");
-    }
 
     let columns = ["TIME", "STAT", "CALLER", "TID", "COMM", "AVG_NS", "COUNT", "MAX_NS", "TOTAL_NS",
         "MAX_PID", "MAX_TID", "MAX_COMM", "LOCK", "LOCK_ADDR", "LOCK_KIND", "STACK"];
     let out = Output::stdout(args.common.json, columns.map(|h| Column::left(h, 0)).into());
     out.note("Tracing mutex/sem lock events...  Hit Ctrl-C to end\n");
+    if !holds {
+        out.note(WAITS_ONLY);
+    }
     let mut resolver = StackResolver::new();
     periodic::reports(&args.every, || {
         let entries = match args.reset {

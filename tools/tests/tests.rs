@@ -57,6 +57,8 @@ mod fsslower;
 mod hardening;
 // scripts/install and scripts/uninstall: binaries, man pages, completions.
 mod install;
+// Kernel lock waits of a helper's two tty readers, one mutex contended a known number of times.
+mod klockstat;
 // hardirqs and softirqs: interrupt time by interrupt.
 mod irqs;
 // llcstat: hardware cache counters of a cache-heavy thread, or one error line without them.
