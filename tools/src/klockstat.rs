@@ -193,7 +193,8 @@ const LOCK_FNS: [LockFn; 14] = [
 /// plain names or on their _nested twins.
 fn lock_functions(kind: HookKind, nested: bool) -> Vec<Prog> {
     let fentry = kind == HookKind::Fentry;
-    let (entry, exit): (fn(&'static str, &str) -> Prog, fn(&'static str, &str) -> Prog) =
+    type Make = fn(&'static str, &str) -> Prog;
+    let (entry, exit): (Make, Make) =
         if fentry { (Prog::fentry, Prog::fexit) } else { (Prog::kprobe, Prog::kretprobe) };
     let mut progs = Vec::new();
     for (role, func, twin, always, names) in LOCK_FNS {

@@ -93,7 +93,7 @@ fn waits_by_caller_for_one_pid() {
     // Without fentry and kprobes (this kernel) waits only, said once under
     // the ready line, and no hold table; with them, the hold table too.
     let waits_only = out[1].starts_with(WAITS_ONLY);
-    assert_eq!(waits_only || kernel_loads_fentry(), true, "{out:?}");
+    assert!(waits_only || kernel_loads_fentry(), "{out:?}");
     assert_eq!(
         out.iter().any(|l| l.contains("Avg Hold")),
         !waits_only,
