@@ -10,6 +10,7 @@ pub mod argv;
 pub mod bpf;
 pub mod btf;
 pub mod cgroup;
+pub mod child;
 /// The integer `#define`s of the shared bpf/ headers (libtools/build.rs).
 // Generated: C's spelling and parentheses are kept.
 #[allow(non_upper_case_globals, unused_parens)]

@@ -102,6 +102,13 @@ pub enum Value<'a> {
     Strings(&'a [&'a [u8]]),
     /// An IPv4 or IPv6 address: its usual text in both forms.
     Addr(std::net::IpAddr),
+    /// A list of numbers (sizes): joined by spaces in the table, an array in JSON.
+    Uints(&'a [u64]),
+}
+
+/// The numbers of a `Value::Uints` cell as the table shows them.
+fn joined(l: &[u64]) -> String {
+    l.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
 }
 
 /// libbpf-tools' line above a table: `Tracing WHAT for N secs.` with a
@@ -370,6 +377,7 @@ impl<W: Write> Output<W> {
                     cell.push_str(&String::from_utf8_lossy(&text));
                 }
                 Value::Addr(a) => cell.push_str(&a.to_string()),
+                Value::Uints(l) => cell.push_str(&joined(l)),
                 Value::Bytes(_) => unreachable!(),
             }
             let mut s = String::new();
@@ -411,6 +419,26 @@ impl<W: Write> Output<W> {
     /// Free-form text, for tools whose output is not a table of rows.
     pub fn text(&self, s: &str) {
         self.write(|w| w.write_all(s.as_bytes()));
+    }
+
+    /// One record of a tool whose output is not a table of rows: `line` as
+    /// it is in the table, `fields` as one JSON object with --json.
+    pub fn record(&self, line: &str, fields: &[(&str, Value)]) {
+        match self.format {
+            Format::Table | Format::Csv => self.text(line),
+            Format::Json => {
+                let mut buf = Vec::with_capacity(256);
+                buf.push(b'{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    json_field(&mut buf, k, v);
+                }
+                buf.extend_from_slice(b"}\n");
+                self.write(|w| w.write_all(&buf));
+            }
+        }
     }
 
     fn write(&self, f: impl FnOnce(&mut BufWriter<W>) -> io::Result<()>) {
@@ -476,6 +504,7 @@ fn cell_text(out: &mut Vec<u8>, c: &Column, v: &Value) {
         Value::Null => "-".to_string(),
         Value::NullAs(s) => s.to_string(),
         Value::Addr(a) => a.to_string(),
+        Value::Uints(l) => joined(l),
     };
     out.extend_from_slice(s.as_bytes());
 }
@@ -552,6 +581,11 @@ pub fn json_field(buf: &mut Vec<u8>, key: &str, v: &Value) {
         ),
         Value::Null | Value::NullAs(_) => buf.extend_from_slice(b"null"),
         Value::Addr(a) => json_string(buf, a.to_string().as_bytes()),
+        Value::Uints(l) => {
+            buf.push(b'[');
+            buf.extend_from_slice(joined(l).replace(' ', ",").as_bytes());
+            buf.push(b']');
+        }
         Value::Strings(l) => {
             buf.push(b'[');
             for (i, b) in l.iter().enumerate() {

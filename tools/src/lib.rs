@@ -215,6 +215,7 @@ tools! {
     killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2), tkill(2) and tgkill(2) calls with signal, target and result (sigsnoop -k)";
     llcstat: "last-level cache references, misses and hit ratio by process and CPU, from hardware counters";
     mdflush: "flush requests to md (software RAID) devices, with the process that asked";
+    memleak: "outstanding (not yet freed) allocations of a process or the kernel, by stack, every interval";
     mountsnoop: "mount(2), umount2(2) and the new mount API calls, flags decoded";
     nfsdist = fsdist::{run, Args, DOC} for "nfs": "nfs operation latency as histograms per operation (fsdist -t nfs)";
     nfsslower = fsslower::{run, Args, DOC} for "nfs": "nfs reads, writes, opens and fsyncs slower than a threshold (fsslower -t nfs)";

@@ -65,6 +65,8 @@ mod irqs;
 mod llcstat;
 // mdflush: every hook through the verifier, and its one line where md is missing.
 mod mdflush;
+// memleak: a child's outstanding mallocs by stack, -c, size filters, kernel kmallocs.
+mod memleak;
 // --metrics: running counters served to promtool and a real Prometheus.
 mod metrics;
 // mount(2), umount(2) and the new mount API calls.

@@ -137,6 +137,9 @@ pub struct Prog {
     pub optional: bool,
     /// Helpers it calls that not every kernel has.
     pub needs: &'static [Helper],
+    /// A uprobe attached for this process only (and what it execs), rather
+    /// than for every process that maps the file.
+    pub pid: Option<u32>,
 }
 
 impl Prog {
@@ -221,7 +224,13 @@ impl Prog {
             target,
             optional: false,
             needs: &[],
+            pid: None,
         }
+    }
+    /// See [`Prog::pid`]: a uprobe that fires in process `pid` only.
+    pub fn in_process(mut self, pid: Option<u32>) -> Prog {
+        self.pid = pid;
+        self
     }
     pub fn optional(mut self) -> Prog {
         self.optional = true;

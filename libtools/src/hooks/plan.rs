@@ -250,7 +250,7 @@ impl HookPlan {
                 Target::TpBtf(_) | Target::Fentry { .. } => prog.attach_trace(),
                 Target::Kprobe { func, ret } => prog.attach_kprobe(*ret, func),
                 Target::Uprobe { binary, func, ret } => prog.attach_uprobe_with_opts(
-                    -1,
+                    g.pid.map_or(-1, |p| p as i32),
                     binary,
                     0,
                     UprobeOpts {
