@@ -35,8 +35,11 @@ const volatile __u64 stack_flags = 0;
 BPFTK_HASH(sizes, __u32, __u64, 10240);
 /* posix_memalign's memptr, by thread, from its entry to its return. */
 BPFTK_HASH(memptrs, __u32, __u64, 10240);
-/* Allocated as they come: a million preallocated entries would pin ~80 MB. */
-BPFTK_HASH_NO_PREALLOC(allocs, __u64, struct alloc_info, MEMLEAK_ALLOCS_MAX);
+/* Preallocated, as upstream's: in kernel mode a map that allocates its
+ * entries as they come would see its own refills (bpf_mem_refill's kmallocs)
+ * and record them, which takes more entries, without end. User mode makes
+ * it BPF_F_NO_PREALLOC at open: a million entries pin ~100 MB. */
+BPFTK_HASH(allocs, __u64, struct alloc_info, MEMLEAK_ALLOCS_MAX);
 BPFTK_HASH(combined_allocs, __u64, struct combined_alloc_info, MEMLEAK_COMBINED_MAX);
 
 BPFTK_EXPORT_TYPE(event);
@@ -101,7 +104,11 @@ static __always_inline void record(void *ctx, __u64 address, __u64 size)
 	info.timestamp_ns = bpf_ktime_get_ns();
 	info.stack_id = bpf_get_stackid(ctx, &stackmap, stack_flags);
 	info.tgid = bpf_get_current_pid_tgid() >> 32;
-	bpf_map_update_elem(&allocs, &address, &info, BPF_ANY);
+	/* The map full (or its bucket busy): an allocation not followed. */
+	if (bpf_map_update_elem(&allocs, &address, &info, BPF_ANY)) {
+		count_dropped();
+		return;
+	}
 	if (combined_only)
 		combined_add(info.stack_id, size);
 }
@@ -133,7 +140,10 @@ static __always_inline int alloc_enter(__u64 size)
 
 	if (!wanted(size))
 		return 0;
-	bpf_map_update_elem(&sizes, &tid, &size, BPF_ANY);
+	if (bpf_map_update_elem(&sizes, &tid, &size, BPF_ANY)) {
+		count_dropped();
+		return 0;
+	}
 	trace_event(MEMLEAK_ALLOC_ENTER, 0, size);
 	return 0;
 }

@@ -100,10 +100,36 @@ pub fn sum_percpu_all(map: &dyn MapCore, n: u32) -> Result<Vec<u64>> {
 
 /// The batch read; `Err(errno)` when the kernel refuses it.
 fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
+    batches(map, true, map.max_entries())
+}
+
+/// Every (key, value) of a hash map that BPF programs change as it is read
+/// (memleak's allocations), leaving it as it is: BPF_MAP_LOOKUP_BATCH walks
+/// the buckets in order, where `read`'s next-key walk starts over whenever
+/// the key it stands on is deleted. Key by key where the kernel has no
+/// batches (before 5.6).
+pub fn read_live_as<K: plain::Plain + Default, V: plain::Plain + Default>(
+    map: &dyn MapCore,
+) -> Result<Vec<(K, V)>> {
+    // 64Ki entries a call: no bucket of a hash map holds that many.
+    match batches(map, false, map.max_entries().min(65536)) {
+        Ok(items) => Ok(decoded(items)),
+        Err(e) if e == libc::EINVAL || e == libc::ENOTSUP || e == libc::EOPNOTSUPP => read_as(map),
+        Err(e) => bail!(
+            "cannot read map {}: {}",
+            map.name().to_string_lossy(),
+            std::io::Error::from_raw_os_error(e)
+        ),
+    }
+}
+
+/// The entries of a hash map, `max` a call, deleted as they are read with
+/// `delete`.
+fn batches(map: &dyn MapCore, delete: bool, max: u32) -> std::result::Result<Entries, i32> {
     let (ks, vs) = (map.key_size() as usize, map.value_size() as usize);
-    // A batch as large as the map: the kernel's hash batch fails with
-    // ENOSPC when a bucket does not fit, which then cannot happen.
-    let max = map.max_entries().max(1);
+    // The kernel's hash batch fails with ENOSPC when a bucket does not fit
+    // in `max`: as large as the map, or as no bucket grows, it cannot.
+    let max = max.max(1);
     let mut keys = vec![0u8; ks * max as usize];
     let mut values = vec![0u8; vs * max as usize];
     let mut out = Vec::new();
@@ -121,8 +147,12 @@ fn drain_batch(map: &dyn MapCore) -> std::result::Result<Entries, i32> {
         let mut count = max;
         // SAFETY: the key and value buffers hold `max` entries each, as
         // `count` tells the kernel, and the batch cursors one key each.
+        let batch = match delete {
+            true => libbpf_sys::bpf_map_lookup_and_delete_batch,
+            false => libbpf_sys::bpf_map_lookup_batch,
+        };
         let ret = unsafe {
-            libbpf_sys::bpf_map_lookup_and_delete_batch(
+            batch(
                 map.as_fd().as_raw_fd(),
                 if first {
                     std::ptr::null_mut()

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use libbpf_rs::{MapCore, MapFlags};
 use libtools::child::HeldCommand;
 use libtools::output::{self, Format};
 use libtools::stacks::{self, StackResolver, StackStorage};
@@ -239,14 +238,6 @@ fn ktime_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// Every entry of a hash map, a batch at a time where the kernel can.
-fn entries<K: plain::Plain + Default, V: plain::Plain + Default>(map: &dyn MapCore) -> Result<Vec<(K, V)>> {
-    match map.lookup_batch(4096, MapFlags::ANY, MapFlags::ANY) {
-        Ok(items) => Ok(items.map(|(k, v)| (libtools::decode(&k), libtools::decode(&v))).collect()),
-        Err(_) => libtools::maps::read_as(map),
-    }
-}
-
 /// One stack's outstanding allocations in a report.
 #[derive(Default)]
 struct Outstanding {
@@ -276,7 +267,7 @@ impl Report<'_> {
             }
         };
         if args.combined_only {
-            let all: Vec<(u64, combined_alloc_info)> = entries(&tool.maps.combined_allocs)?;
+            let all: Vec<(u64, combined_alloc_info)> = libtools::maps::read_live_as(&tool.maps.combined_allocs)?;
             for (id, c) in all {
                 let id = id as i64 as i32;
                 if id < 0 {
@@ -290,7 +281,9 @@ impl Report<'_> {
         } else {
             let min_age = args.older.saturating_mul(1_000_000);
             let now = ktime_ns();
-            let all: Vec<(u64, alloc_info)> = entries(&tool.maps.allocs)?;
+            let mut all: Vec<(u64, alloc_info)> = libtools::maps::read_live_as(&tool.maps.allocs)?;
+            // -a lists a stack's allocations by address.
+            all.sort_unstable_by_key(|(addr, _)| *addr);
             for (addr, a) in all {
                 if now.saturating_sub(min_age) < a.timestamp_ns {
                     continue;
@@ -423,16 +416,18 @@ pub fn run(args: Args) -> Result<()> {
             Some(_) => libbpf_rs::libbpf_sys::BPF_F_USER_STACK.into(),
             None => 0,
         };
+        if pid.is_some() {
+            // See bpf/memleak.bpf.c: no feedback from a process's mallocs.
+            open.maps.allocs.set_map_flags(libbpf_rs::libbpf_sys::BPF_F_NO_PREALLOC)?;
+        }
         args.storage.apply(&mut open.maps.stackmap)
     })?;
 
     let out = Output::stdout(args.common.json, Vec::new());
-    out.note(&match pid {
-        Some(pid) => format!("Attaching to pid {pid}, Ctrl+C to quit.\n"),
-        None => "Attaching to kernel allocators, Ctrl+C to quit.\n".to_string(),
-    });
+    // libbpf-tools' line (bcc's says "Attaching to pid N"); on stderr with --json.
+    out.note("Tracing outstanding memory allocs...  Hit Ctrl-C to end\n");
     if let Some(c) = child.as_mut() {
-        c.release();
+        c.release()?;
     }
     let mut rb = libbpf_rs::RingBufferBuilder::new();
     rb.add(&tool.maps.events, |data: &[u8]| {
@@ -447,27 +442,28 @@ pub fn run(args: Args) -> Result<()> {
         pid,
         resolver: StackResolver::new(),
     };
+    // Its map now (-c has exec'd by now): its frames are named from its
+    // files should it exit before a report.
+    if let Some(pid) = pid {
+        report.resolver.remember(pid);
+    }
     let mut left = args.count;
     let mut ended = false;
-    let mut remembered = false;
     while !ended {
         let deadline = run::Deadline::after(Some(Duration::from_secs(args.interval)));
         while !run::stopping() && !deadline.passed() {
-            rb.poll(deadline.remaining(step))?;
-            out.flush();
-            // The map of the process once it runs its program (-c execs
-            // after the release): its frames are named from its files
-            // should it exit before a report.
-            if let (Some(pid), false) = (pid, remembered) {
-                report.resolver.remember_again(pid);
-                remembered = true;
+            // SIGINT, SIGTERM: the loop's condition sees them.
+            let n = rb.poll_raw(deadline.remaining(step));
+            if n < 0 && n != -libc::EINTR {
+                bail!("cannot poll the ring buffer: {}", std::io::Error::from_raw_os_error(-n));
             }
+            out.flush();
             if child.as_mut().is_some_and(|c| c.exited()) {
                 ended = true;
                 break;
             }
         }
-        rb.consume()?;
+        rb.consume_raw();
         if let Some(pid) = pid.filter(|p| Path::new(&format!("/proc/{p}/maps")).exists()) {
             report.resolver.remember_again(pid);
         }

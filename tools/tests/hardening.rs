@@ -39,7 +39,7 @@ pub fn every_tool() -> Vec<(String, Vec<&'static str>)> {
                 "funclatency" => vec!["c:getpid"],
                 "stackcount" => vec!["-p", me, "t:sched:sched_switch"],
                 "profile" | "offcputime" | "wakeuptime" => vec!["-p", me],
-                "futexctn" | "klockstat" => vec!["-p", me],
+                "futexctn" | "klockstat" | "memleak" => vec!["-p", me],
                 "fsslower" | "fsdist" => vec!["-t", "ext4"],
                 _ => vec![],
             };

@@ -120,8 +120,13 @@ impl HookPlan {
                     .find(|a| all(a, &|g| kernel.loadable(&g.target)))
                 {
                     Some(_) if attaching && usable.is_some() => None,
+                    // An optional point this kernel has no hook for
+                    // (memleak's kmalloc_node, gone in 6.1) is left out,
+                    // as the usual choice leaves it out; a raw_tp of it
+                    // still goes through the verifier.
+                    Some(_) if attaching && p.optional => None,
                     Some(alt) => Some(*alt),
-                    None if usable.is_some() => None,
+                    None if usable.is_some() || p.optional => None,
                     None => of_kind.first().copied(),
                 }
             });
@@ -562,6 +567,33 @@ mod tests {
         let k = Fake { kprobe: true, ..k };
         let plan = HookPlan::choose(&points, &k, None, false).unwrap();
         assert_eq!(plan.kind_of("accesses"), Some(HookKind::Kprobe));
+    }
+
+    #[test]
+    fn forcing_leaves_out_an_optional_point_the_kernel_lacks() {
+        let points = [
+            AttachPoint::new("kmalloc")
+                .or([Prog::tp_btf("tb_kmalloc", "kmalloc")])
+                .or([Prog::raw_tp("raw_kmalloc", "kmalloc")]),
+            AttachPoint::new("kmalloc_node")
+                .or([Prog::tp_btf("tb_kmalloc_node", "kmalloc_node")])
+                .or([Prog::raw_tp("raw_kmalloc_node", "kmalloc_node")])
+                .optional(),
+        ];
+        let k = Fake {
+            btf_tps: vec!["kmalloc"],
+            ..Default::default()
+        };
+        for kind in [HookKind::TpBtf, HookKind::RawTp] {
+            let plan = HookPlan::choose(&points, &k, Some(kind), true).unwrap();
+            assert_eq!(plan.kind_of("kmalloc"), Some(kind));
+            assert_eq!(plan.kind_of("kmalloc_node"), None, "{kind}");
+        }
+        // Load only: the raw_tp program loads whatever the tracepoint.
+        let plan = HookPlan::choose(&points, &k, Some(HookKind::RawTp), false).unwrap();
+        assert_eq!(plan.kind_of("kmalloc_node"), Some(HookKind::RawTp));
+        let plan = HookPlan::choose(&points, &k, Some(HookKind::TpBtf), false).unwrap();
+        assert_eq!(plan.kind_of("kmalloc_node"), None);
     }
 
     #[test]

@@ -51,10 +51,12 @@ pub trait Kernel {
     }
 
     /// Whether a program at `t` can go through the verifier here, attachable
-    /// or not: an fentry target must exist.
+    /// or not: an fentry target must exist, and a tp_btf program's
+    /// tracepoint (libbpf looks up its btf_trace_ type at load).
     fn loadable(&self, t: &Target) -> bool {
         match t {
             Target::Fentry { func, .. } => self.has_function(func),
+            Target::TpBtf(n) => self.has_btf_tracepoint(n),
             _ => true,
         }
     }
