@@ -122,6 +122,12 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         // spinning child's name is in the NAME column after 2 seconds.
         "llcstat" => slow(case(&["2"], spin_by_comm, Needle), 2500),
         "mdflush" => case(&[], md_flush, Needle),
+        // Kernel mode, kmalloc-1k only: the pipe_buffer arrays of pipes.
+        "memleak" => case(
+            &["-z", "1024", "-Z", "1024", "-T", "10000"],
+            pipes_held,
+            Needle,
+        ),
         "mountsnoop" => case(&[], mount_tmpfs, Needle),
         "numamove" => slow(
             case(&["1"], numa_misplaced_pages, Counted("NUMA_migrations")),
@@ -568,6 +574,20 @@ fn futex_waits() -> Result<String> {
         .join()
         .map_err(|_| anyhow::anyhow!("the waker thread panicked"))?;
     Ok(format!("lock {:#x} contended", addr as usize))
+}
+
+/// 64 pipes, kept open until the runner exits (128 descriptors): for each,
+/// alloc_pipe_info kmallocs an array of 16 pipe_buffers (kmalloc-1k), still
+/// outstanding at memleak's report.
+fn pipes_held() -> Result<String> {
+    for _ in 0..64 {
+        let mut fds = [0; 2];
+        // SAFETY: fds has room for the two descriptors pipe writes.
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            bail!("pipe: {}", std::io::Error::last_os_error());
+        }
+    }
+    Ok("alloc_pipe_info".into())
 }
 
 fn getppids() -> Result<String> {

@@ -58,10 +58,10 @@ impl HeldCommand {
         let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
         argv_ptrs.push(std::ptr::null());
         let (mut fds, mut ex) = ([0; 2], [0; 2]);
-        // SAFETY: fds and ex have room for the two descriptors pipe2 writes.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0
-            || unsafe { libc::pipe2(ex.as_mut_ptr(), libc::O_CLOEXEC) } != 0
-        {
+        // SAFETY: fds has room for the two descriptors pipe2 writes.
+        let made = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
+        // SAFETY: as is ex.
+        if !made || unsafe { libc::pipe2(ex.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
             bail!(
                 "-c: cannot make a pipe: {}",
                 std::io::Error::last_os_error()

@@ -145,12 +145,12 @@ fn batches(map: &dyn MapCore, delete: bool, max: u32) -> std::result::Result<Ent
     };
     loop {
         let mut count = max;
-        // SAFETY: the key and value buffers hold `max` entries each, as
-        // `count` tells the kernel, and the batch cursors one key each.
         let batch = match delete {
             true => libbpf_sys::bpf_map_lookup_and_delete_batch,
             false => libbpf_sys::bpf_map_lookup_batch,
         };
+        // SAFETY: the key and value buffers hold `max` entries each, as
+        // `count` tells the kernel, and the batch cursors one key each.
         let ret = unsafe {
             batch(
                 map.as_fd().as_raw_fd(),

@@ -43,8 +43,10 @@ free. The probes fire for that process only. Kernel mode runs a program at every
 kmem_cache_alloc, page allocation and their frees on the whole system: tens or hundreds of \
 thousands a second on a busy host, each allocation walking the kernel stack. -s N keeps one \
 allocation in N (chosen by the time's remainder, as upstream does), -z and -Z filter by size in \
-the kernel. The map holds 1,000,000 outstanding allocations (allocated as they come); beyond it, \
-allocations go unrecorded. Each report reads the whole map.",
+the kernel. The map holds 1,000,000 outstanding allocations: preallocated in kernel mode, as upstream's \
+(about 100 MB of kernel memory while it runs: a map that allocated as it went would record its \
+own allocations), allocated as they come in user mode; allocations beyond it are counted as \
+lost at exit. Each report reads the whole map, in batches.",
     see_also: &["stackcount", "offcputime", "oomkill"],
     upstream: &[
         "Frames are printed as bcc prints them, a tab-indented line of address and function, \
@@ -62,11 +64,15 @@ them instead of the others).",
         "-O OBJ takes libbpf-tools' libc.so.6 or bcc's c (the default), a library name stem, or a \
 path; with -p the library that process has mapped is probed. The uprobes fire for the traced \
 process only, as upstream's do; posix_memalign's failures are not counted as allocations.",
+        "The ready line is libbpf-tools' Tracing outstanding memory allocs...  Hit Ctrl-C to end \
+(on stderr with --json), printed once every probe is attached; bcc prints Attaching to pid N. With \
+-c the command is held before its exec until then, and the tool ends, after a last report, when \
+the command exits, as libbpf-tools does.",
         "--sort (bcc's), --json, --stack-storage-size (16384 stacks, where libbpf-tools has 10240) \
 and --perf-max-stack-depth are kept; -t prints the events on standard output instead of \
 bpf_trace_printk's trace_pipe, with the reports.",
     ],
-    hooks: crate::Hooks::Declared { object: "memleak", points: kernel_hooks },
+    hooks: crate::Hooks::Declared { object: "memleak", points: all_hooks },
 };
 
 /// How the stacks of a report are ordered.
@@ -171,9 +177,21 @@ fn kernel_hooks_for(percpu: bool) -> Vec<AttachPoint> {
         .collect()
 }
 
-/// Every kernel hook, --percpu's too.
-fn kernel_hooks() -> Vec<AttachPoint> {
-    kernel_hooks_for(true)
+/// Every hook: the kernel's, --percpu's too, and the uprobes (-p, -c) as
+/// they are on the process's libc.
+fn all_hooks() -> Vec<AttachPoint> {
+    let mut points = kernel_hooks_for(true);
+    points.extend(USER_HOOKS.iter().map(|&(func, enter, exit, _)| user_point("libc", func, func, enter, exit, None)));
+    points
+}
+
+/// The uprobe (and uretprobe) on `sym` of the library at `path`, for `pid`.
+fn user_point(path: &str, func: &'static str, sym: &str, enter: &'static str, exit: Option<&'static str>, pid: Option<u32>) -> AttachPoint {
+    let mut progs = vec![Prog::uprobe(enter, path, sym).in_process(pid)];
+    if let Some(exit) = exit {
+        progs.push(Prog::uretprobe(exit, path, sym).in_process(pid));
+    }
+    AttachPoint::new(func).or(progs)
 }
 
 /// libc's allocators: function, entry program, return program (none for
@@ -207,11 +225,7 @@ fn user_hooks(lib: &Path, prefix: &str, pid: u32) -> Result<Vec<AttachPoint>> {
             verbose!("{} does not define {sym}: not traced", lib.display());
             continue;
         }
-        let mut progs = vec![Prog::uprobe(enter, &path, &sym).in_process(Some(pid))];
-        if let Some(exit) = exit {
-            progs.push(Prog::uretprobe(exit, &path, &sym).in_process(Some(pid)));
-        }
-        points.push(AttachPoint::new(func).or(progs));
+        points.push(user_point(&path, func, &sym, enter, exit, Some(pid)));
     }
     Ok(points)
 }
