@@ -211,8 +211,8 @@ tools! {
     futexctn: "futex contention: how long threads waited in FUTEX_WAIT, as histograms per lock and user stack";
     gethostlatency: "latency of host name lookups (getaddrinfo, gethostbyname) with the host";
     hardirqs = irqs::{hardirqs_run, HardArgs, HARDIRQS_DOC}: "hard interrupt handler time, counts and maxima by name (and CPU), totals or histograms";
-    klockstat: "kernel lock waits and hold times by caller or thread: mutexes, rwsems (contended locks of every kind by tracepoint)";
     killsnoop = sigsnoop::{killsnoop_run, KillArgs, KILLSNOOP_DOC}: "kill(2), tkill(2) and tgkill(2) calls with signal, target and result (sigsnoop -k)";
+    klockstat: "kernel lock waits and hold times by caller or thread: mutexes, rwsems (contended locks of every kind by tracepoint)";
     llcstat: "last-level cache references, misses and hit ratio by process and CPU, from hardware counters";
     mdflush: "flush requests to md (software RAID) devices, with the process that asked";
     memleak: "outstanding (not yet freed) allocations of a process or the kernel, by stack, every interval";
