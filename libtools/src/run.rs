@@ -120,6 +120,17 @@ pub struct Interval {
     pub count: Option<u64>,
 }
 
+impl Interval {
+    /// These, with an interval of `secs` where none was given: the tools
+    /// that print a line per interval from the start (vfsstat, cachestat).
+    pub fn or_every(&self, secs: u64) -> Interval {
+        Interval {
+            interval: Some(self.interval.unwrap_or(secs)),
+            ..self.clone()
+        }
+    }
+}
+
 /// The summary loop: wait an interval (or until SIGINT/SIGTERM), `print`,
 /// and go on until COUNT summaries, a signal, or `print` returning false
 /// (the reader has gone). A signal mid-interval still prints that interval.

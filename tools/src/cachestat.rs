@@ -171,10 +171,7 @@ pub fn run(args: Args) -> Result<()> {
         ])
         .stdout(args.common.json);
     let json = args.common.json;
-    let interval = Interval {
-        interval: Some(args.interval.interval.unwrap_or(1)),
-        ..args.interval
-    };
+    let interval = args.interval.or_every(1);
     let read = || maps::sum_percpu_all(&tool.maps.stats, consts::C_MAX as u32);
     // The base before the ready line: what happens after it is counted.
     let mut last = read()?;

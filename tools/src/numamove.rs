@@ -76,10 +76,7 @@ pub fn run(args: Args) -> Result<()> {
             Column::right("NUMA_migrations_ms", 18).key("migrations_ms"),
         ],
     );
-    let interval = Interval {
-        interval: Some(args.interval.interval.unwrap_or(1)),
-        ..args.interval
-    };
+    let interval = args.interval.or_every(1);
     let read = || maps::sum_percpu_all(&tool.maps.stats, consts::S_MAXSTAT as u32);
     // The base before the ready line: what happens after it is counted.
     let mut last = read()?;

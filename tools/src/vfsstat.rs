@@ -98,10 +98,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut columns = vec![Column::left("TIME", 9)];
     columns.extend(STATS.iter().map(|s| Column::right(s.0, 9)));
     let out = Output::stdout(json, columns);
-    let interval = Interval {
-        interval: Some(args.interval.interval.unwrap_or(1)),
-        ..args.interval
-    };
+    let interval = args.interval.or_every(1);
     let read = || maps::sum_percpu_all(&tool.maps.stats, consts::S_MAXSTAT as u32);
     // The base before the ready line: what happens after it is counted.
     let (mut last, mut since) = (read()?, Instant::now());

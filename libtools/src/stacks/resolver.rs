@@ -16,7 +16,6 @@ use super::{MISSED_KERNEL, MISSED_USER, UNKNOWN};
 /// Names frames; cheap to ask twice for the same address.
 pub struct StackResolver {
     symbolizer: Symbolizer,
-    kernel: HashMap<u64, String>,
     kernel_syms: HashMap<u64, Option<(String, u64)>>,
     user: HashMap<(u32, u64), String>,
     maps: HashMap<u32, Vec<Vma>>,
@@ -36,7 +35,6 @@ impl StackResolver {
                 .enable_code_info(false)
                 .enable_inlined_fns(false)
                 .build(),
-            kernel: HashMap::new(),
             kernel_syms: HashMap::new(),
             user: HashMap::new(),
             maps: HashMap::new(),
@@ -119,30 +117,12 @@ impl StackResolver {
     /// Kernel frames for `addrs`, innermost first, without the BPF program
     /// and the kernel code that ran it, where the stack was taken in BPF.
     pub fn kernel(&mut self, addrs: &[u64]) -> Vec<String> {
-        let missing: Vec<u64> = addrs
-            .iter()
-            .copied()
-            .filter(|a| !self.kernel.contains_key(a))
+        let names = self
+            .kernel_symbols(addrs)
+            .into_iter()
+            .map(|sym| sym.map_or_else(|| UNKNOWN.to_string(), |(name, _)| name))
             .collect();
-        if !missing.is_empty() {
-            // kallsyms alone: a vmlinux found on disk would be slow to parse.
-            let src = Kernel {
-                vmlinux: blazesym::MaybeDefault::None,
-                ..Default::default()
-            };
-            let names = self
-                .symbolizer
-                .symbolize(&Source::Kernel(src), Input::AbsAddr(&missing))
-                .unwrap_or_default();
-            for (i, a) in missing.iter().enumerate() {
-                let name = match names.get(i) {
-                    Some(Symbolized::Sym(s)) => s.name.to_string(),
-                    _ => UNKNOWN.to_string(),
-                };
-                self.kernel.insert(*a, name);
-            }
-        }
-        without_bpf(addrs.iter().map(|a| self.kernel[a].clone()).collect())
+        without_bpf(names)
     }
 
     /// Kernel addresses as the symbols they fall in and their offsets into
@@ -156,6 +136,7 @@ impl StackResolver {
             .filter(|a| !self.kernel_syms.contains_key(a))
             .collect();
         if !missing.is_empty() {
+            // kallsyms alone: a vmlinux found on disk would be slow to parse.
             let src = Kernel {
                 vmlinux: blazesym::MaybeDefault::None,
                 ..Default::default()
