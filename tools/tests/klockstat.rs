@@ -107,13 +107,19 @@ fn waits_by_caller_for_one_pid() {
         .iter()
         .filter(|l| l.contains(CALLER))
         .collect();
-    assert_eq!(rows.len(), 1, "one caller, one stack: {out:?}");
-    let cells: Vec<&str> = rows[0].split_whitespace().collect();
-    // Caller, avg and unit, count, max and unit, total and unit.
-    assert_eq!(cells.len(), 8, "{}", rows[0]);
-    assert!(cells[0].starts_with(CALLER), "{}", rows[0]);
-    assert_eq!(cells[3], expected_count(out).to_string(), "{}", rows[0]);
-    assert!(["ns", "us", "ms", "s"].contains(&cells[2]), "{}", rows[0]);
+    // Rows are by kernel stack: the two readers can reach the caller by
+    // stacks that differ further down, a row each; their counts add up.
+    assert!(!rows.is_empty(), "{out:?}");
+    let mut count = 0;
+    for row in &rows {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        // Caller, avg and unit, count, max and unit, total and unit.
+        assert_eq!(cells.len(), 8, "{row}");
+        assert!(cells[0].starts_with(CALLER), "{row}");
+        assert!(["ns", "us", "ms", "s"].contains(&cells[2]), "{row}");
+        count += cells[3].parse::<u64>().unwrap();
+    }
+    assert_eq!(count, expected_count(out), "{out:?}");
     // -p: the readers of the other helper (the same caller) are not counted.
     assert_ne!(tids[0], tids[1]);
     assert!(
@@ -138,40 +144,43 @@ fn json_with_stacks_and_the_longest_wait() {
         .iter()
         .filter(|o| o["caller"].as_str().is_some_and(|c| c.starts_with(CALLER)))
         .collect();
-    assert_eq!(mine.len(), 1, "{objects:?}");
-    let o = mine[0];
-    assert_eq!(o["stat"], "wait");
-    assert_eq!(o["count"], expected_count(&f.stderr), "{o}");
-    assert_eq!(o["max_pid"], pid, "{o}");
-    assert!(
-        tids.contains(&(o["max_tid"].as_u64().unwrap() as u32)),
-        "{o}"
-    );
-    assert_eq!(o["max_comm"], Readers::comm());
-    assert!(o["lock_kind"].as_str().unwrap().starts_with("mutex"), "{o}");
-    assert!(
-        o["lock"].is_null(),
-        "a tty's mutex is no static symbol: {o}"
-    );
-    assert!(
-        o["lock_addr"].as_str().unwrap().starts_with("0xffff"),
-        "{o}"
-    );
-    let (count, max, total) = (
-        o["count"].as_u64().unwrap(),
-        o["max_ns"].as_u64().unwrap(),
-        o["total_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        max <= total && o["avg_ns"] == total / count && max > 0,
-        "{o}"
-    );
-    // The caller, then the frames above it: tty_read calls n_tty_read.
-    let stack = o["stack"].as_array().unwrap();
-    assert_eq!(stack.len(), 3, "{o}");
-    assert_eq!(stack[0], o["caller"]);
-    assert!(stack[1].as_str().unwrap().starts_with("tty_read+0x"), "{o}");
-    assert!(o["tid"].is_null() && o["comm"].is_null(), "{o}");
+    // By kernel stack, as the table: the counts of the caller's add up.
+    assert!(!mine.is_empty(), "{objects:?}");
+    let total: u64 = mine.iter().map(|o| o["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, expected_count(&f.stderr), "{objects:?}");
+    for o in mine {
+        assert_eq!(o["stat"], "wait");
+        assert_eq!(o["max_pid"], pid, "{o}");
+        assert!(
+            tids.contains(&(o["max_tid"].as_u64().unwrap() as u32)),
+            "{o}"
+        );
+        assert_eq!(o["max_comm"], Readers::comm());
+        assert!(o["lock_kind"].as_str().unwrap().starts_with("mutex"), "{o}");
+        assert!(
+            o["lock"].is_null(),
+            "a tty's mutex is no static symbol: {o}"
+        );
+        assert!(
+            o["lock_addr"].as_str().unwrap().starts_with("0xffff"),
+            "{o}"
+        );
+        let (count, max, total) = (
+            o["count"].as_u64().unwrap(),
+            o["max_ns"].as_u64().unwrap(),
+            o["total_ns"].as_u64().unwrap(),
+        );
+        assert!(
+            max <= total && o["avg_ns"] == total / count && max > 0,
+            "{o}"
+        );
+        // The caller, then the frames above it: tty_read calls n_tty_read.
+        let stack = o["stack"].as_array().unwrap();
+        assert_eq!(stack.len(), 3, "{o}");
+        assert_eq!(stack[0], o["caller"]);
+        assert!(stack[1].as_str().unwrap().starts_with("tty_read+0x"), "{o}");
+        assert!(o["tid"].is_null() && o["comm"].is_null(), "{o}");
+    }
     // -p: every wait is the helper's.
     assert!(objects.iter().all(|o| o["max_pid"] == pid), "{objects:?}");
 }
