@@ -3,7 +3,8 @@
  * User mode (-p, -c): uprobes and uretprobes on the allocator functions of
  * the target's libc (or -O OBJ), attached for that process only.
  * Kernel mode: the kmem (and with --percpu the percpu) tracepoints, through
- * tp_btf, else raw_tp; both read the tracepoints' raw arguments:
+ * raw_tp, else tp_btf (which 6.1's and 6.12's verifiers refuse: it reads a
+ * `const void *` argument); both read the tracepoints' raw arguments:
  *   kmalloc(call_site, ptr, bytes_req, bytes_alloc, ...)            all kernels
  *   kmalloc_node, kmem_cache_alloc_node: the same; gone in 6.1 ("mm/slab_common:
  *     unify NUMA and UMA version of tracepoints")

@@ -52,7 +52,22 @@ pub struct Known {
 const NO_PMU: &str =
     "qemu's TCG emulates no PMU: the guest has no hardware cache counters, and llcstat says so in one line";
 
+/// tp_btf programs that read a tracepoint's `const void *` argument.
+const VOID_ARG: &str = "this kernel's verifier refuses a tp_btf program's read of a const void * tracepoint argument (invalid bpf_context access off=8); memleak picks raw_tp";
+
 pub const KNOWN: &[Known] = &[
+    Known {
+        tool: "memleak",
+        kind: "tp_btf",
+        kernel: "6.1",
+        why: VOID_ARG,
+    },
+    Known {
+        tool: "memleak",
+        kind: "tp_btf",
+        kernel: "6.12",
+        why: VOID_ARG,
+    },
     Known {
         tool: "llcstat",
         kind: "perf_event",

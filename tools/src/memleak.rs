@@ -56,7 +56,7 @@ offset and module. The bytes line and -a's lines are tab-indented as bcc's are."
 The heading's time is zero-padded (bcc's); libbpf-tools prints [9:5:3]. N is the number of stacks \
 shown, as libbpf-tools counts it; bcc prints -T.",
         "-o defaults to 500 ms, as bcc's does and as libbpf-tools means to (it takes 500 ns).",
-        "Kernel mode uses tp_btf, else raw_tp programs on the kmem tracepoints, where libbpf-tools \
+        "Kernel mode uses raw_tp (else tp_btf) programs on the kmem tracepoints, where libbpf-tools \
 uses classic tracepoints; pages are keyed by their struct page address instead of the pfn, so -a \
 shows that address for page allocations.",
         "--percpu adds the percpu tracepoints to the kernel ones, as libbpf-tools does (bcc traces \
@@ -165,9 +165,12 @@ fn kernel_hooks_for(percpu: bool) -> Vec<AttachPoint> {
         .iter()
         .filter(|(tp, ..)| percpu || !tp.starts_with("percpu"))
         .map(|&(tp, btf, raw, optional)| {
+            // raw_tp first: both read the raw arguments, and 6.1's and
+            // 6.12's verifiers refuse tp_btf's read of the `const void *`
+            // object ("invalid bpf_context access off=8", kernel matrix).
             let point = AttachPoint::new(tp)
-                .or([Prog::tp_btf(btf, tp)])
-                .or([Prog::raw_tp(raw, tp)]);
+                .or([Prog::raw_tp(raw, tp)])
+                .or([Prog::tp_btf(btf, tp)]);
             if optional {
                 point.optional()
             } else {
