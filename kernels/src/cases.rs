@@ -29,6 +29,9 @@ pub enum Seen {
     AnyRow,
     /// A row whose field under this header word is a number above zero.
     Counted(&'static str),
+    /// The needle is `LABEL VALUE`: a linear histogram headed `LABEL : count`
+    /// (cpufreq's, by process name) with samples in the bucket of VALUE.
+    BucketUnder,
 }
 
 pub struct Case {
@@ -55,6 +58,10 @@ const NO_PMU: &str =
 /// tp_btf programs that read a tracepoint's `const void *` argument.
 const VOID_ARG: &str = "this kernel's verifier refuses a tp_btf program's read of a const void * tracepoint argument (invalid bpf_context access off=8); memleak picks raw_tp";
 
+/// The guests have no cpufreq driver (yet: branch guest-cpufreq gives them
+/// ACPI P-states).
+const NO_CPUFREQ: &str = "the guest has no cpufreq driver (qemu's default firmware has no P-states), and cpufreq says so in one line";
+
 pub const KNOWN: &[Known] = &[
     Known {
         tool: "memleak",
@@ -67,6 +74,30 @@ pub const KNOWN: &[Known] = &[
         kind: "tp_btf",
         kernel: "6.12",
         why: VOID_ARG,
+    },
+    Known {
+        tool: "cpufreq",
+        kind: "tp_btf",
+        kernel: "",
+        why: NO_CPUFREQ,
+    },
+    Known {
+        tool: "cpufreq",
+        kind: "raw_tp",
+        kernel: "",
+        why: NO_CPUFREQ,
+    },
+    Known {
+        tool: "cpufreq",
+        kind: "tracepoint",
+        kernel: "",
+        why: NO_CPUFREQ,
+    },
+    Known {
+        tool: "cpufreq",
+        kind: "--btf",
+        kernel: "",
+        why: NO_CPUFREQ,
     },
     Known {
         tool: "llcstat",
@@ -111,6 +142,7 @@ pub fn for_tool(tool: &str) -> Option<Case> {
         "cachestat" => slow(case(&["1"], cached_disk_reads, Counted("MISSES")), 1500),
         "capable" => case(&[], renice, Needle),
         "cpudist" => case(&[], sleeps, Histogram),
+        "cpufreq" => case(&["-f", "199"], cpu_frequency_change, BucketUnder),
         "execsnoop" => case(&[], exec_token, Needle),
         "drsnoop" => case(&[], reclaim_in_cgroup, Needle),
         "exitsnoop" => case(&[], exit_3, Needle),
@@ -214,6 +246,24 @@ pub fn seen(how: &Seen, needle: &str, lines: &[&String]) -> bool {
                 f.len() >= 2 && f.last().unwrap().parse::<f64>().is_ok()
             }),
         Seen::AnyRow => lines.len() >= 2,
+        Seen::BucketUnder => {
+            let Some((label, value)) = needle.split_once(' ') else {
+                return false;
+            };
+            let mut under = false;
+            lines.iter().any(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                if f.len() >= 3 && f[1] == ":" && f[2] == "count" {
+                    under = f[0] == label;
+                    return false;
+                }
+                under
+                    && f.len() >= 3
+                    && f[0] == value
+                    && f[1] == ":"
+                    && f[2].parse::<u64>().is_ok_and(|c| c > 0)
+            })
+        }
         Seen::Counted(header) => {
             let Some(at) = lines
                 .iter()
@@ -489,6 +539,35 @@ pub fn numa_touch(secs: Duration) -> Result<()> {
         std::hint::black_box(&buf);
     }
     Ok(())
+}
+
+/// The guest boots at 2000 MHz under the performance governor, on the
+/// P-states of kernels/acpi/cpufreq.asl. Capping every CPU at 1600 MHz
+/// makes the governor switch, and the cpufreq core fire power:cpu_frequency
+/// for each CPU; the helper then spins at that frequency. The cap is lifted
+/// afterwards (back to 2000, for the cases after this one).
+fn cpu_frequency_change() -> Result<String> {
+    let caps: Vec<String> = std::fs::read_dir("/sys/devices/system/cpu")?
+        .flatten()
+        .map(|e| e.path().join("cpufreq/scaling_max_freq"))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    check(
+        !caps.is_empty(),
+        "no cpufreq policy: acpi-cpufreq did not take the CPUs",
+    )?;
+    let set = |khz: &str| -> Result<()> {
+        for cap in &caps {
+            std::fs::write(cap, khz).with_context(|| format!("write {khz} to {cap}"))?;
+        }
+        Ok(())
+    };
+    set("1600000")?;
+    let ran = helper(&["spin", "0.8"]);
+    set("2000000")?;
+    ran?;
+    Ok("bpftk-guest 1600".into())
 }
 
 fn spin_by_comm() -> Result<String> {
@@ -844,4 +923,33 @@ pub fn read_disk_in(cgroup: &str) -> Result<()> {
     let mut buf = vec![0u8; 64 << 10];
     while f.read(&mut buf)? > 0 {}
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{seen, Seen};
+
+    #[test]
+    fn a_bucket_counts_only_under_its_label() {
+        let out: Vec<String> = [
+            "Sampling CPU freq system-wide & by process. Ctrl-C to end.",
+            "",
+            "     bpftk-guest   : count     distribution",
+            "        2000       : 5        |****************************************|",
+            "",
+            "     sh            : count     distribution",
+            "        1600       : 3        |****************************************|",
+            "",
+            "     syswide       : count     distribution",
+            "        1600       : 9        |****************************************|",
+        ]
+        .map(String::from)
+        .to_vec();
+        let lines: Vec<&String> = out.iter().collect();
+        assert!(seen(&Seen::BucketUnder, "bpftk-guest 2000", &lines));
+        assert!(seen(&Seen::BucketUnder, "sh 1600", &lines));
+        // 1600 has samples, but not bpftk-guest's.
+        assert!(!seen(&Seen::BucketUnder, "bpftk-guest 1600", &lines));
+        assert!(!seen(&Seen::BucketUnder, "bpftk-guest", &lines));
+    }
 }

@@ -49,6 +49,20 @@ pub fn buckets(slots: &[u64], scale: Scale) -> Vec<(u64, u64, u64)> {
     }
 }
 
+/// Histograms added slot by slot (a per-CPU map's copies, say).
+pub fn summed<'a>(hists: impl IntoIterator<Item = &'a [u64]>) -> Vec<u64> {
+    let mut total: Vec<u64> = Vec::new();
+    for slots in hists {
+        if total.len() < slots.len() {
+            total.resize(slots.len(), 0);
+        }
+        for (t, s) in total.iter_mut().zip(slots) {
+            *t += s;
+        }
+    }
+    total
+}
+
 /// `|****    |`: `width` characters, stars in proportion to `max`.
 fn bar(out: &mut String, val: u64, max: u64, width: usize) {
     let n = if max == 0 {
@@ -207,6 +221,20 @@ impl Summary {
         }
     }
 
+    /// One histogram whose value column is headed `label` in the table
+    /// (cpufreq's process names, as libbpf-tools' print_linear_hist takes
+    /// them) rather than the unit; JSON has `key` and the summary's unit.
+    pub fn labelled(&self, label: &[u8], key: &[(&str, Value)], slots: &[u64]) {
+        match self.out.format() {
+            Format::Table | Format::Csv => {
+                let mut s = String::new();
+                table(&mut s, slots, self.scale, &crate::output::escaped(label));
+                self.out.text(&s);
+            }
+            Format::Json => self.section(None, key, slots),
+        }
+    }
+
     /// A figure that is not a histogram (an average, an occupancy): `line`
     /// in the table, `fields` as a JSON object (with the time under -T).
     pub fn record(&self, line: &str, fields: &[(&str, Value)]) {
@@ -270,7 +298,7 @@ pub fn print_hists<H: plain::Plain + Default>(
         let comm = crate::c_bytes(comm);
         match label {
             Some(label) => {
-                let heading = format!("{label} = {key} {}", String::from_utf8_lossy(comm));
+                let heading = format!("{label} = {key} {}", crate::output::escaped(comm));
                 let fields = [
                     (label, Value::Uint((*key).into())),
                     ("comm", Value::Bytes(comm)),

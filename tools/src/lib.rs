@@ -193,6 +193,7 @@ tools! {
     cachestat: "page cache hits, misses, dirties and hit ratio, with buffer and cache sizes, per interval";
     capable: "security capability checks with their verdicts (and stacks with -K/-U)";
     cpudist: "on-CPU (or off-CPU) time per scheduling slice as histograms";
+    cpufreq: "the frequency CPUs ran at, sampled, as histograms system-wide and by process name";
     drsnoop: "direct reclaim: tasks that reclaimed memory themselves, with latency and pages freed";
     execsnoop: "execve(2) and execveat(2) calls with their arguments and results";
     exitsnoop: "process and thread exits with exit code or signal, age and parent";

@@ -2,12 +2,12 @@
 //! occupancy (the share of samples with tasks waiting).
 
 use clap::Parser;
-use libtools::hist::{Scale, Summary, TimestampArg};
+use libtools::hist::{self, Scale, Summary, TimestampArg};
 use libtools::run::{self, Interval};
 use libtools::{lifecycle, maps, perf, Common, Result, Spec, Value};
 
 libtools::skel!("runqlen");
-use skel::{types::hist, RunqlenSkelBuilder};
+use skel::{types::hist as Hist, RunqlenSkelBuilder};
 
 const EXAMPLES: &str = "EXAMPLES:
     runqlen         # summarize run queue length as a histogram
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<()> {
     let summary = Summary::new(args.common.json, "runqlen", scale, args.timestamp.timestamp);
     summary.ready("run queue length");
     run::summaries(&args.interval, || {
-        let hists: Vec<hist> = maps::take_percpu(&tool.maps.hists, 0)?;
+        let hists: Vec<Hist> = maps::take_percpu(&tool.maps.hists, 0)?;
         summary.begin();
         let cpus = perf::online_cpus()?;
         if args.per_cpu {
@@ -86,12 +86,7 @@ pub fn run(args: Args) -> Result<()> {
                 show(&summary, &args, Some(cpu), &h.slots);
             }
         } else {
-            let mut total = [0u64; 32];
-            for h in &hists {
-                for (t, s) in total.iter_mut().zip(h.slots.iter()) {
-                    *t += s;
-                }
-            }
+            let total = hist::summed(hists.iter().map(|h| &h.slots[..]));
             show(&summary, &args, None, &total);
         }
         Ok(summary.end())

@@ -55,6 +55,8 @@ pub fn every_tool() -> Vec<(String, Vec<&'static str>)> {
 fn runs_here(tool: &str) -> bool {
     match tool {
         "mdflush" => block_driver_loaded("md"),
+        // A cpufreq driver: most virtual machines have none.
+        "cpufreq" => std::path::Path::new("/sys/devices/system/cpu/cpu0/cpufreq").exists(),
         // Hardware cache counters: most virtual machines have none.
         "llcstat" => {
             use libtools::perf::{available, Event};

@@ -31,6 +31,8 @@ mod cachestat;
 mod capable;
 // The on-CPU time histogram of a sleeping and a spinning child.
 mod cpudist;
+// cpufreq: one error line without a cpufreq driver; histograms by process name with one.
+mod cpufreq;
 // Direct reclaim of a reader in a small memory cgroup, with its latency and pages.
 mod drsnoop;
 // exec(2) calls with their arguments, return codes and filters.

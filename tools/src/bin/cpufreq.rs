@@ -1,0 +1,3 @@
+fn main() {
+    bpftk::mains::cpufreq()
+}
