@@ -4,8 +4,6 @@
 //! a histogram of its own; the kernel matrix's guests have one (ACPI
 //! P-states from kernels/acpi/cpufreq.asl) and check a frequency change.
 
-use std::process::{Child, Command};
-
 use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cpufreq");
@@ -14,14 +12,14 @@ fn has_cpufreq() -> bool {
     std::path::Path::new("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq").exists()
 }
 
-/// The spin helper (comm `spin`), killed when dropped.
-struct Spin(Child);
-
-impl Drop for Spin {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The tool run with `args` while the spin helper (comm `spin`) runs.
+fn trace_spinning(args: &[&str]) -> Finished {
+    let t = Tracer::start(BIN, args);
+    let child = spin(false, false);
+    let f = t.finish();
+    drop(child);
+    f.assert_success();
+    f
 }
 
 /// The buckets (low, count) of the histogram headed `label : count`.
@@ -59,16 +57,7 @@ fn a_spinning_child_has_its_histogram() {
         return;
     }
     let _cpus = cpu_hog();
-    let t = Tracer::start(BIN, &["-d", "2", "-f", "199"]);
-    let spin = Spin(
-        Command::new(c_helper("spin", false))
-            .arg("600")
-            .spawn()
-            .unwrap(),
-    );
-    let f = t.finish();
-    drop(spin);
-    f.assert_success();
+    let f = trace_spinning(&["-d", "2", "-f", "199"]);
     assert_eq!(
         f.stdout[0],
         "Sampling CPU freq system-wide & by process. Ctrl-C to end."
@@ -98,16 +87,7 @@ fn json_histograms() {
     if !has_cpufreq() {
         return;
     }
-    let t = Tracer::start(BIN, &["--json", "-d", "1"]);
-    let spin = Spin(
-        Command::new(c_helper("spin", false))
-            .arg("600")
-            .spawn()
-            .unwrap(),
-    );
-    let f = t.finish();
-    drop(spin);
-    f.assert_success();
+    let f = trace_spinning(&["--json", "-d", "1"]);
     let rows = f.json();
     let last = rows.last().expect("a system-wide histogram");
     assert_eq!(last["scope"], "system", "{last}");

@@ -1,40 +1,13 @@
 //! profile and flamegraph end to end, on the running kernel.
 
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_profile");
 const FLAMEGRAPH: &str = env!("CARGO_BIN_EXE_flamegraph");
 const TARGET: &str = "bpftk_spin_target";
-
-/// The spin helper (with getppid bursts when `syscalls`), spinning until
-/// the test is done with it: killed on drop. It outlives the profiles of
-/// it however long a loaded machine takes to start them.
-struct Spin(Child);
-
-impl Spin {
-    fn id(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Spin {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spin(syscalls: bool, stripped: bool) -> Spin {
-    let mut c = Command::new(c_helper("spin", stripped));
-    c.arg("600");
-    if syscalls {
-        c.arg("syscalls");
-    }
-    Spin(c.spawn().unwrap())
-}
 
 /// (frames, count) of each folded line.
 fn folded(lines: &[String]) -> Vec<(Vec<String>, u64)> {

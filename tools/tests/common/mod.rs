@@ -752,3 +752,30 @@ pub fn bucket_total(lines: &[String]) -> u64 {
         })
         .sum()
 }
+
+/// The spin helper (comm `spin`; with getppid bursts when `syscalls`),
+/// spinning until the test is done with it: killed on drop. It outlives the
+/// tracers of it however long a loaded machine takes to start them.
+pub struct Spin(Child);
+
+impl Spin {
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Spin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn spin(syscalls: bool, stripped: bool) -> Spin {
+    let mut c = Command::new(c_helper("spin", stripped));
+    c.arg("600");
+    if syscalls {
+        c.arg("syscalls");
+    }
+    Spin(c.spawn().unwrap())
+}
