@@ -45,10 +45,22 @@ pub struct Case {
 /// A kind of hook that cannot work for a tool on some kernels, and why.
 pub struct Known {
     pub tool: &'static str,
+    /// A hook kind, or `--btf` for the `--btf` pass whatever hook it took
+    /// (`--btf raw_tp`, or `--btf` alone for a tool without a hook plan).
     pub kind: &'static str,
     /// Kernel releases starting with this.
     pub kernel: &'static str,
     pub why: &'static str,
+}
+
+impl Known {
+    /// Whether this entry is about a result of this kind.
+    pub fn covers(&self, kind: &str) -> bool {
+        match kind.strip_prefix("--btf") {
+            Some(_) if self.kind == "--btf" => true,
+            _ => self.kind == kind,
+        }
+    }
 }
 
 /// qemu's TCG emulates no PMU: the guests have no hardware cache counters.
@@ -928,6 +940,23 @@ pub fn read_disk_in(cgroup: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::{seen, Seen};
+
+    #[test]
+    fn a_btf_entry_covers_the_btf_pass_whatever_its_hook() {
+        let k = super::Known {
+            tool: "t",
+            kind: "--btf",
+            kernel: "",
+            why: "",
+        };
+        assert!(k.covers("--btf") && k.covers("--btf raw_tp"));
+        assert!(!k.covers("raw_tp"));
+        let k = super::Known {
+            kind: "raw_tp",
+            ..k
+        };
+        assert!(k.covers("raw_tp") && !k.covers("--btf raw_tp") && !k.covers("raw_tp2"));
+    }
 
     #[test]
     fn a_bucket_counts_only_under_its_label() {

@@ -151,7 +151,7 @@ fn run_all(bpftk: &str, only: &[&str]) -> Result<()> {
 fn print_result(tool: &str, release: &str, r: &Result1) {
     let known = cases::KNOWN
         .iter()
-        .find(|k| k.tool == tool && k.kind == r.kind && release.starts_with(k.kernel));
+        .find(|k| k.tool == tool && k.covers(&r.kind) && release.starts_with(k.kernel));
     let detail = match known {
         Some(k) if r.status.excusable() => format!("known: {}", k.why),
         _ => r.detail.replace(['\t', '\n'], " "),
